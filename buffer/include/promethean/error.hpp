@@ -1,0 +1,109 @@
+/// The one exception family of Promethean, and its JSON error envelope.
+///
+/// It lives in the lowest component (buffer/) so that every layer, from buffer validation to the
+/// runtimes, throws the same family. Each runtime converts its native errors into this family in
+/// exactly one place; at the C ABI nothing unwinds and the envelope travels as an owned object.
+#pragma once
+
+#include <promethean/config.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace promethean {
+
+/// Where in a script an error happened (1-based line and column; 0 means unknown).
+struct source_location {
+  std::string file;
+  int line = 0;
+  int column = 0;
+};
+
+/// Base of the family: which runtime raised it, the error's type name in that runtime
+/// (`ZeroDivisionError`, `TypeError`, `BufferTypeError`…), the message and the runtime's trace.
+/// `what()` is the full one-line description. Copyable; immutable once thrown.
+class PROMETHEAN_API error : public std::runtime_error {
+ public:
+  error(std::string runtime, std::string type, std::string message, std::string trace = {},
+        std::optional<source_location> location = std::nullopt);
+
+  const std::string& runtime() const noexcept { return m_runtime; }
+  const std::string& type() const noexcept { return m_type; }
+  const std::string& message() const noexcept { return m_message; }
+  const std::string& trace() const noexcept { return m_trace; }
+  const std::optional<source_location>& location() const noexcept { return m_location; }
+
+  /// The envelope: {"_type": "Error", "runtime", "type", "message", "trace"} plus "file", "line",
+  /// "column" when the location is known.
+  nlohmann::json to_json() const;
+
+  /// Rebuilds an error from an envelope; throws `error` (type "MessageError") if `j` is not one.
+  static error from_json(const nlohmann::json& j);
+
+  /// True when `j` is an object tagged `"_type": "Error"`.
+  static bool is_envelope(const nlohmann::json& j) noexcept;
+
+  /// "file:line:column: runtime Type: message" then the trace, as printed to a user.
+  std::string describe() const;
+
+ private:
+  std::string m_runtime;
+  std::string m_type;
+  std::string m_message;
+  std::string m_trace;
+  std::optional<source_location> m_location;
+};
+
+/// Misuse of the host: unknown runtime, function, option or subcommand; bad arguments.
+class PROMETHEAN_API usage_error : public error {
+ public:
+  explicit usage_error(std::string message, std::string runtime = "host");
+};
+
+/// A buffer that does not fit: wrong dtype, shape, strides, type, bounds, read-only.
+class PROMETHEAN_API buffer_error : public error {
+ public:
+  explicit buffer_error(std::string message, std::string type = "BufferError");
+};
+
+/// A JSON message that is malformed or names something that does not exist.
+class PROMETHEAN_API message_error : public error {
+ public:
+  explicit message_error(std::string message);
+};
+
+/// Raised by the `sh` runtime: a failing, hanging or non-JSON-printing command.
+class PROMETHEAN_API shell_error : public error {
+ public:
+  shell_error(std::string type, std::string message, std::string trace = {});
+};
+
+/// Raised by Python code (runtime "py").
+class PROMETHEAN_API python_error : public error {
+ public:
+  python_error(std::string type, std::string message, std::string trace = {});
+};
+
+/// Raised by JavaScript code (runtime "js").
+class PROMETHEAN_API js_error : public error {
+ public:
+  js_error(std::string type, std::string message, std::string trace = {});
+};
+
+/// Raised by a Rust (or C) plugin, including a caught panic (runtime "rust").
+class PROMETHEAN_API plugin_error : public error {
+ public:
+  plugin_error(std::string type, std::string message, std::string trace = {});
+};
+
+/// Raised while reading or evaluating a meta-language script (runtime "meta").
+class PROMETHEAN_API script_error : public error {
+ public:
+  script_error(std::string type, std::string message, source_location location,
+               std::string trace = {});
+};
+
+}  // namespace promethean

@@ -1,0 +1,49 @@
+// Buffer ↔ JSON handle.
+#include <promethean/buffer/buffer_json.hpp>
+#include <promethean/buffer/ledger.hpp>
+#include <promethean/error.hpp>
+
+namespace promethean {
+
+nlohmann::json buffer_to_json(const buffer& b) {
+  return {{"_type", "Buffer"},
+          {"buffer_id", b.id()},
+          {"format", std::string(dtype_name(b.format()))},
+          {"shape", b.shape()},
+          {"strides", b.strides()},
+          {"language", b.language()},
+          {"type", b.type_name().empty() ? nlohmann::json(nullptr) : nlohmann::json(b.type_name())},
+          {"readonly", b.readonly()}};
+}
+
+bool is_buffer_handle(const nlohmann::json& j) noexcept {
+  if (!j.is_object()) return false;
+  auto it = j.find("_type");
+  return it != j.end() && it->is_string() && it->get_ref<const std::string&>() == "Buffer";
+}
+
+buffer buffer_from_json(const nlohmann::json& j) {
+  if (!is_buffer_handle(j)) throw message_error("not a Buffer handle: " + j.dump());
+  auto id = j.find("buffer_id");
+  if (id == j.end() || !id->is_string()) throw message_error("Buffer handle without a string buffer_id: " + j.dump());
+  auto found = ledger::instance().find(id->get<std::string>());
+  if (!found) {
+    throw message_error("Buffer handle names " + id->get<std::string>() +
+                        ", which is not a live buffer (released, or never created here)");
+  }
+  const buffer& b = *found;
+  auto mismatch = [&](const char* field, const nlohmann::json& live) {
+    auto it = j.find(field);
+    if (it != j.end() && *it != live) {
+      throw message_error("Buffer handle for " + b.id() + " says " + field + " is " + it->dump() +
+                          " but the live buffer has " + live.dump());
+    }
+  };
+  mismatch("format", std::string(dtype_name(b.format())));
+  mismatch("shape", b.shape());
+  mismatch("strides", b.strides());
+  mismatch("readonly", b.readonly());
+  return b;
+}
+
+}  // namespace promethean

@@ -1,0 +1,37 @@
+// Private: what a buffer handle points at. Never installed.
+#pragma once
+
+#include <promethean/buffer/buffer.hpp>
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+namespace promethean::detail {
+
+/// One memory block: host-allocated (64-byte aligned, freed with free) or adopted (released by its
+/// callback). Its destructor is the single place a block is freed, so it happens exactly once.
+struct memory_block {
+  std::byte* data = nullptr;
+  std::size_t size = 0;
+  release_fn release;  // empty for host memory
+  std::string language;
+  ~memory_block();
+};
+
+/// The immutable layout of one buffer over a block.
+struct buffer_state {
+  std::shared_ptr<memory_block> block;
+  dtype format = dtype::uint8;
+  shape_t shape;
+  strides_t strides;
+  std::size_t offset = 0;
+  bool readonly = false;
+  std::string type_name;
+  std::uint64_t serial = 0;
+  std::string id;
+  std::size_t element_count = 0;
+  ~buffer_state();
+};
+
+}  // namespace promethean::detail

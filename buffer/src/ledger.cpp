@@ -1,0 +1,150 @@
+// The process-wide ledger of buffers and memory blocks.
+#include "buffer_state.hpp"
+
+#include <promethean/buffer/dtype.hpp>
+#include <promethean/buffer/ledger.hpp>
+
+#include <atomic>
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <unordered_map>
+
+namespace promethean {
+
+struct ledger::impl {
+  mutable std::mutex mutex;
+  ledger_counts counts;
+  std::unordered_map<std::uint64_t, std::weak_ptr<const detail::buffer_state>> buffers;
+  std::atomic<bool> abort_on_leak{false};
+};
+
+ledger& ledger::instance() {
+  // Deliberately never destroyed: buffers may be released during static destruction (a runtime
+  // torn down at exit), and they must still find the ledger.
+  static ledger* the_ledger = new ledger();
+  return *the_ledger;
+}
+
+ledger::ledger() : m_impl(new impl) {
+  const char* env = std::getenv("PROMETHEAN_LEAK_CHECK");
+  m_impl->abort_on_leak = env != nullptr && env[0] != '\0' && env[0] != '0';
+}
+
+ledger::~ledger() { delete m_impl; }
+
+ledger_counts ledger::counts() const {
+  std::lock_guard lock(m_impl->mutex);
+  return m_impl->counts;
+}
+
+std::optional<buffer> ledger::find(std::string_view id) const {
+  if (id.size() < 2 || id[0] != 'b') return std::nullopt;
+  std::uint64_t serial = 0;
+  auto [end, ec] = std::from_chars(id.data() + 1, id.data() + id.size(), serial);
+  if (ec != std::errc() || end != id.data() + id.size()) return std::nullopt;
+  std::lock_guard lock(m_impl->mutex);
+  auto it = m_impl->buffers.find(serial);
+  if (it == m_impl->buffers.end()) return std::nullopt;
+  if (auto state = it->second.lock()) return buffer(std::move(state));
+  return std::nullopt;
+}
+
+void ledger::note_view(std::string_view runtime, int delta) {
+  std::lock_guard lock(m_impl->mutex);
+  auto& n = m_impl->counts.views_by_runtime[std::string(runtime)];
+  n += delta;
+  if (n == 0) m_impl->counts.views_by_runtime.erase(std::string(runtime));
+}
+
+void ledger::set_abort_on_leak(bool on) noexcept { m_impl->abort_on_leak = on; }
+bool ledger::abort_on_leak() const noexcept { return m_impl->abort_on_leak; }
+
+std::string ledger::describe_live() const {
+  std::lock_guard lock(m_impl->mutex);
+  std::string out;
+  for (const auto& [serial, weak] : m_impl->buffers) {
+    auto s = weak.lock();
+    if (!s) continue;
+    out += "  " + s->id + " " + std::string(dtype_name(s->format)) + " [";
+    for (std::size_t i = 0; i < s->shape.size(); ++i) out += (i ? " " : "") + std::to_string(s->shape[i]);
+    out += "] owned by " + s->block->language;
+    if (!s->type_name.empty()) out += " type " + s->type_name;
+    out += "\n";
+  }
+  return out;
+}
+
+bool ledger::check_at_shutdown() const {
+  const ledger_counts c = counts();
+  if (c.live_blocks == 0) return true;
+  if (m_impl->abort_on_leak) {
+    std::fprintf(stderr,
+                 "promethean: leak check failed: %lld memory block(s), %lld bytes still live at shutdown\n%s",
+                 static_cast<long long>(c.live_blocks), static_cast<long long>(c.live_bytes),
+                 describe_live().c_str());
+    std::abort();
+  }
+  return false;
+}
+
+void ledger::block_created(const std::string& language, std::size_t bytes) {
+  std::lock_guard lock(m_impl->mutex);
+  auto& c = m_impl->counts;
+  ++c.live_blocks;
+  ++c.blocks_created;
+  c.live_bytes += static_cast<std::int64_t>(bytes);
+  ++c.live_blocks_by_language[language];
+}
+
+void ledger::block_released(const std::string& language, std::size_t bytes) {
+  std::lock_guard lock(m_impl->mutex);
+  auto& c = m_impl->counts;
+  --c.live_blocks;
+  ++c.blocks_released;
+  c.live_bytes -= static_cast<std::int64_t>(bytes);
+  if (--c.live_blocks_by_language[language] == 0) c.live_blocks_by_language.erase(language);
+}
+
+void ledger::buffer_created(std::uint64_t serial, std::weak_ptr<const detail::buffer_state> state) {
+  std::lock_guard lock(m_impl->mutex);
+  m_impl->buffers.emplace(serial, std::move(state));
+  ++m_impl->counts.live_buffers;
+}
+
+void ledger::buffer_destroyed(std::uint64_t serial) noexcept {
+  std::lock_guard lock(m_impl->mutex);
+  m_impl->buffers.erase(serial);
+  --m_impl->counts.live_buffers;
+}
+
+export_ref::export_ref(buffer b, std::string runtime) : m_buffer(std::move(b)), m_runtime(std::move(runtime)) {
+  if (m_buffer) ledger::instance().note_view(m_runtime, +1);
+}
+
+export_ref::export_ref(export_ref&& other) noexcept
+    : m_buffer(std::move(other.m_buffer)), m_runtime(std::move(other.m_runtime)) {
+  other.m_buffer = buffer();
+}
+
+export_ref& export_ref::operator=(export_ref&& other) noexcept {
+  if (this != &other) {
+    reset();
+    m_buffer = std::move(other.m_buffer);
+    m_runtime = std::move(other.m_runtime);
+    other.m_buffer = buffer();
+  }
+  return *this;
+}
+
+export_ref::~export_ref() { reset(); }
+
+void export_ref::reset() noexcept {
+  if (m_buffer) {
+    ledger::instance().note_view(m_runtime, -1);
+    m_buffer = buffer();
+  }
+}
+
+}  // namespace promethean

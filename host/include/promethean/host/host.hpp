@@ -1,0 +1,89 @@
+/// The Host: the runtimes of one process by name, the dispatch map, and routing between them.
+///
+/// One Host per process (Python and Node can each be initialised only once per process). Runtimes
+/// start lazily, on first use, unless `host_options::start_eagerly` is set. Destroying the Host
+/// shuts the runtimes down in a fixed order: meta, sh, then js (drain the loop, free the
+/// environment, dispose the isolate), then py (finalize), then rust plugins last, because buffers
+/// made by a plugin may be released by the other runtimes' teardown.
+///
+/// Thread-safety: every member may be called from any thread.
+#pragma once
+
+#include <promethean/buffer/buffer_type.hpp>
+#include <promethean/config.hpp>
+#include <promethean/host/message.hpp>
+#include <promethean/host/meta_object.hpp>
+#include <promethean/host/runtime.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace promethean {
+
+class host;
+
+/// Makes a runtime for a host. Built-in runtimes come from `builtin_runtime_factories()`.
+struct runtime_factory {
+  std::string name;
+  std::function<std::unique_ptr<runtime>(host&)> make;
+};
+
+/// The runtimes compiled into this build (sh always; py, js, rust, meta as they are built).
+PROMETHEAN_API std::vector<runtime_factory> builtin_runtime_factories();
+
+struct host_options {
+  /// Which runtimes to offer; empty means every built-in one. An unknown name is a usage_error.
+  std::vector<std::string> runtimes;
+  /// Start every runtime in the constructor instead of on first use.
+  bool start_eagerly = false;
+};
+
+class PROMETHEAN_API host {
+ public:
+  explicit host(host_options options = {});
+  ~host();
+  host(const host&) = delete;
+  host& operator=(const host&) = delete;
+
+  /// The runtime called `name`, started if need be. Throws usage_error naming the known runtimes.
+  runtime& get(std::string_view name);
+
+  /// Names of the runtimes this host offers (started or not), sorted.
+  std::vector<std::string> runtime_names() const;
+
+  /// Adds a runtime (an embedder's own, or a test double); replaces none.
+  void add_runtime(std::unique_ptr<runtime> rt);
+
+  /// The dispatch map: {"sh": {"version": …, "eval": …, "marshal": …, …}, …}; starts every runtime.
+  nlohmann::json dispatch_map();
+
+  // Routing. Each names the runtime first; errors come back as the promethean::error family.
+  meta_object eval(std::string_view runtime_name, std::string_view code, const call_options& options = {});
+  message call(std::string_view runtime_name, std::string_view function, const message& args,
+               const call_options& options = {});
+  void define(std::string_view runtime_name, const function_definition& definition);
+  void load(std::string_view runtime_name, const std::filesystem::path& path);
+  message send_json(std::string_view runtime_name, const message& payload, const call_options& options = {});
+  void set_message_handler(std::string_view runtime_name, std::string_view handler);
+  std::string marshal(std::string_view runtime_name, const nlohmann::json& value);
+
+  /// The runtime that runs files with this extension (".sh" → "sh"), or empty.
+  static std::string runtime_for_file(const std::filesystem::path& path);
+
+  /// Runs a script by its extension as the program; returns its exit status.
+  int run_script(const std::filesystem::path& path, const std::vector<std::string>& args);
+
+  buffer_type_registry& buffer_types() noexcept;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> m_impl;
+};
+
+}  // namespace promethean

@@ -1,0 +1,78 @@
+/// The Runtime interface: what every language brain in the host (py, js, rust, sh, meta) offers.
+///
+/// Threading: the Host calls a runtime from any thread; a runtime takes its own lock (the GIL, the
+/// isolate lock) inside each call and never holds it while waiting for another runtime.
+/// Errors: a runtime converts its native errors into the promethean::error family, in one place.
+#pragma once
+
+#include <promethean/config.hpp>
+#include <promethean/host/message.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace promethean {
+
+/// Per-call settings.
+struct call_options {
+  /// Stop the call with an error after this long (nullopt: the runtime's default).
+  std::optional<std::chrono::milliseconds> timeout;
+};
+
+/// A named function whose body is source text in the target runtime (`py:fn`, `js:fn`, `sh:fn`).
+struct function_definition {
+  std::string name;
+  std::vector<std::string> params;
+  std::string body;
+};
+
+class PROMETHEAN_API runtime {
+ public:
+  virtual ~runtime();
+
+  /// "py", "js", "rust", "sh", "meta" (or an embedder's own).
+  virtual std::string_view name() const noexcept = 0;
+
+  /// The engine's version, e.g. "3.11.2" or "18.20.4".
+  virtual std::string version() const = 0;
+
+  /// This runtime's entry in the dispatch map: at least "version", "eval" and "marshal"
+  /// (each a short description of what that entry does here), "buffers" and "capabilities".
+  virtual nlohmann::json describe() const = 0;
+
+  /// Evaluates source text; returns the value (null for statements).
+  virtual message eval(std::string_view code, const call_options& options) = 0;
+
+  /// Calls a function by name (a dotted path, an exported name, `<plugin>.<fn>`); `args` is a
+  /// JSON array.
+  virtual message call(std::string_view function, const message& args, const call_options& options) = 0;
+
+  /// Makes `definition` callable by name.
+  virtual void define(const function_definition& definition) = 0;
+
+  /// Loads code or a plugin from a file.
+  virtual void load(const std::filesystem::path& path) = 0;
+
+  /// Renders a JSON value as source text that evaluates to it in this language.
+  virtual std::string marshal(const nlohmann::json& value) const = 0;
+
+  /// Delivers a JSON message to this runtime's message handler; returns its reply.
+  virtual message send_json(const message& payload, const call_options& options) = 0;
+
+  /// Sets the message handler (for sh a command line; for others a function name).
+  virtual void set_message_handler(std::string_view handler) = 0;
+
+  /// Runs a script as the program (`promethean run FILE ARGS…`); returns its exit status.
+  virtual int run_script(const std::filesystem::path& path, const std::vector<std::string>& args) = 0;
+
+  /// Stops the runtime; called once, by the Host, in the documented shutdown order.
+  virtual void shutdown() {}
+};
+
+}  // namespace promethean

@@ -1,0 +1,15 @@
+// The runtimes compiled into this build. Lives outside the host core so that the host does not
+// depend on the embedding components: this file (and only this one) names them all.
+#include "shell_runtime.hpp"
+
+#include <promethean/host/host.hpp>
+
+namespace promethean {
+
+std::vector<runtime_factory> builtin_runtime_factories() {
+  return {
+      runtime_factory{"sh", detail::make_shell_runtime},
+  };
+}
+
+}  // namespace promethean

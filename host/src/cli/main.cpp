@@ -1,0 +1,129 @@
+// The `promethean` command: runs scripts, evaluates code in a runtime, prints the dispatch map.
+#include <promethean/config.hpp>
+#include <promethean/error.hpp>
+#include <promethean/host/host.hpp>
+
+#include <charconv>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+constexpr const char* k_usage = R"(Usage: promethean <command> [arguments]
+
+Commands:
+  run FILE [ARGS...]            run a script; the runtime is chosen by its extension
+                                (.sib meta, .py Python, .js/.mjs Node, .sh shell);
+                                the exit status is the script's
+  eval [OPTIONS] RUNTIME CODE   evaluate CODE in RUNTIME and print the result as JSON
+      --meta                    print the MetaObject {"_type", "source", "data"}
+      --timeout SECONDS         stop the evaluation after SECONDS
+  runtimes                      print the dispatch map: every runtime with its
+                                version, eval and marshal entries and capabilities
+
+Options:
+  -h, --help                    show this help
+  -V, --version                 show the version
+
+Exit status: the script's for `run`; 0 on success; 1 when the code raised an
+error; 2 for a usage error (unknown command, runtime or option).
+)";
+
+struct usage_failure {
+  std::string message;
+};
+
+int fail_usage(const std::string& message) {
+  std::cerr << "promethean: " << message << "\n(run 'promethean --help' for usage)\n";
+  return 2;
+}
+
+int report(const promethean::error& e) {
+  std::cerr << "promethean: " << e.describe();
+  if (e.describe().empty() || e.describe().back() != '\n') std::cerr << "\n";
+  return dynamic_cast<const promethean::usage_error*>(&e) != nullptr ? 2 : 1;
+}
+
+double parse_seconds(std::string_view text) {
+  double seconds = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+  if (ec != std::errc() || end != text.data() + text.size() || seconds <= 0) {
+    throw usage_failure{"--timeout needs a positive number of seconds, got '" + std::string(text) + "'"};
+  }
+  return seconds;
+}
+
+int cmd_eval(const std::vector<std::string>& args) {
+  bool as_meta = false;
+  promethean::call_options options;
+  std::vector<std::string> positional;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (positional.empty() && a == "--meta") {
+      as_meta = true;
+    } else if (positional.empty() && a == "--timeout") {
+      if (i + 1 >= args.size()) throw usage_failure{"--timeout needs a value"};
+      options.timeout = std::chrono::milliseconds(static_cast<long long>(parse_seconds(args[++i]) * 1000));
+    } else if (positional.empty() && a.size() > 1 && a[0] == '-') {
+      throw usage_failure{"eval: unknown option '" + a + "'"};
+    } else {
+      positional.push_back(a);
+    }
+  }
+  if (positional.size() != 2) throw usage_failure{"eval takes a RUNTIME and CODE, e.g. promethean eval sh 'echo hi'"};
+  promethean::host h;
+  auto result = h.eval(positional[0], positional[1], options);
+  std::cout << (as_meta ? result.to_json() : result.data.value()).dump() << "\n";
+  return 0;
+}
+
+int cmd_runtimes(const std::vector<std::string>& args) {
+  if (!args.empty()) throw usage_failure{"runtimes takes no arguments"};
+  promethean::host h;
+  std::cout << h.dispatch_map().dump(2) << "\n";
+  return 0;
+}
+
+int cmd_run(const std::vector<std::string>& args) {
+  if (args.empty()) throw usage_failure{"run needs a script: promethean run FILE [ARGS...]"};
+  promethean::host h;
+  std::cout.flush();
+  return h.run_script(args[0], std::vector<std::string>(args.begin() + 1, args.end()));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  try {
+    if (args.empty()) {
+      std::cerr << k_usage;
+      return 2;
+    }
+    const std::string command = args[0];
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    if (command == "-h" || command == "--help" || command == "help") {
+      std::cout << k_usage;
+      return 0;
+    }
+    if (command == "-V" || command == "--version") {
+      std::cout << "promethean " << PROMETHEAN_VERSION_STRING << "\n";
+      return 0;
+    }
+    if (command == "eval") return cmd_eval(rest);
+    if (command == "runtimes") return cmd_runtimes(rest);
+    if (command == "run") return cmd_run(rest);
+    if (!command.empty() && command[0] == '-') return fail_usage("unknown option '" + command + "'");
+    return fail_usage("unknown command '" + command + "'");
+  } catch (const usage_failure& u) {
+    return fail_usage(u.message);
+  } catch (const promethean::error& e) {
+    return report(e);
+  } catch (const std::exception& e) {
+    std::cerr << "promethean: internal error: " << e.what() << "\n";
+    return 1;
+  }
+}

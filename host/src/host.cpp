@@ -1,0 +1,179 @@
+// The Host: runtimes by name, lazy start, routing, the dispatch map and the shutdown order.
+#include <promethean/buffer/ledger.hpp>
+#include <promethean/error.hpp>
+#include <promethean/host/host.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <mutex>
+
+namespace promethean {
+namespace {
+/// Shutdown rank: lower goes first. Rust plugins go last because buffers they made may still be
+/// released by the other runtimes' teardown, and the code of their release callbacks lives in them.
+int shutdown_rank(std::string_view name) {
+  if (name == "meta") return 0;
+  if (name == "sh") return 2;
+  if (name == "js") return 3;
+  if (name == "py") return 4;
+  if (name == "rust") return 5;
+  return 1;  // an embedder's own runtime: before the built-in engines
+}
+}  // namespace
+
+struct host::impl {
+  mutable std::recursive_mutex mutex;  // recursive: starting one runtime may look up another
+  std::map<std::string, runtime_factory, std::less<>> factories;
+  std::map<std::string, std::unique_ptr<runtime>, std::less<>> started;
+  buffer_type_registry buffer_types;
+
+  std::string known_names() const {
+    std::string s;
+    for (const auto& [name, f] : factories) s += (s.empty() ? "" : ", ") + name;
+    return s.empty() ? "none" : s;
+  }
+};
+
+host::host(host_options options) : m_impl(std::make_unique<impl>()) {
+  auto builtins = builtin_runtime_factories();
+  if (options.runtimes.empty()) {
+    for (auto& f : builtins) m_impl->factories.emplace(f.name, std::move(f));
+  } else {
+    for (const auto& wanted : options.runtimes) {
+      auto it = std::find_if(builtins.begin(), builtins.end(), [&](const auto& f) { return f.name == wanted; });
+      if (it == builtins.end()) {
+        std::string all;
+        for (const auto& f : builtins) all += (all.empty() ? "" : ", ") + f.name;
+        throw usage_error("unknown runtime '" + wanted + "' (this build has: " + all + ")");
+      }
+      m_impl->factories.emplace(it->name, *it);
+    }
+  }
+  if (options.start_eagerly) {
+    for (const auto& name : runtime_names()) get(name);
+  }
+}
+
+host::~host() {
+  std::vector<std::pair<int, std::string>> order;
+  {
+    std::lock_guard lock(m_impl->mutex);
+    for (const auto& [name, rt] : m_impl->started) order.emplace_back(shutdown_rank(name), name);
+  }
+  std::sort(order.begin(), order.end());
+  for (const auto& [rank, name] : order) {
+    std::unique_ptr<runtime> rt;
+    {
+      std::lock_guard lock(m_impl->mutex);
+      rt = std::move(m_impl->started[name]);
+    }
+    try {
+      rt->shutdown();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "promethean: shutting down %s failed: %s\n", name.c_str(), e.what());
+    }
+    rt.reset();
+  }
+  ledger::instance().check_at_shutdown();
+}
+
+runtime& host::get(std::string_view name) {
+  std::lock_guard lock(m_impl->mutex);
+  if (auto it = m_impl->started.find(name); it != m_impl->started.end()) return *it->second;
+  auto f = m_impl->factories.find(name);
+  if (f == m_impl->factories.end()) {
+    throw usage_error("unknown runtime '" + std::string(name) + "' (available: " + m_impl->known_names() + ")");
+  }
+  auto rt = f->second.make(*this);
+  runtime& ref = *rt;
+  m_impl->started.emplace(std::string(name), std::move(rt));
+  return ref;
+}
+
+std::vector<std::string> host::runtime_names() const {
+  std::lock_guard lock(m_impl->mutex);
+  std::vector<std::string> names;
+  for (const auto& [name, f] : m_impl->factories) names.push_back(name);
+  return names;
+}
+
+void host::add_runtime(std::unique_ptr<runtime> rt) {
+  std::lock_guard lock(m_impl->mutex);
+  std::string name(rt->name());
+  if (m_impl->factories.count(name) || m_impl->started.count(name)) {
+    throw usage_error("a runtime named '" + name + "' already exists");
+  }
+  runtime* raw = rt.get();
+  m_impl->factories.emplace(name, runtime_factory{name, [raw](host&) -> std::unique_ptr<runtime> {
+                                                    throw usage_error("runtime " + std::string(raw->name()) +
+                                                                      " was added already started");
+                                                  }});
+  m_impl->started.emplace(std::move(name), std::move(rt));
+}
+
+nlohmann::json host::dispatch_map() {
+  nlohmann::json map = nlohmann::json::object();
+  for (const auto& name : runtime_names()) map[name] = get(name).describe();
+  return map;
+}
+
+meta_object host::eval(std::string_view runtime_name, std::string_view code, const call_options& options) {
+  runtime& rt = get(runtime_name);
+  return meta_object{std::string(rt.name()), rt.eval(code, options)};
+}
+
+message host::call(std::string_view runtime_name, std::string_view function, const message& args,
+                   const call_options& options) {
+  if (!args.value().is_array()) throw usage_error("call arguments must be a JSON array, got " + args.dump());
+  return get(runtime_name).call(function, args, options);
+}
+
+void host::define(std::string_view runtime_name, const function_definition& definition) {
+  get(runtime_name).define(definition);
+}
+
+void host::load(std::string_view runtime_name, const std::filesystem::path& path) { get(runtime_name).load(path); }
+
+message host::send_json(std::string_view runtime_name, const message& payload, const call_options& options) {
+  return get(runtime_name).send_json(payload, options);
+}
+
+void host::set_message_handler(std::string_view runtime_name, std::string_view handler) {
+  get(runtime_name).set_message_handler(handler);
+}
+
+std::string host::marshal(std::string_view runtime_name, const nlohmann::json& value) {
+  return get(runtime_name).marshal(value);
+}
+
+std::string host::runtime_for_file(const std::filesystem::path& path) {
+  const std::string ext = path.extension().string();
+  if (ext == ".sib") return "meta";
+  if (ext == ".py") return "py";
+  if (ext == ".js" || ext == ".mjs" || ext == ".cjs") return "js";
+  if (ext == ".sh") return "sh";
+  return {};
+}
+
+int host::run_script(const std::filesystem::path& path, const std::vector<std::string>& args) {
+  const std::string rt = runtime_for_file(path);
+  if (rt.empty()) {
+    throw usage_error("cannot tell which runtime runs '" + path.string() +
+                      "': expected a .sib, .py, .js, .mjs or .sh file");
+  }
+  {
+    std::lock_guard lock(m_impl->mutex);
+    if (!m_impl->factories.count(rt)) {
+      throw usage_error("'" + path.string() + "' needs the " + rt + " runtime, which this build does not have (available: " +
+                        m_impl->known_names() + ")");
+    }
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw usage_error("no such script: " + path.string());
+  return get(rt).run_script(path, args);
+}
+
+buffer_type_registry& host::buffer_types() noexcept { return m_impl->buffer_types; }
+
+}  // namespace promethean
