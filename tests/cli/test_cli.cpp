@@ -1,1 +1,152 @@
+// Black-box tests of the `promethean` binary: spawn it, check stdout, stderr and exit status.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+struct run_result {
+  int status = -1;
+  std::string out, err;
+};
+
+std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// Runs the CLI with `args`, stdin from /dev/null, capturing both streams into files.
+run_result run(const std::vector<std::string>& args) {
+  const auto dir = std::filesystem::temp_directory_path();
+  const auto tag = std::to_string(::getpid());
+  const auto out = dir / ("promethean_cli_out_" + tag), err = dir / ("promethean_cli_err_" + tag);
+  std::string cmd = quote(PROMETHEAN_CLI);
+  for (const auto& a : args) cmd += " " + quote(a);
+  cmd += " </dev/null >" + quote(out.string()) + " 2>" + quote(err.string());
+  const int raw = std::system(cmd.c_str());
+  run_result r;
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+  r.out = slurp(out);
+  r.err = slurp(err);
+  std::filesystem::remove(out);
+  std::filesystem::remove(err);
+  return r;
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+}  // namespace
+
+TEST(Cli, VersionAndHelp) {
+  auto v = run({"--version"});
+  EXPECT_EQ(v.status, 0);
+  EXPECT_EQ(v.out, "promethean 0.1.0\n");
+  EXPECT_EQ(run({"-V"}).out, v.out);
+  auto h = run({"--help"});
+  EXPECT_EQ(h.status, 0);
+  for (const char* word : {"run FILE", "eval", "runtimes", "--timeout"}) EXPECT_TRUE(contains(h.out, word)) << word;
+}
+
+TEST(Cli, NoArgumentsPrintsUsageAndFails) {
+  auto r = run({});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_TRUE(contains(r.err, "Usage: promethean"));
+}
+
+TEST(Cli, UnknownCommandAndOptionAreUsageErrors) {
+  auto c = run({"frobnicate"});
+  EXPECT_EQ(c.status, 2);
+  EXPECT_TRUE(contains(c.err, "unknown command 'frobnicate'"));
+  EXPECT_TRUE(c.out.empty());
+  auto o = run({"--frobnicate"});
+  EXPECT_EQ(o.status, 2);
+  EXPECT_TRUE(contains(o.err, "unknown option '--frobnicate'"));
+  auto e = run({"eval", "--bogus", "sh", "true"});
+  EXPECT_EQ(e.status, 2);
+  EXPECT_TRUE(contains(e.err, "unknown option '--bogus'"));
+}
+
+TEST(Cli, EvalShPrintsTheResultAsJson) {
+  auto r = run({"eval", "sh", "echo hi"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out),
+            (nlohmann::json{{"stdout", "hi\n"}, {"stderr", ""}, {"exit_code", 0}}));
+  EXPECT_TRUE(r.err.empty());
+}
+
+TEST(Cli, EvalMetaPrintsTheMetaObject) {
+  auto r = run({"eval", "--meta", "sh", "printf x"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["_type"], "MetaObject");
+  EXPECT_EQ(j["source"], "sh");
+  EXPECT_EQ(j["data"]["stdout"], "x");
+}
+
+TEST(Cli, EvalErrors) {
+  auto unknown = run({"eval", "cobol", "x"});
+  EXPECT_EQ(unknown.status, 2);
+  EXPECT_TRUE(contains(unknown.err, "unknown runtime 'cobol' (available: sh"));
+  auto missing = run({"eval", "sh"});
+  EXPECT_EQ(missing.status, 2);
+  EXPECT_TRUE(contains(missing.err, "eval takes a RUNTIME and CODE"));
+  auto timeout = run({"eval", "--timeout", "0.3", "sh", "sleep 20"});
+  EXPECT_EQ(timeout.status, 1);
+  EXPECT_TRUE(contains(timeout.err, "sh Timeout")) << timeout.err;
+  EXPECT_EQ(run({"eval", "--timeout", "soon", "sh", "true"}).status, 2);
+}
+
+TEST(Cli, RuntimesPrintsTheDispatchMap) {
+  auto r = run({"runtimes"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  auto map = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(map.contains("sh"));
+  EXPECT_TRUE(map["sh"]["version"].is_string());
+  EXPECT_TRUE(map["sh"]["eval"].is_string());
+  EXPECT_TRUE(map["sh"]["marshal"].is_string());
+  EXPECT_EQ(run({"runtimes", "extra"}).status, 2);
+}
+
+TEST(Cli, RunShellScriptPassesArgumentsAndExitStatus) {
+  const auto script = std::filesystem::temp_directory_path() / ("promethean_cli_" + std::to_string(::getpid()) + ".sh");
+  std::ofstream(script) << "echo \"args: $*\"\necho to-stderr >&2\nexit 5\n";
+  auto r = run({"run", script.string(), "one", "two words"});
+  std::filesystem::remove(script);
+  EXPECT_EQ(r.status, 5);
+  EXPECT_EQ(r.out, "args: one two words\n");
+  EXPECT_EQ(r.err, "to-stderr\n");
+}
+
+TEST(Cli, RunTheShellExample) {
+  auto r = run({"run", std::string(PROMETHEAN_SOURCE_DIR) + "/examples/hello.sh"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "hello from sh")) << r.out;
+  EXPECT_TRUE(contains(r.out, "\"source\":\"sh\"")) << r.out;
+}
+
+TEST(Cli, RunErrorsAreClear) {
+  auto none = run({"run"});
+  EXPECT_EQ(none.status, 2);
+  auto missing = run({"run", "/nonexistent/x.sh"});
+  EXPECT_EQ(missing.status, 2);
+  EXPECT_TRUE(contains(missing.err, "no such script: /nonexistent/x.sh"));
+  auto unknown = run({"run", "notes.txt"});
+  EXPECT_EQ(unknown.status, 2);
+  EXPECT_TRUE(contains(unknown.err, "cannot tell which runtime runs 'notes.txt'"));
+}

@@ -4,6 +4,8 @@
 #include <promethean/host/host.hpp>
 
 #include <charconv>
+#include <cstdlib>
+#include <filesystem>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -89,6 +91,10 @@ int cmd_runtimes(const std::vector<std::string>& args) {
 
 int cmd_run(const std::vector<std::string>& args) {
   if (args.empty()) throw usage_failure{"run needs a script: promethean run FILE [ARGS...]"};
+  // Scripts (a shell script above all) find the binary that runs them in $PROMETHEAN.
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) ::setenv("PROMETHEAN", self.c_str(), 1);
   promethean::host h;
   std::cout.flush();
   return h.run_script(args[0], std::vector<std::string>(args.begin() + 1, args.end()));

@@ -11,6 +11,7 @@
 #include <xtensor/xadapt.hpp>
 #include <xtensor/xarray.hpp>
 
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -18,10 +19,9 @@
 namespace promethean {
 
 namespace detail {
-/// xtensor's smart-ownership slot: whatever it holds lives as long as the adaptor's storage.
-struct buffer_keepalive {
-  buffer held;
-};
+/// xtensor's smart-ownership slot (it recognises shared_ptr): the buffer it points to lives as long
+/// as the adaptor's storage, and copies of the adaptor share it.
+using buffer_keepalive = std::shared_ptr<const buffer>;
 }  // namespace detail
 
 template <class T>
@@ -41,7 +41,6 @@ xtensor_view<T> adapt(const buffer& b) {
                        std::string(dtype_name(b.format())));
   }
   std::vector<std::ptrdiff_t> element_strides;
-  std::size_t span_elements = b.size() == 0 ? 0 : 1;
   for (std::size_t i = 0; i < b.ndim(); ++i) {
     const std::ptrdiff_t s = b.strides()[i];
     if (s < 0 || s % static_cast<std::ptrdiff_t>(sizeof(element)) != 0) {
@@ -49,9 +48,6 @@ xtensor_view<T> adapt(const buffer& b) {
                          ": strides must be non-negative multiples of the element size");
     }
     element_strides.push_back(s / static_cast<std::ptrdiff_t>(sizeof(element)));
-    if (b.shape()[i] > 0) {
-      span_elements += (b.shape()[i] - 1) * static_cast<std::size_t>(element_strides.back());
-    }
   }
   T* data = nullptr;
   if constexpr (std::is_const_v<T>) {
@@ -59,8 +55,9 @@ xtensor_view<T> adapt(const buffer& b) {
   } else {
     data = reinterpret_cast<T*>(b.data());
   }
+  // xtensor sizes the storage by element count and reaches elements through the strides.
   using storage = xt::xbuffer_adaptor<T*, xt::smart_ownership, detail::buffer_keepalive>;
-  return xtensor_view<T>(storage(data, span_elements, detail::buffer_keepalive{b}), b.shape(),
+  return xtensor_view<T>(storage(data, b.size(), std::make_shared<const buffer>(b)), b.shape(),
                          element_strides);
 }
 
