@@ -102,7 +102,8 @@ TEST(Cli, EvalMetaPrintsTheMetaObject) {
 TEST(Cli, EvalErrors) {
   auto unknown = run({"eval", "cobol", "x"});
   EXPECT_EQ(unknown.status, 2);
-  EXPECT_TRUE(contains(unknown.err, "unknown runtime 'cobol' (available: sh"));
+  EXPECT_TRUE(contains(unknown.err, "unknown runtime 'cobol' (available: ")) << unknown.err;
+  EXPECT_TRUE(contains(unknown.err, "sh")) << unknown.err;
   auto missing = run({"eval", "sh"});
   EXPECT_EQ(missing.status, 2);
   EXPECT_TRUE(contains(missing.err, "eval takes a RUNTIME and CODE"));

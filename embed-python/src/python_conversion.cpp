@@ -1,0 +1,314 @@
+// Python objects ↔ messages, with zero-copy buffers in both directions.
+#include "python_conversion.hpp"
+
+#include "python_state.hpp"
+
+#include <promethean/buffer/buffer_json.hpp>
+#include <promethean/buffer/ledger.hpp>
+#include <promethean/error.hpp>
+#include <promethean/host/host.hpp>
+
+#include <pybind11/numpy.h>
+
+#include <cmath>
+#include <optional>
+#include <memory>
+
+namespace py = pybind11;
+
+namespace promethean::python {
+namespace {
+constexpr int k_max_depth = 256;
+
+std::string type_name(py::handle o) { return py::str(py::type::handle_of(o).attr("__qualname__")).cast<std::string>(); }
+
+[[noreturn]] void type_error(const std::string& message) { throw python_error("TypeError", message); }
+
+/// PEP 3118 format → dtype. Native or little-endian only (the host is little-endian).
+dtype dtype_of_format(const char* format, Py_ssize_t itemsize, py::handle owner) {
+  std::string f = format ? format : "B";
+  if (!f.empty() && (f[0] == '@' || f[0] == '=' || f[0] == '<')) f.erase(0, 1);
+  if (f.size() != 1) type_error("buffer of " + type_name(owner) + " has format '" + f + "', which has no Promethean dtype");
+  const char c = f[0];
+  const bool is_signed = c == 'b' || c == 'h' || c == 'i' || c == 'l' || c == 'q';
+  const bool is_unsigned = c == 'B' || c == 'H' || c == 'I' || c == 'L' || c == 'Q';
+  if (c == 'f' && itemsize == 4) return dtype::float32;
+  if (c == 'd' && itemsize == 8) return dtype::float64;
+  if (is_signed || is_unsigned) {
+    switch (itemsize) {
+      case 1: return is_signed ? dtype::int8 : dtype::uint8;
+      case 2: return is_signed ? dtype::int16 : dtype::uint16;
+      case 4: return is_signed ? dtype::int32 : dtype::uint32;
+      case 8: return is_signed ? dtype::int64 : dtype::uint64;
+      default: break;
+    }
+  }
+  type_error("buffer of " + type_name(owner) + " has format '" + f +
+             "' (bool, float16, complex and structured arrays have no Promethean dtype; convert, e.g. "
+             "with .astype('uint8'))");
+}
+
+void convert(py::handle o, nlohmann::json& out, std::vector<buffer>& buffers, std::vector<function_ref>& functions,
+             int depth);
+
+void convert_sequence(py::handle seq, nlohmann::json& out, std::vector<buffer>& buffers,
+                      std::vector<function_ref>& functions, int depth) {
+  out = nlohmann::json::array();
+  for (py::handle item : seq) {
+    nlohmann::json v;
+    convert(item, v, buffers, functions, depth + 1);
+    out.push_back(std::move(v));
+  }
+}
+
+py::handle numpy_generic() {
+  static py::handle generic = [] {
+    try {
+      return py::object(py::module_::import("numpy").attr("generic")).release();  // kept for the interpreter's life
+    } catch (py::error_already_set&) {
+      return py::handle();
+    }
+  }();
+  return generic;
+}
+
+void convert(py::handle o, nlohmann::json& out, std::vector<buffer>& buffers, std::vector<function_ref>& functions,
+             int depth) {
+  if (depth > k_max_depth) type_error("value nested deeper than " + std::to_string(k_max_depth) + " levels (a cycle?)");
+  PyObject* p = o.ptr();
+  if (p == Py_None) {
+    out = nullptr;
+  } else if (PyBool_Check(p)) {
+    out = p == Py_True;
+  } else if (PyLong_Check(p)) {
+    int overflow = 0;
+    const long long v = PyLong_AsLongLongAndOverflow(p, &overflow);
+    if (overflow == 0) {
+      out = v;
+    } else {
+      const unsigned long long u = PyLong_AsUnsignedLongLong(p);
+      if (PyErr_Occurred()) {
+        PyErr_Clear();
+        type_error("int " + py::str(o).cast<std::string>() +
+                   " does not fit in 64 bits; JSON messages carry int64 or uint64 (send it as a str)");
+      }
+      out = u;
+    }
+  } else if (PyFloat_Check(p)) {
+    const double v = PyFloat_AS_DOUBLE(p);
+    if (!std::isfinite(v)) {
+      type_error("float " + py::str(o).cast<std::string>() +
+                 " has no JSON spelling; send non-finite values inside a buffer");
+    }
+    out = v;
+  } else if (PyUnicode_Check(p)) {
+    out = o.cast<std::string>();
+  } else if (PyDict_Check(p)) {
+    out = nlohmann::json::object();
+    for (auto [key, value] : py::reinterpret_borrow<py::dict>(o)) {
+      if (!PyUnicode_Check(key.ptr())) {
+        type_error("dict key " + py::repr(key).cast<std::string>() + " of type " + type_name(key) +
+                   " cannot cross as JSON: keys must be str");
+      }
+      convert(value, out[key.cast<std::string>()], buffers, functions, depth + 1);
+    }
+  } else if (PyList_Check(p) || PyTuple_Check(p)) {
+    convert_sequence(o, out, buffers, functions, depth);
+  } else if (numpy_generic() && PyObject_IsInstance(p, numpy_generic().ptr()) == 1) {
+    convert(o.attr("item")(), out, buffers, functions, depth + 1);  // a numpy scalar: its Python value
+  } else if (PyObject_CheckBuffer(p)) {
+    buffer b = adopt(o);
+    out = buffer_to_json(b);
+    buffers.push_back(std::move(b));
+  } else if (PyCallable_Check(p)) {
+    // A Python callable crosses as a Function handle; the table entry keeps it alive until the
+    // last reference to the handle is gone. Removing it needs the GIL, so the release queues.
+    auto id = std::make_shared<std::string>();
+    auto f = function_handle::create("py", py::str(py::getattr(o, "__qualname__", py::str(type_name(o)))).cast<std::string>(),
+                                     [id] {
+                                       auto& s = state();
+                                       if (!s.alive.load()) return;
+                                       s.releases.push([id] { state().callables.erase(*id); });
+                                     });
+    *id = f->id();
+    state().callables[*id] = py::reinterpret_borrow<py::object>(o);
+    out = f->to_json();
+    functions.push_back(std::move(f));
+  } else {
+    type_error("cannot send a " + type_name(o) + " across runtimes: expected None, bool, int, float, str, list, "
+               "tuple, dict, a buffer (numpy array, bytes, memoryview) or a callable");
+  }
+}
+
+py::object from_json(const nlohmann::json& j, const message& m);
+
+py::object foreign_callable(const function_ref& f) {
+  return py::cpp_function(
+      [f](py::args args) -> py::object {
+        message call_args = to_message(args);
+        message result;
+        {
+          py::gil_scoped_release unlocked;
+          result = state().owner->call(f->runtime(), f->id(), call_args);
+        }
+        return from_message(result);
+      },
+      py::name(f->name().c_str()));
+}
+
+py::object from_json(const nlohmann::json& j, const message& m) {
+  switch (j.type()) {
+    case nlohmann::json::value_t::null: return py::none();
+    case nlohmann::json::value_t::boolean: return py::bool_(j.get<bool>());
+    case nlohmann::json::value_t::number_integer: return py::int_(j.get<long long>());
+    case nlohmann::json::value_t::number_unsigned: return py::int_(j.get<unsigned long long>());
+    case nlohmann::json::value_t::number_float: return py::float_(j.get<double>());
+    case nlohmann::json::value_t::string: return py::str(j.get_ref<const std::string&>());
+    case nlohmann::json::value_t::array: {
+      py::list out;
+      for (const auto& v : j) out.append(from_json(v, m));
+      return out;
+    }
+    case nlohmann::json::value_t::object: {
+      if (is_buffer_handle(j)) {
+        auto b = m.find_buffer(j.value("buffer_id", ""));
+        return to_numpy(b ? *b : buffer_from_json(j));
+      }
+      if (function_handle::is_handle(j)) {
+        const std::string id = j.value("function_id", "");
+        for (const auto& f : m.functions()) {
+          if (f->id() == id) {
+            if (f->runtime() == "py") {
+              auto it = state().callables.find(id);
+              if (it != state().callables.end()) return it->second;
+            }
+            return foreign_callable(f);
+          }
+        }
+        throw message_error("Function handle " + id + " is not held by the message");
+      }
+      py::dict out;
+      for (const auto& [key, value] : j.items()) out[py::str(key)] = from_json(value, m);
+      return out;
+    }
+    default: throw message_error("cannot convert JSON value " + j.dump() + " to Python");
+  }
+}
+}  // namespace
+
+namespace {
+std::optional<buffer> exported_buffer(py::handle obj, const Py_buffer& view);
+}
+
+message to_message(py::handle obj) {
+  nlohmann::json value;
+  std::vector<buffer> buffers;
+  std::vector<function_ref> functions;
+  convert(obj, value, buffers, functions, 0);
+  return message(std::move(value), std::move(buffers), std::move(functions));
+}
+
+py::object from_message(const message& m) { return from_json(m.value(), m); }
+
+buffer adopt(py::handle obj) {
+  auto view = std::make_unique<Py_buffer>();
+  if (PyObject_GetBuffer(obj.ptr(), view.get(), PyBUF_RECORDS_RO) != 0) throw py::error_already_set();
+  // From here on the view holds a reference to obj: every path must release it exactly once.
+  Py_buffer* raw = view.release();
+  auto release = [raw] {
+    auto& s = state();
+    if (!s.alive.load()) return;  // the interpreter is gone; so is the object's memory manager
+    if (PyGILState_Check() != 0) {
+      PyBuffer_Release(raw);
+      delete raw;
+    } else {
+      s.releases.push([raw] {
+        PyBuffer_Release(raw);
+        delete raw;
+      });
+    }
+  };
+  dtype format;
+  try {
+    format = dtype_of_format(raw->format, raw->itemsize, obj);
+  } catch (...) {
+    release();
+    throw;
+  }
+  // An array that is exactly a host buffer's numpy view goes back as that buffer (same id).
+  if (auto same = exported_buffer(obj, *raw)) {
+    release();
+    return *same;
+  }
+  shape_t shape;
+  strides_t strides;
+  for (int i = 0; i < raw->ndim; ++i) {
+    shape.push_back(static_cast<std::size_t>(raw->shape[i]));
+    strides.push_back(raw->strides ? raw->strides[i] : 0);
+  }
+  if (raw->ndim == 0) {
+    shape.clear();
+    strides.clear();
+  } else if (!raw->strides) {
+    strides = c_strides(shape, dtype_size(format));
+  }
+  // The block is the span of bytes the layout reaches (strides may be negative).
+  std::ptrdiff_t low = 0, high = 0;
+  bool empty = false;
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == 0) empty = true;
+    const std::ptrdiff_t reach = static_cast<std::ptrdiff_t>(shape[i] == 0 ? 0 : shape[i] - 1) * strides[i];
+    (reach < 0 ? low : high) += reach;
+  }
+  high += empty ? 0 : raw->itemsize;
+  auto* start = static_cast<std::byte*>(raw->buf) + low;
+  adopt_options options;
+  options.language = "py";
+  options.strides = strides;
+  options.byte_offset = static_cast<std::size_t>(-low);
+  options.readonly = raw->readonly != 0;
+  if (strides.empty() && !shape.empty()) options.strides = c_strides(shape, dtype_size(format));
+  return buffer::adopt(start, static_cast<std::size_t>(high - low), release, format, std::move(shape), options);
+}
+
+namespace {
+constexpr const char* k_capsule_name = "promethean.buffer";
+
+/// The host buffer a numpy array made by to_numpy() is a view of, when `view` describes exactly it.
+std::optional<buffer> exported_buffer(py::handle obj, const Py_buffer& view) {
+  PyObject* base = PyObject_GetAttrString(obj.ptr(), "base");
+  if (base == nullptr) {
+    PyErr_Clear();
+    return std::nullopt;
+  }
+  py::object owner = py::reinterpret_steal<py::object>(base);
+  if (PyCapsule_IsValid(owner.ptr(), k_capsule_name) == 0) return std::nullopt;
+  auto* ref = static_cast<export_ref*>(PyCapsule_GetPointer(owner.ptr(), k_capsule_name));
+  const buffer& b = ref->get();
+  if (view.buf != b.cdata() || static_cast<std::size_t>(view.ndim) != b.ndim()) return std::nullopt;
+  for (int i = 0; i < view.ndim; ++i) {
+    if (static_cast<std::size_t>(view.shape[i]) != b.shape()[i] || (view.strides && view.strides[i] != b.strides()[i])) {
+      return std::nullopt;
+    }
+  }
+  return view.readonly && !b.readonly() ? b.as_readonly() : b;
+}
+}  // namespace
+
+py::object to_numpy(const buffer& b) {
+  auto* ref = new export_ref(b, "py");
+  py::object owner = py::reinterpret_steal<py::object>(PyCapsule_New(ref, k_capsule_name, [](PyObject* capsule) {
+    delete static_cast<export_ref*>(PyCapsule_GetPointer(capsule, k_capsule_name));
+  }));
+  if (!owner) {
+    delete ref;
+    throw py::error_already_set();
+  }
+  std::vector<py::ssize_t> shape(b.shape().begin(), b.shape().end());
+  std::vector<py::ssize_t> strides(b.strides().begin(), b.strides().end());
+  py::array array(py::dtype(std::string(dtype_name(b.format()))), shape, strides, b.cdata(), owner);
+  if (b.readonly()) array.attr("setflags")(py::arg("write") = false);
+  return array;
+}
+
+}  // namespace promethean::python

@@ -1,0 +1,30 @@
+// Private: Python objects ↔ messages. Every function here needs the GIL.
+//
+// Python → message: None, bool, int (int64, or uint64 above it; larger is an error), float (NaN and
+// infinities are an error: JSON has no spelling for them; send them in a buffer), str, list/tuple,
+// dict with str keys, numpy scalars (as their Python value), any buffer-protocol object (numpy
+// arrays, bytes, bytearray, memoryview: adopted as a Buffer without a copy), callables (a Function
+// handle). Anything else is a TypeError naming its type.
+//
+// message → Python: JSON values as the matching Python types; a Buffer handle becomes a numpy
+// array over the same memory (read-only buffers give non-writeable arrays); a Function handle
+// becomes a callable that routes to its runtime.
+#pragma once
+
+#include <promethean/buffer/buffer.hpp>
+#include <promethean/host/message.hpp>
+
+#include <pybind11/pybind11.h>
+
+namespace promethean::python {
+
+message to_message(pybind11::handle obj);
+pybind11::object from_message(const message& m);
+
+/// A buffer-protocol object adopted as a Buffer (no copy); the Buffer keeps the object alive.
+buffer adopt(pybind11::handle obj);
+
+/// A numpy array over the buffer's memory, holding one reference to it (an export_ref).
+pybind11::object to_numpy(const buffer& b);
+
+}  // namespace promethean::python

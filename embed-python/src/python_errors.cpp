@@ -1,0 +1,60 @@
+// Python exceptions ↔ the promethean error family.
+#include "python_errors.hpp"
+
+#include <pybind11/eval.h>
+
+namespace py = pybind11;
+
+namespace promethean::python {
+namespace {
+py::object& foreign_error_type() {
+  static py::object* type = nullptr;  // owned by the promethean module; lives until finalize
+  if (type == nullptr) type = new py::object();
+  return *type;
+}
+}  // namespace
+
+void define_foreign_error(py::module_& m) {
+  py::dict scope;
+  py::exec(R"(
+class ForeignError(Exception):
+    """An error raised in another runtime: .runtime, .type, .message and .trace say what and where."""
+    def __init__(self, runtime, type, message, trace=""):
+        super().__init__(f"{runtime} {type}: {message}")
+        self.runtime = runtime
+        self.type = type
+        self.message = message
+        self.trace = trace
+)", scope);
+  py::object cls = scope["ForeignError"];
+  cls.attr("__module__") = "promethean";
+  m.attr("ForeignError") = cls;
+  foreign_error_type() = cls;
+}
+
+void throw_from_python(py::error_already_set& e) {
+  py::object type = e.type(), value = e.value(), tb = e.trace();
+  std::string trace;
+  try {
+    py::object lines = py::module_::import("traceback").attr("format_exception")(type, value, tb);
+    trace = py::str("").attr("join")(lines).cast<std::string>();
+  } catch (...) {
+    trace = e.what();
+  }
+  if (foreign_error_type() && value && py::isinstance(value, foreign_error_type())) {
+    auto text = [&](const char* attr) { return py::str(value.attr(attr)).cast<std::string>(); };
+    std::string inner = text("trace");
+    throw error(text("runtime"), text("type"), text("message"), inner.empty() ? trace : inner + "\n" + trace);
+  }
+  std::string type_name = type ? py::str(type.attr("__name__")).cast<std::string>() : "Exception";
+  std::string message = value ? py::str(value).cast<std::string>() : std::string();
+  throw python_error(type_name, message, trace);
+}
+
+void raise_foreign(const error& e) {
+  py::object err = foreign_error_type()(e.runtime(), e.type(), e.message(), e.trace());
+  PyErr_SetObject(foreign_error_type().ptr(), err.ptr());
+  throw py::error_already_set();
+}
+
+}  // namespace promethean::python

@@ -1,0 +1,22 @@
+// Private: the one place Python exceptions and promethean errors convert into each other.
+#pragma once
+
+#include <promethean/error.hpp>
+
+#include <pybind11/pybind11.h>
+
+namespace promethean::python {
+
+/// Throws the Python exception being handled (pybind11's error_already_set) as a python_error with
+/// its type name, message and formatted traceback. A ForeignError is thrown as the error it carries
+/// (its runtime, type and message), with the Python frames it crossed added to its trace.
+[[noreturn]] void throw_from_python(pybind11::error_already_set& e);
+
+/// Raises `e` in Python as promethean.ForeignError (runtime, type, message, trace attributes).
+/// Call inside a pybind11-bound function: it throws pybind11::error_already_set.
+[[noreturn]] void raise_foreign(const error& e);
+
+/// Creates promethean.ForeignError in module `m`.
+void define_foreign_error(pybind11::module_& m);
+
+}  // namespace promethean::python

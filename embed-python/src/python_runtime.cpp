@@ -1,0 +1,363 @@
+// The `py` runtime: interpreter lifetime, eval/call/define/load, messages, running scripts.
+#include <promethean/python/python_runtime.hpp>
+
+#include "python_conversion.hpp"
+#include "python_errors.hpp"
+#include "python_state.hpp"
+
+#include <promethean/error.hpp>
+#include <promethean/host/host.hpp>
+
+#include <pybind11/embed.h>
+
+#include <fstream>
+#include <thread>
+
+namespace py = pybind11;
+
+extern "C" PyObject* promethean_python_module_init();
+
+namespace promethean::python {
+
+python_state& state() {
+  static auto* s = new python_state();  // never destroyed: releases may arrive during exit
+  return *s;
+}
+
+void drain_releases() { state().releases.drain(); }
+
+namespace {
+constexpr const char* k_python = "/usr/bin/python3";
+
+/// Holds the GIL for a call and runs the releases that waited for it.
+struct with_gil {
+  py::gil_scoped_acquire gil;
+  with_gil() { drain_releases(); }
+};
+
+/// Runs `f` under the GIL, converting Python exceptions into the error family.
+template <class F>
+auto guarded(F&& f) {
+  with_gil gil;
+  try {
+    return f();
+  } catch (py::error_already_set& e) {
+    throw_from_python(e);
+  }
+}
+
+std::string python_literal(const nlohmann::json& j) {
+  switch (j.type()) {
+    case nlohmann::json::value_t::null: return "None";
+    case nlohmann::json::value_t::boolean: return j.get<bool>() ? "True" : "False";
+    case nlohmann::json::value_t::array: {
+      std::string s = "[";
+      for (std::size_t i = 0; i < j.size(); ++i) s += (i ? ", " : "") + python_literal(j[i]);
+      return s + "]";
+    }
+    case nlohmann::json::value_t::object: {
+      std::string s = "{";
+      bool first = true;
+      for (const auto& [k, v] : j.items()) {
+        s += (first ? "" : ", ") + nlohmann::json(k).dump() + ": " + python_literal(v);
+        first = false;
+      }
+      return s + "}";
+    }
+    default: return j.dump();  // numbers; strings (JSON string escapes are valid Python)
+  }
+}
+
+/// Resolves an exported name or a dotted path (`math.sqrt`, `numpy.linalg.norm`, `helper` in
+/// __main__) to a Python object.
+py::object resolve(std::string_view name) {
+  auto& s = state();
+  if (auto it = s.exported.find(std::string(name)); it != s.exported.end()) return it->second;
+  if (auto it = s.callables.find(std::string(name)); it != s.callables.end()) return it->second;
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (true) {
+    auto dot = name.find('.', start);
+    parts.emplace_back(name.substr(start, dot == std::string_view::npos ? dot : dot - start));
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  py::dict main = py::module_::import("__main__").attr("__dict__");
+  py::object builtins = py::module_::import("builtins");
+  py::object target;
+  std::size_t used = 1;
+  if (main.contains(parts[0])) {
+    target = main[py::str(parts[0])];
+  } else if (py::hasattr(builtins, parts[0].c_str())) {
+    target = builtins.attr(parts[0].c_str());
+  } else {
+    // The longest importable module prefix: numpy.linalg.norm imports numpy.linalg.
+    for (std::size_t n = parts.size(); n >= 1 && !target; --n) {
+      std::string module_name = parts[0];
+      for (std::size_t i = 1; i < n; ++i) module_name += "." + parts[i];
+      try {
+        target = py::module_::import(module_name.c_str());
+        used = n;
+      } catch (py::error_already_set& e) {
+        if (!e.matches(PyExc_ImportError)) throw;
+        if (n == 1) {
+          throw usage_error("py: no function '" + std::string(name) + "': '" + parts[0] +
+                                "' is not exported, defined in __main__, a builtin or an importable module",
+                            "py");
+        }
+      }
+    }
+  }
+  for (std::size_t i = used; i < parts.size(); ++i) {
+    if (!py::hasattr(target, parts[i].c_str())) {
+      throw usage_error("py: no function '" + std::string(name) + "': '" + parts[i] + "' not found", "py");
+    }
+    target = target.attr(parts[i].c_str());
+  }
+  return target;
+}
+
+class python_runtime final : public runtime {
+ public:
+  explicit python_runtime(host& h) {
+    auto& s = state();
+    if (s.ever_started || Py_IsInitialized()) {
+      throw usage_error("the py runtime was already started in this process, and CPython (numpy above all) "
+                        "cannot start twice: use one Host per process", "py");
+    }
+    s.ever_started = true;
+    s.owner = &h;
+    if (PyImport_AppendInittab("promethean", &promethean_python_module_init) != 0) {
+      throw python_error("InitError", "cannot register the promethean module");
+    }
+    PyConfig config;
+    PyConfig_InitPythonConfig(&config);
+    config.install_signal_handlers = 0;  // the host owns SIGINT and friends
+    config.parse_argv = 0;
+    // The program name fixes sys.executable and sys.prefix to Debian's Python, whatever is first
+    // on PATH, so that site-packages, subprocesses and multiprocessing find the right interpreter.
+    PyStatus status = PyConfig_SetBytesString(&config, &config.program_name, k_python);
+    if (!PyStatus_Exception(status)) status = Py_InitializeFromConfig(&config);
+    PyConfig_Clear(&config);
+    if (PyStatus_Exception(status)) {
+      throw python_error("InitError", std::string("cannot start Python: ") + (status.err_msg ? status.err_msg : "?"));
+    }
+    s.alive = true;
+    m_init_thread = std::this_thread::get_id();
+    try {
+      py::exec(R"(
+import os, sys, site, glob
+venv = os.environ.get("VIRTUAL_ENV")
+if venv:
+    before = list(sys.path)
+    for d in glob.glob(os.path.join(venv, "lib", "python%d.%d" % sys.version_info[:2], "site-packages")):
+        site.addsitedir(d)
+    sys.path[:] = [p for p in sys.path if p not in before] + before
+)");
+    } catch (py::error_already_set& e) {
+      m_saved = PyEval_SaveThread();
+      throw python_error("InitError", std::string("activating $VIRTUAL_ENV failed: ") + e.what());
+    }
+    m_saved = PyEval_SaveThread();  // no thread holds the GIL between calls
+  }
+
+  ~python_runtime() override { shutdown(); }
+
+  std::string_view name() const noexcept override { return "py"; }
+
+  std::string version() const override {
+    std::string v = Py_GetVersion();
+    return v.substr(0, v.find(' '));
+  }
+
+  nlohmann::json describe() const override {
+    return {{"name", "py"},
+            {"language", "Python"},
+            {"version", version()},
+            {"executable", k_python},
+            {"eval", "an expression -> its value; statements -> null (run in __main__)"},
+            {"call", "an exported name, a __main__ or builtin name, or a dotted module path"},
+            {"marshal", "JSON -> a Python literal"},
+            {"messages", "promethean.on_message(fn) receives the JSON; its return value is the reply"},
+            {"buffers", "zero-copy: numpy arrays and any buffer-protocol object"},
+            {"capabilities", {"eval", "call", "define", "load", "send_json", "run", "buffers"}}};
+  }
+
+  message eval(std::string_view code, const call_options&) override {
+    return guarded([&] {
+      py::dict globals = py::module_::import("__main__").attr("__dict__");
+      py::object builtins = py::module_::import("builtins");
+      py::object compiled;
+      bool expression = true;
+      try {
+        compiled = builtins.attr("compile")(py::str(std::string(code)), "<eval>", "eval");
+      } catch (py::error_already_set& e) {
+        if (!e.matches(PyExc_SyntaxError)) throw;
+        expression = false;
+      }
+      if (!expression) compiled = builtins.attr("compile")(py::str(std::string(code)), "<exec>", "exec");
+      py::object result = py::reinterpret_steal<py::object>(PyEval_EvalCode(compiled.ptr(), globals.ptr(), globals.ptr()));
+      if (!result) throw py::error_already_set();
+      return expression ? to_message(result) : message();
+    });
+  }
+
+  message call(std::string_view function, const message& args, const call_options&) override {
+    return guarded([&] {
+      py::object fn = resolve(function);
+      if (!PyCallable_Check(fn.ptr())) {
+        throw usage_error("py: '" + std::string(function) + "' is a " +
+                              py::str(py::type::handle_of(fn).attr("__name__")).cast<std::string>() + ", not callable",
+                          "py");
+      }
+      py::object py_args = from_message(args);
+      py::object result = fn(*py::tuple(py_args));
+      return to_message(result);
+    });
+  }
+
+  void define(const function_definition& d) override {
+    guarded([&] {
+      py::object builtins = py::module_::import("builtins");
+      std::string params;
+      for (const auto& p : d.params) params += (params.empty() ? "" : ", ") + p;
+      // An expression body is returned; a statement body runs as written.
+      bool expression = true;
+      try {
+        builtins.attr("compile")(py::str(d.body), "<py:fn>", "eval");
+      } catch (py::error_already_set& e) {
+        if (!e.matches(PyExc_SyntaxError)) throw;
+        expression = false;
+      }
+      std::string source = "def " + d.name + "(" + params + "):\n";
+      if (expression) {
+        source += "    return (" + d.body + ")\n";
+      } else {
+        std::string line;
+        for (char c : d.body + "\n") {
+          if (c == '\n') {
+            source += "    " + line + "\n";
+            line.clear();
+          } else {
+            line += c;
+          }
+        }
+      }
+      py::dict globals = py::module_::import("__main__").attr("__dict__");
+      py::exec(py::str(source), globals);
+      state().exported[d.name] = globals[py::str(d.name)];
+      return 0;
+    });
+  }
+
+  void load(const std::filesystem::path& path) override {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) throw usage_error("py: cannot load " + path.string() + ": no such file", "py");
+    guarded([&] {
+      py::object util = py::module_::import("importlib.util");
+      const std::string module_name = path.stem().string();
+      py::object spec = util.attr("spec_from_file_location")(module_name, path.string());
+      py::object module = util.attr("module_from_spec")(spec);
+      py::module_::import("sys").attr("modules")[py::str(module_name)] = module;
+      spec.attr("loader").attr("exec_module")(module);
+      return 0;
+    });
+  }
+
+  std::string marshal(const nlohmann::json& value) const override { return python_literal(value); }
+
+  message send_json(const message& payload, const call_options&) override {
+    return guarded([&] {
+      if (!state().message_handler) {
+        throw usage_error("py has no message handler: register one with promethean.on_message(fn)", "py");
+      }
+      py::object handler = state().message_handler;
+      return to_message(handler(from_message(payload)));
+    });
+  }
+
+  void set_message_handler(std::string_view handler) override {
+    guarded([&] {
+      state().message_handler = resolve(handler);
+      return 0;
+    });
+  }
+
+  int run_script(const std::filesystem::path& path, const std::vector<std::string>& args) override {
+    with_gil gil;
+    py::module_ sys = py::module_::import("sys");
+    py::list argv;
+    argv.append(path.string());
+    for (const auto& a : args) argv.append(a);
+    sys.attr("argv") = argv;
+    const std::string dir = std::filesystem::absolute(path).parent_path().string();
+    sys.attr("path").attr("insert")(0, dir);
+    int status = 0;
+    try {
+      py::dict globals = py::module_::import("__main__").attr("__dict__");
+      globals["__file__"] = path.string();
+      py::object source = py::module_::import("io").attr("open_code")(path.string()).attr("read")();
+      py::object code = py::module_::import("builtins").attr("compile")(source, path.string(), "exec");
+      py::object result = py::reinterpret_steal<py::object>(PyEval_EvalCode(code.ptr(), globals.ptr(), globals.ptr()));
+      if (!result) throw py::error_already_set();
+    } catch (py::error_already_set& e) {
+      status = exit_status_of(e);
+    }
+    flush_stdio();
+    return status;
+  }
+
+  void shutdown() override {
+    auto& s = state();
+    if (!s.alive.load()) return;
+    if (std::this_thread::get_id() == m_init_thread) {
+      PyEval_RestoreThread(m_saved);
+    } else {
+      PyGILState_Ensure();  // finalising from another thread: take the GIL the general way
+    }
+    flush_stdio();
+    s.exported.clear();
+    s.callables.clear();
+    s.message_handler = py::object();
+    drain_releases();
+    Py_FinalizeEx();
+    s.alive = false;
+    drain_releases();  // anything queued during finalisation is now a no-op
+  }
+
+ private:
+  /// SystemExit gives its code (None 0, an int, else printed and 1); any other exception prints
+  /// its traceback like python3 does and gives 1.
+  static int exit_status_of(py::error_already_set& e) {
+    if (e.matches(PyExc_SystemExit)) {
+      py::object code = e.value().attr("code");
+      if (code.is_none()) return 0;
+      if (PyLong_Check(code.ptr())) return static_cast<int>(PyLong_AsLong(code.ptr())) & 0xff;
+      py::print(code, py::arg("file") = py::module_::import("sys").attr("stderr"));
+      return 1;
+    }
+    e.restore();
+    PyErr_Print();
+    return 1;
+  }
+
+  static void flush_stdio() {
+    for (const char* stream : {"stdout", "stderr"}) {
+      try {
+        py::object f = py::module_::import("sys").attr(stream);
+        if (!f.is_none()) f.attr("flush")();
+      } catch (py::error_already_set&) {
+        PyErr_Clear();
+      }
+    }
+  }
+
+  PyThreadState* m_saved = nullptr;
+  std::thread::id m_init_thread;
+};
+}  // namespace
+}  // namespace promethean::python
+
+namespace promethean {
+std::unique_ptr<runtime> make_python_runtime(host& h) { return std::make_unique<python::python_runtime>(h); }
+}  // namespace promethean

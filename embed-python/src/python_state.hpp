@@ -1,0 +1,34 @@
+// Private: the process-wide state of the embedded interpreter (there is only ever one).
+#pragma once
+
+#include <promethean/buffer/release_queue.hpp>
+
+#include <pybind11/pybind11.h>
+
+#include <atomic>
+#include <map>
+#include <string>
+
+namespace promethean {
+class host;
+}
+
+namespace promethean::python {
+
+struct python_state {
+  host* owner = nullptr;             ///< the Host the promethean module routes through
+  std::atomic<bool> alive{false};    ///< false before initialise and after finalize
+  bool ever_started = false;         ///< CPython starts at most once per process
+  release_queue releases;            ///< work that needs the GIL, pushed from any thread
+  // The tables below hold Python objects: touch them only with the GIL held.
+  std::map<std::string, pybind11::object> exported;   ///< name → callable (export, py:fn)
+  std::map<std::string, pybind11::object> callables;  ///< function id → callable handed out
+  pybind11::object message_handler;                   ///< promethean.on_message(fn)
+};
+
+python_state& state();
+
+/// Runs the queued releases; the caller holds the GIL.
+void drain_releases();
+
+}  // namespace promethean::python

@@ -1,0 +1,15 @@
+// The py test binary owns the one embedded interpreter of its process: one Host for every test.
+#include "python_fixture.hpp"
+
+#include <gtest/gtest.h>
+
+promethean::host* g_host = nullptr;
+
+int main(int argc, char** argv) {
+  testing::InitGoogleTest(&argc, argv);
+  promethean::host h;
+  g_host = &h;
+  const int status = RUN_ALL_TESTS();
+  g_host = nullptr;
+  return status;
+}

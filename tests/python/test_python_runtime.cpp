@@ -1,0 +1,241 @@
+// The py runtime: eval/call/define/load, marshalling, zero-copy numpy both ways, errors, the module.
+#include "python_fixture.hpp"
+
+#include <promethean/buffer/buffer_json.hpp>
+#include <promethean/buffer/ledger.hpp>
+#include <promethean/error.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+
+using namespace promethean;
+using nlohmann::json;
+
+namespace {
+json py_eval(const std::string& code) { return the_host().eval("py", code).data.value(); }
+
+template <class E = error>
+E raised(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const E& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no exception";
+  return E("", "", "");
+}
+}  // namespace
+
+TEST(PyEval, ExpressionsReturnValuesStatementsReturnNullStatePersists) {
+  EXPECT_EQ(py_eval("1 + 2"), 3);
+  EXPECT_TRUE(py_eval("x_persist = 20").is_null());
+  EXPECT_EQ(py_eval("x_persist * 2 + 2"), 42);
+  auto meta = the_host().eval("py", "'hello'");
+  EXPECT_EQ(meta.source, "py");
+  EXPECT_EQ(meta.to_json(), (json{{"_type", "MetaObject"}, {"source", "py"}, {"data", "hello"}}));
+}
+
+TEST(PyMarshal, EveryJsonTypeCrossesBothWays) {
+  EXPECT_EQ(py_eval("[None, True, False, -7, 2**63 - 1, 2**64 - 1, 1.5, 'é\\n', (1, 2), {'k': [1]}]"),
+            json::parse(R"([null, true, false, -7, 9223372036854775807, 18446744073709551615, 1.5, "é\n", [1, 2], {"k": [1]}])"));
+  the_host().define("py", {"echo_back", {"v"}, "v"});
+  const json value = json::parse(R"({"a": [1, 2.5, "s", null, true, {"deep": [[]]}], "u": 18446744073709551615})");
+  EXPECT_EQ(the_host().call("py", "echo_back", json::array({value})).value(), value);
+  EXPECT_EQ(py_eval("__import__('numpy').float32(0.5)"), 0.5);  // numpy scalars as Python values
+  EXPECT_EQ(py_eval("__import__('numpy').int64(-3)"), -3);
+}
+
+TEST(PyMarshal, ValuesWithoutAJsonSpellingAreClearErrors) {
+  auto key = raised<python_error>([] { py_eval("{1: 2}"); });
+  EXPECT_EQ(key.type(), "TypeError");
+  EXPECT_NE(std::string(key.what()).find("keys must be str"), std::string::npos);
+  EXPECT_NE(std::string(raised<python_error>([] { py_eval("2**70"); }).what()).find("does not fit in 64 bits"), std::string::npos);
+  EXPECT_NE(std::string(raised<python_error>([] { py_eval("float('nan')"); }).what()).find("no JSON spelling"), std::string::npos);
+  auto obj = raised<python_error>([] { py_eval("object()"); });
+  EXPECT_NE(std::string(obj.what()).find("cannot send a object"), std::string::npos);
+  auto boolean = raised<python_error>([] { py_eval("__import__('numpy').zeros(3, dtype=bool)"); });
+  EXPECT_NE(std::string(boolean.what()).find("astype"), std::string::npos);
+}
+
+TEST(PyCall, DottedNamesBuiltinsAndModules) {
+  EXPECT_EQ(the_host().call("py", "math.sqrt", json::array({16})).value(), 4.0);
+  EXPECT_EQ(the_host().call("py", "len", json::array({"four"})).value(), 4);
+  EXPECT_EQ(the_host().call("py", "numpy.sum", json::array({json::array({1, 2, 3})})).value(), 6);
+  EXPECT_EQ(the_host().call("py", "os.path.basename", json::array({"/a/b.txt"})).value(), "b.txt");
+  EXPECT_THROW(the_host().call("py", "no_such_module_xyz.fn", json::array()), usage_error);
+  EXPECT_THROW(the_host().call("py", "math.no_such_fn", json::array()), usage_error);
+  EXPECT_THROW(the_host().call("py", "math.pi", json::array()), usage_error);  // not callable
+}
+
+TEST(PyDefine, ExpressionAndStatementBodies) {
+  the_host().define("py", {"py_add", {"a", "b"}, "a + b"});
+  EXPECT_EQ(the_host().call("py", "py_add", json::array({2, 3})).value(), 5);
+  the_host().define("py", {"py_clamp", {"v"}, "if v > 10:\n    return 10\nreturn v"});
+  EXPECT_EQ(the_host().call("py", "py_clamp", json::array({99})).value(), 10);
+  EXPECT_EQ(the_host().call("py", "py_clamp", json::array({3})).value(), 3);
+  EXPECT_THROW(the_host().define("py", {"py_bad", {}, "return ("}), python_error);
+}
+
+TEST(PyZeroCopy, NumpyArrayBecomesABufferOverTheSameMemory) {
+  py_eval("import numpy as np\nzc = np.arange(12, dtype=np.float32).reshape(3, 4)");
+  auto m = the_host().eval("py", "zc").data;
+  auto b = m.as_buffer();
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->language(), "py");
+  EXPECT_EQ(b->format(), dtype::float32);
+  EXPECT_EQ(b->shape(), (shape_t{3, 4}));
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(b->cdata()), py_eval("zc.ctypes.data").get<std::uintptr_t>());
+  b->span<float>()[5] = 99.5f;                 // write through the host...
+  EXPECT_EQ(py_eval("float(zc[1, 1])"), 99.5);  // ...numpy sees it
+  py_eval("zc[2, 3] = -1");                     // and the other way round
+  EXPECT_EQ(b->span<const float>()[11], -1.0f);
+}
+
+TEST(PyZeroCopy, HostBufferReachesPythonAsAnArrayOverTheSameMemory) {
+  auto b = buffer::allocate(dtype::int32, {4});
+  the_host().define("py", {"poke", {"a"}, "a[1] = 7\nreturn [int(a.ctypes.data), a.dtype.name, list(a.shape), a.flags.writeable]"});
+  auto r = the_host().call("py", "poke", message(json::array({buffer_to_json(b)}))).value();
+  EXPECT_EQ(r[0].get<std::uintptr_t>(), reinterpret_cast<std::uintptr_t>(b.cdata()));
+  EXPECT_EQ(r[1], "int32");
+  EXPECT_EQ(r[2], json::array({4}));
+  EXPECT_EQ(r[3], true);
+  EXPECT_EQ(b.span<const std::int32_t>()[1], 7);
+  // Handing the array straight back gives the same buffer, not a new one.
+  the_host().define("py", {"identity", {"a"}, "a"});
+  auto back = the_host().call("py", "identity", message(json::array({buffer_to_json(b)}))).as_buffer();
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->id(), b.id());
+}
+
+TEST(PyZeroCopy, StridedAndReversedArraysKeepTheirLayout) {
+  py_eval("import numpy as np\nbase_arr = np.arange(24, dtype=np.int16).reshape(4, 6)");
+  auto cols = the_host().eval("py", "base_arr[:, ::2]").data.as_buffer();
+  ASSERT_TRUE(cols);
+  EXPECT_EQ(cols->strides(), (strides_t{12, 4}));
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(cols->cdata()), py_eval("base_arr.ctypes.data").get<std::uintptr_t>());
+  auto rev = the_host().eval("py", "base_arr[::-1]").data.as_buffer();
+  ASSERT_TRUE(rev);
+  EXPECT_EQ(rev->strides(), (strides_t{-12, 2}));
+  EXPECT_EQ(*reinterpret_cast<const std::int16_t*>(rev->cdata()), 18);  // row 3 comes first
+}
+
+TEST(PyZeroCopy, AdoptedArrayOutlivesPythonsReferenceAndIsReleasedOnce) {
+  const auto before = ledger::instance().counts();
+  message held = the_host().eval("py", "__import__('numpy').full(1000, 3.0)").data;
+  py_eval("import gc; gc.collect()");  // Python holds nothing now: only the host does
+  auto b = held.as_buffer();
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->span<const double>()[999], 3.0);
+  EXPECT_EQ(ledger::instance().counts().live_blocks, before.live_blocks + 1);
+  b.reset();
+  held = message();  // released here, on this thread, which holds no GIL: it waits in the queue
+  py_eval("None");   // the next call into Python drains it
+  const auto after = ledger::instance().counts();
+  EXPECT_EQ(after.live_blocks, before.live_blocks);
+  EXPECT_EQ(after.blocks_released - before.blocks_released, 1);
+}
+
+TEST(PyZeroCopy, ReadOnlyIsRespectedBothWays) {
+  auto ro = buffer::allocate(dtype::uint8, {3}).as_readonly();
+  the_host().define("py", {"try_write", {"a"}, "a[0] = 1"});
+  auto e = raised<python_error>([&] { the_host().call("py", "try_write", message(json::array({buffer_to_json(ro)}))); });
+  EXPECT_EQ(e.type(), "ValueError");
+  EXPECT_NE(e.message().find("read-only"), std::string::npos);
+  auto bytes = the_host().eval("py", "b'abc'").data.as_buffer();
+  ASSERT_TRUE(bytes);
+  EXPECT_TRUE(bytes->readonly());
+  EXPECT_EQ(bytes->format(), dtype::uint8);
+  EXPECT_EQ(static_cast<char>(bytes->cdata()[2]), 'c');
+}
+
+TEST(PyErrors, ExceptionsCarryTypeMessageAndTraceback) {
+  auto e = raised<python_error>([] { py_eval("1/0"); });
+  EXPECT_EQ(e.runtime(), "py");
+  EXPECT_EQ(e.type(), "ZeroDivisionError");
+  EXPECT_EQ(e.message(), "division by zero");
+  EXPECT_NE(e.trace().find("Traceback (most recent call last)"), std::string::npos);
+  EXPECT_NE(e.trace().find("ZeroDivisionError"), std::string::npos);
+}
+
+TEST(PyErrors, ForeignErrorsHaveTheirFieldsInPython) {
+  py_eval(R"(import promethean
+try:
+    promethean.call("sh", "no_such_command_xyz")
+    fe = None
+except promethean.ForeignError as err:
+    fe = [err.runtime, err.type, err.message, type(err).__module__])");
+  auto fe = py_eval("fe");
+  EXPECT_EQ(fe[0], "sh");
+  EXPECT_EQ(fe[1], "UnknownFunction");
+  EXPECT_NE(fe[2].get<std::string>().find("no_such_command_xyz"), std::string::npos);
+  EXPECT_EQ(fe[3], "promethean");
+}
+
+TEST(PyModule, EvalCallRuntimesAndBufferHelpers) {
+  EXPECT_EQ(py_eval("__import__('promethean').eval('sh', 'echo hi')['stdout']"), "hi\n");
+  EXPECT_EQ(py_eval("__import__('promethean').call('py', 'math.floor', 2.7)"), 2);
+  auto names = py_eval("sorted(__import__('promethean').runtimes().keys())");
+  EXPECT_NE(std::find(names.begin(), names.end(), "py"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "sh"), names.end());
+  py_eval(R"(import promethean
+promethean.register_buffer_type("Gray", ["height", "width"], "uint8")
+img = promethean.alloc([2, 3], type="Gray")
+info = promethean.buffer_info(img))");
+  auto info = py_eval("info");
+  EXPECT_EQ(info["_type"], "Buffer");
+  EXPECT_EQ(info["type"], "Gray");
+  EXPECT_EQ(info["format"], "uint8");
+  EXPECT_EQ(info["shape"], json::array({2, 3}));
+  EXPECT_EQ(info["language"], "host");
+  auto live = ledger::instance().find(info["buffer_id"].get<std::string>());
+  ASSERT_TRUE(live);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(live->cdata()), py_eval("img.ctypes.data").get<std::uintptr_t>());
+  EXPECT_THROW(py_eval("__import__('promethean').alloc([2, 3, 4], type='Gray')"), error);
+}
+
+TEST(PyModule, ExportOnMessageAndSendJson) {
+  py_eval(R"(import promethean
+@promethean.export
+def shout(s):
+    return s.upper() + "!"
+
+@promethean.export(name="twice")
+def double_it(v):
+    return v * 2
+
+@promethean.on_message
+def handle(msg):
+    return {"echo": msg, "lang": "py"})");
+  EXPECT_EQ(the_host().call("py", "shout", json::array({"hi"})).value(), "HI!");
+  EXPECT_EQ(the_host().call("py", "twice", json::array({21})).value(), 42);
+  auto reply = the_host().send_json("py", json{{"msg", "hello"}, {"lang", "js"}}).value();
+  EXPECT_EQ(reply, (json{{"echo", {{"msg", "hello"}, {"lang", "js"}}}, {"lang", "py"}}));
+  the_host().set_message_handler("sh", "cat");
+  EXPECT_EQ(py_eval("__import__('promethean').send_json('sh', {'n': 1})"), (json{{"n", 1}}));
+}
+
+TEST(PyFunctions, CallablesCrossAsHandlesAndCanBeCalledBack) {
+  auto f = the_host().eval("py", "lambda a, b: a * b").data;
+  ASSERT_EQ(f.functions().size(), 1u);
+  const auto id = f.functions()[0]->id();
+  EXPECT_EQ(f.value()["runtime"], "py");
+  EXPECT_EQ(the_host().call("py", id, json::array({6, 7})).value(), 42);
+}
+
+TEST(PyLoad, RunsAFileAsAModule) {
+  auto path = std::filesystem::temp_directory_path() / "pm_loaded_mod.py";
+  std::ofstream(path) << "def triple(x):\n    return 3 * x\n";
+  the_host().load("py", path);
+  EXPECT_EQ(the_host().call("py", "pm_loaded_mod.triple", json::array({5})).value(), 15);
+  std::filesystem::remove(path);
+  EXPECT_THROW(the_host().load("py", "/nonexistent/mod.py"), usage_error);
+}
+
+TEST(PyMarshalEntry, RendersPythonLiterals) {
+  const json v = json::parse(R"({"a": [1, null, true, "x'y"], "b": 2.5})");
+  EXPECT_EQ(the_host().marshal("py", v), R"({"a": [1, None, True, "x'y"], "b": 2.5})");
+  EXPECT_EQ(py_eval(the_host().marshal("py", v)), v);
+}
