@@ -30,12 +30,13 @@ std::string slurp(const std::filesystem::path& p) {
   return ss.str();
 }
 
-/// Runs the CLI with `args`, stdin from /dev/null, capturing both streams into files.
-run_result run(const std::vector<std::string>& args) {
+/// Runs the CLI with `args`, stdin from /dev/null, capturing both streams into files; `env` is
+/// prepended as VAR=value words.
+run_result run(const std::vector<std::string>& args, const std::string& env = "") {
   const auto dir = std::filesystem::temp_directory_path();
   const auto tag = std::to_string(::getpid());
   const auto out = dir / ("promethean_cli_out_" + tag), err = dir / ("promethean_cli_err_" + tag);
-  std::string cmd = quote(PROMETHEAN_CLI);
+  std::string cmd = env + " " + quote(PROMETHEAN_CLI);
   for (const auto& a : args) cmd += " " + quote(a);
   cmd += " </dev/null >" + quote(out.string()) + " 2>" + quote(err.string());
   const int raw = std::system(cmd.c_str());
@@ -150,4 +151,44 @@ TEST(Cli, RunErrorsAreClear) {
   auto unknown = run({"run", "notes.txt"});
   EXPECT_EQ(unknown.status, 2);
   EXPECT_TRUE(contains(unknown.err, "cannot tell which runtime runs 'notes.txt'"));
+}
+
+TEST(CliPython, RunBehavesLikePython3) {
+  const std::string app = std::string(PROMETHEAN_SOURCE_DIR) + "/tests/data/py/app.py";
+  auto r = run({"run", app, "a", "b c"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "name: __main__\nargv: ['a', 'b c']\nhelper: found beside the script\n");
+}
+
+TEST(CliPython, SysExitGivesTheExitStatus) {
+  const std::string app = std::string(PROMETHEAN_SOURCE_DIR) + "/tests/data/py/app.py";
+  EXPECT_EQ(run({"run", app, "exit", "3"}).status, 3);
+  EXPECT_EQ(run({"run", app, "exit", "0"}).status, 0);
+}
+
+TEST(CliPython, UncaughtExceptionPrintsTheTracebackAndExits1) {
+  const std::string app = std::string(PROMETHEAN_SOURCE_DIR) + "/tests/data/py/app.py";
+  auto r = run({"run", app, "raise"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "Traceback (most recent call last):")) << r.err;
+  EXPECT_TRUE(contains(r.err, app + "\", line 15, in inner")) << r.err;
+  EXPECT_TRUE(contains(r.err, "ValueError: bad value from the script")) << r.err;
+  EXPECT_TRUE(contains(r.out, "name: __main__")) << "output before the error is flushed";
+}
+
+TEST(CliPython, VirtualenvSitePackagesAreImportable) {
+  const std::string dir = std::string(PROMETHEAN_SOURCE_DIR) + "/tests/data/py";
+  auto r = run({"run", dir + "/app.py", "venv"}, "VIRTUAL_ENV=" + quote(dir + "/venv"));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "venv: from the virtualenv")) << r.out;
+}
+
+TEST(CliPython, EvalPyPrintsJson) {
+  auto r = run({"eval", "py", "{'sum': sum([1, 2, 3]), 'pi': __import__('math').pi > 3}"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out), (nlohmann::json{{"sum", 6}, {"pi", true}}));
+  auto bad = run({"eval", "py", "1/0"});
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_TRUE(contains(bad.err, "py ZeroDivisionError: division by zero")) << bad.err;
+  EXPECT_TRUE(contains(bad.err, "Traceback")) << bad.err;
 }
