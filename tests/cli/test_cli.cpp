@@ -192,3 +192,11 @@ TEST(CliPython, EvalPyPrintsJson) {
   EXPECT_TRUE(contains(bad.err, "py ZeroDivisionError: division by zero")) << bad.err;
   EXPECT_TRUE(contains(bad.err, "Traceback")) << bad.err;
 }
+
+TEST(CliPython, TheReadmeExampleRuns) {
+  auto r = run({"run", std::string(PROMETHEAN_SOURCE_DIR) + "/examples/hello.py"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "sh failed as expected: sh CommandFailed")) << r.out;
+  EXPECT_TRUE(contains(r.out, "ImageRGB uint8 [4, 6, 3] owned by host")) << r.out;
+  EXPECT_TRUE(contains(r.out, "mean red through the host: 255.0")) << r.out;
+}
