@@ -56,16 +56,9 @@ void check_bounds(const shape_t& shape, const strides_t& strides, std::size_t of
     if (offset > block_size) throw buffer_error("byte offset lies past the end of the memory block");
     return;
   }
-  std::ptrdiff_t low = static_cast<std::ptrdiff_t>(offset);
-  std::ptrdiff_t high = static_cast<std::ptrdiff_t>(offset);
-  for (std::size_t i = 0; i < shape.size(); ++i) {
-    std::ptrdiff_t reach = 0;
-    if (__builtin_mul_overflow(static_cast<std::ptrdiff_t>(shape[i] - 1), strides[i], &reach)) {
-      throw buffer_error("strides overflow");
-    }
-    (reach < 0 ? low : high) += reach;
-  }
-  high += static_cast<std::ptrdiff_t>(itemsize);
+  const auto extent = byte_extent(shape, strides, itemsize);
+  const std::ptrdiff_t low = static_cast<std::ptrdiff_t>(offset) + extent.low;
+  const std::ptrdiff_t high = static_cast<std::ptrdiff_t>(offset) + extent.high;
   if (low < 0 || high > static_cast<std::ptrdiff_t>(block_size)) {
     throw buffer_error("layout shape " + shape_text(shape) + " reaches bytes [" + std::to_string(low) +
                        ", " + std::to_string(high) + ") outside the memory block of " +
@@ -110,6 +103,21 @@ strides_t c_strides(const shape_t& shape, std::size_t itemsize) {
     step *= static_cast<std::ptrdiff_t>(std::max<std::size_t>(shape[i], 1));
   }
   return strides;
+}
+
+byte_extent_t byte_extent(const shape_t& shape, const strides_t& strides, std::size_t itemsize) {
+  if (shape.size() != strides.size()) throw buffer_error("shape and strides differ in length");
+  if (element_count(shape) == 0) return {};
+  byte_extent_t e;
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    std::ptrdiff_t reach = 0;
+    if (__builtin_mul_overflow(static_cast<std::ptrdiff_t>(shape[i] - 1), strides[i], &reach)) {
+      throw buffer_error("strides overflow");
+    }
+    (reach < 0 ? e.low : e.high) += reach;
+  }
+  e.high += static_cast<std::ptrdiff_t>(itemsize);
+  return e;
 }
 
 buffer::buffer(std::shared_ptr<const detail::buffer_state> state) noexcept : m_state(std::move(state)) {}

@@ -240,35 +240,25 @@ buffer adopt(py::handle obj) {
     release();
     return *same;
   }
-  shape_t shape;
-  strides_t strides;
-  for (int i = 0; i < raw->ndim; ++i) {
-    shape.push_back(static_cast<std::size_t>(raw->shape[i]));
-    strides.push_back(raw->strides ? raw->strides[i] : 0);
-  }
-  if (raw->ndim == 0) {
-    shape.clear();
-    strides.clear();
-  } else if (!raw->strides) {
-    strides = c_strides(shape, dtype_size(format));
-  }
+  shape_t shape(raw->shape, raw->shape + raw->ndim);
+  strides_t strides = raw->strides ? strides_t(raw->strides, raw->strides + raw->ndim)
+                                   : c_strides(shape, dtype_size(format));
   // The block is the span of bytes the layout reaches (strides may be negative).
-  std::ptrdiff_t low = 0, high = 0;
-  bool empty = false;
-  for (std::size_t i = 0; i < shape.size(); ++i) {
-    if (shape[i] == 0) empty = true;
-    const std::ptrdiff_t reach = static_cast<std::ptrdiff_t>(shape[i] == 0 ? 0 : shape[i] - 1) * strides[i];
-    (reach < 0 ? low : high) += reach;
+  byte_extent_t extent;
+  try {
+    extent = byte_extent(shape, strides, dtype_size(format));
+  } catch (...) {
+    release();
+    throw;
   }
-  high += empty ? 0 : raw->itemsize;
-  auto* start = static_cast<std::byte*>(raw->buf) + low;
   adopt_options options;
   options.language = "py";
-  options.strides = strides;
-  options.byte_offset = static_cast<std::size_t>(-low);
+  options.strides = std::move(strides);
+  options.byte_offset = static_cast<std::size_t>(-extent.low);
   options.readonly = raw->readonly != 0;
-  if (strides.empty() && !shape.empty()) options.strides = c_strides(shape, dtype_size(format));
-  return buffer::adopt(start, static_cast<std::size_t>(high - low), release, format, std::move(shape), options);
+  auto* start = static_cast<std::byte*>(raw->buf) + extent.low;
+  return buffer::adopt(start, static_cast<std::size_t>(extent.high - extent.low), release, format, std::move(shape),
+                       options);
 }
 
 namespace {

@@ -145,4 +145,13 @@ class PROMETHEAN_API buffer {
 /// C-contiguous byte strides for `shape` and an element size.
 PROMETHEAN_API strides_t c_strides(const shape_t& shape, std::size_t itemsize);
 
+/// The bytes a layout reaches, relative to element [0, …, 0]: [low, high), low <= 0 (negative
+/// strides reach below the first element). {0, 0} when the layout has no element. Throws
+/// buffer_error on overflow. Runtimes adopting foreign memory use it to find the block's extent.
+struct byte_extent_t {
+  std::ptrdiff_t low = 0;
+  std::ptrdiff_t high = 0;
+};
+PROMETHEAN_API byte_extent_t byte_extent(const shape_t& shape, const strides_t& strides, std::size_t itemsize);
+
 }  // namespace promethean
