@@ -104,6 +104,33 @@ py::object buffer_info(py::object x) {
   }
 }
 
+/// Registers `fn` as view `name` of buffer type `type`, computed here in py; returns `fn` so that
+/// it also works as a decorator body.
+py::object register_view(const std::string& type, const std::string& name, py::object fn) {
+  if (!PyCallable_Check(fn.ptr())) {
+    throw py::type_error("register_view: fn must be callable, got " + py::str(py::type::of(fn).attr("__name__")).cast<std::string>());
+  }
+  // The function is reachable by a name no user code would write, so it cannot clash.
+  const std::string key = "__view__:" + type + ":" + name;
+  state().exported[key] = fn;
+  route([&] {
+    the_host().register_view(type, name, "py", key);
+    return 0;
+  });
+  return fn;
+}
+
+py::object view(py::object x, const std::string& name) {
+  buffer b;
+  try {
+    b = adopt(x);
+  } catch (const error& e) {
+    raise_foreign(e);
+  }
+  auto result = route([&] { return the_host().view(b, name); });
+  return from_message(result);
+}
+
 py::object runtimes() { return plain(route([] { return the_host().dispatch_map(); })); }
 
 }  // namespace
@@ -126,6 +153,10 @@ PyObject* make_module() {
         py::arg("format") = py::none(), py::arg("fixed") = std::map<std::string, std::size_t>{},
         "Name a buffer layout, e.g. register_buffer_type('ImageRGB', ['height', 'width', 'channels'], 'uint8', {'channels': 3}).");
   m.def("buffer_info", &buffer_info, py::arg("x"), "The Buffer handle of an array: id, format, shape, strides, owner.");
+  m.def("register_view", &register_view, py::arg("type"), py::arg("name"), py::arg("fn"),
+        "Make fn(buffer) the view `name` of buffers of `type`; any runtime's view(x, name) routes here.");
+  m.def("view", &view, py::arg("x"), py::arg("name"),
+        "The named view of a buffer, computed by the runtime that registered it (or that owns the buffer).");
   m.def("runtimes", &runtimes, "The dispatch map: every runtime with its version and entries.");
   py::exec(R"(
 def export(fn=None, name=None):

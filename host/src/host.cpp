@@ -1,4 +1,5 @@
 // The Host: runtimes by name, lazy start, routing, the dispatch map and the shutdown order.
+#include <promethean/buffer/buffer_json.hpp>
 #include <promethean/buffer/ledger.hpp>
 #include <promethean/error.hpp>
 #include <promethean/host/host.hpp>
@@ -27,6 +28,7 @@ struct host::impl {
   std::map<std::string, runtime_factory, std::less<>> factories;
   std::map<std::string, std::unique_ptr<runtime>, std::less<>> started;
   buffer_type_registry buffer_types;
+  view_registry views;
 
   std::string known_names() const {
     std::string s;
@@ -175,5 +177,82 @@ int host::run_script(const std::filesystem::path& path, const std::vector<std::s
 }
 
 buffer_type_registry& host::buffer_types() noexcept { return m_impl->buffer_types; }
+
+view_registry& host::views() noexcept { return m_impl->views; }
+
+void host::register_view(std::string_view type, std::string_view name, std::string_view runtime_name,
+                         std::string_view function) {
+  if (name.empty()) throw usage_error("a view needs a name");
+  if (!m_impl->buffer_types.find(type)) {
+    auto known = m_impl->buffer_types.names();
+    std::string list;
+    for (const auto& n : known) list += (list.empty() ? "" : ", ") + n;
+    throw usage_error("cannot register view '" + std::string(name) + "': no buffer type '" + std::string(type) +
+                      "' (registered: " + (list.empty() ? "none" : list) + ")");
+  }
+  {
+    std::lock_guard lock(m_impl->mutex);
+    if (!m_impl->factories.count(runtime_name) && !m_impl->started.count(runtime_name)) {
+      throw usage_error("cannot register view '" + std::string(name) + "': unknown runtime '" +
+                        std::string(runtime_name) + "' (available: " + m_impl->known_names() + ")");
+    }
+  }
+  m_impl->views.add(view_entry{std::string(type), std::string(name), std::string(runtime_name), std::string(function)});
+}
+
+message host::view(const buffer& b, std::string_view name, const call_options& options) {
+  if (!b) throw usage_error("buffer.view of an empty buffer");
+  auto call_view = [&](const view_entry& v, const buffer& arg) {
+    return call(v.runtime, v.function, message(nlohmann::json::array({buffer_to_json(arg)}), {arg}, {}), options);
+  };
+  if (!b.type_name().empty()) {
+    if (auto v = m_impl->views.find(b.type_name(), name)) return call_view(*v, b);
+  } else {
+    // An untyped buffer (a plain numpy array, a TypedArray): the views of that name whose type
+    // its layout fits. Exactly one is unambiguous.
+    std::vector<std::pair<view_entry, buffer>> fits;
+    for (const auto& v : m_impl->views.named(name)) {
+      if (auto t = m_impl->buffer_types.find(v.type)) {
+        try {
+          buffer_type_registry::validate(b, *t);
+          fits.emplace_back(v, b.with_type(v.type));
+        } catch (const buffer_error&) {
+        }
+      }
+    }
+    if (fits.size() == 1) return call_view(fits.front().first, fits.front().second);
+    if (fits.size() > 1) {
+      std::string types;
+      for (const auto& [v, typed] : fits) types += (types.empty() ? "" : ", ") + v.type;
+      throw usage_error("buffer.view '" + std::string(name) + "' is ambiguous for untyped buffer " + b.id() +
+                        ": its layout fits " + types + "; give the buffer a type first");
+    }
+  }
+  // No registered view: the runtime that owns the memory decides what the view means.
+  const std::string& owner = b.language();
+  bool owner_is_runtime;
+  {
+    std::lock_guard lock(m_impl->mutex);
+    owner_is_runtime = m_impl->factories.count(owner) || m_impl->started.count(owner);
+  }
+  if (owner_is_runtime) {
+    try {
+      return call(owner, name, message(nlohmann::json::array({buffer_to_json(b)}), {b}, {}), options);
+    } catch (const error& e) {
+      throw error(e.runtime(), e.type(),
+                  "buffer.view '" + std::string(name) + "' routed to " + owner + ", which owns buffer " + b.id() +
+                      ": " + e.message(),
+                  e.trace(), e.location());
+    }
+  }
+  std::string registered;
+  for (const auto& v : m_impl->views.entries()) {
+    registered += (registered.empty() ? "" : ", ") + v.type + "." + v.name + " (" + v.runtime + ")";
+  }
+  throw usage_error("no view '" + std::string(name) + "' for buffer " + b.id() + " of type '" +
+                    (b.type_name().empty() ? std::string("untyped") : b.type_name()) + "', and its owner '" + owner +
+                    "' is not a runtime that could compute it (registered views: " +
+                    (registered.empty() ? "none" : registered) + ")");
+}
 
 }  // namespace promethean

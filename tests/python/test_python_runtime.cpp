@@ -239,3 +239,35 @@ TEST(PyMarshalEntry, RendersPythonLiterals) {
   EXPECT_EQ(the_host().marshal("py", v), R"({"a": [1, None, True, "x'y"], "b": 2.5})");
   EXPECT_EQ(py_eval(the_host().marshal("py", v)), v);
 }
+
+TEST(PyViews, RegisteredViewsRouteToPythonAndKeepTheSameMemory) {
+  py_eval(R"(import promethean, numpy
+promethean.register_buffer_type("ViewRGB", ["height", "width", "channels"], "uint8", {"channels": 3})
+def gray(img):
+    return img.mean(axis=2).astype(numpy.uint8)
+promethean.register_view("ViewRGB", "grayscale", gray)
+promethean.register_view("ViewRGB", "red", lambda img: img[:, :, 0])
+rgb = promethean.alloc([2, 2, 3], "uint8", "ViewRGB")
+rgb[:] = [[[30, 60, 90], [0, 0, 3]], [[255, 255, 255], [9, 0, 0]]])");
+  EXPECT_EQ(py_eval("promethean.view(rgb, 'grayscale').tolist()"), json::parse("[[60, 1], [255, 3]]"));
+  // The red channel is a strided view of the same memory, not a copy.
+  py_eval("red = promethean.view(rgb, 'red'); red[0, 0] = 7");
+  EXPECT_EQ(py_eval("int(rgb[0, 0, 0])"), 7);
+  // From the host: the buffer is typed, so the lookup is direct.
+  auto rgb = the_host().eval("py", "rgb").data.as_buffer();
+  ASSERT_TRUE(rgb);
+  EXPECT_EQ(rgb->type_name(), "ViewRGB");
+  auto gray = the_host().view(*rgb, "grayscale").as_buffer();
+  ASSERT_TRUE(gray);
+  EXPECT_EQ(gray->shape(), (shape_t{2, 2}));
+  // An untyped array whose layout fits exactly one registered type with that view.
+  EXPECT_EQ(py_eval("promethean.view(numpy.full((1, 1, 3), 3, numpy.uint8), 'grayscale').tolist()"),
+            json::parse("[[3]]"));
+  // Unregistered names go to the owner (py owns a numpy array): a function of that name there.
+  py_eval("@promethean.export\ndef flipped(a):\n    return a[::-1]");
+  EXPECT_EQ(py_eval("promethean.view(numpy.arange(3), 'flipped').tolist()"), json::parse("[2, 1, 0]"));
+  auto unknown = raised([] { py_eval("promethean.view(numpy.arange(3), 'nosuchview')"); });
+  EXPECT_NE(unknown.message().find("buffer.view 'nosuchview' routed to py"), std::string::npos) << unknown.message();
+  auto no_type = raised([] { py_eval("promethean.register_view('NoSuchType', 'v', len)"); });
+  EXPECT_NE(no_type.message().find("no buffer type 'NoSuchType'"), std::string::npos) << no_type.message();
+}

@@ -118,3 +118,43 @@ TEST(Host, BufferTypesAreRegisteredPerHost) {
   host other;
   EXPECT_FALSE(other.buffer_types().find("Vec3"));
 }
+
+TEST(Host, NamedViewsRouteToTheRegisteringRuntimeOrTheOwner) {
+  std::vector<std::string> shutdowns;
+  host h(host_options{{"sh"}});
+  h.add_runtime(std::make_unique<recording_runtime>("echo", &shutdowns));
+  h.buffer_types().add(buffer_type::make("Vec3", {"n", "xyz"}, "float32", {{"xyz", 3}}));
+  h.buffer_types().add(buffer_type::make("Pair", {"n", "two"}, "float32", {{"two", 2}}));
+  h.register_view("Vec3", "norms", "echo", "geometry.norms");
+
+  const buffer typed = h.buffer_types().create("Vec3", {{"n", 4}});
+  auto reply = h.view(typed, "norms").value();
+  EXPECT_EQ(reply["called"], "geometry.norms");
+  EXPECT_EQ(reply["args"][0]["buffer_id"], typed.id());
+
+  // Untyped, but its layout fits Vec3 only: routed there, typed on the way.
+  const buffer fits = buffer::allocate(dtype::float32, {5, 3});
+  reply = h.view(fits, "norms").value();
+  EXPECT_EQ(reply["called"], "geometry.norms");
+  EXPECT_EQ(reply["args"][0]["type"], "Vec3");
+
+  // Fitting two types with a view of that name is ambiguous, and says so.
+  h.buffer_types().add(buffer_type::make("Triple", {"n", "three"}, "float32", {{"three", 3}}));
+  h.register_view("Triple", "norms", "echo", "other.norms");
+  EXPECT_THROW(h.view(fits, "norms"), usage_error);
+
+  // No registered view: the runtime that owns the memory gets a call to the view's name.
+  const buffer owned = buffer::allocate(dtype::uint8, {2}, {.language = "echo"});
+  EXPECT_EQ(h.view(owned, "invert").value()["called"], "invert");
+
+  // Host-owned memory and no view: a usage error listing what is registered.
+  try {
+    h.view(buffer::allocate(dtype::uint8, {2}), "invert");
+    ADD_FAILURE() << "no error";
+  } catch (const usage_error& e) {
+    EXPECT_NE(std::string(e.what()).find("Vec3.norms (echo)"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(h.register_view("NoSuchType", "v", "echo", "f"), usage_error);
+  EXPECT_THROW(h.register_view("Vec3", "v", "nosuchruntime", "f"), usage_error);
+  EXPECT_EQ(h.views().entries().size(), 2u);
+}

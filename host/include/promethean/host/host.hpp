@@ -14,6 +14,7 @@
 #include <promethean/host/message.hpp>
 #include <promethean/host/meta_object.hpp>
 #include <promethean/host/runtime.hpp>
+#include <promethean/host/view_registry.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -80,6 +81,18 @@ class PROMETHEAN_API host {
   int run_script(const std::filesystem::path& path, const std::vector<std::string>& args);
 
   buffer_type_registry& buffer_types() noexcept;
+
+  /// Named views. `register_view` records that `runtime_name`'s `function` computes view `name`
+  /// of buffers of type `type` (a registered buffer type; the runtime must exist).
+  void register_view(std::string_view type, std::string_view name, std::string_view runtime_name,
+                     std::string_view function);
+  view_registry& views() noexcept;
+
+  /// The view `name` of `b`: calls the registered function with `b` as its only argument. It is
+  /// looked up by `b`'s type; an untyped buffer uses the one view of that name whose type its
+  /// layout fits (typed accordingly). With no registered view, the call goes to the runtime that
+  /// owns `b`'s memory, to its function `name`. Errors name the view, the type and the choices.
+  message view(const buffer& b, std::string_view name, const call_options& options = {});
 
  private:
   struct impl;

@@ -1,0 +1,50 @@
+/// Named views: `(buffer.view image "grayscale")` finds the function that computes the view.
+///
+/// A view is registered for a buffer type by the runtime that implements it
+/// (`promethean.register_view("ImageRGB", "grayscale", fn)` in Python registers py's function).
+/// `host::view` routes to that runtime; an unregistered name goes to the runtime that owns the
+/// buffer's memory. This registry only records who implements what; routing lives in the Host.
+///
+/// Thread-safety: every member may be called from any thread.
+#pragma once
+
+#include <promethean/config.hpp>
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace promethean {
+
+struct view_entry {
+  std::string type;      ///< buffer-type name, e.g. "ImageRGB"
+  std::string name;      ///< view name, e.g. "grayscale"
+  std::string runtime;   ///< the runtime that computes it
+  std::string function;  ///< a name callable in that runtime, called with the buffer
+  bool operator==(const view_entry&) const = default;
+};
+
+class PROMETHEAN_API view_registry {
+ public:
+  /// Adds or replaces the view `entry.name` of `entry.type`.
+  void add(view_entry entry);
+
+  /// The view `name` of buffer type `type`, if registered.
+  std::optional<view_entry> find(std::string_view type, std::string_view name) const;
+
+  /// Every registered view called `name`, whatever its type, ordered by type.
+  std::vector<view_entry> named(std::string_view name) const;
+
+  /// Every registered view, ordered by type then name.
+  std::vector<view_entry> entries() const;
+
+ private:
+  mutable std::mutex m_mutex;
+  std::map<std::pair<std::string, std::string>, view_entry, std::less<>> m_views;
+};
+
+}  // namespace promethean
