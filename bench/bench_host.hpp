@@ -1,0 +1,16 @@
+// The benchmarks' Host: created in main() before any benchmark runs, destroyed after the last.
+#pragma once
+
+#include <promethean/host/host.hpp>
+
+#include <benchmark/benchmark.h>
+
+#include <string>
+
+namespace promethean::bench {
+host& the_host();
+
+/// Marks the benchmark failed (the run then exits non-zero): a benchmark that measured something
+/// other than what it claims must not pass quietly.
+void fail(benchmark::State& st, const std::string& why);
+}  // namespace promethean::bench
