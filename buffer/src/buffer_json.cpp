@@ -3,9 +3,12 @@
 #include <promethean/buffer/ledger.hpp>
 #include <promethean/error.hpp>
 
+#include "buffer_state.hpp"
+
 namespace promethean {
 
-nlohmann::json buffer_to_json(const buffer& b) {
+namespace {
+nlohmann::json make_handle(const buffer& b) {
   return {{"_type", "Buffer"},
           {"buffer_id", b.id()},
           {"format", std::string(dtype_name(b.format()))},
@@ -14,6 +17,13 @@ nlohmann::json buffer_to_json(const buffer& b) {
           {"language", b.language()},
           {"type", b.type_name().empty() ? nlohmann::json(nullptr) : nlohmann::json(b.type_name())},
           {"readonly", b.readonly()}};
+}
+}  // namespace
+
+nlohmann::json buffer_to_json(const buffer& b) {
+  const detail::buffer_state& st = b.state();
+  std::call_once(st.handle_once, [&] { st.handle = make_handle(b); });
+  return st.handle;
 }
 
 bool is_buffer_handle(const nlohmann::json& j) noexcept {

@@ -3,7 +3,10 @@
 
 #include <promethean/buffer/buffer.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <cstddef>
+#include <mutex>
 #include <memory>
 #include <string>
 
@@ -31,6 +34,10 @@ struct buffer_state {
   std::uint64_t serial = 0;
   std::string id;
   std::size_t element_count = 0;
+  // The JSON handle, built on first use: every field of it is as immutable as the layout, and
+  // building it was most of the cost of a buffer handoff between runtimes.
+  mutable std::once_flag handle_once;
+  mutable nlohmann::json handle;
   ~buffer_state();
 };
 

@@ -18,6 +18,8 @@ void release_queue::push(task t) {
 
 std::size_t release_queue::drain() {
   std::size_t ran = 0;
+  // Every call into a runtime drains: the common empty case must not pay for an atomic exchange.
+  if (m_head.load(std::memory_order_relaxed) == nullptr) return 0;
   // Tasks may push more tasks (a release that frees a buffer that releases another): loop.
   while (node* list = m_head.exchange(nullptr, std::memory_order_acquire)) {
     node* ordered = nullptr;  // the stack holds newest first; run oldest first

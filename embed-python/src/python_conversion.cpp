@@ -10,6 +10,7 @@
 
 #include <pybind11/numpy.h>
 
+#include <array>
 #include <cmath>
 #include <optional>
 #include <memory>
@@ -210,6 +211,8 @@ message to_message(py::handle obj) {
 
 py::object from_message(const message& m) { return from_json(m.value(), m); }
 
+py::object from_message_value(const nlohmann::json& value, const message& m) { return from_json(value, m); }
+
 buffer adopt(py::handle obj) {
   auto view = std::make_unique<Py_buffer>();
   if (PyObject_GetBuffer(obj.ptr(), view.get(), PyBUF_RECORDS_RO) != 0) throw py::error_already_set();
@@ -285,6 +288,17 @@ std::optional<buffer> exported_buffer(py::handle obj, const Py_buffer& view) {
 }
 }  // namespace
 
+namespace {
+/// The numpy dtype object of a format, made once: parsing a dtype from its name costs more than
+/// the rest of a handoff. Kept for the interpreter's life (CPython starts once per process).
+py::handle numpy_dtype(dtype format) {
+  static std::array<PyObject*, 10> cache{};
+  PyObject*& slot = cache.at(static_cast<std::size_t>(format));
+  if (slot == nullptr) slot = py::dtype(std::string(dtype_name(format))).release().ptr();
+  return slot;
+}
+}  // namespace
+
 py::object to_numpy(const buffer& b) {
   auto* ref = new export_ref(b, "py");
   py::object owner = py::reinterpret_steal<py::object>(PyCapsule_New(ref, k_capsule_name, [](PyObject* capsule) {
@@ -296,8 +310,9 @@ py::object to_numpy(const buffer& b) {
   }
   std::vector<py::ssize_t> shape(b.shape().begin(), b.shape().end());
   std::vector<py::ssize_t> strides(b.strides().begin(), b.strides().end());
-  py::array array(py::dtype(std::string(dtype_name(b.format()))), shape, strides, b.cdata(), owner);
-  if (b.readonly()) array.attr("setflags")(py::arg("write") = false);
+  py::array array(py::reinterpret_borrow<py::dtype>(numpy_dtype(b.format())), shape, strides, b.cdata(), owner);
+  // pybind11 makes arrays over foreign memory writeable; clear the flag for read-only buffers.
+  if (b.readonly()) py::detail::array_proxy(array.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
   return array;
 }
 

@@ -21,6 +21,10 @@ namespace promethean::python {
 message to_message(pybind11::handle obj);
 pybind11::object from_message(const message& m);
 
+/// One JSON value of `m` (an element of its argument array, say) as Python; handles resolve
+/// against the buffers and functions `m` holds.
+pybind11::object from_message_value(const nlohmann::json& value, const message& m);
+
 /// A buffer-protocol object adopted as a Buffer (no copy); the Buffer keeps the object alive.
 buffer adopt(pybind11::handle obj);
 

@@ -21,8 +21,9 @@ struct python_state {
   bool ever_started = false;         ///< CPython starts at most once per process
   release_queue releases;            ///< work that needs the GIL, pushed from any thread
   // The tables below hold Python objects: touch them only with the GIL held.
-  std::map<std::string, pybind11::object> exported;   ///< name → callable (export, py:fn)
-  std::map<std::string, pybind11::object> callables;  ///< function id → callable handed out
+  // Transparent comparators: the hot call path looks names up without building a std::string.
+  std::map<std::string, pybind11::object, std::less<>> exported;   ///< name → callable (export, py:fn)
+  std::map<std::string, pybind11::object, std::less<>> callables;  ///< function id → callable handed out
   pybind11::object message_handler;                   ///< promethean.on_message(fn)
 };
 

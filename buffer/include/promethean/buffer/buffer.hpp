@@ -22,6 +22,8 @@
 #include <promethean/buffer/dtype.hpp>
 #include <promethean/config.hpp>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -133,6 +135,7 @@ class PROMETHEAN_API buffer {
 
  private:
   friend class ledger;
+  friend PROMETHEAN_API nlohmann::json buffer_to_json(const buffer& b);  // reads the cached handle
   explicit buffer(std::shared_ptr<const detail::buffer_state> state) noexcept;
   const detail::buffer_state& state() const;
   buffer derive(dtype format, shape_t shape, strides_t strides, std::size_t offset, bool readonly,
