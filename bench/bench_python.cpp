@@ -45,6 +45,18 @@ void host_to_py_call(benchmark::State& st) {
 }
 BENCHMARK(host_to_py_call);
 
+/// The same call with the argument message built once, as a loop that reuses its arguments does:
+/// the difference to host_to_py_call is the cost of building and freeing the JSON arguments.
+void host_to_py_call_reused_args(benchmark::State& st) {
+  define_python_side();
+  const message args(nlohmann::json::array({1, 2}));
+  for (auto _ : st) {
+    message result = the_host().call("py", "bench_add", args);
+    benchmark::DoNotOptimize(result.value().get<std::int64_t>());
+  }
+}
+BENCHMARK(host_to_py_call_reused_args);
+
 /// The limit: the same Python function through PyObject_Vectorcall, by a hand-written embedding
 /// that takes the GIL per call (as the host must: no thread holds it between calls).
 void raw_vectorcall_with_gil(benchmark::State& st) {

@@ -219,22 +219,25 @@ if venv:
                               py::str(py::type::handle_of(fn).attr("__name__")).cast<std::string>() + ", not callable",
                           "py");
       }
-      // Straight to a vectorcall: no argument list, no tuple, no pybind11 call machinery.
+      // Straight to a vectorcall: no argument list, no tuple, no pybind11 call machinery, and no
+      // heap allocation for up to eight arguments.
       const nlohmann::json& values = args.value();
       const std::size_t n = values.size();
-      std::vector<py::object> owned;
-      owned.reserve(n);
       std::array<PyObject*, 8> small{};
       std::vector<PyObject*> large;
       PyObject** argv = small.data();
       if (n > small.size()) {
-        large.resize(n);
+        large.assign(n, nullptr);
         argv = large.data();
       }
-      for (std::size_t i = 0; i < n; ++i) {
-        owned.push_back(from_message_value(values[i], args));
-        argv[i] = owned.back().ptr();
-      }
+      struct drop_arguments {  // the new references in argv, also when a conversion throws
+        PyObject** argv;
+        std::size_t n;
+        ~drop_arguments() {
+          for (std::size_t i = 0; i < n; ++i) Py_XDECREF(argv[i]);
+        }
+      } drop{argv, n};
+      for (std::size_t i = 0; i < n; ++i) argv[i] = from_message_value(values[i], args).release().ptr();
       auto result = py::reinterpret_steal<py::object>(PyObject_Vectorcall(fn.ptr(), argv, n, nullptr));
       if (!result) throw py::error_already_set();
       return to_message(result);
