@@ -16,3 +16,7 @@ message(STATUS "Promethean: embedding Python ${Python3_VERSION} (${Python3_EXECU
 
 find_package(Libnode 18 REQUIRED)
 message(STATUS "Promethean: embedding Node ${Libnode_VERSION} (${Libnode_LIBRARY})")
+
+# The js runtime drives Node's event loop itself (uv_run), so it links the libuv that libnode uses.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(LIBUV REQUIRED IMPORTED_TARGET libuv>=1.44)

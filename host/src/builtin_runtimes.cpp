@@ -3,12 +3,14 @@
 #include "shell_runtime.hpp"
 
 #include <promethean/host/host.hpp>
+#include <promethean/js/js_runtime.hpp>
 #include <promethean/python/python_runtime.hpp>
 
 namespace promethean {
 
 std::vector<runtime_factory> builtin_runtime_factories() {
   return {
+      runtime_factory{"js", make_js_runtime},
       runtime_factory{"py", make_python_runtime},
       runtime_factory{"sh", detail::make_shell_runtime},
   };

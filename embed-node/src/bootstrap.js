@@ -1,0 +1,113 @@
+'use strict';
+// The JS half of the `js` runtime. Node runs this once, as an embedder's bootstrap, when the
+// environment starts: `process` and a `require` of Node's built-in modules are in scope, and what
+// the script returns is the bridge the C++ half calls (see js_engine.cpp and js_module.cpp).
+
+const Module = require('module');
+const path = require('path');
+const { pathToFileURL } = require('url');
+
+// child_process.fork() and worker-like tools start `process.execPath`: that must be Debian's
+// node, not the host binary (which would not understand node's command line).
+process.execPath = '/usr/bin/node';
+process.argv[0] = process.execPath;
+
+/** An error raised in another runtime: `.runtime` ("py"), `.type` ("ZeroDivisionError"),
+ * `.message`, and `.trace` (that runtime's own traceback). */
+class ForeignError extends Error {
+  constructor(runtime, type, message, trace) {
+    super(message);
+    this.name = 'ForeignError';
+    this.runtime = runtime;
+    this.type = type;
+    this.trace = trace;
+  }
+}
+
+// A dynamic import() with Node's ES module loader behind it: code compiled by the CommonJS
+// loader gets one, code compiled elsewhere does not.
+function makeImporter() {
+  const filename = path.join(process.cwd(), '[promethean-import].js');
+  const m = new Module(filename, null);
+  m.filename = filename;
+  m.paths = Module._nodeModulePaths(process.cwd());
+  m._compile('module.exports = (specifier) => import(specifier);', filename);
+  return m.exports;
+}
+let importer = null;
+
+/** Runs a file as a module: CommonJS through require, ES modules (.mjs, or "type": "module")
+ * through import(). Returns the exports, or a Promise of the module namespace. */
+function loadFile(file) {
+  const absolute = path.resolve(file);
+  const esm = () => {
+    importer = importer || makeImporter();
+    return importer(pathToFileURL(absolute).href);
+  };
+  if (absolute.endsWith('.mjs')) return esm();
+  try {
+    return Module.createRequire(absolute)(absolute);
+  } catch (e) {
+    if (e && e.code === 'ERR_REQUIRE_ESM') return esm();
+    throw e;
+  }
+}
+
+/** Runs a script as `node file args…` would: process.argv, require.main, CommonJS or ESM by
+ * Node's own rules. It starts from the event loop, so that an uncaught exception or an unhandled
+ * rejection is reported and ends the process exactly as in Node. */
+function runMain(file, args) {
+  const absolute = path.resolve(file);
+  process.argv = [process.execPath, absolute, ...args];
+  setImmediate(() => Module.runMain(absolute));
+}
+
+/** Builds the `promethean` module around the native functions; returns ForeignError for C++. */
+function install(natives) {
+  const promethean = Object.freeze({
+    eval: natives.eval,
+    call: natives.call,
+    // The call runs on the next turn of the event loop; the Promise settles with its result.
+    callAsync: (runtime, fn, ...args) =>
+      new Promise((resolve, reject) => {
+        setImmediate(() => {
+          try {
+            resolve(natives.call(runtime, fn, ...args));
+          } catch (e) {
+            reject(e);
+          }
+        });
+      }),
+    export: natives.export,
+    load: natives.load,
+    sendJson: natives.sendJson,
+    onMessage: natives.onMessage,
+    alloc: natives.alloc,
+    registerBufferType: natives.registerBufferType,
+    bufferInfo: natives.bufferInfo,
+    registerView: natives.registerView,
+    view: natives.view,
+    runtimes: natives.runtimes,
+    ForeignError,
+  });
+  Object.defineProperty(globalThis, 'promethean', { value: promethean, configurable: true, writable: false });
+  // require('promethean') from any CommonJS module. (ES modules: globalThis.promethean, or
+  // createRequire(import.meta.url)('promethean').)
+  const load = Module._load;
+  Module._load = function loadWithPromethean(request, parent, isMain) {
+    if (request === 'promethean') return promethean;
+    return load.call(this, request, parent, isMain);
+  };
+  // Code the host evaluates gets a `require` resolving from the current directory, as in the
+  // Node REPL. A script's own modules keep their own require.
+  if (globalThis.require === undefined) {
+    Object.defineProperty(globalThis, 'require', {
+      value: Module.createRequire(path.join(process.cwd(), '[promethean-eval]')),
+      configurable: true,
+      writable: true,
+    });
+  }
+  return ForeignError;
+}
+
+return { install, loadFile, runMain };

@@ -1,0 +1,391 @@
+// JS values ↔ messages, with zero-copy buffers in both directions.
+#include "js_conversion.hpp"
+
+#include "js_engine.hpp"
+#include "js_errors.hpp"
+
+#include <promethean/buffer/buffer_json.hpp>
+#include <promethean/error.hpp>
+#include <promethean/host/host.hpp>
+
+#include <cmath>
+#include <set>
+
+namespace promethean::js {
+namespace {
+constexpr int k_max_depth = 256;
+constexpr double k_max_safe_integer = 9007199254740991.0;  // 2^53 - 1
+
+[[noreturn]] void type_error(const std::string& message) { throw js_error("TypeError", message); }
+
+/// What a value is, for error messages: "Map", "class Point", "symbol".
+std::string describe_type(v8::Isolate* isolate, v8::Local<v8::Value> v) {
+  if (v->IsObject()) {
+    std::string ctor = to_utf8(isolate, v.As<v8::Object>()->GetConstructorName());
+    return ctor.empty() ? "object" : ctor;
+  }
+  return to_utf8(isolate, v->TypeOf(isolate));
+}
+
+v8::Local<v8::Private> function_id_key(v8::Isolate* isolate) {
+  return v8::Private::ForApi(isolate, v8_string(isolate, "promethean.foreign_function"));
+}
+
+/// A JS function standing for a function of another runtime. Lives until V8 collects the JS
+/// function (a weak callback) or the engine stops, whichever comes first.
+struct foreign_function {
+  function_ref ref;
+  v8::Global<v8::Function> self;
+};
+std::set<foreign_function*>& foreign_functions() {
+  static std::set<foreign_function*> all;  // touched under the isolate lock only
+  return all;
+}
+
+dtype dtype_of_view(v8::Local<v8::Value> v) {
+  if (v->IsInt8Array()) return dtype::int8;
+  if (v->IsInt16Array()) return dtype::int16;
+  if (v->IsUint16Array()) return dtype::uint16;
+  if (v->IsInt32Array()) return dtype::int32;
+  if (v->IsUint32Array()) return dtype::uint32;
+  if (v->IsBigInt64Array()) return dtype::int64;
+  if (v->IsBigUint64Array()) return dtype::uint64;
+  if (v->IsFloat32Array()) return dtype::float32;
+  if (v->IsFloat64Array()) return dtype::float64;
+  return dtype::uint8;  // Uint8Array, Uint8ClampedArray, Node's Buffer, DataView
+}
+
+void convert(v8::Isolate* isolate, v8::Local<v8::Value> v, nlohmann::json& out, std::vector<buffer>& buffers,
+             std::vector<function_ref>& functions, int depth);
+
+void convert_function(v8::Isolate* isolate, v8::Local<v8::Function> fn, nlohmann::json& out,
+                      std::vector<function_ref>& functions) {
+  auto ctx = isolate->GetCurrentContext();
+  v8::Local<v8::Value> wrapped;
+  if (fn->GetPrivate(ctx, function_id_key(isolate)).ToLocal(&wrapped) && wrapped->IsExternal()) {
+    // A foreign function going back out: its own handle, not a wrapper of a wrapper.
+    auto* holder = static_cast<foreign_function*>(wrapped.As<v8::External>()->Value());
+    out = holder->ref->to_json();
+    functions.push_back(holder->ref);
+    return;
+  }
+  std::string name = to_utf8(isolate, fn->GetName());
+  auto id = std::make_shared<std::string>();
+  auto f = function_handle::create("js", name.empty() ? "anonymous" : name, [id] {
+    auto& g = engine::get();
+    if (!g.alive) return;
+    g.releases.push([id] {
+      auto& e = engine::get();
+      if (e.alive) e.callables.erase(*id);
+    });
+  });
+  *id = f->id();
+  engine::get().callables[*id].Reset(isolate, fn);
+  out = f->to_json();
+  functions.push_back(std::move(f));
+}
+
+void convert(v8::Isolate* isolate, v8::Local<v8::Value> v, nlohmann::json& out, std::vector<buffer>& buffers,
+             std::vector<function_ref>& functions, int depth) {
+  if (depth > k_max_depth) type_error("value nested deeper than " + std::to_string(k_max_depth) + " levels (a cycle?)");
+  auto ctx = isolate->GetCurrentContext();
+  if (v->IsNullOrUndefined()) {
+    out = nullptr;
+  } else if (v->IsBoolean()) {
+    out = v->IsTrue();
+  } else if (v->IsNumber()) {
+    const double d = v.As<v8::Number>()->Value();
+    if (!std::isfinite(d)) {
+      type_error("number " + to_utf8(isolate, v) + " has no JSON spelling; send non-finite values inside a buffer");
+    }
+    if (d == std::trunc(d) && std::fabs(d) <= k_max_safe_integer) {
+      out = static_cast<std::int64_t>(d);
+    } else {
+      out = d;
+    }
+  } else if (v->IsBigInt()) {
+    bool lossless = false;
+    const std::int64_t i = v.As<v8::BigInt>()->Int64Value(&lossless);
+    if (lossless) {
+      out = i;
+    } else {
+      const std::uint64_t u = v.As<v8::BigInt>()->Uint64Value(&lossless);
+      if (!lossless) {
+        type_error("BigInt " + to_utf8(isolate, v) + " does not fit in 64 bits; JSON messages carry int64 or uint64 "
+                   "(send it as a string)");
+      }
+      out = u;
+    }
+  } else if (v->IsString()) {
+    out = to_utf8(isolate, v);
+  } else if (v->IsArray()) {
+    auto array = v.As<v8::Array>();
+    out = nlohmann::json::array();
+    const std::uint32_t n = array->Length();
+    for (std::uint32_t i = 0; i < n; ++i) {
+      v8::Local<v8::Value> item;
+      if (!array->Get(ctx, i).ToLocal(&item)) type_error("reading element " + std::to_string(i) + " of an array threw");
+      nlohmann::json converted;
+      convert(isolate, item, converted, buffers, functions, depth + 1);
+      out.push_back(std::move(converted));
+    }
+  } else if (auto b = adopt(isolate, v)) {
+    out = buffer_to_json(*b);
+    buffers.push_back(std::move(*b));
+  } else if (v->IsFunction()) {
+    convert_function(isolate, v.As<v8::Function>(), out, functions);
+  } else if (v->IsObject()) {
+    auto o = v.As<v8::Object>();
+    v8::Local<v8::Value> to_json;
+    if (o->Get(ctx, v8_string(isolate, "toJSON")).ToLocal(&to_json) && to_json->IsFunction()) {
+      v8::Local<v8::Value> replaced;
+      if (!to_json.As<v8::Function>()->Call(ctx, o, 0, nullptr).ToLocal(&replaced)) {
+        type_error("the toJSON method of a " + describe_type(isolate, v) + " threw");
+      }
+      convert(isolate, replaced, out, buffers, functions, depth + 1);
+      return;
+    }
+    v8::Local<v8::Value> proto = o->GetPrototype();
+    const bool plain = proto->IsNull() ||
+                       (proto->IsObject() && proto.As<v8::Object>()->GetPrototype()->IsNull() &&
+                        describe_type(isolate, v) == "Object");
+    if (!plain) {
+      type_error("cannot send a " + describe_type(isolate, v) + " across runtimes: expected null, a boolean, number, "
+                 "BigInt, string, array, plain object, ArrayBuffer or TypedArray, or a function (give the class a "
+                 "toJSON method to send it as JSON)");
+    }
+    v8::Local<v8::Array> keys;
+    if (!o->GetOwnPropertyNames(ctx, v8::ONLY_ENUMERABLE).ToLocal(&keys)) type_error("listing an object's keys threw");
+    out = nlohmann::json::object();
+    for (std::uint32_t i = 0; i < keys->Length(); ++i) {
+      v8::Local<v8::Value> key = keys->Get(ctx, i).ToLocalChecked();
+      v8::Local<v8::Value> item;
+      if (!o->Get(ctx, key).ToLocal(&item)) type_error("reading property " + to_utf8(isolate, key) + " threw");
+      convert(isolate, item, out[to_utf8(isolate, key)], buffers, functions, depth + 1);
+    }
+  } else {
+    type_error("cannot send a " + describe_type(isolate, v) + " across runtimes");
+  }
+}
+
+void foreign_call(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  auto* holder = static_cast<foreign_function*>(info.Data().As<v8::External>()->Value());
+  try {
+    message args = arguments_to_message(isolate, info, 0);
+    message result;
+    {
+      v8::Unlocker unlocked(isolate);  // the callee may need JS itself, from another thread
+      result = engine::get().owner->call(holder->ref->runtime(), holder->ref->id(), args);
+    }
+    info.GetReturnValue().Set(from_message(isolate, result));
+  } catch (const error& e) {
+    throw_into_js(isolate, e);
+  }
+}
+
+v8::Local<v8::Value> foreign_function_value(v8::Isolate* isolate, const function_ref& f) {
+  auto ctx = isolate->GetCurrentContext();
+  auto* holder = new foreign_function{f, {}};
+  v8::Local<v8::Function> fn =
+      v8::Function::New(ctx, foreign_call, v8::External::New(isolate, holder)).ToLocalChecked();
+  fn->SetName(v8_string(isolate, f->name()));
+  fn->SetPrivate(ctx, function_id_key(isolate), v8::External::New(isolate, holder)).Check();
+  holder->self.Reset(isolate, fn);
+  holder->self.SetWeak(
+      holder,
+      [](const v8::WeakCallbackInfo<foreign_function>& data) {
+        foreign_function* h = data.GetParameter();
+        h->self.Reset();
+        foreign_functions().erase(h);
+        delete h;
+      },
+      v8::WeakCallbackType::kParameter);
+  foreign_functions().insert(holder);
+  return fn;
+}
+
+v8::Local<v8::Value> integer(v8::Isolate* isolate, std::int64_t i) {
+  if (static_cast<double>(i) > k_max_safe_integer || static_cast<double>(i) < -k_max_safe_integer) {
+    return v8::BigInt::New(isolate, i);
+  }
+  return v8::Number::New(isolate, static_cast<double>(i));
+}
+}  // namespace
+
+message to_message(v8::Isolate* isolate, v8::Local<v8::Value> value) {
+  nlohmann::json out;
+  std::vector<buffer> buffers;
+  std::vector<function_ref> functions;
+  convert(isolate, value, out, buffers, functions, 0);
+  return message(std::move(out), std::move(buffers), std::move(functions));
+}
+
+message arguments_to_message(v8::Isolate* isolate, const v8::FunctionCallbackInfo<v8::Value>& info, int first) {
+  nlohmann::json out = nlohmann::json::array();
+  std::vector<buffer> buffers;
+  std::vector<function_ref> functions;
+  for (int i = first; i < info.Length(); ++i) {
+    nlohmann::json v;
+    convert(isolate, info[i], v, buffers, functions, 1);
+    out.push_back(std::move(v));
+  }
+  return message(std::move(out), std::move(buffers), std::move(functions));
+}
+
+v8::Local<v8::Value> from_message(v8::Isolate* isolate, const message& m) {
+  return from_message_value(isolate, m.value(), m);
+}
+
+v8::Local<v8::Value> from_message_value(v8::Isolate* isolate, const nlohmann::json& j, const message& m) {
+  auto ctx = isolate->GetCurrentContext();
+  switch (j.type()) {
+    case nlohmann::json::value_t::null: return v8::Null(isolate);
+    case nlohmann::json::value_t::boolean: return v8::Boolean::New(isolate, j.get<bool>());
+    case nlohmann::json::value_t::number_integer: return integer(isolate, j.get<std::int64_t>());
+    case nlohmann::json::value_t::number_unsigned: {
+      const auto u = j.get<std::uint64_t>();
+      if (u > static_cast<std::uint64_t>(k_max_safe_integer)) return v8::BigInt::NewFromUnsigned(isolate, u);
+      return v8::Number::New(isolate, static_cast<double>(u));
+    }
+    case nlohmann::json::value_t::number_float: return v8::Number::New(isolate, j.get<double>());
+    case nlohmann::json::value_t::string: return v8_string(isolate, j.get_ref<const std::string&>());
+    case nlohmann::json::value_t::array: {
+      v8::Local<v8::Array> out = v8::Array::New(isolate, static_cast<int>(j.size()));
+      std::uint32_t i = 0;
+      for (const auto& v : j) out->Set(ctx, i++, from_message_value(isolate, v, m)).Check();
+      return out;
+    }
+    case nlohmann::json::value_t::object: {
+      if (is_buffer_handle(j)) {
+        auto b = m.find_buffer(j.value("buffer_id", ""));
+        return to_typed_array(isolate, b ? *b : buffer_from_json(j));
+      }
+      if (function_handle::is_handle(j)) {
+        const std::string id = j.value("function_id", "");
+        for (const auto& f : m.functions()) {
+          if (f->id() != id) continue;
+          if (f->runtime() == "js") {
+            auto& g = engine::get();
+            if (auto it = g.callables.find(id); it != g.callables.end()) return it->second.Get(isolate);
+          }
+          return foreign_function_value(isolate, f);
+        }
+        throw message_error("Function handle " + id + " is not held by the message");
+      }
+      v8::Local<v8::Object> out = v8::Object::New(isolate);
+      for (const auto& [key, value] : j.items()) {
+        out->Set(ctx, v8_string(isolate, key), from_message_value(isolate, value, m)).Check();
+      }
+      return out;
+    }
+    default: throw message_error("cannot convert JSON value " + j.dump() + " to JS");
+  }
+}
+
+std::optional<buffer> adopt(v8::Isolate* isolate, v8::Local<v8::Value> value) {
+  std::shared_ptr<v8::BackingStore> store;
+  std::size_t offset = 0;
+  std::size_t length = 0;
+  dtype format = dtype::uint8;
+  if (value->IsArrayBuffer()) {
+    auto ab = value.As<v8::ArrayBuffer>();
+    store = ab->GetBackingStore();
+    length = ab->ByteLength();
+  } else if (value->IsSharedArrayBuffer()) {
+    auto sab = value.As<v8::SharedArrayBuffer>();
+    store = sab->GetBackingStore();
+    length = sab->ByteLength();
+  } else if (value->IsArrayBufferView()) {
+    auto view = value.As<v8::ArrayBufferView>();
+    if (view->Buffer()->WasDetached()) type_error("cannot send a detached " + describe_type(isolate, value));
+    store = view->Buffer()->GetBackingStore();
+    offset = view->ByteOffset();
+    length = view->ByteLength();
+    format = dtype_of_view(value);
+  } else {
+    return std::nullopt;
+  }
+  auto& g = engine::get();
+  // A TypedArray made for a Buffer, whole and of its dtype: that very Buffer (same id, shape, type).
+  if (auto it = g.store_owners.find(store.get()); it != g.store_owners.end()) {
+    const buffer& original = it->second->get();
+    if (offset == 0 && length == original.nbytes() && format == original.format()) return original;
+  }
+  const std::size_t itemsize = dtype_size(format);
+  if (length == 0 || store->Data() == nullptr) return buffer::allocate(format, {0}, {.language = "js"});
+  adopt_options options;
+  options.language = "js";
+  auto* data = static_cast<std::byte*>(store->Data()) + offset;
+  // The Buffer holds the backing store; dropping it is legal from any thread, and V8 keeps the
+  // allocator alive for as long as any store of it lives.
+  return buffer::adopt(data, length, [store = std::move(store)]() mutable { store.reset(); }, format,
+                       {length / itemsize}, options);
+}
+
+v8::Local<v8::Value> to_typed_array(v8::Isolate* isolate, const buffer& b) {
+  if (b.readonly()) {
+    throw buffer_error("read-only buffer " + b.id() + " cannot reach JS: JS has no read-only TypedArrays (make a "
+                       "writable copy in the runtime that owns it)");
+  }
+  if (!b.is_c_contiguous()) {
+    throw buffer_error("strided buffer " + b.id() + " cannot reach JS: a TypedArray is contiguous (make a contiguous "
+                       "copy in the runtime that owns it)");
+  }
+  auto& g = engine::get();
+  std::shared_ptr<v8::BackingStore> store;
+  if (auto it = g.stores_by_buffer.find(b.serial()); it != g.stores_by_buffer.end()) store = it->second.lock();
+  if (!store && b.nbytes() > 0) {
+    auto* ref = new export_ref(b, "js");
+    std::unique_ptr<v8::BackingStore> made = v8::ArrayBuffer::NewBackingStore(
+        const_cast<std::byte*>(b.cdata()), b.nbytes(),
+        [](void*, std::size_t, void* deleter_data) {
+          // May run on a GC worker thread: only queue the release, for the next time JS is entered
+          // (or the engine stops).
+          auto* r = static_cast<export_ref*>(deleter_data);
+          engine::get().releases.push([r] {
+            auto& e = engine::get();
+            for (auto it = e.store_owners.begin(); it != e.store_owners.end(); ++it) {
+              if (it->second == r) {
+                e.store_owners.erase(it);
+                break;
+              }
+            }
+            if (auto it = e.stores_by_buffer.find(r->get().serial()); it != e.stores_by_buffer.end() &&
+                                                                      it->second.expired()) {
+              e.stores_by_buffer.erase(it);
+            }
+            delete r;
+          });
+        },
+        ref);
+    store = std::move(made);
+    g.stores_by_buffer[b.serial()] = store;
+    g.store_owners[store.get()] = ref;
+  }
+  v8::Local<v8::ArrayBuffer> ab = store ? v8::ArrayBuffer::New(isolate, store) : v8::ArrayBuffer::New(isolate, 0);
+  const std::size_t n = b.size();
+  switch (b.format()) {
+    case dtype::int8: return v8::Int8Array::New(ab, 0, n);
+    case dtype::uint8: return v8::Uint8Array::New(ab, 0, n);
+    case dtype::int16: return v8::Int16Array::New(ab, 0, n);
+    case dtype::uint16: return v8::Uint16Array::New(ab, 0, n);
+    case dtype::int32: return v8::Int32Array::New(ab, 0, n);
+    case dtype::uint32: return v8::Uint32Array::New(ab, 0, n);
+    case dtype::int64: return v8::BigInt64Array::New(ab, 0, n);
+    case dtype::uint64: return v8::BigUint64Array::New(ab, 0, n);
+    case dtype::float32: return v8::Float32Array::New(ab, 0, n);
+    case dtype::float64: return v8::Float64Array::New(ab, 0, n);
+  }
+  throw buffer_error("buffer " + b.id() + " has an unknown dtype");
+}
+
+void free_foreign_functions() {
+  for (foreign_function* h : foreign_functions()) {
+    h->self.Reset();
+    delete h;
+  }
+  foreign_functions().clear();
+}
+
+}  // namespace promethean::js

@@ -1,0 +1,44 @@
+// Private: JS values ↔ messages, with zero-copy buffers both ways. Every function here runs
+// inside an `entered` scope.
+//
+// JS → message: undefined and null → null; booleans; numbers (integral values up to 2^53 as
+// integers, others as doubles; NaN and ±Infinity are a TypeError: JSON cannot spell them); BigInt
+// (int64, or uint64 above it; larger is a TypeError); strings; arrays; plain objects (prototype
+// Object.prototype or null; own enumerable string keys); objects with a toJSON method (Date) as
+// what it returns; ArrayBuffer, SharedArrayBuffer, every TypedArray, DataView and Node's Buffer as
+// a Buffer over the same memory (it holds V8's backing store); functions as Function handles.
+// Anything else (Map, Set, class instances, symbols) is a TypeError naming its type.
+//
+// message → JS: JSON values as the matching JS types (integers outside ±2^53 as BigInt, so that
+// no digit is lost); a Buffer handle as a TypedArray of its dtype over the same memory; a Function
+// handle as a JS function that routes to its runtime (or the original JS function).
+#pragma once
+
+#include <promethean/buffer/buffer.hpp>
+#include <promethean/host/message.hpp>
+
+#include <v8.h>
+
+namespace promethean::js {
+
+message to_message(v8::Isolate* isolate, v8::Local<v8::Value> value);
+
+/// info[first..] as a JSON array message (call arguments).
+message arguments_to_message(v8::Isolate* isolate, const v8::FunctionCallbackInfo<v8::Value>& info, int first);
+
+v8::Local<v8::Value> from_message(v8::Isolate* isolate, const message& m);
+v8::Local<v8::Value> from_message_value(v8::Isolate* isolate, const nlohmann::json& value, const message& m);
+
+/// An ArrayBuffer, SharedArrayBuffer or view as a Buffer over the same memory; nullopt for
+/// anything else. A TypedArray made by `to_typed_array` for a Buffer gives that Buffer back.
+std::optional<buffer> adopt(v8::Isolate* isolate, v8::Local<v8::Value> value);
+
+/// A TypedArray of `b`'s dtype over its memory: one external backing store per Buffer, reused on
+/// every later crossing while JS holds it. Throws buffer_error for read-only or non-contiguous
+/// buffers (JS has no read-only or strided TypedArrays).
+v8::Local<v8::Value> to_typed_array(v8::Isolate* isolate, const buffer& b);
+
+/// Frees the wrappers of foreign functions still alive (at shutdown, before the isolate goes).
+void free_foreign_functions();
+
+}  // namespace promethean::js

@@ -1,0 +1,187 @@
+// The Node environment: started once per process, entered under the isolate lock, its event loop
+// driven by whoever waits on JS (a call, a Promise, a script), stopped in the documented order.
+#include "js_engine.hpp"
+
+#include "js_conversion.hpp"
+#include "js_errors.hpp"
+#include "js_module.hpp"
+
+#include <js_bootstrap_source.hpp>
+
+#include <promethean/error.hpp>
+
+#include <cstdlib>
+#include <mutex>
+
+namespace promethean::js {
+
+engine& engine::get() {
+  static auto* e = new engine();  // never destroyed: backing-store deleters may run at exit
+  return *e;
+}
+
+namespace {
+/// Node's per-process initialisation: once, whatever happens to environments later.
+node::InitializationResult& process_init() {
+  static std::unique_ptr<node::InitializationResult> result = [] {
+    namespace flags = node::ProcessInitializationFlags;
+    // The host owns signals (no Node handlers), stdio and the V8 platform; Node prints nothing
+    // on its own for --help or --version.
+    auto r = node::InitializeOncePerProcess(
+        {"node"}, static_cast<flags::Flags>(flags::kNoInitializeV8 | flags::kNoInitializeNodeV8Platform |
+                                            flags::kNoDefaultSignalHandling | flags::kNoStdioInitialization |
+                                            flags::kNoPrintHelpOrVersionOutput));
+    return r;
+  }();
+  return *result;
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+  std::string s;
+  for (const auto& l : lines) s += (s.empty() ? "" : "; ") + l;
+  return s;
+}
+}  // namespace
+
+void engine::start(host& h) {
+  if (ever_started) {
+    throw usage_error("the js runtime already ran in this process, and Node cannot start twice: use one Host per process",
+                      "js");
+  }
+  ever_started = true;
+  owner = &h;
+  auto& init = process_init();
+  if (init.early_return() || !init.errors().empty()) {
+    throw js_error("InitError", "cannot initialise Node: " + joined(init.errors()));
+  }
+  platform = node::MultiIsolatePlatform::Create(2);
+  v8::V8::InitializePlatform(platform.get());
+  v8::V8::Initialize();
+  std::vector<std::string> errors;
+  setup = node::CommonEnvironmentSetup::Create(platform.get(), &errors, init.args(), init.exec_args());
+  if (!setup) throw js_error("InitError", "cannot create the Node environment: " + joined(errors));
+  isolate = setup->isolate();
+  env = setup->env();
+  loop_thread = std::this_thread::get_id();
+  // process.exit() must not end the host: record the code and stop JS; the caller reports it.
+  node::SetProcessExitHandler(env, [](node::Environment* e, int code) {
+    engine::get().exit_code = code;
+    node::Stop(e);
+  });
+  v8::Locker locker(isolate);
+  v8::Isolate::Scope isolate_scope(isolate);
+  v8::HandleScope handles(isolate);
+  v8::Local<v8::Context> ctx = setup->context();
+  v8::Context::Scope context_scope(ctx);
+  context.Reset(isolate, ctx);
+  v8::TryCatch caught(isolate);
+  v8::MaybeLocal<v8::Value> result = node::LoadEnvironment(env, k_bootstrap_source);
+  v8::Local<v8::Value> value;
+  if (!result.ToLocal(&value) || !value->IsObject()) {
+    if (caught.HasCaught()) throw_from_js(isolate, caught, "starting Node");
+    throw js_error("InitError", "the bootstrap script did not return the bridge object");
+  }
+  bridge.Reset(isolate, value.As<v8::Object>());
+  alive = true;
+  install_module(isolate, ctx, value.As<v8::Object>());
+}
+
+void engine::stop() {
+  if (!alive) return;
+  {
+    entered e;
+    if (!exit_code) {
+      // Work that is ready runs (resolved Promises, due immediates), then 'exit' listeners, as
+      // when Node's own process ends. Pending timers do not hold the host up.
+      pump_event_loop();
+      v8::TryCatch ignored(isolate);
+      node::EmitProcessExit(env);
+    }
+    node::Stop(env);
+    message_handler.Reset();
+    foreign_error.Reset();
+    bridge.Reset();
+    exported.clear();
+    callables.clear();
+    modules.clear();
+    stores_by_buffer.clear();
+    store_owners.clear();
+    free_foreign_functions();
+    releases.drain();
+    alive = false;
+    context.Reset();
+  }
+  setup.reset();       // frees the environment and disposes the isolate: remaining deleters run
+  releases.drain();    // what those deleters queued (no V8 needed any more)
+}
+
+namespace {
+v8::Isolate* locked_isolate() {
+  auto& g = engine::get();
+  if (!g.alive) {
+    throw usage_error(g.ever_started ? "the js runtime has been shut down" : "the js runtime is not started", "js");
+  }
+  return g.isolate;
+}
+}  // namespace
+
+entered::entered()
+    : m_isolate(locked_isolate()),
+      m_locker(m_isolate),
+      m_isolate_scope(m_isolate),
+      m_handles(m_isolate),
+      m_context(engine::get().context.Get(m_isolate)),
+      m_context_scope(m_context) {
+  engine::get().releases.drain();
+}
+
+void pump_event_loop() {
+  auto& g = engine::get();
+  if (g.exit_code) return;
+  uv_run(g.setup->event_loop(), UV_RUN_NOWAIT);
+}
+
+void await_promise(v8::Local<v8::Promise> promise) {
+  auto& g = engine::get();
+  uv_loop_t* loop = g.setup->event_loop();
+  while (promise->State() == v8::Promise::kPending) {
+    if (g.exit_code) {
+      throw js_error("Exit", "process.exit(" + std::to_string(*g.exit_code) + ") was called while a Promise was awaited");
+    }
+    g.isolate->PerformMicrotaskCheckpoint();
+    if (promise->State() != v8::Promise::kPending) break;
+    const bool more = uv_run(loop, UV_RUN_ONCE) != 0;
+    g.platform->DrainTasks(g.isolate);
+    g.isolate->PerformMicrotaskCheckpoint();
+    if (!more && !uv_loop_alive(loop) && promise->State() == v8::Promise::kPending) {
+      throw js_error("PendingPromise",
+                     "the Promise never settles: nothing left in the event loop (no timer, I/O or other "
+                     "work) could settle it");
+    }
+  }
+}
+
+v8::Local<v8::Value> await_value(v8::Local<v8::Promise> promise) {
+  v8::Isolate* isolate = engine::get().isolate;
+  auto ctx = isolate->GetCurrentContext();
+  // A handler, so that Node does not report the rejection as unhandled: we handle it.
+  auto ignore = v8::Function::New(ctx, [](const v8::FunctionCallbackInfo<v8::Value>&) {}).ToLocalChecked();
+  v8::Local<v8::Promise> handled;
+  if (!promise->Catch(ctx, ignore).ToLocal(&handled)) throw js_error("Error", "cannot attach a handler to a Promise");
+  await_promise(promise);
+  if (promise->State() == v8::Promise::kRejected) throw error_from_value(isolate, promise->Result());
+  return promise->Result();
+}
+
+v8::Local<v8::String> v8_string(v8::Isolate* isolate, std::string_view s) {
+  return v8::String::NewFromUtf8(isolate, s.data(), v8::NewStringType::kNormal, static_cast<int>(s.size()))
+      .ToLocalChecked();
+}
+
+std::string to_utf8(v8::Isolate* isolate, v8::Local<v8::Value> v) {
+  v8::TryCatch ignored(isolate);
+  v8::String::Utf8Value s(isolate, v);
+  return *s ? std::string(*s, static_cast<std::size_t>(s.length())) : std::string("<unprintable>");
+}
+
+}  // namespace promethean::js

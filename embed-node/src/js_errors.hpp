@@ -1,0 +1,29 @@
+// Private: JS exceptions ↔ the promethean error family. The one place the js runtime converts.
+//
+// A JS exception leaving JS becomes js_error with the exception's name (`TypeError`), message and
+// stack; a promethean.ForeignError passing back out keeps its original runtime, type and message,
+// and its trace gains the JS stack below the foreign one. A promethean error entering JS becomes a
+// thrown promethean.ForeignError with .runtime, .type, .message and .trace.
+#pragma once
+
+#include <promethean/error.hpp>
+
+#include <v8.h>
+
+#include <string_view>
+
+namespace promethean::js {
+
+/// Converts what `caught` holds (an exception, or termination by process.exit) and throws it.
+[[noreturn]] void throw_from_js(v8::Isolate* isolate, v8::TryCatch& caught, std::string_view doing);
+
+/// The error for an exception value (for rejected Promises, which have no TryCatch).
+error error_from_value(v8::Isolate* isolate, v8::Local<v8::Value> exception);
+
+/// Throws `e` into JS as a promethean.ForeignError (the caller returns to V8 right after).
+void throw_into_js(v8::Isolate* isolate, const error& e);
+
+/// Throws a plain JS TypeError with `message` (usage mistakes made from JS).
+void throw_type_error(v8::Isolate* isolate, std::string_view message);
+
+}  // namespace promethean::js

@@ -1,0 +1,12 @@
+// Private: the native half of the `promethean` JS module (DESIGN.md's JS API).
+#pragma once
+
+#include <v8.h>
+
+namespace promethean::js {
+
+/// Makes the native functions and hands them to the bootstrap's install(), which builds the
+/// module, `require('promethean')` and `globalThis.promethean`.
+void install_module(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> bridge);
+
+}  // namespace promethean::js

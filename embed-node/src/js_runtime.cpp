@@ -1,0 +1,277 @@
+// The `js` runtime: eval/call/define/load, messages, Promises awaited on the event loop, scripts
+// run as Node runs them.
+#include <promethean/js/js_runtime.hpp>
+
+#include "js_conversion.hpp"
+#include "js_engine.hpp"
+#include "js_errors.hpp"
+
+#include <promethean/error.hpp>
+#include <promethean/host/host.hpp>
+
+#include <node_version.h>
+
+#include <array>
+
+namespace promethean {
+namespace js {
+namespace {
+
+/// A function and the object it was found on (its `this`: `console.log`, `Math.max`).
+struct resolved {
+  v8::Local<v8::Function> fn;
+  v8::Local<v8::Value> self;
+};
+
+resolved resolve(v8::Isolate* isolate, v8::Local<v8::Context> ctx, std::string_view name) {
+  auto& g = engine::get();
+  if (auto it = g.exported.find(name); it != g.exported.end()) return {it->second.Get(isolate), v8::Undefined(isolate)};
+  if (auto it = g.callables.find(name); it != g.callables.end()) return {it->second.Get(isolate), v8::Undefined(isolate)};
+  std::vector<std::string_view> parts;
+  for (std::size_t start = 0;;) {
+    const auto dot = name.find('.', start);
+    parts.push_back(name.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  v8::Local<v8::Value> target = ctx->Global();
+  std::size_t i = 0;
+  if (auto it = g.modules.find(parts[0]); it != g.modules.end()) {
+    target = it->second.Get(isolate);
+    i = 1;
+  }
+  v8::Local<v8::Value> self = v8::Undefined(isolate);
+  for (; i < parts.size(); ++i) {
+    v8::Local<v8::Value> next;
+    v8::TryCatch caught(isolate);
+    if (!target->IsObject() ||
+        !target.As<v8::Object>()->Get(ctx, v8_string(isolate, parts[i])).ToLocal(&next) || next->IsUndefined()) {
+      throw usage_error("js: no function '" + std::string(name) + "': '" + std::string(parts[i]) +
+                            "' not found (looked in exported names, loaded modules and globalThis)",
+                        "js");
+    }
+    self = target;
+    target = next;
+  }
+  if (!target->IsFunction()) {
+    throw usage_error("js: '" + std::string(name) + "' is a " + to_utf8(isolate, target->TypeOf(isolate)) +
+                          ", not a function",
+                      "js");
+  }
+  return {target.As<v8::Function>(), self};
+}
+
+/// A value as the result of a call: a Promise is awaited (running the event loop) and its value
+/// or rejection taken; then the value becomes a message.
+message settle(v8::Isolate* isolate, v8::Local<v8::Value> value, std::string_view doing) {
+  if (value->IsPromise()) value = await_value(value.As<v8::Promise>());
+  try {
+    return to_message(isolate, value);
+  } catch (const js_error& e) {
+    throw js_error(e.type(), "the result of " + std::string(doing) + ": " + e.message(), e.trace());
+  }
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string s;
+  for (const auto& p : items) s += (s.empty() ? "" : ", ") + p;
+  return s;
+}
+
+class js_runtime final : public runtime {
+ public:
+  explicit js_runtime(host& h) { engine::get().start(h); }
+  ~js_runtime() override { shutdown(); }
+
+  std::string_view name() const noexcept override { return "js"; }
+
+  std::string version() const override { return NODE_VERSION_STRING; }
+
+  nlohmann::json describe() const override {
+    return {{"name", "js"},
+            {"language", "JavaScript (Node.js)"},
+            {"version", version()},
+            {"v8", v8::V8::GetVersion()},
+            {"eval", "source text -> its completion value (a Promise is awaited)"},
+            {"call", "an exported name, a loaded module's export (stem.name), or a dotted path on globalThis"},
+            {"marshal", "JSON -> a JS literal"},
+            {"messages", "promethean.onMessage(fn) receives the JSON; its return value (or Promise) is the reply"},
+            {"buffers", "zero-copy: ArrayBuffer, SharedArrayBuffer, TypedArrays, DataView, Buffer"},
+            {"capabilities", {"eval", "call", "define", "load", "send_json", "run", "buffers", "promises"}}};
+  }
+
+  message eval(std::string_view code, const call_options&) override {
+    entered e;
+    v8::Isolate* isolate = e.isolate();
+    v8::Local<v8::Value> result;
+    {
+      node::CallbackScope scope(engine::get().env, v8::Object::New(isolate), {0, 0});
+      v8::TryCatch caught(isolate);
+      v8::ScriptOrigin origin(isolate, v8_string(isolate, "[eval]"));
+      v8::Local<v8::Script> script;
+      if (!v8::Script::Compile(e.context(), v8_string(isolate, code), &origin).ToLocal(&script) ||
+          !script->Run(e.context()).ToLocal(&result)) {
+        throw_from_js(isolate, caught, "evaluating code");
+      }
+    }
+    return settle(isolate, result, "evaluated code");
+  }
+
+  message call(std::string_view function, const message& args, const call_options&) override {
+    entered e;
+    v8::Isolate* isolate = e.isolate();
+    resolved target = resolve(isolate, e.context(), function);
+    const nlohmann::json& values = args.value();
+    const std::size_t n = values.size();
+    std::array<v8::Local<v8::Value>, 8> small;
+    std::vector<v8::Local<v8::Value>> large;
+    v8::Local<v8::Value>* argv = small.data();
+    if (n > small.size()) {
+      large.resize(n);
+      argv = large.data();
+    }
+    for (std::size_t i = 0; i < n; ++i) argv[i] = from_message_value(isolate, values[i], args);
+    v8::Local<v8::Value> result;
+    {
+      node::CallbackScope scope(engine::get().env, v8::Object::New(isolate), {0, 0});
+      v8::TryCatch caught(isolate);
+      if (!target.fn->Call(e.context(), target.self, static_cast<int>(n), argv).ToLocal(&result)) {
+        throw_from_js(isolate, caught, "calling " + std::string(function));
+      }
+    }
+    return settle(isolate, result, "js function " + std::string(function));
+  }
+
+  void define(const function_definition& d) override {
+    entered e;
+    v8::Isolate* isolate = e.isolate();
+    const std::string params = joined(d.params);
+    // An expression body is returned; a statement body runs as written.
+    auto compile = [&](const std::string& source, v8::TryCatch& caught) -> v8::MaybeLocal<v8::Value> {
+      v8::ScriptOrigin origin(isolate, v8_string(isolate, "[js:fn " + d.name + "]"));
+      v8::Local<v8::Script> script;
+      if (!v8::Script::Compile(e.context(), v8_string(isolate, source), &origin).ToLocal(&script)) return {};
+      (void)caught;
+      return script->Run(e.context());
+    };
+    v8::Local<v8::Value> fn;
+    {
+      v8::TryCatch caught(isolate);
+      if (compile("(function (" + params + ") {\nreturn (" + d.body + "\n);\n})", caught).ToLocal(&fn)) {
+        engine::get().exported[d.name].Reset(isolate, fn.As<v8::Function>());
+        fn.As<v8::Function>()->SetName(v8_string(isolate, d.name));
+        return;
+      }
+    }
+    v8::TryCatch caught(isolate);
+    if (!compile("(function (" + params + ") {\n" + d.body + "\n})", caught).ToLocal(&fn)) {
+      throw_from_js(isolate, caught, "defining js function " + d.name);
+    }
+    fn.As<v8::Function>()->SetName(v8_string(isolate, d.name));
+    engine::get().exported[d.name].Reset(isolate, fn.As<v8::Function>());
+  }
+
+  void load(const std::filesystem::path& path) override {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) throw usage_error("js: cannot load " + path.string() + ": no such file", "js");
+    entered e;
+    v8::Isolate* isolate = e.isolate();
+    v8::Local<v8::Value> exports;
+    {
+      node::CallbackScope scope(engine::get().env, v8::Object::New(isolate), {0, 0});
+      v8::TryCatch caught(isolate);
+      v8::Local<v8::Value> load_file;
+      v8::Local<v8::Value> argv[] = {v8_string(isolate, path.string())};
+      auto bridge = engine::get().bridge.Get(isolate);
+      if (!bridge->Get(e.context(), v8_string(isolate, "loadFile")).ToLocal(&load_file) ||
+          !load_file.As<v8::Function>()->Call(e.context(), bridge, 1, argv).ToLocal(&exports)) {
+        throw_from_js(isolate, caught, "loading " + path.string());
+      }
+    }
+    if (exports->IsPromise()) exports = await_value(exports.As<v8::Promise>());
+    if (exports->IsObject()) engine::get().modules[path.stem().string()].Reset(isolate, exports.As<v8::Object>());
+  }
+
+  std::string marshal(const nlohmann::json& value) const override {
+    // JSON is JS, except integers beyond 2^53, which only BigInt holds exactly.
+    if (value.is_number_integer() || value.is_number_unsigned()) {
+      const double d = value.get<double>();
+      if (d > 9007199254740991.0 || d < -9007199254740991.0) return value.dump() + "n";
+    }
+    if (value.is_array()) {
+      std::string s = "[";
+      for (std::size_t i = 0; i < value.size(); ++i) s += (i ? ", " : "") + marshal(value[i]);
+      return s + "]";
+    }
+    if (value.is_object()) {
+      std::string s = "{";
+      bool first = true;
+      for (const auto& [k, v] : value.items()) {
+        s += (first ? "" : ", ") + nlohmann::json(k).dump() + ": " + marshal(v);
+        first = false;
+      }
+      return s + "}";
+    }
+    return value.dump();
+  }
+
+  message send_json(const message& payload, const call_options&) override {
+    entered e;
+    v8::Isolate* isolate = e.isolate();
+    auto& g = engine::get();
+    if (g.message_handler.IsEmpty()) {
+      throw usage_error("js has no message handler: register one with promethean.onMessage(fn)", "js");
+    }
+    v8::Local<v8::Value> argv[] = {from_message(isolate, payload)};
+    v8::Local<v8::Value> reply;
+    {
+      node::CallbackScope scope(g.env, v8::Object::New(isolate), {0, 0});
+      v8::TryCatch caught(isolate);
+      if (!g.message_handler.Get(isolate)->Call(e.context(), v8::Undefined(isolate), 1, argv).ToLocal(&reply)) {
+        throw_from_js(isolate, caught, "handling a JSON message");
+      }
+    }
+    return settle(isolate, reply, "the js message handler");
+  }
+
+  void set_message_handler(std::string_view handler) override {
+    entered e;
+    resolved target = resolve(e.isolate(), e.context(), handler);
+    engine::get().message_handler.Reset(e.isolate(), target.fn);
+  }
+
+  int run_script(const std::filesystem::path& path, const std::vector<std::string>& args) override {
+    auto& g = engine::get();
+    entered e;
+    v8::Isolate* isolate = e.isolate();
+    {
+      v8::TryCatch caught(isolate);
+      v8::Local<v8::Array> argv_array = v8::Array::New(isolate, static_cast<int>(args.size()));
+      for (std::size_t i = 0; i < args.size(); ++i) {
+        argv_array->Set(e.context(), static_cast<std::uint32_t>(i), v8_string(isolate, args[i])).Check();
+      }
+      v8::Local<v8::Value> run_main;
+      v8::Local<v8::Value> argv[] = {v8_string(isolate, std::filesystem::absolute(path).string()), argv_array};
+      auto bridge = g.bridge.Get(isolate);
+      v8::Local<v8::Value> ignored;
+      if (!bridge->Get(e.context(), v8_string(isolate, "runMain")).ToLocal(&run_main) ||
+          !run_main.As<v8::Function>()->Call(e.context(), bridge, 2, argv).ToLocal(&ignored)) {
+        throw_from_js(isolate, caught, "starting " + path.string());
+      }
+    }
+    // Node's own loop: timers, I/O, beforeExit and exit, until nothing is left or process.exit().
+    v8::Maybe<int> status = node::SpinEventLoop(g.env);
+    const int code = g.exit_code ? *g.exit_code : status.FromMaybe(1);
+    g.exit_code = code;  // the program is over; later calls into js say so
+    return code;
+  }
+
+  void shutdown() override { engine::get().stop(); }
+};
+
+}  // namespace
+}  // namespace js
+
+std::unique_ptr<runtime> make_js_runtime(host& h) { return std::make_unique<js::js_runtime>(h); }
+
+}  // namespace promethean
