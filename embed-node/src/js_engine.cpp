@@ -161,15 +161,22 @@ void await_promise(v8::Local<v8::Promise> promise) {
   }
 }
 
-v8::Local<v8::Value> await_value(v8::Local<v8::Promise> promise) {
+void handle_rejection_here(v8::Local<v8::Value> value) {
+  if (!value->IsPromise()) return;
   v8::Isolate* isolate = engine::get().isolate;
   auto ctx = isolate->GetCurrentContext();
-  // A handler, so that Node does not report the rejection as unhandled: we handle it.
   auto ignore = v8::Function::New(ctx, [](const v8::FunctionCallbackInfo<v8::Value>&) {}).ToLocalChecked();
   v8::Local<v8::Promise> handled;
-  if (!promise->Catch(ctx, ignore).ToLocal(&handled)) throw js_error("Error", "cannot attach a handler to a Promise");
+  if (!value.As<v8::Promise>()->Catch(ctx, ignore).ToLocal(&handled)) {
+    throw js_error("Error", "cannot attach a handler to a Promise");
+  }
+}
+
+v8::Local<v8::Value> await_value(v8::Local<v8::Promise> promise) {
+  v8::Isolate* isolate = engine::get().isolate;
+  handle_rejection_here(promise);
   await_promise(promise);
-  if (promise->State() == v8::Promise::kRejected) throw error_from_value(isolate, promise->Result());
+  if (promise->State() == v8::Promise::kRejected) throw_exception_value(isolate, promise->Result());
   return promise->Result();
 }
 

@@ -88,6 +88,11 @@ void pump_event_loop();
 /// settle it, or when JS exits meanwhile.
 void await_promise(v8::Local<v8::Promise> promise);
 
+/// Attaches a no-op rejection handler, telling Node that a rejection of `value` (when it is a
+/// Promise) is handled by the host. Must run before the callback scope closes: that is when Node
+/// reports unhandled rejections.
+void handle_rejection_here(v8::Local<v8::Value> value);
+
 /// Awaits `promise` (telling Node its rejection is handled here) and returns its value; a
 /// rejection is thrown as the error family.
 v8::Local<v8::Value> await_value(v8::Local<v8::Promise> promise);

@@ -14,10 +14,10 @@ std::string string_property(v8::Isolate* isolate, v8::Local<v8::Object> o, const
 }
 }  // namespace
 
-error error_from_value(v8::Isolate* isolate, v8::Local<v8::Value> exception) {
+void throw_exception_value(v8::Isolate* isolate, v8::Local<v8::Value> exception) {
   if (!exception->IsObject()) {
     // `throw "text"` or `throw 42`: no name, no stack.
-    return js_error("Error", "uncaught " + std::string(exception->IsString() ? "string" : "value") + ": " +
+    throw js_error("Error", "uncaught " + std::string(exception->IsString() ? "string" : "value") + ": " +
                                  to_utf8(isolate, exception));
   }
   auto o = exception.As<v8::Object>();
@@ -26,19 +26,18 @@ error error_from_value(v8::Isolate* isolate, v8::Local<v8::Value> exception) {
   std::string stack = string_property(isolate, o, "stack");
   auto& g = engine::get();
   if (!g.foreign_error.IsEmpty()) {
-    v8::Local<v8::Value> is_foreign;
     v8::TryCatch ignored(isolate);
     if (o->InstanceOf(isolate->GetCurrentContext(), g.foreign_error.Get(isolate)).FromMaybe(false)) {
       // An error from another runtime that JS let through: it stays that runtime's error, and the
       // trace shows where it passed through JS.
       std::string trace = string_property(isolate, o, "trace");
-      return error(string_property(isolate, o, "runtime"), string_property(isolate, o, "type"), message,
+      throw error(string_property(isolate, o, "runtime"), string_property(isolate, o, "type"), message,
                    trace + (trace.empty() ? "" : "\n") + "[js] " + stack);
     }
   }
   if (name.empty()) name = "Error";
   if (message.empty() && stack.empty()) message = to_utf8(isolate, exception);
-  return js_error(name, message, stack);
+  throw js_error(name, message, stack);
 }
 
 void throw_from_js(v8::Isolate* isolate, v8::TryCatch& caught, std::string_view doing) {
@@ -49,7 +48,7 @@ void throw_from_js(v8::Isolate* isolate, v8::TryCatch& caught, std::string_view 
   }
   if (caught.HasTerminated()) throw js_error("Terminated", "JS execution was terminated while " + std::string(doing));
   if (!caught.HasCaught()) throw js_error("Error", "JS failed without an exception while " + std::string(doing));
-  throw error_from_value(isolate, caught.Exception());
+  throw_exception_value(isolate, caught.Exception());
 }
 
 void throw_into_js(v8::Isolate* isolate, const error& e) {

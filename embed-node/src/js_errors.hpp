@@ -17,8 +17,9 @@ namespace promethean::js {
 /// Converts what `caught` holds (an exception, or termination by process.exit) and throws it.
 [[noreturn]] void throw_from_js(v8::Isolate* isolate, v8::TryCatch& caught, std::string_view doing);
 
-/// The error for an exception value (for rejected Promises, which have no TryCatch).
-error error_from_value(v8::Isolate* isolate, v8::Local<v8::Value> exception);
+/// Throws the error for an exception value (also for rejected Promises, which have no TryCatch):
+/// js_error for a JS exception, the original runtime's error for a ForeignError.
+[[noreturn]] void throw_exception_value(v8::Isolate* isolate, v8::Local<v8::Value> exception);
 
 /// Throws `e` into JS as a promethean.ForeignError (the caller returns to V8 right after).
 void throw_into_js(v8::Isolate* isolate, const error& e);

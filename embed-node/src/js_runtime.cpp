@@ -113,6 +113,7 @@ class js_runtime final : public runtime {
           !script->Run(e.context()).ToLocal(&result)) {
         throw_from_js(isolate, caught, "evaluating code");
       }
+      handle_rejection_here(result);
     }
     return settle(isolate, result, "evaluated code");
   }
@@ -138,6 +139,7 @@ class js_runtime final : public runtime {
       if (!target.fn->Call(e.context(), target.self, static_cast<int>(n), argv).ToLocal(&result)) {
         throw_from_js(isolate, caught, "calling " + std::string(function));
       }
+      handle_rejection_here(result);
     }
     return settle(isolate, result, "js function " + std::string(function));
   }
@@ -187,6 +189,7 @@ class js_runtime final : public runtime {
           !load_file.As<v8::Function>()->Call(e.context(), bridge, 1, argv).ToLocal(&exports)) {
         throw_from_js(isolate, caught, "loading " + path.string());
       }
+      handle_rejection_here(exports);
     }
     if (exports->IsPromise()) exports = await_value(exports.As<v8::Promise>());
     if (exports->IsObject()) engine::get().modules[path.stem().string()].Reset(isolate, exports.As<v8::Object>());
@@ -230,6 +233,7 @@ class js_runtime final : public runtime {
       if (!g.message_handler.Get(isolate)->Call(e.context(), v8::Undefined(isolate), 1, argv).ToLocal(&reply)) {
         throw_from_js(isolate, caught, "handling a JSON message");
       }
+      handle_rejection_here(reply);
     }
     return settle(isolate, reply, "the js message handler");
   }

@@ -1,0 +1,262 @@
+// The js runtime: eval/call/define/load, marshalling, zero-copy buffers both ways, Promises and
+// the event loop, errors both ways, the promethean JS module.
+#include "js_fixture.hpp"
+
+#include <promethean/buffer/buffer_json.hpp>
+#include <promethean/buffer/ledger.hpp>
+#include <promethean/error.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <functional>
+
+using namespace promethean;
+using nlohmann::json;
+
+namespace {
+/// The error `f` throws, which must be an E (returned as the base, for its fields).
+template <class E = error>
+error raised(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const E& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no exception of the expected type";
+  return error("", "", "");
+}
+
+}  // namespace
+
+TEST(JsEval, CompletionValuesAndStatePersists) {
+  EXPECT_EQ(js_eval("1 + 2"), 3);
+  EXPECT_EQ(js_eval("var counter = 40; counter += 2"), 42);
+  EXPECT_EQ(js_eval("counter"), 42);
+  EXPECT_EQ(js_eval("let unused = 1;"), nullptr);  // a declaration completes with undefined
+  EXPECT_EQ(js_eval("typeof require('fs').readFileSync"), "function");
+  EXPECT_EQ(js_eval("process.version"), "v18.20.4");
+}
+
+TEST(JsMarshal, EveryJsonTypeCrossesBothWays) {
+  const json v = json::parse(R"({"n": null, "t": true, "i": -7, "f": 2.5, "s": "é\"x", "a": [1, [2, {}]], "o": {"k": []}})");
+  the_host().define("js", {"same", {"x"}, "x"});
+  EXPECT_EQ(the_host().call("js", "same", json::array({v})).value(), v);
+  EXPECT_EQ(js_eval("[undefined, null, -0, 1e300, 2**53 - 1]"), json::parse("[null, null, 0, 1e300, 9007199254740991]"));
+  // BigInt: int64/uint64 cross as integers; integers beyond 2^53 reach JS as BigInt.
+  EXPECT_EQ(js_eval("[-(2n**63n), 2n**64n - 1n]"), json::parse("[-9223372036854775808, 18446744073709551615]"));
+  the_host().define("js", {"kind", {"x"}, "typeof x"});
+  EXPECT_EQ(the_host().call("js", "kind", json::array({json(std::int64_t{1} << 60)})).value(), "bigint");
+  EXPECT_EQ(the_host().call("js", "kind", json::array({json(42)})).value(), "number");
+  // Objects with toJSON (Date) cross as what it returns.
+  EXPECT_EQ(js_eval("new Date(0)"), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(the_host().marshal("js", json::parse(R"({"a": [1, null, "x"], "big": 18446744073709551615})")),
+            R"({"a": [1, null, "x"], "big": 18446744073709551615n})");
+}
+
+TEST(JsMarshal, ValuesWithoutAJsonSpellingAreClearErrors) {
+  auto nan = raised<js_error>([] { js_eval("NaN"); });
+  EXPECT_NE(nan.message().find("no JSON spelling"), std::string::npos) << nan.message();
+  auto big = raised<js_error>([] { js_eval("2n ** 70n"); });
+  EXPECT_NE(big.message().find("does not fit in 64 bits"), std::string::npos) << big.message();
+  auto map = raised<js_error>([] { js_eval("new Map()"); });
+  EXPECT_NE(map.message().find("cannot send a Map"), std::string::npos) << map.message();
+  auto cls = raised<js_error>([] { js_eval("class Point { constructor() { this.x = 1; } }; new Point()"); });
+  EXPECT_NE(cls.message().find("cannot send a Point"), std::string::npos) << cls.message();
+  auto sym = raised<js_error>([] { js_eval("Symbol('s')"); });
+  EXPECT_NE(sym.message().find("symbol"), std::string::npos) << sym.message();
+}
+
+TEST(JsCall, DottedPathsExportsAndLoadedModules) {
+  EXPECT_EQ(the_host().call("js", "Math.max", json::array({3, 9, 4})).value(), 9);
+  EXPECT_EQ(the_host().call("js", "JSON.stringify", json::array({json{{"a", 1}}})).value(), R"({"a":1})");
+  js_eval("promethean.export('shout', (s) => s.toUpperCase() + '!')");
+  EXPECT_EQ(the_host().call("js", "shout", json::array({"hi"})).value(), "HI!");
+  the_host().load("js", PROMETHEAN_TEST_DATA "/js/cjs_lib.js");
+  EXPECT_EQ(the_host().call("js", "cjs_lib.add", json::array({2, 3})).value(), 5);
+  the_host().load("js", PROMETHEAN_TEST_DATA "/js/module.mjs");
+  EXPECT_EQ(the_host().call("js", "module.triple", json::array({5})).value(), 15);
+  auto missing = raised<usage_error>([] { the_host().call("js", "Math.nosuch", json::array()); });
+  EXPECT_NE(missing.message().find("'nosuch' not found"), std::string::npos) << missing.message();
+  EXPECT_THROW(the_host().call("js", "Math.PI", json::array()), usage_error);
+  EXPECT_THROW(the_host().load("js", "/nonexistent/lib.js"), usage_error);
+}
+
+TEST(JsDefine, ExpressionAndStatementBodies) {
+  the_host().define("js", {"hyp", {"a", "b"}, "Math.sqrt(a * a + b * b)"});
+  EXPECT_EQ(the_host().call("js", "hyp", json::array({3, 4})).value(), 5);
+  the_host().define("js", {"sumTo", {"n"}, "let s = 0;\nfor (let i = 1; i <= n; i++) s += i;\nreturn s;"});
+  EXPECT_EQ(the_host().call("js", "sumTo", json::array({10})).value(), 55);
+  EXPECT_THROW(the_host().define("js", {"broken", {}, "return (;"}), js_error);
+}
+
+TEST(JsErrors, ExceptionsCarryNameMessageAndStack) {
+  the_host().define("js", {"fails", {}, "null.x"});
+  auto e = raised<js_error>([] { the_host().call("js", "fails", json::array()); });
+  EXPECT_EQ(e.runtime(), "js");
+  EXPECT_EQ(e.type(), "TypeError");
+  EXPECT_NE(e.message().find("Cannot read properties of null"), std::string::npos) << e.message();
+  EXPECT_NE(e.trace().find("at fails"), std::string::npos) << e.trace();
+  auto thrown = raised<js_error>([] { js_eval("throw 'plain string'"); });
+  EXPECT_NE(thrown.message().find("plain string"), std::string::npos);
+  auto syntax = raised<js_error>([] { js_eval("let = ;"); });
+  EXPECT_EQ(syntax.type(), "SyntaxError");
+}
+
+TEST(JsErrors, ForeignErrorsHaveTheirFieldsInJs) {
+  auto fields = js_eval(R"(
+    (() => {
+      try { promethean.eval('py', '1/0'); return 'no error'; }
+      catch (e) { return [e instanceof promethean.ForeignError, e.name, e.runtime, e.type, e.message, e.trace.includes('ZeroDivisionError')]; }
+    })())");
+  EXPECT_EQ(fields, json::parse(R"([true, "ForeignError", "py", "ZeroDivisionError", "division by zero", true])"));
+  // Let through JS, the error stays Python's, and its trace shows where it passed through JS.
+  auto passed = raised([] { js_eval("promethean.eval('py', '1/0')"); });
+  EXPECT_EQ(passed.runtime(), "py");
+  EXPECT_EQ(passed.type(), "ZeroDivisionError");
+  EXPECT_NE(passed.trace().find("[js]"), std::string::npos) << passed.trace();
+}
+
+TEST(JsPromises, AsyncFunctionsTimersAndRejectionsAreAwaited) {
+  js_eval("promethean.export('later', async (v) => { await new Promise(r => setTimeout(r, 20)); return v * 2; })");
+  EXPECT_EQ(the_host().call("js", "later", json::array({21})).value(), 42);
+  EXPECT_EQ(js_eval("new Promise(r => setImmediate(() => r('immediate')))"), "immediate");
+  EXPECT_EQ(js_eval("Promise.resolve().then(() => 'microtask')"), "microtask");
+  js_eval("promethean.export('refuses', async () => { throw new RangeError('async nope'); })");
+  auto e = raised<js_error>([] { the_host().call("js", "refuses", json::array()); });
+  EXPECT_EQ(e.type(), "RangeError");
+  EXPECT_NE(e.trace().find("async nope"), std::string::npos);
+  auto never = raised<js_error>([] { js_eval("new Promise(() => {})"); });
+  EXPECT_EQ(never.type(), "PendingPromise");
+  // The host is still fine after all of that, and callAsync gives a Promise of another runtime's result.
+  EXPECT_EQ(js_eval("promethean.callAsync('py', 'math.factorial', 5)"), 120);
+}
+
+TEST(JsZeroCopy, TypedArrayBecomesABufferOverTheSameMemory) {
+  js_eval("globalThis.f64 = new Float64Array([1, 2, 3, 4]);");
+  auto b = the_host().eval("js", "f64").data.as_buffer();
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->language(), "js");
+  EXPECT_EQ(b->format(), dtype::float64);
+  EXPECT_EQ(b->shape(), (shape_t{4}));
+  b->span<double>()[1] = 20.5;                 // the host writes...
+  EXPECT_EQ(js_eval("f64[1]"), 20.5);          // ...JS sees it
+  js_eval("f64[3] = -4");                      // and the other way round
+  EXPECT_EQ(b->span<const double>()[3], -4.0);
+  // Every kind of view: dtype from the TypedArray, bytes for the rest, offsets kept.
+  auto kinds = the_host().eval("js", R"([new Int8Array(2), new Uint16Array(2), new Int32Array(2), new Uint32Array(2),
+      new Float32Array(2), new BigInt64Array(2), new BigUint64Array(2), new DataView(new ArrayBuffer(3)),
+      Buffer.from('hey'), new ArrayBuffer(5), new Uint8Array(new ArrayBuffer(8), 4, 2)])").data;
+  std::vector<std::string> formats;
+  for (const auto& h : kinds.value()) formats.push_back(h["format"]);
+  EXPECT_EQ(formats, (std::vector<std::string>{"int8", "uint16", "int32", "uint32", "float32", "int64", "uint64",
+                                                "uint8", "uint8", "uint8", "uint8"}));
+  EXPECT_EQ(kinds.buffers().back().shape(), (shape_t{2}));
+}
+
+TEST(JsZeroCopy, HostBufferReachesJsAsATypedArrayOverTheSameMemory) {
+  auto b = buffer::allocate(dtype::int32, {2, 3});
+  the_host().define("js", {"poke", {"a"}, "a[4] = 7; return [a.constructor.name, a.length, promethean.bufferInfo(a)]"});
+  auto r = the_host().call("js", "poke", message(json::array({buffer_to_json(b)}))).value();
+  EXPECT_EQ(r[0], "Int32Array");
+  EXPECT_EQ(r[1], 6);
+  EXPECT_EQ(r[2]["buffer_id"], b.id());  // the very buffer: shape and id reachable from JS
+  EXPECT_EQ(r[2]["shape"], json::array({2, 3}));
+  EXPECT_EQ(b.span<const std::int32_t>()[4], 7);
+  // Straight back: the same buffer, not a new one.
+  the_host().define("js", {"identity", {"a"}, "a"});
+  auto back = the_host().call("js", "identity", message(json::array({buffer_to_json(b)}))).as_buffer();
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->id(), b.id());
+  // One backing store per Buffer, reused while JS holds it: JS keeps one view, however many crossings.
+  js_eval("globalThis.kept = []");
+  the_host().define("js", {"keep", {"a"}, "kept.push(a); return kept.length"});
+  const auto views_before = ledger::instance().counts().views_by_runtime["js"];
+  for (int i = 0; i < 3; ++i) the_host().call("js", "keep", message(json::array({buffer_to_json(b)})));
+  EXPECT_EQ(ledger::instance().counts().views_by_runtime["js"], views_before);
+  js_eval("kept[0][0] = 11");
+  EXPECT_EQ(js_eval("kept[2][0]"), 11);  // all of them over one memory
+  // Read-only and strided buffers are refused, with the reason.
+  auto ro = raised<buffer_error>([&] { the_host().call("js", "identity", message(json::array({buffer_to_json(b.as_readonly())}))); });
+  EXPECT_NE(ro.message().find("read-only"), std::string::npos);
+  auto strided = b.slice(1, 0, 3, 2);
+  auto st = raised<buffer_error>([&] { the_host().call("js", "identity", message(json::array({buffer_to_json(strided)}))); });
+  EXPECT_NE(st.message().find("strided"), std::string::npos);
+}
+
+TEST(JsZeroCopy, AdoptedTypedArrayOutlivesJsAndIsReleasedOnce) {
+  const auto before = ledger::instance().counts();
+  message held = the_host().eval("js", "new Float64Array(1000).fill(3)").data;
+  js_full_gc();  // JS holds nothing now: only the host does
+  auto b = held.as_buffer();
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->span<const double>()[999], 3.0);
+  EXPECT_EQ(ledger::instance().counts().live_blocks, before.live_blocks + 1);
+  b.reset();
+  held = message();
+  const auto after = ledger::instance().counts();
+  EXPECT_EQ(after.live_blocks, before.live_blocks);
+  EXPECT_EQ(after.blocks_released - before.blocks_released, 1);
+}
+
+TEST(JsZeroCopy, HostBufferDroppedByJsIsReleasedAfterGc) {
+  const auto before = ledger::instance().counts();
+  {
+    auto b = buffer::allocate(dtype::uint8, {64});
+    the_host().define("js", {"touch", {"a"}, "a[0] = 1; return a.length"});
+    the_host().call("js", "touch", message(json::array({buffer_to_json(b)})));
+  }
+  // JS's TypedArray still holds the memory until V8 collects it; then its deleter queues the release.
+  EXPECT_EQ(ledger::instance().counts().live_blocks, before.live_blocks + 1);
+  js_full_gc();
+  js_eval("null");  // entering JS drains the queued release
+  const auto after = ledger::instance().counts();
+  EXPECT_EQ(after.live_blocks, before.live_blocks);
+  EXPECT_EQ(after.blocks_released - before.blocks_released, 1);
+}
+
+TEST(JsZeroCopy, NumpyArrayWrittenInJsIsSeenByPython) {
+  the_host().eval("py", "import numpy as np\nshared = np.zeros(4, dtype=np.float32)");
+  the_host().define("js", {"fill", {"a"}, "a.fill(1.5); return a.length"});
+  the_host().eval("py", "import promethean\npromethean.call('js', 'fill', shared)");
+  EXPECT_EQ(the_host().eval("py", "shared.tolist()").data.value(), json::parse("[1.5, 1.5, 1.5, 1.5]"));
+  // And a JS array reaches Python as numpy over the same memory.
+  js_eval("globalThis.u16 = new Uint16Array([1, 2, 3])");
+  the_host().eval("py", "u16 = promethean.eval('js', 'u16'); u16[0] = 100");
+  EXPECT_EQ(js_eval("u16[0]"), 100);
+}
+
+TEST(JsFunctions, FunctionsCrossAsHandlesBothWays) {
+  auto f = the_host().eval("js", "(a, b) => a * b").data;
+  ASSERT_EQ(f.functions().size(), 1u);
+  EXPECT_EQ(f.value()["runtime"], "js");
+  EXPECT_EQ(the_host().call("js", f.functions()[0]->id(), json::array({6, 7})).value(), 42);
+  // A Python function handed to JS is callable there.
+  EXPECT_EQ(js_eval("promethean.eval('py', 'lambda s: s * 3')('ab')"), "ababab");
+  // Python calls a JS function it received.
+  EXPECT_EQ(the_host().eval("py", "promethean.eval('js', '(x) => x + 1')(41)").data.value(), 42);
+}
+
+TEST(JsModule, MessagesBufferTypesViewsAndRuntimes) {
+  js_eval("promethean.onMessage((msg) => ({ echo: msg, lang: 'js' }))");
+  EXPECT_EQ(the_host().send_json("js", json{{"msg", "hello"}}).value(), (json{{"echo", {{"msg", "hello"}}}, {"lang", "js"}}));
+  EXPECT_EQ(js_eval("require('promethean') === globalThis.promethean"), true);
+  auto info = js_eval(R"(
+    promethean.registerBufferType('JsRGB', { layout: ['height', 'width', 'channels'], format: 'uint8', fixed: { channels: 3 } });
+    globalThis.img = promethean.alloc([2, 2, 3], null, 'JsRGB');
+    img.fill(9);
+    promethean.registerView('JsRGB', 'firstPixel', (a) => Array.from(a.subarray(0, 3)));
+    [promethean.bufferInfo(img), img.constructor.name, promethean.view(img, 'firstPixel')])");
+  EXPECT_EQ(info[0]["type"], "JsRGB");
+  EXPECT_EQ(info[0]["shape"], json::parse("[2, 2, 3]"));
+  EXPECT_EQ(info[1], "Uint8Array");
+  EXPECT_EQ(info[2], json::parse("[9, 9, 9]"));
+  // The view registered in JS, asked for from Python, runs in JS.
+  EXPECT_EQ(the_host().eval("py", "promethean.view(promethean.eval('js', 'img'), 'firstPixel')").data.value(),
+            json::parse("[9, 9, 9]"));
+  auto names = js_eval("Object.keys(promethean.runtimes()).sort()");
+  EXPECT_EQ(names, json::parse(R"(["js", "py", "sh"])"));
+  auto bad = js_eval("(() => { try { promethean.alloc('x'); } catch (e) { return [e.runtime, e.message]; } })()");
+  EXPECT_EQ(bad[0], "js");
+  EXPECT_NE(bad[1].get<std::string>().find("shape"), std::string::npos);
+}
