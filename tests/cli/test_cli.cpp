@@ -200,3 +200,52 @@ TEST(CliPython, TheReadmeExampleRuns) {
   EXPECT_TRUE(contains(r.out, "ImageRGB uint8 [4, 6, 3] owned by host")) << r.out;
   EXPECT_TRUE(contains(r.out, "mean red through the host: 255.0")) << r.out;
 }
+
+namespace {
+std::string js_app() { return std::string(PROMETHEAN_SOURCE_DIR) + "/tests/data/js/app.js"; }
+}  // namespace
+
+TEST(CliJs, RunBehavesLikeNode) {
+  auto r = run({"run", js_app(), "argv", "x y"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "[\"argv\",\"x y\"] true\n");
+  auto pkg = run({"run", js_app(), "greet"});
+  EXPECT_EQ(pkg.status, 0) << pkg.err;
+  EXPECT_EQ(pkg.out, "hello, node_modules\n");  // require() of a package beside the script
+  auto py = run({"run", js_app(), "py"});
+  EXPECT_EQ(py.status, 0) << py.err;
+  EXPECT_EQ(py.out, "1024\n");
+}
+
+TEST(CliJs, ExitStatusIsNodes) {
+  EXPECT_EQ(run({"run", js_app(), "exit", "7"}).status, 7);
+  EXPECT_EQ(run({"run", js_app(), "exit", "0"}).status, 0);
+  auto timer = run({"run", js_app(), "exitCode"});  // the loop runs to completion first
+  EXPECT_EQ(timer.status, 5);
+  EXPECT_EQ(timer.out, "timer\n");
+}
+
+TEST(CliJs, UncaughtExceptionAndUnhandledRejectionAreReportedAsNodeDoes) {
+  auto thrown = run({"run", js_app(), "throw"});
+  EXPECT_EQ(thrown.status, 1);
+  EXPECT_TRUE(contains(thrown.err, "RangeError: thrown at top level")) << thrown.err;
+  EXPECT_TRUE(contains(thrown.err, js_app() + ":")) << thrown.err;
+  auto rejected = run({"run", js_app(), "reject"});
+  EXPECT_EQ(rejected.status, 1);
+  EXPECT_TRUE(contains(rejected.err, "Error: rejected and never handled")) << rejected.err;
+}
+
+TEST(CliJs, EsModulesRun) {
+  auto r = run({"run", std::string(PROMETHEAN_SOURCE_DIR) + "/tests/data/js/module.mjs", "one", "two"});
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_EQ(r.out, "esm main one two string\n");
+}
+
+TEST(CliJs, EvalJsPrintsJson) {
+  auto r = run({"eval", "js", "({sum: [1, 2, 3].reduce((a, b) => a + b), node: process.version.startsWith('v18')})"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out), (nlohmann::json{{"sum", 6}, {"node", true}}));
+  auto bad = run({"eval", "js", "undefinedName + 1"});
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_TRUE(contains(bad.err, "js ReferenceError: undefinedName is not defined")) << bad.err;
+}
