@@ -234,7 +234,7 @@ TEST(JsFunctions, FunctionsCrossAsHandlesBothWays) {
   // A Python function handed to JS is callable there.
   EXPECT_EQ(js_eval("promethean.eval('py', 'lambda s: s * 3')('ab')"), "ababab");
   // Python calls a JS function it received.
-  EXPECT_EQ(the_host().eval("py", "promethean.eval('js', '(x) => x + 1')(41)").data.value(), 42);
+  EXPECT_EQ(the_host().eval("py", "__import__('promethean').eval('js', '(x) => x + 1')(41)").data.value(), 42);
 }
 
 TEST(JsModule, MessagesBufferTypesViewsAndRuntimes) {
@@ -252,6 +252,7 @@ TEST(JsModule, MessagesBufferTypesViewsAndRuntimes) {
   EXPECT_EQ(info[1], "Uint8Array");
   EXPECT_EQ(info[2], json::parse("[9, 9, 9]"));
   // The view registered in JS, asked for from Python, runs in JS.
+  the_host().eval("py", "import promethean");
   EXPECT_EQ(the_host().eval("py", "promethean.view(promethean.eval('js', 'img'), 'firstPixel')").data.value(),
             json::parse("[9, 9, 9]"));
   auto names = js_eval("Object.keys(promethean.runtimes()).sort()");
