@@ -249,3 +249,14 @@ TEST(CliJs, EvalJsPrintsJson) {
   EXPECT_EQ(bad.status, 1);
   EXPECT_TRUE(contains(bad.err, "js ReferenceError: undefinedName is not defined")) << bad.err;
 }
+
+TEST(CliJs, TheReadmeExampleRuns) {
+  auto r = run({"run", std::string(PROMETHEAN_SOURCE_DIR) + "/examples/hello.js"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "Float64Array of 5 from Python: 0 0.25 0.5 0.75 1")) << r.out;
+  EXPECT_TRUE(contains(r.out, "Python sees the write: 42")) << r.out;
+  EXPECT_TRUE(contains(r.out, "py failed as expected: py ValueError")) << r.out;
+  EXPECT_TRUE(contains(r.out, "Python calls JS: 10")) << r.out;
+  EXPECT_TRUE(contains(r.out, "numpy.sum of a host buffer filled in JS: 6")) << r.out;
+  EXPECT_TRUE(contains(r.out, "a timer fired")) << r.out;
+}
