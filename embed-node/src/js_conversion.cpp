@@ -205,6 +205,43 @@ v8::Local<v8::Value> foreign_function_value(v8::Isolate* isolate, const function
   return fn;
 }
 
+}  // namespace
+
+/// A weak handle on the TypedArray a Buffer was last seen as in JS.
+struct weak_view {
+  std::uint64_t serial;
+  v8::Global<v8::Value> view;
+};
+
+namespace {
+v8::Local<v8::Private> buffer_id_key(v8::Isolate* isolate) {
+  return v8::Private::ForApi(isolate, v8_string(isolate, "promethean.buffer_id"));
+}
+
+void remember_view(v8::Isolate* isolate, const buffer& b, v8::Local<v8::Value> view) {
+  auto& g = engine::get();
+  // The TypedArray knows its Buffer, so that crossing again gives the same Buffer (same id).
+  view.As<v8::Object>()->SetPrivate(isolate->GetCurrentContext(), buffer_id_key(isolate), v8_string(isolate, b.id())).Check();
+  auto*& slot = g.views_by_buffer[b.serial()];
+  if (slot != nullptr) {
+    slot->view.Reset();
+    delete slot;
+  }
+  slot = new weak_view{b.serial(), v8::Global<v8::Value>(isolate, view)};
+  slot->view.SetWeak(
+      slot,
+      [](const v8::WeakCallbackInfo<weak_view>& data) {
+        weak_view* w = data.GetParameter();
+        w->view.Reset();
+        auto& e = engine::get();
+        if (auto it = e.views_by_buffer.find(w->serial); it != e.views_by_buffer.end() && it->second == w) {
+          e.views_by_buffer.erase(it);
+        }
+        delete w;
+      },
+      v8::WeakCallbackType::kParameter);
+}
+
 v8::Local<v8::Value> integer(v8::Isolate* isolate, std::int64_t i) {
   if (static_cast<double>(i) > k_max_safe_integer || static_cast<double>(i) < -k_max_safe_integer) {
     return v8::BigInt::New(isolate, i);
@@ -306,11 +343,17 @@ std::optional<buffer> adopt(v8::Isolate* isolate, v8::Local<v8::Value> value) {
   } else {
     return std::nullopt;
   }
-  auto& g = engine::get();
-  // A TypedArray made for a Buffer, whole and of its dtype: that very Buffer (same id, shape, type).
-  if (auto it = g.store_owners.find(store.get()); it != g.store_owners.end()) {
-    const buffer& original = it->second->get();
-    if (offset == 0 && length == original.nbytes() && format == original.format()) return original;
+  // A TypedArray that JS got for a Buffer, or that already crossed: that very Buffer (same id,
+  // shape and type), when it still describes exactly the same memory.
+  if (value->IsTypedArray()) {
+    v8::Local<v8::Value> id;
+    if (value.As<v8::Object>()->GetPrivate(isolate->GetCurrentContext(), buffer_id_key(isolate)).ToLocal(&id) &&
+        id->IsString()) {
+      if (auto known = ledger::instance().find(to_utf8(isolate, id))) {
+        const auto* data = static_cast<const std::byte*>(store->Data()) + offset;
+        if (known->cdata() == data && known->nbytes() == length && known->format() == format) return *known;
+      }
+    }
   }
   const std::size_t itemsize = dtype_size(format);
   if (length == 0 || store->Data() == nullptr) return buffer::allocate(format, {0}, {.language = "js"});
@@ -319,8 +362,11 @@ std::optional<buffer> adopt(v8::Isolate* isolate, v8::Local<v8::Value> value) {
   auto* data = static_cast<std::byte*>(store->Data()) + offset;
   // The Buffer holds the backing store; dropping it is legal from any thread, and V8 keeps the
   // allocator alive for as long as any store of it lives.
-  return buffer::adopt(data, length, [store = std::move(store)]() mutable { store.reset(); }, format,
-                       {length / itemsize}, options);
+  buffer adopted = buffer::adopt(data, length, [store = std::move(store)]() mutable { store.reset(); }, format,
+                                 {length / itemsize}, options);
+  // Crossing back, this Buffer is this very TypedArray again.
+  if (value->IsTypedArray()) remember_view(isolate, adopted, value);
+  return adopted;
 }
 
 v8::Local<v8::Value> to_typed_array(v8::Isolate* isolate, const buffer& b) {
@@ -333,6 +379,9 @@ v8::Local<v8::Value> to_typed_array(v8::Isolate* isolate, const buffer& b) {
                        "copy in the runtime that owns it)");
   }
   auto& g = engine::get();
+  if (auto it = g.views_by_buffer.find(b.serial()); it != g.views_by_buffer.end() && !it->second->view.IsEmpty()) {
+    return it->second->view.Get(isolate);
+  }
   std::shared_ptr<v8::BackingStore> store;
   if (auto it = g.stores_by_buffer.find(b.serial()); it != g.stores_by_buffer.end()) store = it->second.lock();
   if (!store && b.nbytes() > 0) {
@@ -345,12 +394,6 @@ v8::Local<v8::Value> to_typed_array(v8::Isolate* isolate, const buffer& b) {
           auto* r = static_cast<export_ref*>(deleter_data);
           engine::get().releases.push([r] {
             auto& e = engine::get();
-            for (auto it = e.store_owners.begin(); it != e.store_owners.end(); ++it) {
-              if (it->second == r) {
-                e.store_owners.erase(it);
-                break;
-              }
-            }
             if (auto it = e.stores_by_buffer.find(r->get().serial()); it != e.stores_by_buffer.end() &&
                                                                       it->second.expired()) {
               e.stores_by_buffer.erase(it);
@@ -361,23 +404,34 @@ v8::Local<v8::Value> to_typed_array(v8::Isolate* isolate, const buffer& b) {
         ref);
     store = std::move(made);
     g.stores_by_buffer[b.serial()] = store;
-    g.store_owners[store.get()] = ref;
   }
   v8::Local<v8::ArrayBuffer> ab = store ? v8::ArrayBuffer::New(isolate, store) : v8::ArrayBuffer::New(isolate, 0);
   const std::size_t n = b.size();
+  v8::Local<v8::Value> view;
   switch (b.format()) {
-    case dtype::int8: return v8::Int8Array::New(ab, 0, n);
-    case dtype::uint8: return v8::Uint8Array::New(ab, 0, n);
-    case dtype::int16: return v8::Int16Array::New(ab, 0, n);
-    case dtype::uint16: return v8::Uint16Array::New(ab, 0, n);
-    case dtype::int32: return v8::Int32Array::New(ab, 0, n);
-    case dtype::uint32: return v8::Uint32Array::New(ab, 0, n);
-    case dtype::int64: return v8::BigInt64Array::New(ab, 0, n);
-    case dtype::uint64: return v8::BigUint64Array::New(ab, 0, n);
-    case dtype::float32: return v8::Float32Array::New(ab, 0, n);
-    case dtype::float64: return v8::Float64Array::New(ab, 0, n);
+    case dtype::int8: view = v8::Int8Array::New(ab, 0, n); break;
+    case dtype::uint8: view = v8::Uint8Array::New(ab, 0, n); break;
+    case dtype::int16: view = v8::Int16Array::New(ab, 0, n); break;
+    case dtype::uint16: view = v8::Uint16Array::New(ab, 0, n); break;
+    case dtype::int32: view = v8::Int32Array::New(ab, 0, n); break;
+    case dtype::uint32: view = v8::Uint32Array::New(ab, 0, n); break;
+    case dtype::int64: view = v8::BigInt64Array::New(ab, 0, n); break;
+    case dtype::uint64: view = v8::BigUint64Array::New(ab, 0, n); break;
+    case dtype::float32: view = v8::Float32Array::New(ab, 0, n); break;
+    case dtype::float64: view = v8::Float64Array::New(ab, 0, n); break;
   }
-  throw buffer_error("buffer " + b.id() + " has an unknown dtype");
+  if (view.IsEmpty()) throw buffer_error("buffer " + b.id() + " has an unknown dtype");
+  remember_view(isolate, b, view);
+  return view;
+}
+
+void free_weak_views() {
+  auto& g = engine::get();
+  for (auto& [serial, w] : g.views_by_buffer) {
+    w->view.Reset();
+    delete w;
+  }
+  g.views_by_buffer.clear();
 }
 
 void free_foreign_functions() {

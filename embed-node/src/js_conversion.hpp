@@ -38,6 +38,9 @@ std::optional<buffer> adopt(v8::Isolate* isolate, v8::Local<v8::Value> value);
 /// buffers (JS has no read-only or strided TypedArrays).
 v8::Local<v8::Value> to_typed_array(v8::Isolate* isolate, const buffer& b);
 
+/// Forgets the TypedArrays remembered per Buffer (at shutdown, before the isolate goes).
+void free_weak_views();
+
 /// Frees the wrappers of foreign functions still alive (at shutdown, before the isolate goes).
 void free_foreign_functions();
 

@@ -105,8 +105,8 @@ void engine::stop() {
     callables.clear();
     modules.clear();
     stores_by_buffer.clear();
-    store_owners.clear();
     free_foreign_functions();
+    free_weak_views();
     releases.drain();
     alive = false;
     context.Reset();

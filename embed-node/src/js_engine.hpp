@@ -51,8 +51,10 @@ struct engine {
   std::map<std::string, v8::Global<v8::Object>, std::less<>> modules;      ///< loaded file stem → exports
   /// Per Buffer serial, the backing store it reached JS with, so that later crossings reuse it.
   std::map<std::uint64_t, std::weak_ptr<v8::BackingStore>> stores_by_buffer;
-  /// The Buffer behind each of those stores (the store's deleter data), for identity on return.
-  std::map<const v8::BackingStore*, const export_ref*> store_owners;
+  /// Per Buffer serial, the TypedArray JS last saw it as, while JS keeps it alive (a weak handle):
+  /// the same object comes back on every crossing, so no new ArrayBuffer is made (each one would
+  /// count its whole size as new external memory and drive V8's GC).
+  std::map<std::uint64_t, struct weak_view*> views_by_buffer;
 
   static engine& get();
 
