@@ -5,6 +5,8 @@
 #include <promethean/host/host.hpp>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -29,6 +31,42 @@ struct host::impl {
   std::map<std::string, std::unique_ptr<runtime>, std::less<>> started;
   buffer_type_registry buffer_types;
   view_registry views;
+
+  // Started runtimes again, for the hot path: every call looks its runtime up, and a mutex there
+  // cost more than the rest of a py call's routing. Append-only (written under `mutex`), read
+  // without a lock; entries stay valid until the Host is destroyed.
+  struct started_entry {
+    std::string name;
+    std::atomic<runtime*> rt{nullptr};  // cleared when the runtime shuts down
+  };
+  static constexpr std::size_t k_fast_slots = 32;
+  std::array<started_entry, k_fast_slots> fast;
+  std::atomic<std::size_t> fast_count{0};
+
+  runtime* find_started(std::string_view name) const noexcept {
+    const std::size_t n = fast_count.load(std::memory_order_acquire);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (fast[i].name == name) return fast[i].rt.load(std::memory_order_acquire);
+    }
+    return nullptr;
+  }
+
+  /// Takes a runtime out of the lock-free path before it shuts down; the caller holds `mutex`.
+  void unpublish(std::string_view name) {
+    const std::size_t n = fast_count.load(std::memory_order_relaxed);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (fast[i].name == name) fast[i].rt.store(nullptr, std::memory_order_release);
+    }
+  }
+
+  /// Records a started runtime for find_started(); the caller holds `mutex`.
+  void publish(const std::string& name, runtime* rt) {
+    const std::size_t n = fast_count.load(std::memory_order_relaxed);
+    if (n == k_fast_slots) return;  // more runtimes than slots: the rest go the locked way
+    fast[n].name = name;
+    fast[n].rt.store(rt, std::memory_order_relaxed);
+    fast_count.store(n + 1, std::memory_order_release);
+  }
 
   std::string known_names() const {
     std::string s;
@@ -68,6 +106,7 @@ host::~host() {
     std::unique_ptr<runtime> rt;
     {
       std::lock_guard lock(m_impl->mutex);
+      m_impl->unpublish(name);
       rt = std::move(m_impl->started[name]);
     }
     try {
@@ -81,8 +120,14 @@ host::~host() {
 }
 
 runtime& host::get(std::string_view name) {
+  if (runtime* rt = m_impl->find_started(name)) return *rt;
   std::lock_guard lock(m_impl->mutex);
-  if (auto it = m_impl->started.find(name); it != m_impl->started.end()) return *it->second;
+  if (auto it = m_impl->started.find(name); it != m_impl->started.end()) {
+    // Reached during shutdown, from a runtime that is still finishing (a Python atexit handler
+    // calling js, say): a clear error, not a dangling runtime.
+    if (!it->second) throw usage_error("the " + std::string(name) + " runtime has already shut down");
+    return *it->second;
+  }
   auto f = m_impl->factories.find(name);
   if (f == m_impl->factories.end()) {
     throw usage_error("unknown runtime '" + std::string(name) + "' (available: " + m_impl->known_names() + ")");
@@ -90,6 +135,7 @@ runtime& host::get(std::string_view name) {
   auto rt = f->second.make(*this);
   runtime& ref = *rt;
   m_impl->started.emplace(std::string(name), std::move(rt));
+  m_impl->publish(std::string(name), &ref);
   return ref;
 }
 
@@ -107,6 +153,7 @@ void host::add_runtime(std::unique_ptr<runtime> rt) {
     throw usage_error("a runtime named '" + name + "' already exists");
   }
   runtime* raw = rt.get();
+  m_impl->publish(name, raw);
   m_impl->factories.emplace(name, runtime_factory{name, [raw](host&) -> std::unique_ptr<runtime> {
                                                     throw usage_error("runtime " + std::string(raw->name()) +
                                                                       " was added already started");
