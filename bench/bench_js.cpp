@@ -86,12 +86,6 @@ void raw_v8_call_lock_held(benchmark::State& st) {
 }
 BENCHMARK(raw_v8_call_lock_held);
 
-void handoff_sizes(benchmark::internal::Benchmark* b) {
-  for (std::int64_t n : {std::int64_t{1} << 10, std::int64_t{1} << 20, std::int64_t{64} << 20, std::int64_t{1} << 30}) {
-    b->Arg(n);
-  }
-}
-
 /// A Uint8Array made in JS crosses to the host (its backing store adopted, no copy) and goes
 /// back to JS and returns: one call, two crossings, per iteration.
 void js_buffer_handoff(benchmark::State& st) {

@@ -13,6 +13,12 @@ std::unique_ptr<host> g_host;
 bool g_failed = false;
 }  // namespace
 host& the_host() { return *g_host; }
+void handoff_sizes(benchmark::internal::Benchmark* b) {
+  for (std::int64_t n : {std::int64_t{1} << 10, std::int64_t{1} << 20, std::int64_t{64} << 20, std::int64_t{1} << 30}) {
+    b->Arg(n);
+  }
+}
+
 void fail(benchmark::State& st, const std::string& why) {
   g_failed = true;
   st.SkipWithError(why.c_str());

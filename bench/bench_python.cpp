@@ -101,12 +101,6 @@ void raw_vectorcall_gil_held(benchmark::State& st) {
 }
 BENCHMARK(raw_vectorcall_gil_held);
 
-void handoff_sizes(benchmark::internal::Benchmark* b) {
-  for (std::int64_t n : {std::int64_t{1} << 10, std::int64_t{1} << 20, std::int64_t{64} << 20, std::int64_t{1} << 30}) {
-    b->Arg(n);
-  }
-}
-
 /// A numpy array made in Python crosses to the host (adopted, no copy) and goes back to Python
 /// (the same array object again) and returns: one call, two crossings, per iteration. Flat in the
 /// size when nothing is copied.

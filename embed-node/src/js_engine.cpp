@@ -10,8 +10,6 @@
 
 #include <promethean/error.hpp>
 
-#include <cstdlib>
-#include <mutex>
 
 namespace promethean::js {
 

@@ -6,6 +6,8 @@
 #include <promethean/buffer/ledger.hpp>
 #include <promethean/error.hpp>
 
+#include "../support/raised.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -17,17 +19,7 @@ using namespace promethean;
 using nlohmann::json;
 
 namespace {
-/// The error `f` throws, which must be an E (returned as the base, for its fields).
-template <class E = error>
-error raised(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no exception of the expected type";
-  return error("", "", "");
-}
+using promethean::testing_support::raised;
 
 }  // namespace
 

@@ -5,6 +5,8 @@
 #include <promethean/buffer/ledger.hpp>
 #include <promethean/error.hpp>
 
+#include "../support/raised.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -17,16 +19,7 @@ using nlohmann::json;
 namespace {
 json py_eval(const std::string& code) { return the_host().eval("py", code).data.value(); }
 
-template <class E = error>
-E raised(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no exception";
-  return E("", "", "");
-}
+using promethean::testing_support::raised;
 }  // namespace
 
 TEST(PyEval, ExpressionsReturnValuesStatementsReturnNullStatePersists) {

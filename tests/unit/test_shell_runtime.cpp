@@ -2,6 +2,8 @@
 #include <promethean/error.hpp>
 #include <promethean/host/host.hpp>
 
+#include "../support/raised.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -12,16 +14,7 @@ using namespace promethean;
 using namespace std::chrono_literals;
 
 namespace {
-template <class E>
-E thrown(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e;
-  }
-  ADD_FAILURE() << "expected exception not thrown";
-  return E("", "");
-}
+using promethean::testing_support::raised;
 
 std::filesystem::path temp_file(const std::string& name, const std::string& text) {
   auto p = std::filesystem::temp_directory_path() / ("promethean_test_" + std::to_string(::getpid()) + "_" + name);
@@ -45,7 +38,7 @@ TEST(ShellRuntime, AKilledCommandReportsTheSignal) {
 TEST(ShellRuntime, HangingCommandTimesOutAndIsKilled) {
   host h;
   const auto start = std::chrono::steady_clock::now();
-  auto e = thrown<shell_error>([&] { h.eval("sh", "sleep 30; echo never", {.timeout = 300ms}); });
+  auto e = raised<shell_error>([&] { h.eval("sh", "sleep 30; echo never", {.timeout = 300ms}); });
   EXPECT_EQ(e.type(), "Timeout");
   EXPECT_NE(std::string(e.what()).find("300 ms"), std::string::npos);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);  // the sleep was killed, not waited for
@@ -76,11 +69,11 @@ TEST(ShellRuntime, CallsReachCommandsOnPath) {
 TEST(ShellRuntime, FailingAndUnknownFunctionsAreClearErrors) {
   host h;
   h.define("sh", {"fails", {}, "echo 'disk full' >&2; return 4"});
-  auto failed = thrown<shell_error>([&] { h.call("sh", "fails", nlohmann::json::array()); });
+  auto failed = raised<shell_error>([&] { h.call("sh", "fails", nlohmann::json::array()); });
   EXPECT_EQ(failed.type(), "CommandFailed");
   EXPECT_NE(std::string(failed.what()).find("exited with status 4: disk full"), std::string::npos);
   EXPECT_EQ(failed.trace(), "disk full\n");
-  auto unknown = thrown<shell_error>([&] { h.call("sh", "no_such_fn_xyz", nlohmann::json::array()); });
+  auto unknown = raised<shell_error>([&] { h.call("sh", "no_such_fn_xyz", nlohmann::json::array()); });
   EXPECT_EQ(unknown.type(), "UnknownFunction");
 }
 
@@ -88,7 +81,7 @@ TEST(ShellRuntime, BadDefinitionsAreRefusedUpFront) {
   host h;
   EXPECT_THROW(h.define("sh", {"bad name", {}, "true"}), usage_error);
   EXPECT_THROW(h.define("sh", {"ok", {"1x"}, "true"}), usage_error);
-  auto e = thrown<shell_error>([&] { h.define("sh", {"broken", {}, "if then fi ("}); });
+  auto e = raised<shell_error>([&] { h.define("sh", {"broken", {}, "if then fi ("}); });
   EXPECT_EQ(e.type(), "SyntaxError");
   EXPECT_NE(std::string(e.what()).find("broken"), std::string::npos);
 }
@@ -104,13 +97,13 @@ TEST(ShellRuntime, SendJsonErrorsAreClear) {
   host h;
   EXPECT_THROW(h.send_json("sh", nlohmann::json(1)), usage_error);  // no handler yet
   h.set_message_handler("sh", "cat >/dev/null; echo 'this is not json'");
-  auto not_json = thrown<shell_error>([&] { h.send_json("sh", nlohmann::json(1)); });
+  auto not_json = raised<shell_error>([&] { h.send_json("sh", nlohmann::json(1)); });
   EXPECT_EQ(not_json.type(), "NotJSON");
   EXPECT_NE(std::string(not_json.what()).find("this is not json"), std::string::npos);
   h.set_message_handler("sh", "exit 9");
-  EXPECT_EQ(thrown<shell_error>([&] { h.send_json("sh", nlohmann::json(1)); }).type(), "CommandFailed");
+  EXPECT_EQ(raised<shell_error>([&] { h.send_json("sh", nlohmann::json(1)); }).type(), "CommandFailed");
   h.set_message_handler("sh", "sleep 30");
-  EXPECT_EQ(thrown<shell_error>([&] { h.send_json("sh", nlohmann::json(1), {.timeout = 200ms}); }).type(), "Timeout");
+  EXPECT_EQ(raised<shell_error>([&] { h.send_json("sh", nlohmann::json(1), {.timeout = 200ms}); }).type(), "Timeout");
   h.set_message_handler("sh", "cat >/dev/null");
   EXPECT_TRUE(h.send_json("sh", nlohmann::json(1)).value().is_null());  // no reply is null
 }
@@ -131,7 +124,7 @@ TEST(ShellRuntime, LoadAddsAFilesFunctionsAndChecksItsSyntax) {
   h.load("sh", lib);
   EXPECT_EQ(h.call("sh", "double", nlohmann::json::array({21})).value(), "42");
   auto broken = temp_file("broken.sh", "fi (\n");
-  EXPECT_EQ(thrown<shell_error>([&] { h.load("sh", broken); }).type(), "SyntaxError");
+  EXPECT_EQ(raised<shell_error>([&] { h.load("sh", broken); }).type(), "SyntaxError");
   EXPECT_THROW(h.load("sh", "/nonexistent/lib.sh"), usage_error);
   std::filesystem::remove(lib);
   std::filesystem::remove(broken);
