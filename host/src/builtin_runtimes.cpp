@@ -5,6 +5,7 @@
 #include <promethean/host/host.hpp>
 #include <promethean/js/js_runtime.hpp>
 #include <promethean/python/python_runtime.hpp>
+#include <promethean/rust/rust_runtime.hpp>
 
 namespace promethean {
 
@@ -12,6 +13,7 @@ std::vector<runtime_factory> builtin_runtime_factories() {
   return {
       runtime_factory{"js", make_js_runtime},
       runtime_factory{"py", make_python_runtime},
+      runtime_factory{"rust", make_rust_runtime},
       runtime_factory{"sh", detail::make_shell_runtime},
   };
 }

@@ -1,0 +1,192 @@
+/*
+ * The Promethean plugin ABI, version 1.0: how a shared library (a Rust cdylib, or C, or anything
+ * with a C ABI) offers functions to the host, and how it calls back.
+ *
+ * A PLUGIN exports one symbol, PM_PLUGIN_ENTRY_NAME ("promethean_plugin_entry"), a function
+ * returning a pointer to a static pm_plugin_descriptor. The host checks, before using anything
+ * else: the descriptor's struct_size covers the fields it reads, abi_major equals
+ * PM_PLUGIN_ABI_MAJOR (another major is refused), and abi_minor is any value (a newer minor only
+ * appends fields the host does not read). Each function is then callable as "<plugin>.<function>".
+ *
+ * A CALL passes the arguments as a JSON array (UTF-8 text, not NUL-terminated: use the length)
+ * and the buffers among them as an array of pm_buffer_view. In the JSON, a buffer argument is its
+ * handle object with one more key, "view": the index of its pm_buffer_view. Example, for
+ * call("rust", "imageops.invert", [image, 0.5]):
+ *     [{"_type":"Buffer","buffer_id":"b7","format":"uint8","shape":[256,256,3],...,"view":0}, 0.5]
+ * The views point at the caller's memory: no byte is copied. They are valid until the function
+ * returns; to keep a buffer longer, take a reference with host->buffer_retain(view->buffer).
+ *
+ * A RESULT is written into the pm_result the host passes: host->result_set_json() for the JSON
+ * value (copied by the host; no call means null), and host->result_add_buffer() to hand over a
+ * buffer reference, which returns its index; the JSON refers to it as {"_type":"Buffer","view":i}.
+ * A buffer made by the plugin from its own memory (a Rust Vec) is handed over without a copy with
+ * host->buffer_adopt(), which takes a release callback that the host calls exactly once, from any
+ * thread, when the last reference in any runtime is gone. The plugin's library stays loaded while
+ * any buffer it made is alive.
+ *
+ * ERRORS are owned objects: every function that can fail returns pm_error*, NULL meaning success.
+ * A plugin function returns either NULL (success) or an error it made with host->error_new() or
+ * got from a host call; the host takes it over. An error the plugin gets from a host call and does
+ * not return must be freed with host->error_free(). Nothing unwinds across this boundary: a Rust
+ * panic, a C++ exception must be caught inside the plugin and returned as a pm_error.
+ *
+ * THREADS: plugin functions may be called from any thread, also concurrently; the host API may be
+ * called from any thread, during a call or outside one (a thread the plugin started).
+ *
+ * EVOLUTION: append-only. New host functions go at the end of pm_host_api (check struct_size
+ * before calling one newer than your minor); new descriptor fields go at the end of their struct;
+ * the reserved slots are zero and stay for future use. Changing or removing anything bumps the
+ * major version.
+ */
+#ifndef PROMETHEAN_RUST_PLUGIN_ABI_H
+#define PROMETHEAN_RUST_PLUGIN_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PM_PLUGIN_ABI_MAJOR 1
+#define PM_PLUGIN_ABI_MINOR 0
+#define PM_PLUGIN_ENTRY_NAME "promethean_plugin_entry"
+
+/* Marks the entry function as exported, also when a build hides symbols by default. */
+#if defined(__GNUC__) || defined(__clang__)
+#define PM_PLUGIN_EXPORT __attribute__((visibility("default")))
+#else
+#define PM_PLUGIN_EXPORT
+#endif
+
+/* Element types; the numbers are part of the ABI. Names as in numpy ("uint8", "float32"). */
+typedef enum pm_dtype {
+  PM_DTYPE_INT8 = 0,
+  PM_DTYPE_UINT8 = 1,
+  PM_DTYPE_INT16 = 2,
+  PM_DTYPE_UINT16 = 3,
+  PM_DTYPE_INT32 = 4,
+  PM_DTYPE_UINT32 = 5,
+  PM_DTYPE_INT64 = 6,
+  PM_DTYPE_UINT64 = 7,
+  PM_DTYPE_FLOAT32 = 8,
+  PM_DTYPE_FLOAT64 = 9
+} pm_dtype;
+
+/* Opaque host objects. A pm_buffer* is one reference to a Buffer; a pm_error* an owned error. */
+typedef struct pm_buffer pm_buffer;
+typedef struct pm_error pm_error;
+typedef struct pm_result pm_result;
+
+/* A view of a buffer's memory and layout. Borrowed: valid while the reference `buffer` lives (for
+ * an argument: until the function returns). */
+typedef struct pm_buffer_view {
+  uint32_t struct_size;   /* sizeof(pm_buffer_view) of the writer */
+  uint32_t dtype;         /* a pm_dtype */
+  void* data;             /* the first element (strides are relative to it) */
+  uint64_t byte_length;   /* itemsize times the element count (the bytes a contiguous view spans) */
+  uint32_t ndim;
+  uint32_t readonly;      /* non-zero: the plugin must not write through `data` */
+  const uint64_t* shape;  /* ndim sizes */
+  const int64_t* strides; /* ndim byte strides, possibly negative */
+  const char* type_name;  /* the buffer type ("ImageRGB"), or "" */
+  const char* buffer_id;  /* "b17": the same id every runtime sees */
+  pm_buffer* buffer;      /* the reference this view is of (borrowed) */
+  void* reserved[4];
+} pm_buffer_view;
+
+/* The host's functions, handed to every plugin function call. Every pointer is valid for the life
+ * of the process, so a plugin may keep `host` for threads it starts. */
+typedef struct pm_host_api {
+  uint32_t struct_size; /* sizeof(pm_host_api) of the host: functions beyond it do not exist */
+  uint16_t abi_major;
+  uint16_t abi_minor;
+  void* context;        /* the host's, for the plugin that is called; pass `host` back as is */
+
+  /* -- errors -- */
+  /* A new error of the plugin's: `type` like "ValueError", `message` for a person. Owned by the
+   * caller (return it from the plugin function, or free it). */
+  pm_error* (*error_new)(const struct pm_host_api* host, const char* type, const char* message);
+  /* Frees an error the plugin owns and does not return. NULL is fine. */
+  void (*error_free)(pm_error* error);
+  /* The error's fields, valid until it is freed; never NULL. */
+  const char* (*error_runtime)(const pm_error* error);
+  const char* (*error_type)(const pm_error* error);
+  const char* (*error_message)(const pm_error* error);
+  const char* (*error_trace)(const pm_error* error);
+
+  /* -- buffers -- */
+  /* A new zero-filled host buffer (64-byte aligned, C order), typed when `type_name` is non-NULL
+   * and non-empty (checked against the registered type). On success *out is a new reference. */
+  pm_error* (*buffer_create)(const struct pm_host_api* host, uint32_t dtype, uint32_t ndim, const uint64_t* shape,
+                             const char* type_name, pm_buffer** out);
+  /* Hands the plugin's own memory to the host without a copy: `data`, C order, `ndim` sizes.
+   * `release(release_context)` runs exactly once, on any thread, when no runtime holds it any
+   * more (also when this function fails). On success *out is a new reference. */
+  pm_error* (*buffer_adopt)(const struct pm_host_api* host, void* data, uint32_t dtype, uint32_t ndim,
+                            const uint64_t* shape, void (*release)(void* release_context), void* release_context,
+                            pm_buffer** out);
+  /* One more reference to the same buffer; release each with buffer_release. */
+  pm_buffer* (*buffer_retain)(const pm_buffer* buffer);
+  void (*buffer_release)(pm_buffer* buffer);
+  /* The view of a buffer, valid while the reference lives. */
+  void (*buffer_view)(const pm_buffer* buffer, pm_buffer_view* out);
+
+  /* -- results (of a plugin function, or of a call back into the host) -- */
+  /* Sets the JSON value (copied; UTF-8, `length` bytes). Invalid JSON is an error. */
+  pm_error* (*result_set_json)(pm_result* result, const char* json, size_t length);
+  /* Hands a buffer reference over to the result (it takes ownership); returns its index i, which
+   * the JSON names as {"_type":"Buffer","view":i}. */
+  size_t (*result_add_buffer)(pm_result* result, pm_buffer* buffer);
+  /* The JSON of a result (buffers appear as handles with a "view" index); valid until freed. */
+  const char* (*result_json)(const pm_result* result, size_t* length);
+  size_t (*result_buffer_count)(const pm_result* result);
+  /* The i-th buffer's view, valid until the result is freed. */
+  void (*result_buffer_view)(const pm_result* result, size_t i, pm_buffer_view* out);
+  void (*result_free)(pm_result* result);
+
+  /* -- calls into any runtime -- */
+  /* Calls `function` in `runtime` ("py", "js", "rust", "sh") with a JSON argument array, whose
+   * buffer arguments are {"_type":"Buffer","view":i} naming buffers[i] (borrowed). On success
+   * *out is a new result, owned by the caller (free it with result_free). Waits for the callee;
+   * the plugin may hold no lock of its own that the callee might need. */
+  pm_error* (*call)(const struct pm_host_api* host, const char* runtime, const char* function, const char* args_json,
+                    size_t args_length, pm_buffer* const* buffers, size_t buffer_count, pm_result** out);
+
+  void* reserved[8];
+} pm_host_api;
+
+/* A plugin function. `args_json` is a JSON array (not NUL-terminated), `views` its buffers;
+ * write the value into `result`. Return NULL, or an error (ownership passes to the host). */
+typedef pm_error* (*pm_plugin_function)(const pm_host_api* host, const char* args_json, size_t args_length,
+                                        const pm_buffer_view* views, size_t view_count, pm_result* result);
+
+typedef struct pm_function_descriptor {
+  uint32_t struct_size;    /* sizeof(pm_function_descriptor) of the plugin */
+  const char* name;        /* "grayscale": called as "<plugin>.grayscale" */
+  const char* signature;   /* for people and the dispatch map, e.g. "(img: ImageRGB) -> Gray"; may be NULL */
+  pm_plugin_function function;
+  void* reserved[2];
+} pm_function_descriptor;
+
+typedef struct pm_plugin_descriptor {
+  uint32_t struct_size;    /* sizeof(pm_plugin_descriptor) of the plugin */
+  uint16_t abi_major;      /* PM_PLUGIN_ABI_MAJOR the plugin was built for */
+  uint16_t abi_minor;
+  const char* name;        /* "imageops": letters, digits and '_' */
+  const char* version;     /* the plugin's own version, e.g. "0.1.0" */
+  const pm_function_descriptor* functions;
+  size_t function_count;
+  void* reserved[4];
+} pm_plugin_descriptor;
+
+/* The one symbol a plugin exports, declared in C as
+ *     PM_PLUGIN_EXPORT const pm_plugin_descriptor* promethean_plugin_entry(void);
+ * Returns a descriptor that lives as long as the library. */
+typedef const pm_plugin_descriptor* (*pm_plugin_entry)(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PROMETHEAN_RUST_PLUGIN_ABI_H */

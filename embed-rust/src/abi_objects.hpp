@@ -1,0 +1,48 @@
+// Private: what the ABI's opaque types are on the host side, and the translation between
+// messages and the ABI's JSON-plus-views form.
+#pragma once
+
+#include <promethean/rust/plugin_abi.h>
+
+#include <promethean/buffer/buffer.hpp>
+#include <promethean/error.hpp>
+#include <promethean/host/message.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <deque>
+#include <string>
+#include <vector>
+
+/// One reference to a Buffer.
+struct pm_buffer {
+  promethean::buffer b;
+};
+
+/// An owned error.
+struct pm_error {
+  promethean::error e;
+};
+
+/// A value with buffers: JSON where each buffer is {"_type":"Buffer",…,"view":i}, and the buffers.
+struct pm_result {
+  nlohmann::json value;                     ///< null until set
+  std::vector<promethean::buffer> buffers;  ///< index i is "view": i
+  std::string text;                         ///< `value` as text, made by result_json
+  std::deque<pm_buffer> refs;               ///< stable references for the views handed out
+};
+
+namespace promethean::rust {
+
+/// A message in the ABI's form: every buffer handle gains "view": i (the same buffer, the same
+/// i), and `buffers[i]` is that buffer.
+void to_abi(const message& m, nlohmann::json& value, std::vector<buffer>& buffers);
+
+/// The ABI's form back into a message: {"_type":"Buffer","view":i} (other keys ignored) becomes
+/// buffers[i]'s handle. Throws plugin_error for an index out of range.
+message from_abi(const nlohmann::json& value, const std::vector<buffer>& buffers, const std::string& who);
+
+/// Fills `out` with the view of `b`, whose reference is `ref`.
+void fill_view(const buffer& b, pm_buffer* ref, pm_buffer_view& out);
+
+}  // namespace promethean::rust

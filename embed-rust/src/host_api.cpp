@@ -1,0 +1,271 @@
+// The host table a plugin calls (pm_host_api): errors, buffers, results and calls into any
+// runtime. Every entry is noexcept at heart: a C++ exception never crosses into plugin code.
+#include "abi_objects.hpp"
+#include "plugin_library.hpp"
+
+#include <promethean/buffer/buffer_json.hpp>
+#include <promethean/buffer/dtype.hpp>
+#include <promethean/host/host.hpp>
+
+#include <cstring>
+#include <unordered_map>
+
+namespace promethean::rust {
+namespace {
+// The ABI's dtype numbers are Promethean's dtype enumerators, in the same order.
+static_assert(static_cast<int>(dtype::int8) == PM_DTYPE_INT8 && static_cast<int>(dtype::uint8) == PM_DTYPE_UINT8 &&
+              static_cast<int>(dtype::int16) == PM_DTYPE_INT16 && static_cast<int>(dtype::uint16) == PM_DTYPE_UINT16 &&
+              static_cast<int>(dtype::int32) == PM_DTYPE_INT32 && static_cast<int>(dtype::uint32) == PM_DTYPE_UINT32 &&
+              static_cast<int>(dtype::int64) == PM_DTYPE_INT64 && static_cast<int>(dtype::uint64) == PM_DTYPE_UINT64 &&
+              static_cast<int>(dtype::float32) == PM_DTYPE_FLOAT32 &&
+              static_cast<int>(dtype::float64) == PM_DTYPE_FLOAT64);
+// Shapes and strides are handed out as they are stored.
+static_assert(sizeof(std::size_t) == sizeof(std::uint64_t) && sizeof(std::ptrdiff_t) == sizeof(std::int64_t));
+
+plugin_library& library_of(const pm_host_api* api) { return *static_cast<plugin_library*>(api->context); }
+
+dtype checked_dtype(std::uint32_t d) {
+  if (d > PM_DTYPE_FLOAT64) throw plugin_error("BufferError", "unknown dtype number " + std::to_string(d));
+  return static_cast<dtype>(d);
+}
+
+shape_t shape_of(std::uint32_t ndim, const std::uint64_t* shape) {
+  if (ndim > 0 && shape == nullptr) throw plugin_error("BufferError", "ndim > 0 but shape is NULL");
+  return shape_t(shape, shape + ndim);
+}
+
+/// Runs `f`, turning any exception into an owned pm_error (NULL on success).
+template <class F>
+pm_error* guarded(F&& f) noexcept {
+  try {
+    f();
+    return nullptr;
+  } catch (const error& e) {
+    return new pm_error{e};
+  } catch (const std::exception& e) {
+    return new pm_error{plugin_error("InternalError", e.what())};
+  } catch (...) {
+    return new pm_error{plugin_error("InternalError", "unknown exception in the host")};
+  }
+}
+
+pm_error* error_new(const pm_host_api* api, const char* type, const char* message) {
+  try {
+    return new pm_error{plugin_error(type ? type : "Error", message ? message : "",
+                                     "in plugin " + library_of(api).name())};
+  } catch (...) {
+    return nullptr;  // out of memory: nothing better can be done
+  }
+}
+
+void error_free(pm_error* e) { delete e; }
+const char* error_runtime(const pm_error* e) { return e->e.runtime().c_str(); }
+const char* error_type(const pm_error* e) { return e->e.type().c_str(); }
+const char* error_message(const pm_error* e) { return e->e.message().c_str(); }
+const char* error_trace(const pm_error* e) { return e->e.trace().c_str(); }
+
+pm_error* buffer_create(const pm_host_api* api, std::uint32_t d, std::uint32_t ndim, const std::uint64_t* shape,
+                        const char* type_name, pm_buffer** out) {
+  return guarded([&] {
+    buffer b = buffer::allocate(checked_dtype(d), shape_of(ndim, shape), {.language = "rust"});
+    if (type_name != nullptr && *type_name != '\0') b = library_of(api).owner().buffer_types().apply(b, type_name);
+    *out = new pm_buffer{std::move(b)};
+  });
+}
+
+pm_error* buffer_adopt(const pm_host_api* api, void* data, std::uint32_t d, std::uint32_t ndim,
+                       const std::uint64_t* shape, void (*release)(void*), void* release_context, pm_buffer** out) {
+  // The release runs exactly once: by the buffer, or here when no buffer could be made.
+  bool handed_over = false;
+  pm_error* e = guarded([&] {
+    const dtype format = checked_dtype(d);
+    shape_t dims = shape_of(ndim, shape);
+    std::size_t count = 1;
+    for (auto n : dims) count *= n;
+    if (data == nullptr && count > 0) throw plugin_error("BufferError", "buffer_adopt of NULL data");
+    // The buffer keeps the library mapped: the release callback's code lives in it.
+    auto keep = library_of(api).shared_from_this();
+    adopt_options options;
+    options.language = "rust";
+    buffer b = buffer::adopt(static_cast<std::byte*>(data), count * dtype_size(format),
+                             [release, release_context, keep]() {
+                               if (release != nullptr) release(release_context);
+                             },
+                             format, std::move(dims), options);
+    handed_over = true;
+    *out = new pm_buffer{std::move(b)};
+  });
+  if (e != nullptr && !handed_over && release != nullptr) release(release_context);
+  return e;
+}
+
+pm_buffer* buffer_retain(const pm_buffer* b) {
+  try {
+    return new pm_buffer{b->b};
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+void buffer_release(pm_buffer* b) { delete b; }
+
+void buffer_view(const pm_buffer* b, pm_buffer_view* out) { fill_view(b->b, const_cast<pm_buffer*>(b), *out); }
+
+pm_error* result_set_json(pm_result* r, const char* json, std::size_t length) {
+  return guarded([&] {
+    try {
+      r->value = nlohmann::json::parse(json, json + length);
+    } catch (const nlohmann::json::parse_error& e) {
+      throw plugin_error("NotJSON", std::string("result_set_json: ") + e.what());
+    }
+  });
+}
+
+std::size_t result_add_buffer(pm_result* r, pm_buffer* b) {
+  r->buffers.push_back(std::move(b->b));
+  delete b;
+  return r->buffers.size() - 1;
+}
+
+const char* result_json(const pm_result* r, std::size_t* length) {
+  auto* mutable_result = const_cast<pm_result*>(r);
+  mutable_result->text = r->value.dump();
+  if (length != nullptr) *length = mutable_result->text.size();
+  return mutable_result->text.c_str();
+}
+
+std::size_t result_buffer_count(const pm_result* r) { return r->buffers.size(); }
+
+void result_buffer_view(const pm_result* r, std::size_t i, pm_buffer_view* out) {
+  auto* mutable_result = const_cast<pm_result*>(r);
+  pm_buffer& ref = mutable_result->refs.emplace_back(pm_buffer{r->buffers.at(i)});
+  fill_view(ref.b, &ref, *out);
+}
+
+void result_free(pm_result* r) { delete r; }
+
+pm_error* call(const pm_host_api* api, const char* runtime, const char* function, const char* args_json,
+               std::size_t args_length, pm_buffer* const* buffers, std::size_t buffer_count, pm_result** out) {
+  return guarded([&] {
+    nlohmann::json args;
+    try {
+      args = nlohmann::json::parse(args_json, args_json + args_length);
+    } catch (const nlohmann::json::parse_error& e) {
+      throw plugin_error("NotJSON", std::string("call: the arguments are not JSON: ") + e.what());
+    }
+    std::vector<buffer> views;
+    views.reserve(buffer_count);
+    for (std::size_t i = 0; i < buffer_count; ++i) views.push_back(buffers[i]->b);
+    message m = from_abi(args, views, "call");
+    message reply = library_of(api).owner().call(runtime, function, m);
+    auto result = std::make_unique<pm_result>();
+    to_abi(reply, result->value, result->buffers);
+    *out = result.release();
+  });
+}
+}  // namespace
+
+void fill_view(const buffer& b, pm_buffer* ref, pm_buffer_view& out) {
+  std::memset(&out, 0, sizeof out);
+  out.struct_size = sizeof(pm_buffer_view);
+  out.dtype = static_cast<std::uint32_t>(b.format());
+  out.data = const_cast<std::byte*>(b.cdata());
+  out.byte_length = b.nbytes();
+  out.ndim = static_cast<std::uint32_t>(b.ndim());
+  out.readonly = b.readonly() ? 1 : 0;
+  out.shape = reinterpret_cast<const std::uint64_t*>(b.shape().data());
+  out.strides = reinterpret_cast<const std::int64_t*>(b.strides().data());
+  out.type_name = b.type_name().c_str();
+  out.buffer_id = b.id().c_str();
+  out.buffer = ref;
+}
+
+void to_abi(const message& m, nlohmann::json& value, std::vector<buffer>& buffers) {
+  std::unordered_map<std::string, std::size_t> index_of;
+  auto walk = [&](auto&& self, const nlohmann::json& j) -> nlohmann::json {
+    if (j.is_object()) {
+      if (is_buffer_handle(j)) {
+        const std::string id = j.value("buffer_id", "");
+        auto [it, fresh] = index_of.emplace(id, buffers.size());
+        if (fresh) {
+          auto b = m.find_buffer(id);
+          buffers.push_back(b ? *b : buffer_from_json(j));
+        }
+        nlohmann::json annotated = j;
+        annotated["view"] = it->second;
+        return annotated;
+      }
+      nlohmann::json out = nlohmann::json::object();
+      for (const auto& [k, v] : j.items()) out[k] = self(self, v);
+      return out;
+    }
+    if (j.is_array()) {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& v : j) out.push_back(self(self, v));
+      return out;
+    }
+    return j;
+  };
+  value = walk(walk, m.value());
+}
+
+message from_abi(const nlohmann::json& value, const std::vector<buffer>& buffers, const std::string& who) {
+  std::vector<buffer> held;
+  auto walk = [&](auto&& self, const nlohmann::json& j) -> nlohmann::json {
+    if (j.is_object()) {
+      auto type = j.find("_type");
+      auto view = j.find("view");
+      if (type != j.end() && *type == "Buffer" && view != j.end()) {
+        if (!view->is_number_unsigned() && !view->is_number_integer()) {
+          throw plugin_error("BadResult", who + ": a Buffer's \"view\" must be an index, got " + view->dump());
+        }
+        const auto i = view->get<std::int64_t>();
+        if (i < 0 || static_cast<std::size_t>(i) >= buffers.size()) {
+          throw plugin_error("BadResult", who + ": Buffer view " + std::to_string(i) + " does not exist (there are " +
+                                              std::to_string(buffers.size()) + " buffers)");
+        }
+        held.push_back(buffers[static_cast<std::size_t>(i)]);
+        return buffer_to_json(held.back());
+      }
+      nlohmann::json out = nlohmann::json::object();
+      for (const auto& [k, v] : j.items()) out[k] = self(self, v);
+      return out;
+    }
+    if (j.is_array()) {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& v : j) out.push_back(self(self, v));
+      return out;
+    }
+    return j;
+  };
+  nlohmann::json resolved = walk(walk, value);
+  return message(std::move(resolved), std::move(held), {});
+}
+
+void fill_host_api(pm_host_api& api, plugin_library* library) {
+  std::memset(&api, 0, sizeof api);
+  api.struct_size = sizeof(pm_host_api);
+  api.abi_major = PM_PLUGIN_ABI_MAJOR;
+  api.abi_minor = PM_PLUGIN_ABI_MINOR;
+  api.context = library;
+  api.error_new = error_new;
+  api.error_free = error_free;
+  api.error_runtime = error_runtime;
+  api.error_type = error_type;
+  api.error_message = error_message;
+  api.error_trace = error_trace;
+  api.buffer_create = buffer_create;
+  api.buffer_adopt = buffer_adopt;
+  api.buffer_retain = buffer_retain;
+  api.buffer_release = buffer_release;
+  api.buffer_view = buffer_view;
+  api.result_set_json = result_set_json;
+  api.result_add_buffer = result_add_buffer;
+  api.result_json = result_json;
+  api.result_buffer_count = result_buffer_count;
+  api.result_buffer_view = result_buffer_view;
+  api.result_free = result_free;
+  api.call = call;
+}
+
+}  // namespace promethean::rust

@@ -1,0 +1,168 @@
+// The `rust` runtime: loading plugins and calling their functions with zero-copy buffer views.
+#include <promethean/rust/rust_runtime.hpp>
+
+#include "abi_objects.hpp"
+#include "plugin_library.hpp"
+
+#include <promethean/error.hpp>
+#include <promethean/host/host.hpp>
+
+#include <deque>
+#include <map>
+#include <shared_mutex>
+
+namespace promethean {
+namespace rust {
+namespace {
+
+class rust_runtime final : public runtime {
+ public:
+  explicit rust_runtime(host& h) : m_host(h) {}
+
+  std::string_view name() const noexcept override { return "rust"; }
+
+  std::string version() const override {
+    return "plugin ABI " + std::to_string(PM_PLUGIN_ABI_MAJOR) + "." + std::to_string(PM_PLUGIN_ABI_MINOR);
+  }
+
+  nlohmann::json describe() const override {
+    nlohmann::json plugins = nlohmann::json::object();
+    {
+      std::shared_lock lock(m_mutex);
+      for (const auto& [name, lib] : m_plugins) {
+        nlohmann::json functions = nlohmann::json::object();
+        for (const auto& [fn, f] : lib->functions()) functions[name + "." + fn] = f.signature;
+        plugins[name] = {{"version", lib->version()}, {"path", lib->path().string()}, {"functions", functions}};
+      }
+    }
+    return {{"name", "rust"},
+            {"language", "Rust (cdylib plugins through a C ABI)"},
+            {"version", version()},
+            {"eval", "none: Rust is compiled; load a plugin and call <plugin>.<function>"},
+            {"call", "<plugin>.<function> of a loaded plugin"},
+            {"marshal", "JSON text (what plugin functions receive)"},
+            {"messages", "set_message_handler(\"<plugin>.<function>\"): the function receives the JSON"},
+            {"buffers", "zero-copy: views of the caller's memory; plugin-made buffers (a Rust Vec) adopted"},
+            {"plugins", plugins},
+            {"capabilities", {"call", "load", "send_json", "buffers"}}};
+  }
+
+  message eval(std::string_view, const call_options&) override {
+    throw usage_error("rust has no eval: Rust is compiled. Load a plugin with load(\"rust\", path) and call "
+                      "\"<plugin>.<function>\"",
+                      "rust");
+  }
+
+  message call(std::string_view function, const message& args, const call_options&) override {
+    const auto dot = function.find('.');
+    if (dot == std::string_view::npos) {
+      throw usage_error("rust: a function is named \"<plugin>.<function>\", got '" + std::string(function) + "'", "rust");
+    }
+    const std::string_view plugin_name = function.substr(0, dot);
+    const std::string_view fn_name = function.substr(dot + 1);
+    std::shared_ptr<plugin_library> lib;
+    {
+      std::shared_lock lock(m_mutex);
+      if (auto it = m_plugins.find(plugin_name); it != m_plugins.end()) lib = it->second;
+    }
+    if (!lib) {
+      throw usage_error("rust: no plugin '" + std::string(plugin_name) + "' is loaded (loaded: " + loaded_names() + ")",
+                        "rust");
+    }
+    auto f = lib->functions().find(fn_name);
+    if (f == lib->functions().end()) {
+      std::string names;
+      for (const auto& [n, fn] : lib->functions()) names += (names.empty() ? "" : ", ") + n;
+      throw usage_error("rust: plugin " + lib->name() + " has no function '" + std::string(fn_name) +
+                            "' (it has: " + names + ")",
+                        "rust");
+    }
+    nlohmann::json value;
+    std::vector<buffer> buffers;
+    to_abi(args, value, buffers);
+    const std::string text = value.dump();
+    std::deque<pm_buffer> refs;
+    std::vector<pm_buffer_view> views(buffers.size());
+    for (std::size_t i = 0; i < buffers.size(); ++i) {
+      refs.push_back(pm_buffer{buffers[i]});
+      fill_view(buffers[i], &refs.back(), views[i]);
+    }
+    pm_result result;
+    pm_error* failed = f->second.fn(lib->api(), text.data(), text.size(), views.data(), views.size(), &result);
+    if (failed != nullptr) {
+      error e = std::move(failed->e);
+      delete failed;
+      const std::string where = "[rust] in " + lib->name() + "." + std::string(fn_name);
+      std::string trace = e.trace().empty() ? where : e.trace() + "\n" + where;
+      if (e.runtime() == "rust") throw plugin_error(e.type(), e.message(), trace);
+      throw error(e.runtime(), e.type(), e.message(), trace);  // another runtime's, passed through
+    }
+    return from_abi(result.value, result.buffers, lib->name() + "." + std::string(fn_name));
+  }
+
+  void define(const function_definition& d) override {
+    throw usage_error("rust cannot define '" + d.name + "' from source: Rust functions come from plugins (load one)",
+                      "rust");
+  }
+
+  void load(const std::filesystem::path& path) override {
+    auto lib = plugin_library::open(m_host, path);
+    std::unique_lock lock(m_mutex);
+    if (auto it = m_plugins.find(lib->name()); it != m_plugins.end()) {
+      throw plugin_error("AlreadyLoaded", "cannot load plugin " + path.string() + ": a plugin named '" + lib->name() +
+                                              "' is already loaded from " + it->second->path().string());
+    }
+    m_plugins.emplace(lib->name(), std::move(lib));
+  }
+
+  std::string marshal(const nlohmann::json& value) const override { return value.dump(); }
+
+  message send_json(const message& payload, const call_options& options) override {
+    std::string handler;
+    {
+      std::shared_lock lock(m_mutex);
+      handler = m_handler;
+    }
+    if (handler.empty()) {
+      throw usage_error("rust has no message handler: set one to \"<plugin>.<function>\"", "rust");
+    }
+    nlohmann::json args = nlohmann::json::array({payload.value()});
+    return call(handler, message(std::move(args), payload.buffers(), payload.functions()), options);
+  }
+
+  void set_message_handler(std::string_view handler) override {
+    std::unique_lock lock(m_mutex);
+    m_handler = handler;
+  }
+
+  int run_script(const std::filesystem::path& path, const std::vector<std::string>&) override {
+    throw usage_error("'" + path.string() + "' cannot run as a script: a Rust plugin is loaded, then called", "rust");
+  }
+
+  /// Plugins stay mapped while buffers they made are alive (those hold their library); the
+  /// runtime only forgets them.
+  void shutdown() override {
+    std::unique_lock lock(m_mutex);
+    m_plugins.clear();
+  }
+
+ private:
+  std::string loaded_names() const {
+    std::shared_lock lock(m_mutex);
+    std::string s;
+    for (const auto& [n, lib] : m_plugins) s += (s.empty() ? "" : ", ") + n;
+    return s.empty() ? "none" : s;
+  }
+
+  host& m_host;
+  mutable std::shared_mutex m_mutex;
+  std::map<std::string, std::shared_ptr<plugin_library>, std::less<>> m_plugins;
+  std::string m_handler;
+};
+
+}  // namespace
+}  // namespace rust
+
+std::unique_ptr<runtime> make_rust_runtime(host& h) { return std::make_unique<rust::rust_runtime>(h); }
+
+}  // namespace promethean

@@ -1,0 +1,8 @@
+// Shared by the rust tests: the process's Host (created in main.cpp).
+#pragma once
+
+#include <promethean/host/host.hpp>
+
+extern promethean::host* g_host;
+
+inline promethean::host& the_host() { return *g_host; }
