@@ -1,0 +1,148 @@
+//! The C ABI of `plugin_abi.h`, mirrored field for field (`#[repr(C)]`). Version 1.0.
+#![allow(non_camel_case_types)]
+
+use std::os::raw::{c_char, c_void};
+
+pub const PM_PLUGIN_ABI_MAJOR: u16 = 1;
+pub const PM_PLUGIN_ABI_MINOR: u16 = 0;
+
+pub const PM_DTYPE_INT8: u32 = 0;
+pub const PM_DTYPE_UINT8: u32 = 1;
+pub const PM_DTYPE_INT16: u32 = 2;
+pub const PM_DTYPE_UINT16: u32 = 3;
+pub const PM_DTYPE_INT32: u32 = 4;
+pub const PM_DTYPE_UINT32: u32 = 5;
+pub const PM_DTYPE_INT64: u32 = 6;
+pub const PM_DTYPE_UINT64: u32 = 7;
+pub const PM_DTYPE_FLOAT32: u32 = 8;
+pub const PM_DTYPE_FLOAT64: u32 = 9;
+
+#[repr(C)]
+pub struct pm_buffer {
+    _opaque: [u8; 0],
+}
+#[repr(C)]
+pub struct pm_error {
+    _opaque: [u8; 0],
+}
+#[repr(C)]
+pub struct pm_result {
+    _opaque: [u8; 0],
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct pm_buffer_view {
+    pub struct_size: u32,
+    pub dtype: u32,
+    pub data: *mut c_void,
+    pub byte_length: u64,
+    pub ndim: u32,
+    pub readonly: u32,
+    pub shape: *const u64,
+    pub strides: *const i64,
+    pub type_name: *const c_char,
+    pub buffer_id: *const c_char,
+    pub buffer: *mut pm_buffer,
+    pub reserved: [*mut c_void; 4],
+}
+
+impl pm_buffer_view {
+    pub fn zeroed() -> Self {
+        pm_buffer_view {
+            struct_size: std::mem::size_of::<pm_buffer_view>() as u32,
+            dtype: 0,
+            data: std::ptr::null_mut(),
+            byte_length: 0,
+            ndim: 0,
+            readonly: 0,
+            shape: std::ptr::null(),
+            strides: std::ptr::null(),
+            type_name: std::ptr::null(),
+            buffer_id: std::ptr::null(),
+            buffer: std::ptr::null_mut(),
+            reserved: [std::ptr::null_mut(); 4],
+        }
+    }
+}
+
+#[repr(C)]
+pub struct pm_host_api {
+    pub struct_size: u32,
+    pub abi_major: u16,
+    pub abi_minor: u16,
+    pub context: *mut c_void,
+    pub error_new: unsafe extern "C" fn(*const pm_host_api, *const c_char, *const c_char) -> *mut pm_error,
+    pub error_free: unsafe extern "C" fn(*mut pm_error),
+    pub error_runtime: unsafe extern "C" fn(*const pm_error) -> *const c_char,
+    pub error_type: unsafe extern "C" fn(*const pm_error) -> *const c_char,
+    pub error_message: unsafe extern "C" fn(*const pm_error) -> *const c_char,
+    pub error_trace: unsafe extern "C" fn(*const pm_error) -> *const c_char,
+    pub buffer_create: unsafe extern "C" fn(*const pm_host_api, u32, u32, *const u64, *const c_char, *mut *mut pm_buffer) -> *mut pm_error,
+    pub buffer_adopt: unsafe extern "C" fn(
+        *const pm_host_api,
+        *mut c_void,
+        u32,
+        u32,
+        *const u64,
+        Option<unsafe extern "C" fn(*mut c_void)>,
+        *mut c_void,
+        *mut *mut pm_buffer,
+    ) -> *mut pm_error,
+    pub buffer_retain: unsafe extern "C" fn(*const pm_buffer) -> *mut pm_buffer,
+    pub buffer_release: unsafe extern "C" fn(*mut pm_buffer),
+    pub buffer_view: unsafe extern "C" fn(*const pm_buffer, *mut pm_buffer_view),
+    pub result_set_json: unsafe extern "C" fn(*mut pm_result, *const c_char, usize) -> *mut pm_error,
+    pub result_add_buffer: unsafe extern "C" fn(*mut pm_result, *mut pm_buffer) -> usize,
+    pub result_json: unsafe extern "C" fn(*const pm_result, *mut usize) -> *const c_char,
+    pub result_buffer_count: unsafe extern "C" fn(*const pm_result) -> usize,
+    pub result_buffer_view: unsafe extern "C" fn(*const pm_result, usize, *mut pm_buffer_view),
+    pub result_free: unsafe extern "C" fn(*mut pm_result),
+    pub call: unsafe extern "C" fn(
+        *const pm_host_api,
+        *const c_char,
+        *const c_char,
+        *const c_char,
+        usize,
+        *const *mut pm_buffer,
+        usize,
+        *mut *mut pm_result,
+    ) -> *mut pm_error,
+    pub reserved: [*mut c_void; 8],
+}
+
+pub type pm_plugin_function = unsafe extern "C" fn(
+    *const pm_host_api,
+    *const c_char,
+    usize,
+    *const pm_buffer_view,
+    usize,
+    *mut pm_result,
+) -> *mut pm_error;
+
+#[repr(C)]
+pub struct pm_function_descriptor {
+    pub struct_size: u32,
+    pub name: *const c_char,
+    pub signature: *const c_char,
+    pub function: pm_plugin_function,
+    pub reserved: [*mut c_void; 2],
+}
+
+#[repr(C)]
+pub struct pm_plugin_descriptor {
+    pub struct_size: u32,
+    pub abi_major: u16,
+    pub abi_minor: u16,
+    pub name: *const c_char,
+    pub version: *const c_char,
+    pub functions: *const pm_function_descriptor,
+    pub function_count: usize,
+    pub reserved: [*mut c_void; 4],
+}
+
+// The same layout the C header pins (tests/rust/abi_layout.c).
+const _: () = assert!(std::mem::size_of::<pm_buffer_view>() == 104);
+const _: () = assert!(std::mem::size_of::<pm_host_api>() == 224);
+const _: () = assert!(std::mem::size_of::<pm_function_descriptor>() == 48);
+const _: () = assert!(std::mem::size_of::<pm_plugin_descriptor>() == 72);

@@ -1,0 +1,281 @@
+//! Turning ordinary Rust functions into plugin functions: argument decoding, result encoding,
+//! panics caught at the boundary. Used by the `plugin!` macro; rarely called directly.
+
+use crate::abi::*;
+use crate::buffer::{Buffer, BufferView, BufferViewMut, Element};
+use crate::error::Error;
+use crate::host::set_host_api;
+use crate::json::Json;
+use std::os::raw::c_char;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// What a plugin function was called with.
+pub struct CallContext<'a> {
+    pub args: Vec<Json>,
+    pub views: &'a [pm_buffer_view],
+}
+
+impl<'a> CallContext<'a> {
+    /// The buffer view argument `index` refers to (its handle's "view").
+    pub fn view_of(&self, index: usize) -> Result<&'a pm_buffer_view, Error> {
+        let arg = &self.args[index];
+        let view = arg.get("view").and_then(Json::as_i64);
+        match view {
+            Some(v) if (v as usize) < self.views.len() && v >= 0 => Ok(&self.views[v as usize]),
+            _ => Err(Error::new("TypeError", format!("argument {}: expected a buffer, got {}", index + 1, arg.kind()))),
+        }
+    }
+}
+
+/// A parameter type of a plugin function, decoded from the call's arguments.
+pub trait FromArg: Sized {
+    fn from_arg(ctx: &CallContext, index: usize) -> Result<Self, Error>;
+}
+
+fn number(ctx: &CallContext, index: usize) -> Result<f64, Error> {
+    ctx.args[index]
+        .as_f64()
+        .ok_or_else(|| Error::new("TypeError", format!("argument {}: expected a number, got {}", index + 1, ctx.args[index].kind())))
+}
+
+fn integer(ctx: &CallContext, index: usize) -> Result<i64, Error> {
+    ctx.args[index].as_i64().ok_or_else(|| {
+        Error::new("TypeError", format!("argument {}: expected an integer, got {}", index + 1, ctx.args[index].dump()))
+    })
+}
+
+impl FromArg for f64 {
+    fn from_arg(ctx: &CallContext, index: usize) -> Result<Self, Error> {
+        number(ctx, index)
+    }
+}
+impl FromArg for f32 {
+    fn from_arg(ctx: &CallContext, index: usize) -> Result<Self, Error> {
+        number(ctx, index).map(|v| v as f32)
+    }
+}
+macro_rules! integer_arg {
+    ($($t:ty),*) => {$(
+        impl FromArg for $t {
+            fn from_arg(ctx: &CallContext, index: usize) -> Result<Self, Error> {
+                let v = integer(ctx, index)?;
+                <$t>::try_from(v).map_err(|_| Error::new(
+                    "TypeError", format!("argument {}: {} does not fit in {}", index + 1, v, stringify!($t))))
+            }
+        }
+    )*};
+}
+integer_arg!(i64, i32, u32, u64, usize, u8, i16, u16, i8);
+
+impl FromArg for bool {
+    fn from_arg(ctx: &CallContext, index: usize) -> Result<Self, Error> {
+        match ctx.args[index] {
+            Json::Bool(b) => Ok(b),
+            ref other => Err(Error::new("TypeError", format!("argument {}: expected a boolean, got {}", index + 1, other.kind()))),
+        }
+    }
+}
+impl FromArg for String {
+    fn from_arg(ctx: &CallContext, index: usize) -> Result<Self, Error> {
+        match &ctx.args[index] {
+            Json::Str(s) => Ok(s.clone()),
+            other => Err(Error::new("TypeError", format!("argument {}: expected a string, got {}", index + 1, other.kind()))),
+        }
+    }
+}
+impl FromArg for Json {
+    fn from_arg(ctx: &CallContext, index: usize) -> Result<Self, Error> {
+        Ok(ctx.args[index].clone())
+    }
+}
+impl<T: Element> FromArg for BufferView<T> {
+    fn from_arg(ctx: &CallContext, index: usize) -> Result<Self, Error> {
+        BufferView::from_abi(ctx.view_of(index)?, &format!("argument {}", index + 1))
+    }
+}
+impl<T: Element> FromArg for BufferViewMut<T> {
+    fn from_arg(ctx: &CallContext, index: usize) -> Result<Self, Error> {
+        BufferViewMut::from_abi(ctx.view_of(index)?, &format!("argument {}", index + 1))
+    }
+}
+
+/// What a plugin function returns, encoded as the call's result.
+#[derive(Default)]
+pub struct Output {
+    pub json: String,
+    pub buffers: Vec<Buffer>,
+}
+
+pub trait IntoOutput {
+    fn into_output(self, out: &mut Output) -> Result<(), Error>;
+}
+
+impl IntoOutput for () {
+    fn into_output(self, out: &mut Output) -> Result<(), Error> {
+        out.json = "null".into();
+        Ok(())
+    }
+}
+impl IntoOutput for Json {
+    fn into_output(self, out: &mut Output) -> Result<(), Error> {
+        out.json = self.dump();
+        Ok(())
+    }
+}
+macro_rules! json_output {
+    ($($t:ty => $conv:expr),*) => {$(
+        impl IntoOutput for $t {
+            fn into_output(self, out: &mut Output) -> Result<(), Error> {
+                let f: fn($t) -> Json = $conv;
+                out.json = f(self).dump();
+                Ok(())
+            }
+        }
+    )*};
+}
+json_output!(
+    f64 => Json::Float, f32 => |v| Json::Float(v as f64), i64 => Json::Int, i32 => |v| Json::Int(v as i64),
+    u32 => |v| Json::UInt(v as u64), u64 => Json::UInt, usize => |v| Json::UInt(v as u64), bool => Json::Bool,
+    String => Json::Str, Vec<u64> => |v| Json::Array(v.into_iter().map(Json::UInt).collect()),
+    Vec<i64> => |v| Json::Array(v.into_iter().map(Json::Int).collect()),
+    Vec<f64> => |v| Json::Array(v.into_iter().map(Json::Float).collect())
+);
+impl IntoOutput for Buffer {
+    fn into_output(self, out: &mut Output) -> Result<(), Error> {
+        out.json = format!("{{\"_type\":\"Buffer\",\"view\":{}}}", out.buffers.len());
+        out.buffers.push(self);
+        Ok(())
+    }
+}
+impl<T: IntoOutput, E: Into<Error>> IntoOutput for Result<T, E> {
+    fn into_output(self, out: &mut Output) -> Result<(), Error> {
+        match self {
+            Ok(v) => v.into_output(out),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// A Rust function usable as a plugin function: every parameter `FromArg`, the result
+/// `IntoOutput`. Implemented for functions of up to eight parameters.
+pub trait PluginFn<Args> {
+    fn invoke_with(&self, ctx: &CallContext) -> Result<Output, Error>;
+}
+
+fn arity(ctx: &CallContext, expected: usize) -> Result<(), Error> {
+    if ctx.args.len() != expected {
+        return Err(Error::new(
+            "TypeError",
+            format!("expected {} argument{}, got {}", expected, if expected == 1 { "" } else { "s" }, ctx.args.len()),
+        ));
+    }
+    Ok(())
+}
+
+macro_rules! plugin_fn {
+    ($n:expr; $($a:ident $i:tt),*) => {
+        impl<F, R, $($a),*> PluginFn<($($a,)*)> for F
+        where
+            F: Fn($($a),*) -> R,
+            R: IntoOutput,
+            $($a: FromArg),*
+        {
+            #[allow(unused_variables)]
+            fn invoke_with(&self, ctx: &CallContext) -> Result<Output, Error> {
+                arity(ctx, $n)?;
+                let mut out = Output::default();
+                (self)($($a::from_arg(ctx, $i)?),*).into_output(&mut out)?;
+                Ok(out)
+            }
+        }
+    };
+}
+plugin_fn!(0;);
+plugin_fn!(1; A0 0);
+plugin_fn!(2; A0 0, A1 1);
+plugin_fn!(3; A0 0, A1 1, A2 2);
+plugin_fn!(4; A0 0, A1 1, A2 2, A3 3);
+plugin_fn!(5; A0 0, A1 1, A2 2, A3 3, A4 4);
+plugin_fn!(6; A0 0, A1 1, A2 2, A3 3, A4 4, A5 5);
+plugin_fn!(7; A0 0, A1 1, A2 2, A3 3, A4 4, A5 5, A6 6);
+plugin_fn!(8; A0 0, A1 1, A2 2, A3 3, A4 4, A5 5, A6 6, A7 7);
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic with a non-string payload".to_string()
+    }
+}
+
+/// The body of every exported function: decodes, calls `f`, encodes; nothing unwinds out.
+///
+/// # Safety
+/// The arguments are what the host passes to a plugin function (see plugin_abi.h).
+pub unsafe fn invoke<F: PluginFn<Args>, Args>(
+    f: F,
+    host: *const pm_host_api,
+    args: *const c_char,
+    length: usize,
+    views: *const pm_buffer_view,
+    view_count: usize,
+    result: *mut pm_result,
+) -> *mut pm_error {
+    set_host_api(host);
+    let api = &*host;
+    let outcome = catch_unwind(AssertUnwindSafe(|| -> Result<Output, Error> {
+        let bytes = if length == 0 { &[][..] } else { std::slice::from_raw_parts(args as *const u8, length) };
+        let text = std::str::from_utf8(bytes).map_err(|_| Error::new("NotJSON", "arguments are not UTF-8"))?;
+        let args = match Json::parse(text).map_err(|e| Error::new("NotJSON", e))? {
+            Json::Array(items) => items,
+            other => return Err(Error::new("TypeError", format!("arguments must be an array, got {}", other.kind()))),
+        };
+        let views = if view_count == 0 { &[][..] } else { std::slice::from_raw_parts(views, view_count) };
+        f.invoke_with(&CallContext { args, views })
+    }));
+    match outcome {
+        Ok(Ok(out)) => {
+            for b in out.buffers {
+                (api.result_add_buffer)(result, b.into_raw());
+            }
+            (api.result_set_json)(result, out.json.as_ptr() as *const c_char, out.json.len())
+        }
+        Ok(Err(e)) => e.into_raw(api),
+        Err(payload) => {
+            let message = format!("the plugin panicked: {}", panic_message(payload.as_ref()));
+            Error::new("Panic", message).into_raw(api)
+        }
+    }
+}
+
+/// `Sync` for the descriptor statics the `plugin!` macro makes (they hold raw pointers to
+/// static strings and functions, never written).
+pub struct Static<T>(pub T);
+unsafe impl<T> Sync for Static<T> {}
+
+/// A function descriptor (for `plugin!`): `name` must end with a NUL.
+pub const fn function(name: &'static str, f: pm_plugin_function) -> pm_function_descriptor {
+    pm_function_descriptor {
+        struct_size: std::mem::size_of::<pm_function_descriptor>() as u32,
+        name: name.as_ptr() as *const c_char,
+        signature: std::ptr::null(),
+        function: f,
+        reserved: [std::ptr::null_mut(); 2],
+    }
+}
+
+/// The plugin descriptor (for `plugin!`): `name` and `version` must end with a NUL.
+pub const fn plugin(name: &'static str, version: &'static str, functions: &'static [pm_function_descriptor]) -> pm_plugin_descriptor {
+    pm_plugin_descriptor {
+        struct_size: std::mem::size_of::<pm_plugin_descriptor>() as u32,
+        abi_major: PM_PLUGIN_ABI_MAJOR,
+        abi_minor: PM_PLUGIN_ABI_MINOR,
+        name: name.as_ptr() as *const c_char,
+        version: version.as_ptr() as *const c_char,
+        functions: functions.as_ptr(),
+        function_count: functions.len(),
+        reserved: [std::ptr::null_mut(); 4],
+    }
+}

@@ -1,0 +1,56 @@
+//! Functions that exercise the SDK's edges for the rust tests: panics, argument decoding, buffers
+//! made and kept, threads calling back.
+use promethean::{Buffer, BufferView, BufferViewMut, Error};
+use std::sync::Mutex;
+
+fn panics(message: String) -> u32 {
+    panic!("{}", message);
+}
+
+fn add(a: f64, b: i64) -> f64 {
+    a + b as f64
+}
+
+/// The caller's data pointer, to prove the plugin sees the same memory.
+fn address(values: BufferView<f32>) -> u64 {
+    values.as_slice().as_ptr() as u64
+}
+
+fn fill(mut values: BufferViewMut<i32>, value: i32) {
+    for v in values.iter_mut() {
+        *v = value;
+    }
+}
+
+/// A host-allocated typed buffer, written here.
+fn zeros_typed(n: usize, type_name: String) -> Result<Buffer, Error> {
+    let mut b = Buffer::zeros::<u8>(&[n, 3], Some(&type_name))?;
+    b.view_mut::<u8>()?.as_mut_slice()[0] = 7;
+    Ok(b)
+}
+
+static KEPT: Mutex<Vec<Buffer>> = Mutex::new(Vec::new());
+
+/// Keeps a reference past the call (released by `release_kept`).
+fn keep(values: BufferView<u8>) -> usize {
+    let mut kept = KEPT.lock().unwrap();
+    kept.push(values.retain());
+    kept.len()
+}
+
+fn release_kept() -> usize {
+    let mut kept = KEPT.lock().unwrap();
+    let n = kept.len();
+    kept.clear();
+    n
+}
+
+fn bad_shape() -> Result<Buffer, Error> {
+    Buffer::from_vec(vec![1u8, 2, 3], &[2, 2])
+}
+
+promethean::plugin! {
+    name: "testkit",
+    version: "0.0.1",
+    functions: [panics, add, address, fill, zeros_typed, keep, release_kept, bad_shape],
+}

@@ -1,0 +1,181 @@
+// The Rust SDK through real cdylibs: the imageops and pycall examples and the testkit plugin.
+// Argument decoding and its errors, panics caught, Vec-backed buffers handed over without a copy,
+// references kept past a call, calls back into Python, the library kept mapped by its buffers.
+#include "rust_fixture.hpp"
+
+#include "../support/raised.hpp"
+
+#include <promethean/buffer/buffer_json.hpp>
+#include <promethean/buffer/ledger.hpp>
+#include <promethean/error.hpp>
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <variant>
+
+using namespace promethean;
+using nlohmann::json;
+using promethean::testing_support::raised;
+
+namespace {
+void load_once(const char* path) {
+  static std::set<std::string> loaded;
+  if (loaded.insert(path).second) the_host().load("rust", path);
+}
+
+message args_of(std::initializer_list<std::variant<buffer, json>> items) {
+  json args = json::array();
+  std::vector<buffer> buffers;
+  for (const auto& item : items) {
+    if (const auto* b = std::get_if<buffer>(&item)) {
+      args.push_back(buffer_to_json(*b));
+      buffers.push_back(*b);
+    } else {
+      args.push_back(std::get<json>(item));
+    }
+  }
+  return message(std::move(args), std::move(buffers), {});
+}
+
+buffer rgb_image(std::size_t h, std::size_t w) {
+  auto img = buffer::allocate(dtype::uint8, {h, w, 3});
+  auto px = img.span<std::uint8_t>();
+  for (std::size_t i = 0; i < px.size(); ++i) px[i] = static_cast<std::uint8_t>(i * 7);
+  return img;
+}
+
+bool mapped(const std::string& library) {
+  std::ifstream maps("/proc/self/maps");
+  std::stringstream all;
+  all << maps.rdbuf();
+  return all.str().find(library) != std::string::npos;
+}
+}  // namespace
+
+TEST(RustSdk, ImageopsGrayscaleInvertHistogram) {
+  load_once(PM_IMAGEOPS_PLUGIN);
+  const auto before = ledger::instance().counts();
+  auto img = rgb_image(4, 5);
+  {
+    auto gray = the_host().call("rust", "imageops.grayscale", args_of({img})).as_buffer();
+    ASSERT_TRUE(gray);
+    EXPECT_EQ(gray->shape(), (shape_t{4, 5}));
+    EXPECT_EQ(gray->format(), dtype::uint8);
+    EXPECT_EQ(gray->language(), "rust");  // the plugin's Vec, adopted without a copy
+    const auto px = img.span<const std::uint8_t>();
+    const unsigned expected = (px[3] * 299u + px[4] * 587u + px[5] * 114u + 500u) / 1000u;  // pixel (0, 1)
+    EXPECT_EQ(gray->span<const std::uint8_t>()[1], expected);
+  }
+  EXPECT_EQ(ledger::instance().counts().blocks_released - before.blocks_released, 1);  // the Vec, freed once
+  const std::uint8_t first = img.span<const std::uint8_t>()[0];
+  EXPECT_EQ(the_host().call("rust", "imageops.invert", args_of({img})).value(), nullptr);
+  EXPECT_EQ(img.span<const std::uint8_t>()[0], 255 - first);  // in place, in the caller's memory
+  auto ones = buffer::allocate(dtype::uint8, {10});
+  ones.span<std::uint8_t>()[3] = 9;
+  auto hist = the_host().call("rust", "imageops.histogram", args_of({ones})).value();
+  ASSERT_EQ(hist.size(), 256u);
+  EXPECT_EQ(hist[0], 9);
+  EXPECT_EQ(hist[9], 1);
+}
+
+TEST(RustSdk, WrongDtypeShapeAndArgumentsAreClearErrors) {
+  load_once(PM_IMAGEOPS_PLUGIN);
+  load_once(PM_TESTKIT_PLUGIN);
+  auto dtype_error = raised<plugin_error>([] {
+    the_host().call("rust", "imageops.grayscale", args_of({buffer::allocate(dtype::float32, {2, 2, 3})}));
+  });
+  EXPECT_EQ(dtype_error.type(), "TypeError");
+  EXPECT_EQ(dtype_error.message(), "argument 1: expected a uint8 buffer, got float32");
+  auto shape_error = raised<plugin_error>([] {
+    the_host().call("rust", "imageops.grayscale", args_of({buffer::allocate(dtype::uint8, {2, 2, 4})}));
+  });
+  EXPECT_EQ(shape_error.type(), "ShapeError");
+  EXPECT_NE(shape_error.message().find("[2, 2, 4]"), std::string::npos) << shape_error.message();
+  auto count = raised<plugin_error>([] { the_host().call("rust", "testkit.add", json::array({1})); });
+  EXPECT_EQ(count.message(), "expected 2 arguments, got 1");
+  auto type = raised<plugin_error>([] { the_host().call("rust", "testkit.add", json::array({"x", 1})); });
+  EXPECT_EQ(type.message(), "argument 1: expected a number, got a string");
+  auto not_int = raised<plugin_error>([] { the_host().call("rust", "testkit.add", json::array({1, 2.5})); });
+  EXPECT_EQ(not_int.message(), "argument 2: expected an integer, got 2.5");
+  auto not_buffer = raised<plugin_error>([] { the_host().call("rust", "imageops.histogram", json::array({3})); });
+  EXPECT_EQ(not_buffer.message(), "argument 1: expected a buffer, got a number");
+  auto ro = raised<plugin_error>([] {
+    the_host().call("rust", "testkit.fill", args_of({buffer::allocate(dtype::int32, {3}).as_readonly(), json(1)}));
+  });
+  EXPECT_NE(ro.message().find("read-only"), std::string::npos);
+  auto strided = raised<plugin_error>([] {
+    the_host().call("rust", "imageops.histogram", args_of({buffer::allocate(dtype::uint8, {4, 4}).slice(1, 0, 4, 2)}));
+  });
+  EXPECT_NE(strided.message().find("strided"), std::string::npos);
+  auto bad = raised<plugin_error>([] { the_host().call("rust", "testkit.bad_shape", json::array()); });
+  EXPECT_EQ(bad.type(), "ShapeError");
+  EXPECT_EQ(the_host().call("rust", "testkit.add", json::array({1.5, 2})).value(), 3.5);
+}
+
+TEST(RustSdk, APanicIsAnErrorAndTheHostGoesOn) {
+  load_once(PM_TESTKIT_PLUGIN);
+  auto e = raised<plugin_error>([] { the_host().call("rust", "testkit.panics", json::array({"on purpose"})); });
+  EXPECT_EQ(e.runtime(), "rust");
+  EXPECT_EQ(e.type(), "Panic");
+  EXPECT_EQ(e.message(), "the plugin panicked: on purpose");
+  EXPECT_NE(e.trace().find("[rust] in testkit.panics"), std::string::npos) << e.trace();
+  EXPECT_EQ(the_host().call("rust", "testkit.add", json::array({1, 2})).value(), 3.0);
+}
+
+TEST(RustSdk, ThePluginSeesTheSameMemoryAndWritesIt) {
+  load_once(PM_TESTKIT_PLUGIN);
+  auto f = buffer::allocate(dtype::float32, {8});
+  EXPECT_EQ(the_host().call("rust", "testkit.address", args_of({f})).value().get<std::uintptr_t>(),
+            reinterpret_cast<std::uintptr_t>(f.cdata()));
+  auto ints = buffer::allocate(dtype::int32, {2, 2});
+  the_host().call("rust", "testkit.fill", args_of({ints, json(-3)}));
+  EXPECT_EQ(ints.span<const std::int32_t>()[3], -3);
+  the_host().buffer_types().add(buffer_type::make("RustRGB", {"n", "channels"}, "uint8", {{"channels", 3}}));
+  auto typed = the_host().call("rust", "testkit.zeros_typed", json::array({4, "RustRGB"})).as_buffer();
+  ASSERT_TRUE(typed);
+  EXPECT_EQ(typed->type_name(), "RustRGB");
+  EXPECT_EQ(typed->span<const std::uint8_t>()[0], 7);
+  EXPECT_THROW(the_host().call("rust", "testkit.zeros_typed", json::array({4, "NoSuchType"})), error);
+}
+
+TEST(RustSdk, AReferenceKeptPastTheCallHoldsTheMemory) {
+  load_once(PM_TESTKIT_PLUGIN);
+  const auto before = ledger::instance().counts();
+  {
+    auto b = buffer::allocate(dtype::uint8, {16});
+    EXPECT_EQ(the_host().call("rust", "testkit.keep", args_of({b})).value(), 1);
+  }
+  EXPECT_EQ(ledger::instance().counts().live_blocks, before.live_blocks + 1);  // the plugin holds it
+  EXPECT_EQ(the_host().call("rust", "testkit.release_kept", json::array()).value(), 1);
+  EXPECT_EQ(ledger::instance().counts().live_blocks, before.live_blocks);
+}
+
+TEST(RustSdk, APluginCallsPythonOverTheSameMemory) {
+  load_once(PM_PYCALL_PLUGIN);
+  auto values = buffer::allocate(dtype::float64, {4});
+  for (std::size_t i = 0; i < 4; ++i) values.span<double>()[i] = static_cast<double>(i) * 2;
+  EXPECT_EQ(the_host().call("rust", "pycall.mean", args_of({values})).value(), 3.0);
+  EXPECT_EQ(the_host().call("rust", "pycall.apply", json::array({"math.sqrt", 16})).value(), 4.0);
+  auto e = raised([] { the_host().call("rust", "pycall.apply", json::array({"math.sqrt", -1})); });
+  EXPECT_EQ(e.runtime(), "py");
+  EXPECT_EQ(e.type(), "ValueError");
+}
+
+TEST(RustSdk, ALibraryStaysMappedWhileABufferItMadeIsAlive) {
+  const auto before = ledger::instance().counts();
+  std::optional<buffer> gray;
+  {
+    host other(host_options{{"rust"}});  // its own rust runtime, which loads imageops itself
+    other.load("rust", PM_IMAGEOPS_PLUGIN);
+    gray = other.call("rust", "imageops.grayscale", args_of({rgb_image(2, 2)})).as_buffer();
+  }  // that host and its runtime are gone; the buffer the plugin made is not
+  ASSERT_TRUE(gray);
+  EXPECT_TRUE(mapped("libimageops.so"));
+  EXPECT_EQ(gray->shape(), (shape_t{2, 2}));
+  gray.reset();  // the plugin's release callback runs now, its code still mapped
+  EXPECT_EQ(ledger::instance().counts().live_blocks, before.live_blocks);
+}
