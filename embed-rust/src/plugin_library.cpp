@@ -7,6 +7,8 @@
 #include <dlfcn.h>
 
 #include <cstddef>
+#include <mutex>
+#include <vector>
 
 namespace promethean::rust {
 namespace {
@@ -31,7 +33,7 @@ std::shared_ptr<plugin_library> plugin_library::open(host& owner, const std::fil
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) throw fail("PluginNotFound", "no such file");
   std::shared_ptr<plugin_library> lib(new plugin_library());
-  lib->m_owner = &owner;
+  lib->m_owner.store(&owner);
   lib->m_path = std::filesystem::absolute(path);
   // RTLD_LOCAL: two plugins may both define Rust's runtime symbols; each keeps its own.
   lib->m_handle = ::dlopen(lib->m_path.c_str(), RTLD_NOW | RTLD_LOCAL);
@@ -39,6 +41,14 @@ std::shared_ptr<plugin_library> plugin_library::open(host& owner, const std::fil
     const char* why = ::dlerror();
     throw fail("NotAPlugin", std::string("not a loadable shared library (") + (why ? why : "dlopen failed") + ")");
   }
+  // A library that fails a check below is unloaded again: nothing of it is in use yet.
+  struct close_on_failure {
+    void* handle;
+    bool armed = true;
+    ~close_on_failure() {
+      if (armed) ::dlclose(handle);
+    }
+  } guard{lib->m_handle};
   ::dlerror();
   void* entry_symbol = ::dlsym(lib->m_handle, PM_PLUGIN_ENTRY_NAME);
   if (entry_symbol == nullptr) {
@@ -81,11 +91,21 @@ std::shared_ptr<plugin_library> plugin_library::open(host& owner, const std::fil
     lib->m_functions.emplace(f.name, function{f.name, f.signature ? f.signature : "", f.function});
   }
   fill_host_api(lib->m_api, lib.get());
+  guard.armed = false;
+  // Kept for the process's life (see the class comment): never destroyed, never dlclosed.
+  static auto* const loaded = new std::vector<std::shared_ptr<plugin_library>>();
+  static std::mutex loaded_mutex;
+  {
+    std::lock_guard lock(loaded_mutex);
+    loaded->push_back(lib);
+  }
   return lib;
 }
 
-plugin_library::~plugin_library() {
-  if (m_handle != nullptr) ::dlclose(m_handle);
+host& plugin_library::owner() const {
+  host* h = m_owner.load();
+  if (h == nullptr) throw plugin_error("HostGone", "the host that loaded plugin " + m_name + " has shut down");
+  return *h;
 }
 
 }  // namespace promethean::rust

@@ -139,10 +139,11 @@ class rust_runtime final : public runtime {
     throw usage_error("'" + path.string() + "' cannot run as a script: a Rust plugin is loaded, then called", "rust");
   }
 
-  /// Plugins stay mapped while buffers they made are alive (those hold their library); the
-  /// runtime only forgets them.
+  /// Plugins stay loaded until the process exits (see plugin_library); the runtime forgets them
+  /// and tells them their host is gone.
   void shutdown() override {
     std::unique_lock lock(m_mutex);
+    for (auto& [name, lib] : m_plugins) lib->detach();
     m_plugins.clear();
   }
 

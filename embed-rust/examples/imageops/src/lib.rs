@@ -36,8 +36,16 @@ fn histogram(values: BufferView<u8>) -> Vec<u64> {
     counts
 }
 
+/// The value at a flat index, scaled: a function whose cost is the call itself (for the bench).
+fn sample(values: BufferView<u8>, index: usize, scale: f64) -> Result<f64, Error> {
+    values
+        .get(index)
+        .map(|&v| v as f64 * scale)
+        .ok_or_else(|| Error::new("IndexError", format!("index {} out of range for {} values", index, values.len())))
+}
+
 promethean::plugin! {
     name: "imageops",
     version: "0.1.0",
-    functions: [grayscale, invert, histogram],
+    functions: [grayscale, invert, histogram, sample],
 }
