@@ -11,13 +11,16 @@
 #include <nlohmann/json.hpp>
 
 #include <deque>
+#include <type_traits>
 #include <string>
 #include <vector>
 
-/// One reference to a Buffer.
+/// One reference to a Buffer. Standard layout with the buffer first, so that a message's own
+/// buffer can be lent to a plugin as a pm_buffer* without copying the reference (the typed path).
 struct pm_buffer {
   promethean::buffer b;
 };
+static_assert(std::is_standard_layout_v<pm_buffer>);
 
 /// An owned error.
 struct pm_error {

@@ -88,7 +88,9 @@ std::shared_ptr<plugin_library> plugin_library::open(host& owner, const std::fil
       throw fail("BadDescriptor", "function " + std::to_string(i) + " needs a name of letters, digits and '_' and a function pointer");
     }
     if (lib->m_functions.count(f.name)) throw fail("BadDescriptor", "function '" + std::string(f.name) + "' is defined twice");
-    lib->m_functions.emplace(f.name, function{f.name, f.signature ? f.signature : "", f.function});
+    // `typed` is read only from a descriptor long enough to have it.
+    pm_plugin_typed_function typed = f.struct_size >= PM_NEEDS(pm_function_descriptor, typed) ? f.typed : nullptr;
+    lib->m_functions.emplace(f.name, function{f.name, f.signature ? f.signature : "", f.function, typed});
   }
   fill_host_api(lib->m_api, lib.get());
   guard.armed = false;

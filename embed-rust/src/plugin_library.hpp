@@ -44,6 +44,7 @@ class plugin_library : public std::enable_shared_from_this<plugin_library> {
     std::string name;
     std::string signature;
     pm_plugin_function fn = nullptr;
+    pm_plugin_typed_function typed = nullptr;  ///< the fast form, when the plugin has one
   };
   const std::map<std::string, function, std::less<>>& functions() const noexcept { return m_functions; }
 

@@ -4,10 +4,13 @@
 #include "abi_objects.hpp"
 #include "plugin_library.hpp"
 
+#include <promethean/buffer/buffer_json.hpp>
 #include <promethean/error.hpp>
 #include <promethean/host/host.hpp>
 
+#include <array>
 #include <deque>
+#include <optional>
 #include <map>
 #include <shared_mutex>
 
@@ -77,6 +80,9 @@ class rust_runtime final : public runtime {
                             "' (it has: " + names + ")",
                         "rust");
     }
+    if (f->second.typed != nullptr) {
+      if (auto fast = call_typed(*lib, f->second, fn_name, args)) return std::move(*fast);
+    }
     nlohmann::json value;
     std::vector<buffer> buffers;
     to_abi(args, value, buffers);
@@ -89,15 +95,101 @@ class rust_runtime final : public runtime {
     }
     pm_result result;
     pm_error* failed = f->second.fn(lib->api(), text.data(), text.size(), views.data(), views.size(), &result);
-    if (failed != nullptr) {
-      error e = std::move(failed->e);
-      delete failed;
-      const std::string where = "[rust] in " + lib->name() + "." + std::string(fn_name);
-      std::string trace = e.trace().empty() ? where : e.trace() + "\n" + where;
-      if (e.runtime() == "rust") throw plugin_error(e.type(), e.message(), trace);
-      throw error(e.runtime(), e.type(), e.message(), trace);  // another runtime's, passed through
-    }
+    if (failed != nullptr) rethrow(failed, *lib, fn_name);
     return from_abi(result.value, result.buffers, lib->name() + "." + std::string(fn_name));
+  }
+
+  /// The error a plugin function returned, thrown with where it passed through.
+  [[noreturn]] static void rethrow(pm_error* failed, const plugin_library& lib, std::string_view fn_name) {
+    error e = std::move(failed->e);
+    delete failed;
+    const std::string where = "[rust] in " + lib.name() + "." + std::string(fn_name);
+    std::string trace = e.trace().empty() ? where : e.trace() + "\n" + where;
+    if (e.runtime() == "rust") throw plugin_error(e.type(), e.message(), trace);
+    throw error(e.runtime(), e.type(), e.message(), trace);  // another runtime's, passed through
+  }
+
+  /// The typed path: when every argument is a scalar, a string or a buffer, they go to the plugin
+  /// as a C array of values, with no JSON made on either side. nullopt: the arguments need JSON.
+  static std::optional<message> call_typed(const plugin_library& lib, const plugin_library::function& f,
+                                           std::string_view fn_name, const message& args) {
+    constexpr std::size_t k_max = 8;
+    const nlohmann::json& values = args.value();
+    if (!values.is_array() || values.size() > k_max) return std::nullopt;
+    std::array<pm_value, k_max> typed{};
+    std::array<pm_buffer_view, k_max> views;
+    std::size_t view_count = 0;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      const nlohmann::json& v = values[i];
+      pm_value& t = typed[i];
+      switch (v.type()) {
+        case nlohmann::json::value_t::null: t.kind = PM_VALUE_NULL; break;
+        case nlohmann::json::value_t::boolean:
+          t.kind = PM_VALUE_BOOL;
+          t.as.b = v.get<bool>() ? 1 : 0;
+          break;
+        case nlohmann::json::value_t::number_integer:
+          t.kind = PM_VALUE_INT;
+          t.as.i = v.get<std::int64_t>();
+          break;
+        case nlohmann::json::value_t::number_unsigned: {
+          const auto u = v.get<std::uint64_t>();
+          if (u > static_cast<std::uint64_t>(INT64_MAX)) return std::nullopt;
+          t.kind = PM_VALUE_INT;
+          t.as.i = static_cast<std::int64_t>(u);
+          break;
+        }
+        case nlohmann::json::value_t::number_float:
+          t.kind = PM_VALUE_FLOAT;
+          t.as.f = v.get<double>();
+          break;
+        case nlohmann::json::value_t::string: {
+          const auto& s = v.get_ref<const std::string&>();
+          t.kind = PM_VALUE_STRING;
+          t.as.s.data = s.data();
+          t.as.s.length = s.size();
+          break;
+        }
+        case nlohmann::json::value_t::object: {
+          // Only Buffer handles put buffers into a message, so a "buffer_id" naming one of the
+          // message's buffers is a handle. They are usually in order: try the next one first.
+          auto id = v.find("buffer_id");
+          if (id == v.end() || !id->is_string()) return std::nullopt;
+          const std::string& wanted = id->get_ref<const std::string&>();
+          const auto& held = args.buffers();
+          const buffer* found = nullptr;
+          if (view_count < held.size() && held[view_count].id() == wanted) {
+            found = &held[view_count];
+          } else {
+            for (const auto& b : held) {
+              if (b.id() == wanted) found = &b;
+            }
+          }
+          if (found == nullptr) return std::nullopt;  // the JSON path resolves it (or says why not)
+          // The message's own reference, lent for the call (pm_buffer is layout-compatible).
+          auto* ref = reinterpret_cast<pm_buffer*>(const_cast<buffer*>(found));
+          fill_view(*found, ref, views[view_count]);
+          t.kind = PM_VALUE_BUFFER;
+          t.view = static_cast<std::uint32_t>(view_count++);
+          break;
+        }
+        default: return std::nullopt;
+      }
+    }
+    pm_value out{};
+    pm_result result;
+    pm_error* failed = f.typed(lib.api(), typed.data(), values.size(), views.data(), view_count, &out, &result);
+    if (failed != nullptr) rethrow(failed, lib, fn_name);
+    switch (out.kind) {
+      case PM_VALUE_NULL: return message();
+      case PM_VALUE_BOOL: return message(nlohmann::json(out.as.b != 0));
+      case PM_VALUE_INT: return message(nlohmann::json(out.as.i));
+      case PM_VALUE_FLOAT: return message(nlohmann::json(out.as.f));
+      case PM_VALUE_RESULT: return from_abi(result.value, result.buffers, lib.name() + "." + std::string(fn_name));
+      default:
+        throw plugin_error("BadResult", lib.name() + "." + std::string(fn_name) + " returned a value of kind " +
+                                            std::to_string(out.kind) + " (expected NULL, BOOL, INT, FLOAT or RESULT)");
+    }
   }
 
   void define(const function_definition& d) override {

@@ -37,7 +37,12 @@ _Static_assert(sizeof(pm_host_api) == 224, "pm_host_api");
 _Static_assert(offsetof(pm_function_descriptor, name) == 8, "pm_function_descriptor");
 _Static_assert(offsetof(pm_function_descriptor, signature) == 16, "pm_function_descriptor");
 _Static_assert(offsetof(pm_function_descriptor, function) == 24, "pm_function_descriptor");
+_Static_assert(offsetof(pm_function_descriptor, typed) == 32, "pm_function_descriptor");
 _Static_assert(sizeof(pm_function_descriptor) == 48, "pm_function_descriptor");
+
+_Static_assert(offsetof(pm_value, kind) == 0 && offsetof(pm_value, view) == 4, "pm_value");
+_Static_assert(offsetof(pm_value, as) == 8 && sizeof(pm_value) == 24, "pm_value");
+_Static_assert(PM_VALUE_NULL == 0 && PM_VALUE_BUFFER == 5 && PM_VALUE_RESULT == 6, "pm_value_kind numbers");
 
 _Static_assert(offsetof(pm_plugin_descriptor, abi_major) == 4, "pm_plugin_descriptor");
 _Static_assert(offsetof(pm_plugin_descriptor, abi_minor) == 6, "pm_plugin_descriptor");

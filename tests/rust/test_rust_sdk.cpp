@@ -116,6 +116,18 @@ TEST(RustSdk, WrongDtypeShapeAndArgumentsAreClearErrors) {
   EXPECT_EQ(the_host().call("rust", "testkit.add", json::array({1.5, 2})).value(), 3.5);
 }
 
+TEST(RustSdk, BothArgumentPathsDecodeTheSameWay) {
+  load_once(PM_TESTKIT_PLUGIN);
+  // Nested JSON goes the JSON way; scalars and buffers the typed way. Same results, same errors.
+  EXPECT_EQ(the_host().call("rust", "testkit.count_keys", json::array({json{{"a", 1}, {"b", {1, 2}}}, 1})).value(), 3);
+  auto e = raised<plugin_error>([] { the_host().call("rust", "testkit.count_keys", json::array({json{{"a", 1}}, -1})); });
+  EXPECT_EQ(e.message(), "argument 2: -1 does not fit in u32");
+  auto typed = raised<plugin_error>([] { the_host().call("rust", "testkit.count_keys", json::array({"text", 1})); });
+  EXPECT_EQ(typed.message(), "expected an object, got a string");
+  auto boolean = raised<plugin_error>([] { the_host().call("rust", "testkit.add", json::array({true, 1})); });
+  EXPECT_EQ(boolean.message(), "argument 1: expected a number, got a boolean");
+}
+
 TEST(RustSdk, APanicIsAnErrorAndTheHostGoesOn) {
   load_once(PM_TESTKIT_PLUGIN);
   auto e = raised<plugin_error>([] { the_host().call("rust", "testkit.panics", json::array({"on purpose"})); });

@@ -107,11 +107,11 @@ static pm_error* py_sqrt(const pm_host_api* host, const char* args, size_t lengt
 }
 
 static const pm_function_descriptor functions[] = {
-    {sizeof(pm_function_descriptor), "scale", "(values: float64[...], factor: number) -> count", scale, {0}},
-    {sizeof(pm_function_descriptor), "ramp", "(n: int) -> float64[n]", ramp, {0}},
-    {sizeof(pm_function_descriptor), "describe", "(buffer) -> {dtype, ndim, first_byte, id, type}", describe, {0}},
-    {sizeof(pm_function_descriptor), "py_mean", "(values: buffer) -> number, by numpy.mean", py_mean, {0}},
-    {sizeof(pm_function_descriptor), "py_sqrt", "(x: number) -> number, by math.sqrt", py_sqrt, {0}},
+    {sizeof(pm_function_descriptor), "scale", "(values: float64[...], factor: number) -> count", scale, NULL, {0}},
+    {sizeof(pm_function_descriptor), "ramp", "(n: int) -> float64[n]", ramp, NULL, {0}},
+    {sizeof(pm_function_descriptor), "describe", "(buffer) -> {dtype, ndim, first_byte, id, type}", describe, NULL, {0}},
+    {sizeof(pm_function_descriptor), "py_mean", "(values: buffer) -> number, by numpy.mean", py_mean, NULL, {0}},
+    {sizeof(pm_function_descriptor), "py_sqrt", "(x: number) -> number, by math.sqrt", py_sqrt, NULL, {0}},
 };
 
 static const pm_plugin_descriptor plugin = {

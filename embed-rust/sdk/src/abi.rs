@@ -111,6 +111,54 @@ pub struct pm_host_api {
     pub reserved: [*mut c_void; 8],
 }
 
+pub const PM_VALUE_NULL: u32 = 0;
+pub const PM_VALUE_BOOL: u32 = 1;
+pub const PM_VALUE_INT: u32 = 2;
+pub const PM_VALUE_FLOAT: u32 = 3;
+pub const PM_VALUE_STRING: u32 = 4;
+pub const PM_VALUE_BUFFER: u32 = 5;
+pub const PM_VALUE_RESULT: u32 = 6;
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct pm_string {
+    pub data: *const c_char,
+    pub length: usize,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub union pm_value_data {
+    pub i: i64,
+    pub f: f64,
+    pub b: i32,
+    pub s: pm_string,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct pm_value {
+    pub kind: u32,
+    pub view: u32,
+    pub data: pm_value_data,
+}
+
+impl pm_value {
+    pub fn null() -> pm_value {
+        pm_value { kind: PM_VALUE_NULL, view: 0, data: pm_value_data { i: 0 } }
+    }
+}
+
+pub type pm_plugin_typed_function = unsafe extern "C" fn(
+    *const pm_host_api,
+    *const pm_value,
+    usize,
+    *const pm_buffer_view,
+    usize,
+    *mut pm_value,
+    *mut pm_result,
+) -> *mut pm_error;
+
 pub type pm_plugin_function = unsafe extern "C" fn(
     *const pm_host_api,
     *const c_char,
@@ -126,7 +174,8 @@ pub struct pm_function_descriptor {
     pub name: *const c_char,
     pub signature: *const c_char,
     pub function: pm_plugin_function,
-    pub reserved: [*mut c_void; 2],
+    pub typed: Option<pm_plugin_typed_function>,
+    pub reserved: [*mut c_void; 1],
 }
 
 #[repr(C)]
@@ -146,3 +195,4 @@ const _: () = assert!(std::mem::size_of::<pm_buffer_view>() == 104);
 const _: () = assert!(std::mem::size_of::<pm_host_api>() == 224);
 const _: () = assert!(std::mem::size_of::<pm_function_descriptor>() == 48);
 const _: () = assert!(std::mem::size_of::<pm_plugin_descriptor>() == 72);
+const _: () = assert!(std::mem::size_of::<pm_value>() == 24);

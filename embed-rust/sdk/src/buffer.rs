@@ -58,8 +58,8 @@ fn c_str(p: *const std::os::raw::c_char) -> String {
     }
 }
 
-/// Reads a view's layout, checking the element type and C order (what a slice needs).
-fn checked_layout<T: Element>(v: &pm_buffer_view, what: &str) -> Result<(Vec<usize>, usize), Error> {
+/// Checks a view's element type and C order (what a slice needs); returns the element count.
+fn checked_layout<T: Element>(v: &pm_buffer_view, what: &str) -> Result<usize, Error> {
     if v.dtype != T::DTYPE {
         return Err(Error::new(
             "TypeError",
@@ -67,7 +67,7 @@ fn checked_layout<T: Element>(v: &pm_buffer_view, what: &str) -> Result<(Vec<usi
         ));
     }
     let ndim = v.ndim as usize;
-    let shape: Vec<usize> = if ndim == 0 { Vec::new() } else { unsafe { std::slice::from_raw_parts(v.shape, ndim) }.iter().map(|&d| d as usize).collect() };
+    let shape: &[u64] = if ndim == 0 { &[] } else { unsafe { std::slice::from_raw_parts(v.shape, ndim) } };
     let strides: &[i64] = if ndim == 0 { &[] } else { unsafe { std::slice::from_raw_parts(v.strides, ndim) } };
     let mut expected = std::mem::size_of::<T>() as i64;
     for axis in (0..ndim).rev() {
@@ -79,18 +79,23 @@ fn checked_layout<T: Element>(v: &pm_buffer_view, what: &str) -> Result<(Vec<usi
         }
         expected *= shape[axis] as i64;
     }
-    let len = shape.iter().product();
-    Ok((shape, len))
+    Ok(shape.iter().product::<u64>() as usize)
 }
 
-/// A read-only view of the caller's memory, as a slice with a shape. Valid during the call;
-/// `retain()` gives a `Buffer` that keeps the memory alive longer.
+// Shapes are handed over as u64 and read as usize: the same type on the 64-bit platforms the ABI
+// is pinned for.
+const _: () = assert!(std::mem::size_of::<usize>() == std::mem::size_of::<u64>());
+
+/// A read-only view of the caller's memory, as a slice with a shape. Valid during the call (it
+/// borrows the host's view: making one allocates nothing); `retain()` gives a `Buffer` that keeps
+/// the memory alive longer.
 pub struct BufferView<T: Element> {
     data: *const T,
     len: usize,
-    shape: Vec<usize>,
-    type_name: String,
-    id: String,
+    shape: *const u64,
+    ndim: usize,
+    type_name: *const std::os::raw::c_char,
+    id: *const std::os::raw::c_char,
     buffer: *mut pm_buffer,
     _element: PhantomData<T>,
 }
@@ -98,13 +103,14 @@ pub struct BufferView<T: Element> {
 impl<T: Element> BufferView<T> {
     /// A view of an ABI buffer view; `what` names it in errors ("argument 1").
     pub fn from_abi(v: &pm_buffer_view, what: &str) -> Result<Self, Error> {
-        let (shape, len) = checked_layout::<T>(v, what)?;
+        let len = checked_layout::<T>(v, what)?;
         Ok(BufferView {
             data: if len == 0 { std::ptr::NonNull::dangling().as_ptr() } else { v.data as *const T },
             len,
-            shape,
-            type_name: c_str(v.type_name),
-            id: c_str(v.buffer_id),
+            shape: v.shape,
+            ndim: v.ndim as usize,
+            type_name: v.type_name,
+            id: v.buffer_id,
             buffer: v.buffer,
             _element: PhantomData,
         })
@@ -113,7 +119,10 @@ impl<T: Element> BufferView<T> {
         unsafe { std::slice::from_raw_parts(self.data, self.len) }
     }
     pub fn shape(&self) -> &[usize] {
-        &self.shape
+        if self.ndim == 0 {
+            return &[];
+        }
+        unsafe { std::slice::from_raw_parts(self.shape as *const usize, self.ndim) }
     }
     pub fn len(&self) -> usize {
         self.len
@@ -122,12 +131,12 @@ impl<T: Element> BufferView<T> {
         self.len == 0
     }
     /// The buffer type ("ImageRGB"), or "".
-    pub fn type_name(&self) -> &str {
-        &self.type_name
+    pub fn type_name(&self) -> String {
+        c_str(self.type_name)
     }
     /// The buffer's id, the same in every runtime ("b17").
-    pub fn id(&self) -> &str {
-        &self.id
+    pub fn id(&self) -> String {
+        c_str(self.id)
     }
     /// A reference that keeps the memory alive past the call.
     pub fn retain(&self) -> Buffer {

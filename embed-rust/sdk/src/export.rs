@@ -27,9 +27,75 @@ impl<'a> CallContext<'a> {
     }
 }
 
-/// A parameter type of a plugin function, decoded from the call's arguments.
+/// A parameter type of a plugin function, decoded from the call's arguments: from JSON, or from a
+/// typed value (the fast path, which the host takes when every argument is a scalar, a string or
+/// a buffer).
 pub trait FromArg: Sized {
     fn from_arg(ctx: &CallContext, index: usize) -> Result<Self, Error>;
+    fn from_value(ctx: &TypedContext, index: usize) -> Result<Self, Error>;
+}
+
+/// What a plugin function was called with, on the typed path.
+pub struct TypedContext<'a> {
+    pub args: &'a [pm_value],
+    pub views: &'a [pm_buffer_view],
+}
+
+impl<'a> TypedContext<'a> {
+    /// The argument as JSON (what the JSON path would have decoded from).
+    pub fn json(&self, index: usize) -> Json {
+        let v = &self.args[index];
+        unsafe {
+            match v.kind {
+                PM_VALUE_BOOL => Json::Bool(v.data.b != 0),
+                PM_VALUE_INT => Json::Int(v.data.i),
+                PM_VALUE_FLOAT => Json::Float(v.data.f),
+                PM_VALUE_STRING => Json::Str(self.string(index).unwrap_or_default()),
+                PM_VALUE_BUFFER => Json::Object(vec![
+                    ("_type".into(), Json::Str("Buffer".into())),
+                    ("view".into(), Json::UInt(v.view as u64)),
+                ]),
+                _ => Json::Null,
+            }
+        }
+    }
+
+    fn string(&self, index: usize) -> Option<String> {
+        let v = &self.args[index];
+        if v.kind != PM_VALUE_STRING {
+            return None;
+        }
+        let s = unsafe { v.data.s };
+        let bytes = if s.length == 0 { &[][..] } else { unsafe { std::slice::from_raw_parts(s.data as *const u8, s.length) } };
+        Some(String::from_utf8_lossy(bytes).into_owned())
+    }
+
+    pub fn view_of(&self, index: usize) -> Result<&'a pm_buffer_view, Error> {
+        let v = &self.args[index];
+        if v.kind == PM_VALUE_BUFFER && (v.view as usize) < self.views.len() {
+            Ok(&self.views[v.view as usize])
+        } else {
+            Err(Error::new("TypeError", format!("argument {}: expected a buffer, got {}", index + 1, self.json(index).kind())))
+        }
+    }
+}
+
+fn typed_number(ctx: &TypedContext, index: usize) -> Result<f64, Error> {
+    let v = &ctx.args[index];
+    match v.kind {
+        PM_VALUE_INT => Ok(unsafe { v.data.i } as f64),
+        PM_VALUE_FLOAT => Ok(unsafe { v.data.f }),
+        _ => Err(Error::new("TypeError", format!("argument {}: expected a number, got {}", index + 1, ctx.json(index).kind()))),
+    }
+}
+
+fn typed_integer(ctx: &TypedContext, index: usize) -> Result<i64, Error> {
+    let v = &ctx.args[index];
+    let j = ctx.json(index);
+    match (v.kind, j.as_i64()) {
+        (PM_VALUE_INT, Some(i)) | (PM_VALUE_FLOAT, Some(i)) => Ok(i),
+        _ => Err(Error::new("TypeError", format!("argument {}: expected an integer, got {}", index + 1, j.dump()))),
+    }
 }
 
 fn number(ctx: &CallContext, index: usize) -> Result<f64, Error> {
@@ -48,10 +114,16 @@ impl FromArg for f64 {
     fn from_arg(ctx: &CallContext, index: usize) -> Result<Self, Error> {
         number(ctx, index)
     }
+    fn from_value(ctx: &TypedContext, index: usize) -> Result<Self, Error> {
+        typed_number(ctx, index)
+    }
 }
 impl FromArg for f32 {
     fn from_arg(ctx: &CallContext, index: usize) -> Result<Self, Error> {
         number(ctx, index).map(|v| v as f32)
+    }
+    fn from_value(ctx: &TypedContext, index: usize) -> Result<Self, Error> {
+        typed_number(ctx, index).map(|v| v as f32)
     }
 }
 macro_rules! integer_arg {
@@ -62,39 +134,65 @@ macro_rules! integer_arg {
                 <$t>::try_from(v).map_err(|_| Error::new(
                     "TypeError", format!("argument {}: {} does not fit in {}", index + 1, v, stringify!($t))))
             }
+            fn from_value(ctx: &TypedContext, index: usize) -> Result<Self, Error> {
+                let v = typed_integer(ctx, index)?;
+                <$t>::try_from(v).map_err(|_| Error::new(
+                    "TypeError", format!("argument {}: {} does not fit in {}", index + 1, v, stringify!($t))))
+            }
         }
     )*};
 }
 integer_arg!(i64, i32, u32, u64, usize, u8, i16, u16, i8);
 
+fn boolean(j: &Json, index: usize) -> Result<bool, Error> {
+    match *j {
+        Json::Bool(b) => Ok(b),
+        ref other => Err(Error::new("TypeError", format!("argument {}: expected a boolean, got {}", index + 1, other.kind()))),
+    }
+}
+fn string(j: &Json, index: usize) -> Result<String, Error> {
+    match j {
+        Json::Str(s) => Ok(s.clone()),
+        other => Err(Error::new("TypeError", format!("argument {}: expected a string, got {}", index + 1, other.kind()))),
+    }
+}
 impl FromArg for bool {
     fn from_arg(ctx: &CallContext, index: usize) -> Result<Self, Error> {
-        match ctx.args[index] {
-            Json::Bool(b) => Ok(b),
-            ref other => Err(Error::new("TypeError", format!("argument {}: expected a boolean, got {}", index + 1, other.kind()))),
-        }
+        boolean(&ctx.args[index], index)
+    }
+    fn from_value(ctx: &TypedContext, index: usize) -> Result<Self, Error> {
+        boolean(&ctx.json(index), index)
     }
 }
 impl FromArg for String {
     fn from_arg(ctx: &CallContext, index: usize) -> Result<Self, Error> {
-        match &ctx.args[index] {
-            Json::Str(s) => Ok(s.clone()),
-            other => Err(Error::new("TypeError", format!("argument {}: expected a string, got {}", index + 1, other.kind()))),
-        }
+        string(&ctx.args[index], index)
+    }
+    fn from_value(ctx: &TypedContext, index: usize) -> Result<Self, Error> {
+        string(&ctx.json(index), index)
     }
 }
 impl FromArg for Json {
     fn from_arg(ctx: &CallContext, index: usize) -> Result<Self, Error> {
         Ok(ctx.args[index].clone())
     }
+    fn from_value(ctx: &TypedContext, index: usize) -> Result<Self, Error> {
+        Ok(ctx.json(index))
+    }
 }
 impl<T: Element> FromArg for BufferView<T> {
     fn from_arg(ctx: &CallContext, index: usize) -> Result<Self, Error> {
         BufferView::from_abi(ctx.view_of(index)?, &format!("argument {}", index + 1))
     }
+    fn from_value(ctx: &TypedContext, index: usize) -> Result<Self, Error> {
+        BufferView::from_abi(ctx.view_of(index)?, &format!("argument {}", index + 1))
+    }
 }
 impl<T: Element> FromArg for BufferViewMut<T> {
     fn from_arg(ctx: &CallContext, index: usize) -> Result<Self, Error> {
+        BufferViewMut::from_abi(ctx.view_of(index)?, &format!("argument {}", index + 1))
+    }
+    fn from_value(ctx: &TypedContext, index: usize) -> Result<Self, Error> {
         BufferViewMut::from_abi(ctx.view_of(index)?, &format!("argument {}", index + 1))
     }
 }
@@ -106,8 +204,13 @@ pub struct Output {
     pub buffers: Vec<Buffer>,
 }
 
-pub trait IntoOutput {
+pub trait IntoOutput: Sized {
     fn into_output(self, out: &mut Output) -> Result<(), Error>;
+    /// The typed path: a scalar straight into `value`, anything else through `out`.
+    fn into_value(self, value: &mut pm_value, out: &mut Output) -> Result<(), Error> {
+        value.kind = PM_VALUE_RESULT;
+        self.into_output(out)
+    }
 }
 
 impl IntoOutput for () {
@@ -115,7 +218,37 @@ impl IntoOutput for () {
         out.json = "null".into();
         Ok(())
     }
+    fn into_value(self, value: &mut pm_value, _: &mut Output) -> Result<(), Error> {
+        value.kind = PM_VALUE_NULL;
+        Ok(())
+    }
 }
+macro_rules! scalar_value {
+    ($($t:ty => $kind:ident, $field:ident, $conv:expr);* $(;)?) => {$(
+        impl IntoOutput for $t {
+            fn into_output(self, out: &mut Output) -> Result<(), Error> {
+                let f: fn($t) -> pm_value_data = $conv;
+                let v = pm_value { kind: $kind, view: 0, data: f(self) };
+                out.json = unsafe { match v.kind { PM_VALUE_FLOAT => Json::Float(v.data.f), PM_VALUE_BOOL => Json::Bool(v.data.b != 0), _ => Json::Int(v.data.i) } }.dump();
+                Ok(())
+            }
+            fn into_value(self, value: &mut pm_value, _: &mut Output) -> Result<(), Error> {
+                let f: fn($t) -> pm_value_data = $conv;
+                value.kind = $kind;
+                value.data = f(self);
+                Ok(())
+            }
+        }
+    )*};
+}
+scalar_value!(
+    f64 => PM_VALUE_FLOAT, f, |v| pm_value_data { f: v };
+    f32 => PM_VALUE_FLOAT, f, |v| pm_value_data { f: v as f64 };
+    i64 => PM_VALUE_INT, i, |v| pm_value_data { i: v };
+    i32 => PM_VALUE_INT, i, |v| pm_value_data { i: v as i64 };
+    u32 => PM_VALUE_INT, i, |v| pm_value_data { i: v as i64 };
+    bool => PM_VALUE_BOOL, b, |v| pm_value_data { b: v as i32 };
+);
 impl IntoOutput for Json {
     fn into_output(self, out: &mut Output) -> Result<(), Error> {
         out.json = self.dump();
@@ -134,9 +267,7 @@ macro_rules! json_output {
     )*};
 }
 json_output!(
-    f64 => Json::Float, f32 => |v| Json::Float(v as f64), i64 => Json::Int, i32 => |v| Json::Int(v as i64),
-    u32 => |v| Json::UInt(v as u64), u64 => Json::UInt, usize => |v| Json::UInt(v as u64), bool => Json::Bool,
-    String => Json::Str, Vec<u64> => |v| Json::Array(v.into_iter().map(Json::UInt).collect()),
+    u64 => Json::UInt, usize => |v| Json::UInt(v as u64), String => Json::Str, Vec<u64> => |v| Json::Array(v.into_iter().map(Json::UInt).collect()),
     Vec<i64> => |v| Json::Array(v.into_iter().map(Json::Int).collect()),
     Vec<f64> => |v| Json::Array(v.into_iter().map(Json::Float).collect())
 );
@@ -154,19 +285,26 @@ impl<T: IntoOutput, E: Into<Error>> IntoOutput for Result<T, E> {
             Err(e) => Err(e.into()),
         }
     }
+    fn into_value(self, value: &mut pm_value, out: &mut Output) -> Result<(), Error> {
+        match self {
+            Ok(v) => v.into_value(value, out),
+            Err(e) => Err(e.into()),
+        }
+    }
 }
 
 /// A Rust function usable as a plugin function: every parameter `FromArg`, the result
 /// `IntoOutput`. Implemented for functions of up to eight parameters.
 pub trait PluginFn<Args> {
     fn invoke_with(&self, ctx: &CallContext) -> Result<Output, Error>;
+    fn invoke_typed(&self, ctx: &TypedContext, value: &mut pm_value) -> Result<Output, Error>;
 }
 
-fn arity(ctx: &CallContext, expected: usize) -> Result<(), Error> {
-    if ctx.args.len() != expected {
+fn arity(got: usize, expected: usize) -> Result<(), Error> {
+    if got != expected {
         return Err(Error::new(
             "TypeError",
-            format!("expected {} argument{}, got {}", expected, if expected == 1 { "" } else { "s" }, ctx.args.len()),
+            format!("expected {} argument{}, got {}", expected, if expected == 1 { "" } else { "s" }, got),
         ));
     }
     Ok(())
@@ -182,9 +320,16 @@ macro_rules! plugin_fn {
         {
             #[allow(unused_variables)]
             fn invoke_with(&self, ctx: &CallContext) -> Result<Output, Error> {
-                arity(ctx, $n)?;
+                arity(ctx.args.len(), $n)?;
                 let mut out = Output::default();
                 (self)($($a::from_arg(ctx, $i)?),*).into_output(&mut out)?;
+                Ok(out)
+            }
+            #[allow(unused_variables)]
+            fn invoke_typed(&self, ctx: &TypedContext, value: &mut pm_value) -> Result<Output, Error> {
+                arity(ctx.args.len(), $n)?;
+                let mut out = Output::default();
+                (self)($($a::from_value(ctx, $i)?),*).into_value(value, &mut out)?;
                 Ok(out)
             }
         }
@@ -250,19 +395,61 @@ pub unsafe fn invoke<F: PluginFn<Args>, Args>(
     }
 }
 
+/// The body of every exported function's typed form (see pm_plugin_typed_function).
+///
+/// # Safety
+/// The arguments are what the host passes to a typed plugin function (see plugin_abi.h).
+pub unsafe fn invoke_typed<F: PluginFn<Args>, Args>(
+    f: F,
+    host: *const pm_host_api,
+    args: *const pm_value,
+    arg_count: usize,
+    views: *const pm_buffer_view,
+    view_count: usize,
+    value: *mut pm_value,
+    result: *mut pm_result,
+) -> *mut pm_error {
+    set_host_api(host);
+    let api = &*host;
+    let value = &mut *value;
+    *value = pm_value::null();
+    let outcome = catch_unwind(AssertUnwindSafe(|| -> Result<Output, Error> {
+        let args = if arg_count == 0 { &[][..] } else { std::slice::from_raw_parts(args, arg_count) };
+        let views = if view_count == 0 { &[][..] } else { std::slice::from_raw_parts(views, view_count) };
+        f.invoke_typed(&TypedContext { args, views }, value)
+    }));
+    match outcome {
+        Ok(Ok(out)) => {
+            if value.kind != PM_VALUE_RESULT {
+                return std::ptr::null_mut();
+            }
+            for b in out.buffers {
+                (api.result_add_buffer)(result, b.into_raw());
+            }
+            (api.result_set_json)(result, out.json.as_ptr() as *const c_char, out.json.len())
+        }
+        Ok(Err(e)) => e.into_raw(api),
+        Err(payload) => {
+            let message = format!("the plugin panicked: {}", panic_message(payload.as_ref()));
+            Error::new("Panic", message).into_raw(api)
+        }
+    }
+}
+
 /// `Sync` for the descriptor statics the `plugin!` macro makes (they hold raw pointers to
 /// static strings and functions, never written).
 pub struct Static<T>(pub T);
 unsafe impl<T> Sync for Static<T> {}
 
 /// A function descriptor (for `plugin!`): `name` must end with a NUL.
-pub const fn function(name: &'static str, f: pm_plugin_function) -> pm_function_descriptor {
+pub const fn function(name: &'static str, f: pm_plugin_function, typed: pm_plugin_typed_function) -> pm_function_descriptor {
     pm_function_descriptor {
         struct_size: std::mem::size_of::<pm_function_descriptor>() as u32,
         name: name.as_ptr() as *const c_char,
         signature: std::ptr::null(),
         function: f,
-        reserved: [std::ptr::null_mut(); 2],
+        typed: Some(typed),
+        reserved: [std::ptr::null_mut(); 1],
     }
 }
 

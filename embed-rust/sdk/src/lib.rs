@@ -52,13 +52,25 @@ macro_rules! plugin {
                 ) -> *mut $crate::abi::pm_error {
                     $crate::export::invoke(super::$f, host, args, length, views, view_count, result)
                 }
+
+                pub unsafe extern "C" fn __promethean_typed(
+                    host: *const $crate::abi::pm_host_api,
+                    args: *const $crate::abi::pm_value,
+                    arg_count: usize,
+                    views: *const $crate::abi::pm_buffer_view,
+                    view_count: usize,
+                    value: *mut $crate::abi::pm_value,
+                    result: *mut $crate::abi::pm_result,
+                ) -> *mut $crate::abi::pm_error {
+                    $crate::export::invoke_typed(super::$f, host, args, arg_count, views, view_count, value, result)
+                }
             }
         )*
 
         #[no_mangle]
         pub extern "C" fn promethean_plugin_entry() -> *const $crate::abi::pm_plugin_descriptor {
             static FUNCTIONS: $crate::export::Static<[$crate::abi::pm_function_descriptor; $crate::plugin!(@count $($f)*)]> =
-                $crate::export::Static([$($crate::export::function(concat!(stringify!($f), "\0"), $f::__promethean_call)),*]);
+                $crate::export::Static([$($crate::export::function(concat!(stringify!($f), "\0"), $f::__promethean_call, $f::__promethean_typed)),*]);
             static PLUGIN: $crate::export::Static<$crate::abi::pm_plugin_descriptor> =
                 $crate::export::Static($crate::export::plugin(concat!($name, "\0"), concat!($version, "\0"), &FUNCTIONS.0));
             &PLUGIN.0

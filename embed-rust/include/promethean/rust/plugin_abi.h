@@ -156,17 +156,53 @@ typedef struct pm_host_api {
   void* reserved[8];
 } pm_host_api;
 
+/* A value of a typed call (see pm_plugin_typed_function). */
+typedef enum pm_value_kind {
+  PM_VALUE_NULL = 0,
+  PM_VALUE_BOOL = 1,   /* as.b: 0 or 1 */
+  PM_VALUE_INT = 2,    /* as.i */
+  PM_VALUE_FLOAT = 3,  /* as.f */
+  PM_VALUE_STRING = 4, /* as.s: UTF-8, not NUL-terminated; borrowed for the call */
+  PM_VALUE_BUFFER = 5, /* view: the index of its pm_buffer_view */
+  PM_VALUE_RESULT = 6  /* a result only: the value is in the pm_result (JSON and buffers) */
+} pm_value_kind;
+
+typedef struct pm_value {
+  uint32_t kind; /* a pm_value_kind */
+  uint32_t view; /* PM_VALUE_BUFFER: index into the views */
+  union {
+    int64_t i;
+    double f;
+    int32_t b;
+    struct {
+      const char* data;
+      size_t length;
+    } s;
+  } as;
+} pm_value;
+
 /* A plugin function. `args_json` is a JSON array (not NUL-terminated), `views` its buffers;
  * write the value into `result`. Return NULL, or an error (ownership passes to the host). */
 typedef pm_error* (*pm_plugin_function)(const pm_host_api* host, const char* args_json, size_t args_length,
                                         const pm_buffer_view* views, size_t view_count, pm_result* result);
 
+/* The fast form of a plugin function, optional: the arguments as an array of typed values
+ * instead of JSON text, so that a call with numbers and buffers costs a function call, not a
+ * JSON round trip. The host uses it when every argument is null, a boolean, an integer, a
+ * number, a string or a buffer (otherwise it calls the JSON form). The function writes a scalar
+ * value into *out (NULL, BOOL, INT, FLOAT), or sets out->kind = PM_VALUE_RESULT and fills
+ * `result` exactly as the JSON form would. Errors as for the JSON form. */
+typedef pm_error* (*pm_plugin_typed_function)(const pm_host_api* host, const pm_value* args, size_t arg_count,
+                                              const pm_buffer_view* views, size_t view_count, pm_value* out,
+                                              pm_result* result);
+
 typedef struct pm_function_descriptor {
   uint32_t struct_size;    /* sizeof(pm_function_descriptor) of the plugin */
   const char* name;        /* "grayscale": called as "<plugin>.grayscale" */
   const char* signature;   /* for people and the dispatch map, e.g. "(img: ImageRGB) -> Gray"; may be NULL */
-  pm_plugin_function function;
-  void* reserved[2];
+  pm_plugin_function function;       /* required */
+  pm_plugin_typed_function typed;    /* optional: NULL, or the same function taking typed values */
+  void* reserved[1];
 } pm_function_descriptor;
 
 typedef struct pm_plugin_descriptor {

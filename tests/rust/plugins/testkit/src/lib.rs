@@ -45,6 +45,14 @@ fn release_kept() -> usize {
     n
 }
 
+/// Takes JSON that only the JSON path can carry (an object), and a number.
+fn count_keys(object: promethean::Json, extra: u32) -> Result<u32, Error> {
+    match object {
+        promethean::Json::Object(members) => Ok(members.len() as u32 + extra),
+        other => Err(Error::new("TypeError", format!("expected an object, got {}", other.kind()))),
+    }
+}
+
 fn bad_shape() -> Result<Buffer, Error> {
     Buffer::from_vec(vec![1u8, 2, 3], &[2, 2])
 }
@@ -52,5 +60,5 @@ fn bad_shape() -> Result<Buffer, Error> {
 promethean::plugin! {
     name: "testkit",
     version: "0.0.1",
-    functions: [panics, add, address, fill, zeros_typed, keep, release_kept, bad_shape],
+    functions: [panics, add, address, fill, zeros_typed, keep, release_kept, bad_shape, count_keys],
 }
