@@ -9,6 +9,7 @@
 #include <promethean/host/host.hpp>
 
 #include <array>
+#include <atomic>
 #include <deque>
 #include <optional>
 #include <map>
@@ -63,12 +64,8 @@ class rust_runtime final : public runtime {
     }
     const std::string_view plugin_name = function.substr(0, dot);
     const std::string_view fn_name = function.substr(dot + 1);
-    std::shared_ptr<plugin_library> lib;
-    {
-      std::shared_lock lock(m_mutex);
-      if (auto it = m_plugins.find(plugin_name); it != m_plugins.end()) lib = it->second;
-    }
-    if (!lib) {
+    const plugin_library* lib = find_plugin(plugin_name);
+    if (lib == nullptr) {
       throw usage_error("rust: no plugin '" + std::string(plugin_name) + "' is loaded (loaded: " + loaded_names() + ")",
                         "rust");
     }
@@ -204,6 +201,11 @@ class rust_runtime final : public runtime {
       throw plugin_error("AlreadyLoaded", "cannot load plugin " + path.string() + ": a plugin named '" + lib->name() +
                                               "' is already loaded from " + it->second->path().string());
     }
+    const std::size_t n = m_fast_count.load(std::memory_order_relaxed);
+    if (n < m_fast.size()) {
+      m_fast[n] = lib.get();
+      m_fast_count.store(n + 1, std::memory_order_release);
+    }
     m_plugins.emplace(lib->name(), std::move(lib));
   }
 
@@ -236,10 +238,23 @@ class rust_runtime final : public runtime {
   void shutdown() override {
     std::unique_lock lock(m_mutex);
     for (auto& [name, lib] : m_plugins) lib->detach();
-    m_plugins.clear();
+    m_fast_count.store(0, std::memory_order_release);
+    m_plugins.clear();  // the libraries themselves live on (plugin_library keeps them)
   }
 
  private:
+  /// The plugin called `name`. Calls look plugins up without a lock: loaded plugins are appended
+  /// to a fixed table and never removed before shutdown (beyond its size, the locked map).
+  const plugin_library* find_plugin(std::string_view name) const {
+    const std::size_t n = m_fast_count.load(std::memory_order_acquire);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (m_fast[i]->name() == name) return m_fast[i];
+    }
+    std::shared_lock lock(m_mutex);
+    auto it = m_plugins.find(name);
+    return it == m_plugins.end() ? nullptr : it->second.get();
+  }
+
   std::string loaded_names() const {
     std::shared_lock lock(m_mutex);
     std::string s;
@@ -251,6 +266,8 @@ class rust_runtime final : public runtime {
   mutable std::shared_mutex m_mutex;
   std::map<std::string, std::shared_ptr<plugin_library>, std::less<>> m_plugins;
   std::string m_handler;
+  std::array<const plugin_library*, 64> m_fast{};
+  std::atomic<std::size_t> m_fast_count{0};
 };
 
 }  // namespace
