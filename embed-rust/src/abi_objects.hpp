@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include <deque>
+#include <memory>
 #include <type_traits>
 #include <string>
 #include <vector>
@@ -32,7 +32,9 @@ struct pm_result {
   nlohmann::json value;                     ///< null until set
   std::vector<promethean::buffer> buffers;  ///< index i is "view": i
   std::string text;                         ///< `value` as text, made by result_json
-  std::deque<pm_buffer> refs;               ///< stable references for the views handed out
+  /// Stable references for the views handed out (a vector of pointers: an empty one allocates
+  /// nothing, and every call makes a result).
+  std::vector<std::unique_ptr<pm_buffer>> refs;
 };
 
 namespace promethean::rust {

@@ -138,8 +138,8 @@ std::size_t result_buffer_count(const pm_result* r) { return r->buffers.size(); 
 
 void result_buffer_view(const pm_result* r, std::size_t i, pm_buffer_view* out) {
   auto* mutable_result = const_cast<pm_result*>(r);
-  pm_buffer& ref = mutable_result->refs.emplace_back(pm_buffer{r->buffers.at(i)});
-  fill_view(ref.b, &ref, *out);
+  auto& ref = mutable_result->refs.emplace_back(std::make_unique<pm_buffer>(pm_buffer{r->buffers.at(i)}));
+  fill_view(ref->b, ref.get(), *out);
 }
 
 void result_free(pm_result* r) { delete r; }

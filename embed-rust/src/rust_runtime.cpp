@@ -14,6 +14,7 @@
 #include <optional>
 #include <map>
 #include <shared_mutex>
+#include <unordered_map>
 
 namespace promethean {
 namespace rust {
@@ -58,40 +59,48 @@ class rust_runtime final : public runtime {
   }
 
   message call(std::string_view function, const message& args, const call_options&) override {
+    // The common case first: one lock-free hash lookup of the whole "<plugin>.<function>".
+    const plugin_library* lib = nullptr;
+    const plugin_library::function* fn = nullptr;
+    if (const function_table* table = m_table.load(std::memory_order_acquire)) {
+      if (auto it = table->find(function); it != table->end()) {
+        lib = it->second.lib;
+        fn = it->second.fn;
+      }
+    }
     const auto dot = function.find('.');
-    if (dot == std::string_view::npos) {
-      throw usage_error("rust: a function is named \"<plugin>.<function>\", got '" + std::string(function) + "'", "rust");
-    }
-    const std::string_view plugin_name = function.substr(0, dot);
-    const std::string_view fn_name = function.substr(dot + 1);
-    const plugin_library* lib = find_plugin(plugin_name);
-    if (lib == nullptr) {
-      throw usage_error("rust: no plugin '" + std::string(plugin_name) + "' is loaded (loaded: " + loaded_names() + ")",
-                        "rust");
-    }
-    auto f = lib->functions().find(fn_name);
-    if (f == lib->functions().end()) {
+    const std::string_view fn_name = dot == std::string_view::npos ? function : function.substr(dot + 1);
+    if (fn == nullptr) {
+      if (dot == std::string_view::npos) {
+        throw usage_error("rust: a function is named \"<plugin>.<function>\", got '" + std::string(function) + "'", "rust");
+      }
+      const std::string_view plugin_name = function.substr(0, dot);
+      lib = find_plugin(plugin_name);
+      if (lib == nullptr) {
+        throw usage_error("rust: no plugin '" + std::string(plugin_name) + "' is loaded (loaded: " + loaded_names() + ")",
+                          "rust");
+      }
       std::string names;
-      for (const auto& [n, fn] : lib->functions()) names += (names.empty() ? "" : ", ") + n;
+      for (const auto& [n, f] : lib->functions()) names += (names.empty() ? "" : ", ") + n;
       throw usage_error("rust: plugin " + lib->name() + " has no function '" + std::string(fn_name) +
                             "' (it has: " + names + ")",
                         "rust");
     }
-    if (f->second.typed != nullptr) {
-      if (auto fast = call_typed(*lib, f->second, fn_name, args)) return std::move(*fast);
+    if (fn->typed != nullptr) {
+      if (auto fast = call_typed(*lib, *fn, fn_name, args)) return std::move(*fast);
     }
     nlohmann::json value;
     std::vector<buffer> buffers;
     to_abi(args, value, buffers);
     const std::string text = value.dump();
-    std::deque<pm_buffer> refs;
+    std::deque<pm_buffer> refs;  // stable addresses for the views
     std::vector<pm_buffer_view> views(buffers.size());
     for (std::size_t i = 0; i < buffers.size(); ++i) {
       refs.push_back(pm_buffer{buffers[i]});
       fill_view(buffers[i], &refs.back(), views[i]);
     }
     pm_result result;
-    pm_error* failed = f->second.fn(lib->api(), text.data(), text.size(), views.data(), views.size(), &result);
+    pm_error* failed = fn->fn(lib->api(), text.data(), text.size(), views.data(), views.size(), &result);
     if (failed != nullptr) rethrow(failed, *lib, fn_name);
     return from_abi(result.value, result.buffers, lib->name() + "." + std::string(fn_name));
   }
@@ -201,11 +210,13 @@ class rust_runtime final : public runtime {
       throw plugin_error("AlreadyLoaded", "cannot load plugin " + path.string() + ": a plugin named '" + lib->name() +
                                               "' is already loaded from " + it->second->path().string());
     }
-    const std::size_t n = m_fast_count.load(std::memory_order_relaxed);
-    if (n < m_fast.size()) {
-      m_fast[n] = lib.get();
-      m_fast_count.store(n + 1, std::memory_order_release);
-    }
+    // A new function table with this plugin's functions, published for lock-free lookups; the
+    // old tables stay alive (a call may still be reading one) until shutdown.
+    auto table = std::make_unique<function_table>();
+    if (const function_table* current = m_table.load(std::memory_order_relaxed)) *table = *current;
+    for (const auto& [fn_name, f] : lib->functions()) table->emplace(lib->name() + "." + fn_name, table_entry{lib.get(), &f});
+    m_table.store(table.get(), std::memory_order_release);
+    m_tables.push_back(std::move(table));
     m_plugins.emplace(lib->name(), std::move(lib));
   }
 
@@ -238,18 +249,12 @@ class rust_runtime final : public runtime {
   void shutdown() override {
     std::unique_lock lock(m_mutex);
     for (auto& [name, lib] : m_plugins) lib->detach();
-    m_fast_count.store(0, std::memory_order_release);
+    m_table.store(nullptr, std::memory_order_release);
     m_plugins.clear();  // the libraries themselves live on (plugin_library keeps them)
   }
 
  private:
-  /// The plugin called `name`. Calls look plugins up without a lock: loaded plugins are appended
-  /// to a fixed table and never removed before shutdown (beyond its size, the locked map).
   const plugin_library* find_plugin(std::string_view name) const {
-    const std::size_t n = m_fast_count.load(std::memory_order_acquire);
-    for (std::size_t i = 0; i < n; ++i) {
-      if (m_fast[i]->name() == name) return m_fast[i];
-    }
     std::shared_lock lock(m_mutex);
     auto it = m_plugins.find(name);
     return it == m_plugins.end() ? nullptr : it->second.get();
@@ -266,8 +271,18 @@ class rust_runtime final : public runtime {
   mutable std::shared_mutex m_mutex;
   std::map<std::string, std::shared_ptr<plugin_library>, std::less<>> m_plugins;
   std::string m_handler;
-  std::array<const plugin_library*, 64> m_fast{};
-  std::atomic<std::size_t> m_fast_count{0};
+  // "<plugin>.<function>" → the function, for calls: looked up without a lock.
+  struct table_entry {
+    const plugin_library* lib;
+    const plugin_library::function* fn;
+  };
+  struct name_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  using function_table = std::unordered_map<std::string, table_entry, name_hash, std::equal_to<>>;
+  std::atomic<const function_table*> m_table{nullptr};
+  std::vector<std::unique_ptr<function_table>> m_tables;  // every table published (guarded by m_mutex)
 };
 
 }  // namespace

@@ -59,11 +59,11 @@ fn c_str(p: *const std::os::raw::c_char) -> String {
 }
 
 /// Checks a view's element type and C order (what a slice needs); returns the element count.
-fn checked_layout<T: Element>(v: &pm_buffer_view, what: &str) -> Result<usize, Error> {
+fn checked_layout<T: Element>(v: &pm_buffer_view, what: &dyn Fn() -> String) -> Result<usize, Error> {
     if v.dtype != T::DTYPE {
         return Err(Error::new(
             "TypeError",
-            format!("{}: expected a {} buffer, got {}", what, T::NAME, dtype_name(v.dtype)),
+            format!("{}: expected a {} buffer, got {}", what(), T::NAME, dtype_name(v.dtype)),
         ));
     }
     let ndim = v.ndim as usize;
@@ -74,7 +74,7 @@ fn checked_layout<T: Element>(v: &pm_buffer_view, what: &str) -> Result<usize, E
         if shape[axis] > 1 && strides[axis] != expected {
             return Err(Error::new(
                 "BufferError",
-                format!("{}: a strided buffer (strides {:?}); a slice needs C order, so pass a contiguous copy", what, strides),
+                format!("{}: a strided buffer (strides {:?}); a slice needs C order, so pass a contiguous copy", what(), strides),
             ));
         }
         expected *= shape[axis] as i64;
@@ -101,8 +101,8 @@ pub struct BufferView<T: Element> {
 }
 
 impl<T: Element> BufferView<T> {
-    /// A view of an ABI buffer view; `what` names it in errors ("argument 1").
-    pub fn from_abi(v: &pm_buffer_view, what: &str) -> Result<Self, Error> {
+    /// A view of an ABI buffer view; `what` names it in errors ("argument 1"), made only then.
+    pub fn from_abi(v: &pm_buffer_view, what: &dyn Fn() -> String) -> Result<Self, Error> {
         let len = checked_layout::<T>(v, what)?;
         Ok(BufferView {
             data: if len == 0 { std::ptr::NonNull::dangling().as_ptr() } else { v.data as *const T },
@@ -160,9 +160,9 @@ pub struct BufferViewMut<T: Element> {
 }
 
 impl<T: Element> BufferViewMut<T> {
-    pub fn from_abi(v: &pm_buffer_view, what: &str) -> Result<Self, Error> {
+    pub fn from_abi(v: &pm_buffer_view, what: &dyn Fn() -> String) -> Result<Self, Error> {
         if v.readonly != 0 {
-            return Err(Error::new("BufferError", format!("{}: the buffer is read-only, and this function writes to it", what)));
+            return Err(Error::new("BufferError", format!("{}: the buffer is read-only, and this function writes to it", what())));
         }
         Ok(BufferViewMut { inner: BufferView::from_abi(v, what)? })
     }
@@ -258,12 +258,12 @@ impl Buffer {
 
     /// The buffer as a read-only view (checked element type and C order).
     pub fn view<T: Element>(&self) -> Result<BufferView<T>, Error> {
-        BufferView::from_abi(&self.abi_view(), "buffer")
+        BufferView::from_abi(&self.abi_view(), &|| "buffer".to_string())
     }
 
     /// The buffer as a writable view.
     pub fn view_mut<T: Element>(&mut self) -> Result<BufferViewMut<T>, Error> {
-        BufferViewMut::from_abi(&self.abi_view(), "buffer")
+        BufferViewMut::from_abi(&self.abi_view(), &|| "buffer".to_string())
     }
 
     pub fn shape(&self) -> Vec<usize> {

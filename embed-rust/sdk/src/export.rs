@@ -182,18 +182,18 @@ impl FromArg for Json {
 }
 impl<T: Element> FromArg for BufferView<T> {
     fn from_arg(ctx: &CallContext, index: usize) -> Result<Self, Error> {
-        BufferView::from_abi(ctx.view_of(index)?, &format!("argument {}", index + 1))
+        BufferView::from_abi(ctx.view_of(index)?, &|| format!("argument {}", index + 1))
     }
     fn from_value(ctx: &TypedContext, index: usize) -> Result<Self, Error> {
-        BufferView::from_abi(ctx.view_of(index)?, &format!("argument {}", index + 1))
+        BufferView::from_abi(ctx.view_of(index)?, &|| format!("argument {}", index + 1))
     }
 }
 impl<T: Element> FromArg for BufferViewMut<T> {
     fn from_arg(ctx: &CallContext, index: usize) -> Result<Self, Error> {
-        BufferViewMut::from_abi(ctx.view_of(index)?, &format!("argument {}", index + 1))
+        BufferViewMut::from_abi(ctx.view_of(index)?, &|| format!("argument {}", index + 1))
     }
     fn from_value(ctx: &TypedContext, index: usize) -> Result<Self, Error> {
-        BufferViewMut::from_abi(ctx.view_of(index)?, &format!("argument {}", index + 1))
+        BufferViewMut::from_abi(ctx.view_of(index)?, &|| format!("argument {}", index + 1))
     }
 }
 
