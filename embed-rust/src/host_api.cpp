@@ -8,6 +8,7 @@
 #include <promethean/host/host.hpp>
 
 #include <cstring>
+#include <optional>
 #include <unordered_map>
 
 namespace promethean::rust {
@@ -180,65 +181,61 @@ void fill_view(const buffer& b, pm_buffer* ref, pm_buffer_view& out) {
   out.buffer = ref;
 }
 
+namespace {
+/// A copy of `j` in which every object `replace` returns a value for is that value (and is not
+/// looked into); everything else is copied as it is.
+template <class F>
+nlohmann::json rebuild(const nlohmann::json& j, F& replace) {
+  if (j.is_object()) {
+    if (std::optional<nlohmann::json> replaced = replace(j)) return std::move(*replaced);
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& [k, v] : j.items()) out[k] = rebuild(v, replace);
+    return out;
+  }
+  if (j.is_array()) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& v : j) out.push_back(rebuild(v, replace));
+    return out;
+  }
+  return j;
+}
+}  // namespace
+
 void to_abi(const message& m, nlohmann::json& value, std::vector<buffer>& buffers) {
   std::unordered_map<std::string, std::size_t> index_of;
-  auto walk = [&](auto&& self, const nlohmann::json& j) -> nlohmann::json {
-    if (j.is_object()) {
-      if (is_buffer_handle(j)) {
-        const std::string id = j.value("buffer_id", "");
-        auto [it, fresh] = index_of.emplace(id, buffers.size());
-        if (fresh) {
-          auto b = m.find_buffer(id);
-          buffers.push_back(b ? *b : buffer_from_json(j));
-        }
-        nlohmann::json annotated = j;
-        annotated["view"] = it->second;
-        return annotated;
-      }
-      nlohmann::json out = nlohmann::json::object();
-      for (const auto& [k, v] : j.items()) out[k] = self(self, v);
-      return out;
+  auto annotate = [&](const nlohmann::json& j) -> std::optional<nlohmann::json> {
+    if (!is_buffer_handle(j)) return std::nullopt;
+    const std::string id = j.value("buffer_id", "");
+    auto [it, fresh] = index_of.emplace(id, buffers.size());
+    if (fresh) {
+      auto b = m.find_buffer(id);
+      buffers.push_back(b ? *b : buffer_from_json(j));
     }
-    if (j.is_array()) {
-      nlohmann::json out = nlohmann::json::array();
-      for (const auto& v : j) out.push_back(self(self, v));
-      return out;
-    }
-    return j;
+    nlohmann::json annotated = j;
+    annotated["view"] = it->second;
+    return annotated;
   };
-  value = walk(walk, m.value());
+  value = rebuild(m.value(), annotate);
 }
 
 message from_abi(const nlohmann::json& value, const std::vector<buffer>& buffers, const std::string& who) {
   std::vector<buffer> held;
-  auto walk = [&](auto&& self, const nlohmann::json& j) -> nlohmann::json {
-    if (j.is_object()) {
-      auto type = j.find("_type");
-      auto view = j.find("view");
-      if (type != j.end() && *type == "Buffer" && view != j.end()) {
-        if (!view->is_number_unsigned() && !view->is_number_integer()) {
-          throw plugin_error("BadResult", who + ": a Buffer's \"view\" must be an index, got " + view->dump());
-        }
-        const auto i = view->get<std::int64_t>();
-        if (i < 0 || static_cast<std::size_t>(i) >= buffers.size()) {
-          throw plugin_error("BadResult", who + ": Buffer view " + std::to_string(i) + " does not exist (there are " +
-                                              std::to_string(buffers.size()) + " buffers)");
-        }
-        held.push_back(buffers[static_cast<std::size_t>(i)]);
-        return buffer_to_json(held.back());
-      }
-      nlohmann::json out = nlohmann::json::object();
-      for (const auto& [k, v] : j.items()) out[k] = self(self, v);
-      return out;
+  auto resolve = [&](const nlohmann::json& j) -> std::optional<nlohmann::json> {
+    auto type = j.find("_type");
+    auto view = j.find("view");
+    if (type == j.end() || *type != "Buffer" || view == j.end()) return std::nullopt;
+    if (!view->is_number_unsigned() && !view->is_number_integer()) {
+      throw plugin_error("BadResult", who + ": a Buffer's \"view\" must be an index, got " + view->dump());
     }
-    if (j.is_array()) {
-      nlohmann::json out = nlohmann::json::array();
-      for (const auto& v : j) out.push_back(self(self, v));
-      return out;
+    const auto i = view->get<std::int64_t>();
+    if (i < 0 || static_cast<std::size_t>(i) >= buffers.size()) {
+      throw plugin_error("BadResult", who + ": Buffer view " + std::to_string(i) + " does not exist (there are " +
+                                          std::to_string(buffers.size()) + " buffers)");
     }
-    return j;
+    held.push_back(buffers[static_cast<std::size_t>(i)]);
+    return buffer_to_json(held.back());
   };
-  nlohmann::json resolved = walk(walk, value);
+  nlohmann::json resolved = rebuild(value, resolve);
   return message(std::move(resolved), std::move(held), {});
 }
 

@@ -1,4 +1,4 @@
-// Shared by the js tests: the process's Host (created in main.cpp) and small helpers.
+// Shared by the js tests: the process's Host (created in support/host_main.cpp) and small helpers.
 #pragma once
 
 #include <promethean/host/host.hpp>

@@ -1,4 +1,4 @@
-// Shared by the rust tests: the process's Host (created in main.cpp).
+// Shared by the rust tests: the process's Host (created in support/host_main.cpp).
 #pragma once
 
 #include <promethean/host/host.hpp>

@@ -380,6 +380,16 @@ pub unsafe fn invoke<F: PluginFn<Args>, Args>(
         let views = if view_count == 0 { &[][..] } else { std::slice::from_raw_parts(views, view_count) };
         f.invoke_with(&CallContext { args, views })
     }));
+    finish(api, result, outcome)
+}
+
+/// Hands a function's outcome to the host: the output into `result`, an error (or a caught
+/// panic) as the owned pm_error the host takes over.
+unsafe fn finish(
+    api: &pm_host_api,
+    result: *mut pm_result,
+    outcome: std::thread::Result<Result<Output, Error>>,
+) -> *mut pm_error {
     match outcome {
         Ok(Ok(out)) => {
             for b in out.buffers {
@@ -418,22 +428,10 @@ pub unsafe fn invoke_typed<F: PluginFn<Args>, Args>(
         let views = if view_count == 0 { &[][..] } else { std::slice::from_raw_parts(views, view_count) };
         f.invoke_typed(&TypedContext { args, views }, value)
     }));
-    match outcome {
-        Ok(Ok(out)) => {
-            if value.kind != PM_VALUE_RESULT {
-                return std::ptr::null_mut();
-            }
-            for b in out.buffers {
-                (api.result_add_buffer)(result, b.into_raw());
-            }
-            (api.result_set_json)(result, out.json.as_ptr() as *const c_char, out.json.len())
-        }
-        Ok(Err(e)) => e.into_raw(api),
-        Err(payload) => {
-            let message = format!("the plugin panicked: {}", panic_message(payload.as_ref()));
-            Error::new("Panic", message).into_raw(api)
-        }
+    if matches!(outcome, Ok(Ok(_))) && value.kind != PM_VALUE_RESULT {
+        return std::ptr::null_mut(); // a scalar, already in `value`
     }
+    finish(api, result, outcome)
 }
 
 /// `Sync` for the descriptor statics the `plugin!` macro makes (they hold raw pointers to

@@ -1,5 +1,6 @@
-// The py test binary owns the one embedded interpreter of its process: one Host for every test.
-#include "python_fixture.hpp"
+// main() of the engine test binaries (py, js, rust): one Host for every test of the process,
+// because CPython and Node can each start only once per process.
+#include <promethean/host/host.hpp>
 
 #include <gtest/gtest.h>
 
