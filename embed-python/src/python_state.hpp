@@ -6,7 +6,8 @@
 #include <pybind11/pybind11.h>
 
 #include <atomic>
-#include <map>
+#include <string_view>
+#include <unordered_map>
 #include <string>
 
 namespace promethean {
@@ -21,9 +22,14 @@ struct python_state {
   bool ever_started = false;         ///< CPython starts at most once per process
   release_queue releases;            ///< work that needs the GIL, pushed from any thread
   // The tables below hold Python objects: touch them only with the GIL held.
-  // Transparent comparators: the hot call path looks names up without building a std::string.
-  std::map<std::string, pybind11::object, std::less<>> exported;   ///< name → callable (export, py:fn)
-  std::map<std::string, pybind11::object, std::less<>> callables;  ///< function id → callable handed out
+  // Hash tables with transparent lookup: every call looks its function up here, by a string_view.
+  struct name_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  using name_table = std::unordered_map<std::string, pybind11::object, name_hash, std::equal_to<>>;
+  name_table exported;   ///< name → callable (export, py:fn)
+  name_table callables;  ///< function id → callable handed out
   pybind11::object message_handler;                   ///< promethean.on_message(fn)
 };
 

@@ -1,0 +1,41 @@
+// Private: the meta language's reader. Source text → syntax nodes, each with its line and column.
+//
+// Syntax (Sibilant-flavoured): lists `( )`, arrays `[ ]`, strings "…" with \n \t \r \" \\ \/ \uXXXX
+// escapes, numbers (integers, decimals, exponents), `true` `false` `null`, keywords `:name`,
+// symbols (any other run of characters, dots allowed: `buffer.shape`, `py:fn`), `;` comments to
+// the end of the line, and the quote family: 'x → (quote x), `x → (quasiquote x), ,x → (unquote x),
+// ,@x → (unquote-splicing x). Errors are script_errors carrying file, line and column.
+#pragma once
+
+#include <promethean/error.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace promethean::meta {
+
+struct node {
+  enum class kind { null, boolean, integer, real, string, keyword, symbol, list, array };
+  kind type = kind::null;
+  bool boolean = false;
+  std::int64_t integer = 0;
+  double real = 0;
+  std::string text;         ///< string contents, keyword name (without ':'), symbol name
+  std::vector<node> items;  ///< list and array elements
+  source_location where;
+
+  bool is_symbol(std::string_view name) const { return type == kind::symbol && text == name; }
+  /// The node as source text again (for error messages and the REPL).
+  std::string show() const;
+};
+
+/// Every top-level form of `source`. `file` names the source in errors.
+std::vector<node> read_all(std::string_view source, const std::string& file);
+
+/// Why `source` is not yet a complete set of forms (an open list or string), or empty when it is:
+/// the REPL reads more lines while this is non-empty.
+std::string incomplete(std::string_view source);
+
+}  // namespace promethean::meta
