@@ -260,3 +260,17 @@ TEST(CliJs, TheReadmeExampleRuns) {
   EXPECT_TRUE(contains(r.out, "numpy.sum of a host buffer filled in JS: 6")) << r.out;
   EXPECT_TRUE(contains(r.out, "a timer fired")) << r.out;
 }
+
+TEST(CliMeta, RunASibScript) {
+  auto r = run({"run", std::string(PROMETHEAN_SOURCE_DIR) + "/tests/data/meta/routes.sib"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "py says 42 from py\njs says 11\nshape [2,3]\n");
+}
+
+TEST(CliMeta, AScriptErrorNamesFileLineAndColumnAndExits1) {
+  const std::string script = std::string(PROMETHEAN_SOURCE_DIR) + "/tests/data/meta/broken.sib";
+  auto r = run({"run", script});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "before\n");
+  EXPECT_TRUE(contains(r.err, script + ":3:3: meta ArityError")) << r.err;
+}

@@ -259,7 +259,7 @@ TEST(JsModule, MessagesBufferTypesViewsAndRuntimes) {
   EXPECT_EQ(the_host().eval("py", "promethean.view(promethean.eval('js', 'img'), 'firstPixel')").data.value(),
             json::parse("[9, 9, 9]"));
   auto names = js_eval("Object.keys(promethean.runtimes()).sort()");
-  EXPECT_EQ(names, json::parse(R"(["js", "py", "rust", "sh"])"));
+  EXPECT_EQ(names, json::parse(R"(["js", "meta", "py", "rust", "sh"])"));
   auto bad = js_eval("(() => { try { promethean.alloc('x'); } catch (e) { return [e.runtime, e.message]; } })()");
   EXPECT_EQ(bad[0], "js");
   EXPECT_NE(bad[1].get<std::string>().find("shape"), std::string::npos);

@@ -1,0 +1,662 @@
+// The meta language's evaluator: core forms, arithmetic, and the router forms that reach every
+// runtime through the Host. Every error carries the file, line and column of its form.
+#include "evaluator.hpp"
+
+#include <promethean/buffer/buffer_json.hpp>
+#include <promethean/error.hpp>
+#include <promethean/host/function_handle.hpp>
+#include <promethean/host/host.hpp>
+#include <promethean/host/meta_object.hpp>
+
+#include <cmath>
+
+namespace promethean::meta {
+
+struct evaluator::closure {
+  std::string name;
+  std::vector<std::string> params;
+  std::string rest;  // the &rest parameter, or empty
+  std::vector<node> body;
+  env_ptr scope;
+};
+
+namespace {
+constexpr int k_max_depth = 2000;
+
+[[noreturn]] void fail(const node& at, const std::string& type, const std::string& message) {
+  throw script_error(type, message, at.where);
+}
+
+/// A value made of parts: the JSON, plus every buffer and function the parts hold.
+message combine(nlohmann::json value, const std::vector<const message*>& parts) {
+  std::vector<buffer> buffers;
+  std::vector<function_ref> functions;
+  for (const message* p : parts) {
+    buffers.insert(buffers.end(), p->buffers().begin(), p->buffers().end());
+    functions.insert(functions.end(), p->functions().begin(), p->functions().end());
+  }
+  return message(std::move(value), std::move(buffers), std::move(functions));
+}
+
+message array_of(const std::vector<message>& items) {
+  nlohmann::json a = nlohmann::json::array();
+  std::vector<const message*> parts;
+  for (const auto& m : items) {
+    a.push_back(m.value());
+    parts.push_back(&m);
+  }
+  return combine(std::move(a), parts);
+}
+
+bool truthy(const message& m) {
+  const auto& v = m.value();
+  if (v.is_null()) return false;
+  if (v.is_boolean()) return v.get<bool>();
+  if (v.is_number()) return v.get<double>() != 0;
+  if (v.is_string()) return !v.get_ref<const std::string&>().empty();
+  return true;
+}
+
+/// How `print` and `str` show a value: strings as they are, everything else as JSON.
+std::string display(const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+/// Syntax as data (quote): lists and arrays as arrays, symbols and keywords as strings.
+nlohmann::json quoted(const node& n) {
+  switch (n.type) {
+    case node::kind::null: return nullptr;
+    case node::kind::boolean: return n.boolean;
+    case node::kind::integer: return n.integer;
+    case node::kind::real: return n.real;
+    case node::kind::string:
+    case node::kind::symbol: return n.text;
+    case node::kind::keyword: return ":" + n.text;
+    case node::kind::list:
+    case node::kind::array: {
+      nlohmann::json a = nlohmann::json::array();
+      for (const auto& item : n.items) a.push_back(quoted(item));
+      return a;
+    }
+  }
+  return nullptr;
+}
+
+double number_of(const message& m, const node& at, const char* op) {
+  if (!m.value().is_number()) fail(at, "TypeError", std::string("'") + op + "' needs numbers, got " + m.dump());
+  return m.value().get<double>();
+}
+
+bool all_integers(const std::vector<message>& args) {
+  for (const auto& a : args) {
+    if (!a.value().is_number_integer() && !a.value().is_number_unsigned()) return false;
+  }
+  return true;
+}
+
+std::string key_of(const message& m, const node& at) {
+  const auto& v = m.value();
+  if (v.is_string()) {
+    const auto& s = v.get_ref<const std::string&>();
+    return !s.empty() && s[0] == ':' ? s.substr(1) : s;
+  }
+  fail(at, "TypeError", "a key must be a keyword or a string, got " + v.dump());
+}
+
+/// (get obj key): an object member, an array element, or a buffer handle field.
+message get_in(const message& obj, const nlohmann::json& key, const node& at) {
+  const auto& v = obj.value();
+  nlohmann::json result;
+  if (v.is_object() && key.is_string()) {
+    const std::string k = key.get<std::string>();
+    auto it = v.find(k);
+    if (it == v.end()) fail(at, "KeyError", "no key '" + k + "' in " + v.dump().substr(0, 200));
+    result = *it;
+  } else if (v.is_array() && key.is_number_integer()) {
+    const auto i = key.get<std::int64_t>();
+    if (i < 0 || static_cast<std::size_t>(i) >= v.size()) {
+      fail(at, "IndexError", "index " + std::to_string(i) + " out of range for " + std::to_string(v.size()) + " items");
+    }
+    result = v[static_cast<std::size_t>(i)];
+  } else {
+    fail(at, "TypeError", "cannot get " + key.dump() + " of " + v.dump().substr(0, 200));
+  }
+  return message(std::move(result), obj.buffers(), obj.functions());
+}
+
+buffer buffer_arg(const message& m, const node& at, const char* form) {
+  if (auto b = m.as_buffer()) return *b;
+  fail(at, "TypeError", std::string("(") + form + " …) needs a buffer, got " + m.dump().substr(0, 200));
+}
+}  // namespace
+
+evaluator::evaluator(host& h, std::ostream& out) : m_host(h), m_out(out), m_global(std::make_shared<environment>()) {
+  install_specials();
+  install_builtins();
+}
+
+evaluator::~evaluator() { clear(); }
+
+void evaluator::clear() {
+  std::map<std::string, std::shared_ptr<closure>, std::less<>> gone;
+  {
+    std::lock_guard lock(m_closures_mutex);
+    gone.swap(m_closures);
+  }
+  m_global = std::make_shared<environment>();
+  gone.clear();  // releasing closures releases environments, which release function handles
+}
+
+message evaluator::run(std::string_view source, const std::string& file) {
+  message last;
+  for (const node& form : read_all(source, file)) last = eval(form, m_global);
+  return last;
+}
+
+message evaluator::eval(const node& n, const env_ptr& e) {
+  switch (n.type) {
+    case node::kind::null: return message();
+    case node::kind::boolean: return message(nlohmann::json(n.boolean));
+    case node::kind::integer: return message(nlohmann::json(n.integer));
+    case node::kind::real: return message(nlohmann::json(n.real));
+    case node::kind::string: return message(nlohmann::json(n.text));
+    case node::kind::keyword: return message(nlohmann::json(":" + n.text));
+    case node::kind::symbol: return eval_symbol(n, e);
+    case node::kind::array: {
+      std::vector<message> items;
+      for (const auto& item : n.items) items.push_back(eval(item, e));
+      return array_of(items);
+    }
+    case node::kind::list: return eval_list(n, e);
+  }
+  fail(n, "SyntaxError", "cannot evaluate " + n.show());
+}
+
+message evaluator::eval_symbol(const node& n, const env_ptr& e) {
+  for (environment* scope = e.get(); scope; scope = scope->parent.get()) {
+    if (auto it = scope->vars.find(n.text); it != scope->vars.end()) return it->second;
+  }
+  if (n.text == "runtime-dispatch") return message(m_host.dispatch_map());
+  // A dotted path into a bound value: image.shape, config.size.width.
+  if (auto dot = n.text.find('.'); dot != std::string::npos && dot > 0) {
+    node head = n;
+    head.text = n.text.substr(0, dot);
+    bool bound = false;
+    for (environment* scope = e.get(); scope && !bound; scope = scope->parent.get()) bound = scope->vars.count(head.text) > 0;
+    if (bound) {
+      message value = eval_symbol(head, e);
+      std::string rest = n.text.substr(dot + 1);
+      while (!rest.empty()) {
+        const auto next = rest.find('.');
+        value = get_in(value, rest.substr(0, next), n);
+        rest = next == std::string::npos ? "" : rest.substr(next + 1);
+      }
+      return value;
+    }
+  }
+  fail(n, "NameError", "unknown symbol '" + n.text + "'");
+}
+
+message evaluator::eval_list(const node& n, const env_ptr& e) {
+  if (n.items.empty()) return message(nlohmann::json::array());
+  const node& head = n.items[0];
+  if (++m_depth > k_max_depth) {
+    --m_depth;
+    fail(n, "RecursionError", "evaluation nested deeper than " + std::to_string(k_max_depth) + " calls");
+  }
+  struct unwind {
+    int& depth;
+    ~unwind() { --depth; }
+  } guard{m_depth};
+  try {
+    if (head.type == node::kind::symbol) {
+      if (auto s = m_specials.find(head.text); s != m_specials.end()) return s->second(n, e);
+      bool bound = false;
+      for (environment* scope = e.get(); scope && !bound; scope = scope->parent.get()) bound = scope->vars.count(head.text) > 0;
+      if (!bound) {
+        if (auto b = m_builtins.find(head.text); b != m_builtins.end()) {
+          std::vector<message> args;
+          for (std::size_t i = 1; i < n.items.size(); ++i) args.push_back(eval(n.items[i], e));
+          return b->second(args, n);
+        }
+      }
+    }
+    message fn = eval(head, e);
+    std::vector<message> args;
+    for (std::size_t i = 1; i < n.items.size(); ++i) args.push_back(eval(n.items[i], e));
+    return apply(fn, args, n);
+  } catch (const script_error&) {
+    throw;
+  } catch (const error& err) {
+    if (err.location()) throw;
+    // Another runtime's error: where in the script it surfaced, with that runtime's trace.
+    throw error(err.runtime(), err.type(), err.message(), err.trace(), n.where);
+  }
+}
+
+message evaluator::apply(const message& fn, std::vector<message>& args, const node& where) {
+  if (!function_handle::is_handle(fn.value()) || fn.functions().empty()) {
+    fail(where, "TypeError", fn.dump().substr(0, 200) + " is not a function");
+  }
+  const function_ref& f = fn.functions().front();
+  if (f->runtime() == "meta") return call_function(f->id(), args, &where.where);
+  return m_host.call(f->runtime(), f->id(), array_of(args));
+}
+
+message evaluator::call_function(std::string_view id, const std::vector<message>& args,
+                                 const source_location* call_site) {
+  std::shared_ptr<closure> c;
+  {
+    std::lock_guard lock(m_closures_mutex);
+    if (auto it = m_closures.find(id); it != m_closures.end()) c = it->second;
+  }
+  if (!c) throw usage_error("meta: no function " + std::string(id), "meta");
+  if (args.size() < c->params.size() || (c->rest.empty() && args.size() > c->params.size())) {
+    throw script_error("ArityError",
+                       c->name + " expects " + std::to_string(c->params.size()) + (c->rest.empty() ? "" : " or more") +
+                           " argument" + (c->params.size() == 1 ? "" : "s") + ", got " + std::to_string(args.size()),
+                       call_site ? *call_site : (c->body.empty() ? source_location{} : c->body.front().where));
+  }
+  auto scope = std::make_shared<environment>();
+  scope->parent = c->scope;
+  for (std::size_t i = 0; i < c->params.size(); ++i) scope->vars[c->params[i]] = args[i];
+  if (!c->rest.empty()) {
+    scope->vars[c->rest] = array_of(std::vector<message>(args.begin() + static_cast<std::ptrdiff_t>(c->params.size()), args.end()));
+  }
+  message last;
+  for (const auto& form : c->body) last = eval(form, scope);
+  return last;
+}
+
+message evaluator::call_global(std::string_view name, const std::vector<message>& args) {
+  auto it = m_global->vars.find(name);
+  if (it == m_global->vars.end()) {
+    // A function id handed out earlier (the host calls meta functions by id).
+    return call_function(name, args);
+  }
+  node where;
+  where.where = source_location{"<call>", 0, 0};
+  std::vector<message> copy = args;
+  return apply(it->second, copy, where);
+}
+
+void evaluator::define(const std::string& name, const std::vector<std::string>& params, std::string_view body) {
+  node list{node::kind::list};
+  for (const auto& p : params) {
+    node param{node::kind::symbol};
+    param.text = p;
+    list.items.push_back(std::move(param));
+  }
+  auto forms = read_all(body, "<meta:fn " + name + ">");
+  node where;
+  where.where = source_location{"<meta:fn " + name + ">", 1, 1};
+  m_global->vars[name] = make_function(name, list, std::move(forms), m_global, where);
+}
+
+message evaluator::make_function(const std::string& name, const node& params, std::vector<node> body, const env_ptr& e,
+                                 const node& where) {
+  if (params.type != node::kind::list && params.type != node::kind::array) {
+    fail(where, "SyntaxError", "a function's parameters are a list, like (a b), got " + params.show());
+  }
+  auto c = std::make_shared<closure>();
+  c->name = name;
+  for (std::size_t i = 0; i < params.items.size(); ++i) {
+    const node& p = params.items[i];
+    if (p.type != node::kind::symbol) fail(p, "SyntaxError", "a parameter must be a name, got " + p.show());
+    if (p.text == "&rest") {
+      if (i + 2 != params.items.size() || params.items[i + 1].type != node::kind::symbol) {
+        fail(p, "SyntaxError", "&rest takes exactly one name, at the end");
+      }
+      c->rest = params.items[i + 1].text;
+      break;
+    }
+    c->params.push_back(p.text);
+  }
+  c->body = std::move(body);
+  c->scope = e;
+  auto id = std::make_shared<std::string>();
+  auto f = function_handle::create("meta", name, [this, id] {
+    std::lock_guard lock(m_closures_mutex);
+    m_closures.erase(*id);
+  });
+  *id = f->id();
+  {
+    std::lock_guard lock(m_closures_mutex);
+    m_closures[*id] = std::move(c);
+  }
+  return message::of(f);
+}
+
+void evaluator::install_specials() {
+  auto define = [this](const node& n, const env_ptr& e) -> message {
+    if (n.items.size() < 3 || n.items[1].type != node::kind::symbol) {
+      fail(n, "SyntaxError", "(def name value) or (def name (params) body…), got " + n.show());
+    }
+    const std::string& name = n.items[1].text;
+    message value;
+    if (n.items.size() >= 4 && (n.items[2].type == node::kind::list || n.items[2].type == node::kind::array)) {
+      value = make_function(name, n.items[2], std::vector<node>(n.items.begin() + 3, n.items.end()), e, n);
+    } else if (n.items.size() == 3) {
+      value = eval(n.items[2], e);
+    } else {
+      fail(n, "SyntaxError", "(def name value) takes one value, got " + std::to_string(n.items.size() - 2));
+    }
+    e->vars[name] = value;
+    return value;
+  };
+  m_specials["def"] = define;
+  m_specials["var"] = define;
+  m_specials["fn"] = [this](const node& n, const env_ptr& e) -> message {
+    if (n.items.size() < 3) fail(n, "SyntaxError", "(fn (params) body…), got " + n.show());
+    return make_function("fn", n.items[1], std::vector<node>(n.items.begin() + 2, n.items.end()), e, n);
+  };
+  m_specials["let"] = [this](const node& n, const env_ptr& e) -> message {
+    if (n.items.size() < 3) fail(n, "SyntaxError", "(let ((name value) …) body…), got " + n.show());
+    auto scope = std::make_shared<environment>();
+    scope->parent = e;
+    const node& bindings = n.items[1];
+    if (bindings.type == node::kind::array) {  // [a 1 b 2]
+      if (bindings.items.size() % 2 != 0) fail(bindings, "SyntaxError", "let bindings come in name value pairs");
+      for (std::size_t i = 0; i < bindings.items.size(); i += 2) {
+        if (bindings.items[i].type != node::kind::symbol) fail(bindings.items[i], "SyntaxError", "a let binding needs a name");
+        scope->vars[bindings.items[i].text] = eval(bindings.items[i + 1], scope);
+      }
+    } else if (bindings.type == node::kind::list) {  // ((a 1) (b 2))
+      for (const auto& b : bindings.items) {
+        if (b.type != node::kind::list || b.items.size() != 2 || b.items[0].type != node::kind::symbol) {
+          fail(b, "SyntaxError", "a let binding is (name value), got " + b.show());
+        }
+        scope->vars[b.items[0].text] = eval(b.items[1], scope);
+      }
+    } else {
+      fail(bindings, "SyntaxError", "let bindings are ((name value) …) or [name value …]");
+    }
+    message last;
+    for (std::size_t i = 2; i < n.items.size(); ++i) last = eval(n.items[i], scope);
+    return last;
+  };
+  m_specials["if"] = [this](const node& n, const env_ptr& e) -> message {
+    if (n.items.size() < 3 || n.items.size() > 4) fail(n, "SyntaxError", "(if test then else?), got " + n.show());
+    if (truthy(eval(n.items[1], e))) return eval(n.items[2], e);
+    return n.items.size() == 4 ? eval(n.items[3], e) : message();
+  };
+  m_specials["when"] = [this](const node& n, const env_ptr& e) -> message {
+    if (n.items.size() < 2) fail(n, "SyntaxError", "(when test body…), got " + n.show());
+    message last;
+    if (!truthy(eval(n.items[1], e))) return last;
+    for (std::size_t i = 2; i < n.items.size(); ++i) last = eval(n.items[i], e);
+    return last;
+  };
+  m_specials["do"] = [this](const node& n, const env_ptr& e) -> message {
+    message last;
+    for (std::size_t i = 1; i < n.items.size(); ++i) last = eval(n.items[i], e);
+    return last;
+  };
+  m_specials["quote"] = [](const node& n, const env_ptr&) -> message {
+    if (n.items.size() != 2) fail(n, "SyntaxError", "(quote x) takes one form");
+    return message(quoted(n.items[1]));
+  };
+  m_specials["and"] = [this](const node& n, const env_ptr& e) -> message {
+    message last(nlohmann::json(true));
+    for (std::size_t i = 1; i < n.items.size(); ++i) {
+      last = eval(n.items[i], e);
+      if (!truthy(last)) return last;
+    }
+    return last;
+  };
+  m_specials["or"] = [this](const node& n, const env_ptr& e) -> message {
+    message last(nlohmann::json(false));
+    for (std::size_t i = 1; i < n.items.size(); ++i) {
+      last = eval(n.items[i], e);
+      if (truthy(last)) return last;
+    }
+    return last;
+  };
+  m_specials["object"] = [this](const node& n, const env_ptr& e) -> message {
+    if (n.items.size() % 2 != 1) fail(n, "SyntaxError", "(object :key value …) takes key value pairs");
+    nlohmann::json o = nlohmann::json::object();
+    std::vector<message> values;
+    values.reserve(n.items.size() / 2);
+    for (std::size_t i = 1; i < n.items.size(); i += 2) {
+      const node& k = n.items[i];
+      if (k.type != node::kind::keyword && k.type != node::kind::string && k.type != node::kind::symbol) {
+        fail(k, "SyntaxError", "an object key is a keyword or a string, got " + k.show());
+      }
+      values.push_back(eval(n.items[i + 1], e));
+      o[k.text] = values.back().value();
+    }
+    std::vector<const message*> parts;
+    for (const auto& v : values) parts.push_back(&v);
+    return combine(std::move(o), parts);
+  };
+  // (register-buffer-type "ImageRGB" :layout [height width channels] :format "uint8" :channels 3)
+  m_specials["register-buffer-type"] = [this](const node& n, const env_ptr& e) -> message {
+    if (n.items.size() < 2) fail(n, "SyntaxError", "(register-buffer-type name :layout [dims…] :format f)");
+    message name = eval(n.items[1], e);
+    if (!name.value().is_string()) fail(n.items[1], "TypeError", "a buffer type's name is a string");
+    std::vector<std::string> layout;
+    std::optional<std::string> format;
+    std::map<std::string, std::size_t> fixed;
+    for (std::size_t i = 2; i + 1 < n.items.size() + 1; i += 2) {
+      const node& k = n.items[i];
+      if (k.type != node::kind::keyword || i + 1 >= n.items.size()) {
+        fail(k, "SyntaxError", "expected :layout, :format or :<dimension> followed by a value, got " + k.show());
+      }
+      const node& v = n.items[i + 1];
+      if (k.text == "layout") {
+        if (v.type != node::kind::array && v.type != node::kind::list) fail(v, "SyntaxError", ":layout is [name …]");
+        for (const auto& d : v.items) {
+          if (d.type != node::kind::symbol && d.type != node::kind::string && d.type != node::kind::keyword) {
+            fail(d, "SyntaxError", "a dimension is a name, got " + d.show());
+          }
+          layout.push_back(d.text);
+        }
+      } else if (k.text == "format") {
+        message f = eval(v, e);
+        if (!f.value().is_string()) fail(v, "TypeError", ":format is a string like \"uint8\"");
+        format = f.value().get<std::string>();
+      } else {
+        message size = eval(v, e);
+        if (!size.value().is_number_integer() || size.value().get<std::int64_t>() < 0) {
+          fail(v, "TypeError", "the size of dimension " + k.text + " must be a non-negative integer");
+        }
+        fixed[k.text] = size.value().get<std::size_t>();
+      }
+    }
+    auto type = buffer_type::make(name.value().get<std::string>(), layout,
+                                  format ? std::optional<std::string_view>(*format) : std::nullopt, fixed);
+    m_host.buffer_types().add(type);
+    return message(type.to_json());
+  };
+}
+
+void evaluator::install_builtins() {
+  auto arity = [](const std::vector<message>& args, std::size_t want, const node& n, const char* form) {
+    if (args.size() != want) {
+      fail(n, "ArityError", std::string("(") + form + " …) takes " + std::to_string(want) + " argument" +
+                                (want == 1 ? "" : "s") + ", got " + std::to_string(args.size()));
+    }
+  };
+  auto arithmetic = [](const char* op, auto ints, auto reals) {
+    return [op, ints, reals](std::vector<message>& args, const node& n) -> message {
+      if (args.empty()) fail(n, "ArityError", std::string("'") + op + "' needs at least one number");
+      for (const auto& a : args) number_of(a, n, op);
+      if (all_integers(args)) {
+        std::int64_t acc = args[0].value().get<std::int64_t>();
+        if (args.size() == 1) return message(nlohmann::json(ints(std::int64_t{0}, acc, n)));
+        for (std::size_t i = 1; i < args.size(); ++i) acc = ints(acc, args[i].value().get<std::int64_t>(), n);
+        return message(nlohmann::json(acc));
+      }
+      double acc = args[0].value().get<double>();
+      if (args.size() == 1) return message(nlohmann::json(reals(0.0, acc)));
+      for (std::size_t i = 1; i < args.size(); ++i) acc = reals(acc, args[i].value().get<double>());
+      return message(nlohmann::json(acc));
+    };
+  };
+  m_builtins["+"] = arithmetic("+", [](std::int64_t a, std::int64_t b, const node&) { return a + b; },
+                               [](double a, double b) { return a + b; });
+  m_builtins["-"] = arithmetic("-", [](std::int64_t a, std::int64_t b, const node&) { return a - b; },
+                               [](double a, double b) { return a - b; });
+  m_builtins["*"] = arithmetic("*", [](std::int64_t a, std::int64_t b, const node&) { return a * b; },
+                               [](double a, double b) { return a * b; });
+  m_builtins["/"] = [](std::vector<message>& args, const node& n) -> message {
+    if (args.size() < 2) fail(n, "ArityError", "'/' needs at least two numbers");
+    double acc = number_of(args[0], n, "/");
+    for (std::size_t i = 1; i < args.size(); ++i) {
+      const double d = number_of(args[i], n, "/");
+      if (d == 0) fail(n, "ZeroDivisionError", "division by zero");
+      acc /= d;
+    }
+    if (acc == std::trunc(acc) && all_integers(args)) return message(nlohmann::json(static_cast<std::int64_t>(acc)));
+    return message(nlohmann::json(acc));
+  };
+  m_builtins["%"] = arithmetic("%", [](std::int64_t a, std::int64_t b, const node& n) {
+                      if (b == 0) fail(n, "ZeroDivisionError", "modulo by zero");
+                      return a % b;
+                    },
+                    [](double a, double b) { return std::fmod(a, b); });
+  auto comparison = [](const char* op, auto cmp) {
+    return [op, cmp](std::vector<message>& args, const node& n) -> message {
+      if (args.size() < 2) fail(n, "ArityError", std::string("'") + op + "' compares at least two values");
+      for (std::size_t i = 1; i < args.size(); ++i) {
+        if (!cmp(args[i - 1].value(), args[i].value())) return message(nlohmann::json(false));
+      }
+      return message(nlohmann::json(true));
+    };
+  };
+  m_builtins["="] = comparison("=", [](const nlohmann::json& a, const nlohmann::json& b) { return a == b; });
+  m_builtins["!="] = comparison("!=", [](const nlohmann::json& a, const nlohmann::json& b) { return a != b; });
+  m_builtins["<"] = comparison("<", [](const nlohmann::json& a, const nlohmann::json& b) { return a < b; });
+  m_builtins[">"] = comparison(">", [](const nlohmann::json& a, const nlohmann::json& b) { return a > b; });
+  m_builtins["<="] = comparison("<=", [](const nlohmann::json& a, const nlohmann::json& b) { return a <= b; });
+  m_builtins[">="] = comparison(">=", [](const nlohmann::json& a, const nlohmann::json& b) { return a >= b; });
+  m_builtins["not"] = [arity](std::vector<message>& args, const node& n) -> message {
+    arity(args, 1, n, "not");
+    return message(nlohmann::json(!truthy(args[0])));
+  };
+  m_builtins["str"] = [](std::vector<message>& args, const node&) -> message {
+    std::string s;
+    for (const auto& a : args) s += display(a.value());
+    return message(nlohmann::json(s));
+  };
+  m_builtins["print"] = [this](std::vector<message>& args, const node&) -> message {
+    std::string line;
+    for (std::size_t i = 0; i < args.size(); ++i) line += (i ? " " : "") + display(args[i].value());
+    m_out << line << '\n' << std::flush;
+    return message();
+  };
+  m_builtins["list"] = [](std::vector<message>& args, const node&) -> message { return array_of(args); };
+  m_builtins["length"] = [arity](std::vector<message>& args, const node& n) -> message {
+    arity(args, 1, n, "length");
+    const auto& v = args[0].value();
+    if (v.is_string()) return message(nlohmann::json(v.get_ref<const std::string&>().size()));
+    if (v.is_array() || v.is_object()) return message(nlohmann::json(v.size()));
+    fail(n, "TypeError", "(length x) needs a string, an array or an object");
+  };
+  m_builtins["get"] = [arity](std::vector<message>& args, const node& n) -> message {
+    arity(args, 2, n, "get");
+    const auto& k = args[1].value();
+    return get_in(args[0], k.is_string() ? nlohmann::json(key_of(args[1], n)) : k, n);
+  };
+  m_builtins["json.stringify"] = [arity](std::vector<message>& args, const node& n) -> message {
+    arity(args, 1, n, "json.stringify");
+    return message(nlohmann::json(args[0].dump()));
+  };
+  m_builtins["json.parse"] = [arity](std::vector<message>& args, const node& n) -> message {
+    arity(args, 1, n, "json.parse");
+    if (!args[0].value().is_string()) fail(n, "TypeError", "(json.parse text) needs a string");
+    try {
+      return message(nlohmann::json::parse(args[0].value().get<std::string>()));
+    } catch (const nlohmann::json::parse_error& e) {
+      fail(n, "JSONError", std::string("not JSON: ") + e.what());
+    }
+  };
+  auto runtime_name = [](const message& m, const node& n) {
+    if (!m.value().is_string()) fail(n, "TypeError", "a runtime is named by a string (\"py\", \"js\", \"rust\", \"sh\")");
+    return m.value().get<std::string>();
+  };
+  m_builtins["eval-in"] = [this, arity, runtime_name](std::vector<message>& args, const node& n) -> message {
+    arity(args, 2, n, "eval-in");
+    if (!args[1].value().is_string()) fail(n, "TypeError", "(eval-in runtime code): the code is a string");
+    meta_object result = m_host.eval(runtime_name(args[0], n), args[1].value().get<std::string>());
+    return combine(result.to_json(), {&result.data});
+  };
+  m_builtins["MetaObject"] = [arity, runtime_name](std::vector<message>& args, const node& n) -> message {
+    arity(args, 2, n, "MetaObject");
+    meta_object m{runtime_name(args[0], n), args[1]};
+    return combine(m.to_json(), {&args[1]});
+  };
+  m_builtins["call"] = [this, runtime_name](std::vector<message>& args, const node& n) -> message {
+    if (args.size() < 2 || !args[1].value().is_string()) fail(n, "ArityError", "(call runtime \"function\" args…)");
+    std::vector<message> rest(args.begin() + 2, args.end());
+    return m_host.call(runtime_name(args[0], n), args[1].value().get<std::string>(), array_of(rest));
+  };
+  m_builtins["send-json"] = [this, arity, runtime_name](std::vector<message>& args, const node& n) -> message {
+    arity(args, 2, n, "send-json");
+    return m_host.send_json(runtime_name(args[0], n), args[1]);
+  };
+  m_builtins["receive-json"] = [arity, runtime_name](std::vector<message>& args, const node& n) -> message {
+    arity(args, 2, n, "receive-json");
+    if (!args[1].value().is_string()) fail(n, "TypeError", "(receive-json runtime text): the text is a string");
+    nlohmann::json parsed;
+    try {
+      parsed = nlohmann::json::parse(args[1].value().get<std::string>());
+    } catch (const nlohmann::json::parse_error& e) {
+      fail(n, "JSONError", "the JSON received from " + runtime_name(args[0], n) + " is not JSON: " + e.what());
+    }
+    return message(meta_object{runtime_name(args[0], n), message(parsed)}.to_json());
+  };
+  m_builtins["load"] = [this, arity, runtime_name](std::vector<message>& args, const node& n) -> message {
+    arity(args, 2, n, "load");
+    if (!args[1].value().is_string()) fail(n, "TypeError", "(load runtime path): the path is a string");
+    std::filesystem::path path = args[1].value().get<std::string>();
+    // A relative path is relative to the script, not to wherever the host was started.
+    if (path.is_relative() && !n.where.file.empty() && n.where.file[0] != '<') {
+      path = std::filesystem::path(n.where.file).parent_path() / path;
+    }
+    m_host.load(runtime_name(args[0], n), path);
+    return message();
+  };
+  m_builtins["buffer.shape"] = [arity](std::vector<message>& args, const node& n) -> message {
+    arity(args, 1, n, "buffer.shape");
+    return message(nlohmann::json(buffer_arg(args[0], n, "buffer.shape").shape()));
+  };
+  m_builtins["buffer.info"] = [arity](std::vector<message>& args, const node& n) -> message {
+    arity(args, 1, n, "buffer.info");
+    buffer b = buffer_arg(args[0], n, "buffer.info");
+    nlohmann::json info = buffer_to_json(b);
+    info["address"] = reinterpret_cast<std::uintptr_t>(b.cdata());
+    info["nbytes"] = b.nbytes();
+    return message(std::move(info));
+  };
+  m_builtins["buffer.view"] = [this, arity](std::vector<message>& args, const node& n) -> message {
+    arity(args, 2, n, "buffer.view");
+    if (!args[1].value().is_string()) fail(n, "TypeError", "(buffer.view b \"name\"): the view's name is a string");
+    return m_host.view(buffer_arg(args[0], n, "buffer.view"), args[1].value().get<std::string>());
+  };
+  // (buffer.create "ImageRGB" :height 4 :width 6) or (buffer.create "float32" :rows 2 :cols 3)
+  m_builtins["buffer.create"] = [this](std::vector<message>& args, const node& n) -> message {
+    if (args.empty() || !args[0].value().is_string() || args.size() % 2 != 1) {
+      fail(n, "SyntaxError", "(buffer.create type-or-format :dimension size …)");
+    }
+    const std::string what = args[0].value().get<std::string>();
+    std::vector<std::pair<std::string, std::size_t>> dims;
+    for (std::size_t i = 1; i < args.size(); i += 2) {
+      const std::string key = key_of(args[i], n);
+      if (!args[i + 1].value().is_number_integer() || args[i + 1].value().get<std::int64_t>() < 0) {
+        fail(n, "TypeError", "the size of " + key + " must be a non-negative integer");
+      }
+      dims.emplace_back(key, args[i + 1].value().get<std::size_t>());
+    }
+    if (auto type = m_host.buffer_types().find(what)) {
+      std::map<std::string, std::size_t> sizes(dims.begin(), dims.end());
+      return message::of(m_host.buffer_types().create(what, sizes));
+    }
+    if (auto format = dtype_from_name(what)) {
+      shape_t shape;
+      for (const auto& [k, size] : dims) shape.push_back(size);
+      return message::of(buffer::allocate(*format, shape));
+    }
+    fail(n, "TypeError", "'" + what + "' is neither a registered buffer type nor a dtype");
+  };
+}
+
+}  // namespace promethean::meta

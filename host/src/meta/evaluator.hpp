@@ -1,0 +1,78 @@
+// Private: the meta language's evaluator. Values are messages (JSON with live Buffer and Function
+// handles), so that whatever a form yields crosses to any runtime as it is; a meta function is a
+// Function handle of runtime "meta" whose closure lives in this evaluator.
+#pragma once
+
+#include "reader.hpp"
+
+#include <promethean/host/message.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace promethean {
+class host;
+}
+
+namespace promethean::meta {
+
+struct environment {
+  std::map<std::string, message, std::less<>> vars;
+  std::shared_ptr<environment> parent;
+};
+using env_ptr = std::shared_ptr<environment>;
+
+class evaluator {
+ public:
+  evaluator(host& h, std::ostream& out);
+  ~evaluator();
+  evaluator(const evaluator&) = delete;
+  evaluator& operator=(const evaluator&) = delete;
+
+  /// Evaluates every form of `source` in the global environment; returns the last value.
+  message run(std::string_view source, const std::string& file);
+
+  /// Calls a meta function (a Function handle of runtime "meta") with arguments; an arity error
+  /// points at `call_site` when given (else at the function's body).
+  message call_function(std::string_view id, const std::vector<message>& args,
+                        const source_location* call_site = nullptr);
+
+  /// Calls what a global name is bound to (a meta function, or another runtime's).
+  message call_global(std::string_view name, const std::vector<message>& args);
+
+  /// Binds `name` in the global environment to a function of `params` whose body is meta source.
+  void define(const std::string& name, const std::vector<std::string>& params, std::string_view body);
+
+  /// Forgets every closure (at shutdown: closures and environments refer to each other).
+  void clear();
+
+ private:
+  struct closure;
+  using builtin = std::function<message(std::vector<message>&, const node&)>;
+  using special = std::function<message(const node&, const env_ptr&)>;
+
+  message eval(const node& n, const env_ptr& e);
+  message eval_symbol(const node& n, const env_ptr& e);
+  message eval_list(const node& n, const env_ptr& e);
+  message apply(const message& fn, std::vector<message>& args, const node& where);
+  message make_function(const std::string& name, const node& params, std::vector<node> body, const env_ptr& e,
+                        const node& where);
+  void install_specials();
+  void install_builtins();
+
+  host& m_host;
+  std::ostream& m_out;
+  env_ptr m_global;
+  std::map<std::string, special, std::less<>> m_specials;
+  std::map<std::string, builtin, std::less<>> m_builtins;
+  std::mutex m_closures_mutex;
+  std::map<std::string, std::shared_ptr<closure>, std::less<>> m_closures;  // function id → closure
+  int m_depth = 0;
+};
+
+}  // namespace promethean::meta

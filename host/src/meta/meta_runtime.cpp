@@ -1,0 +1,129 @@
+// The `meta` runtime: the evaluator behind the Runtime interface, and `promethean run x.sib`.
+#include "meta_runtime.hpp"
+
+#include "evaluator.hpp"
+
+#include <promethean/error.hpp>
+#include <promethean/host/host.hpp>
+
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <sstream>
+
+namespace promethean::detail {
+namespace {
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw usage_error("meta: cannot read " + path.string(), "meta");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// A JSON value as meta source that evaluates to it.
+std::string literal(const nlohmann::json& v) {
+  if (v.is_array()) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < v.size(); ++i) s += (i ? " " : "") + literal(v[i]);
+    return s + "]";
+  }
+  if (v.is_object()) {
+    std::string s = "(object";
+    for (const auto& [k, item] : v.items()) s += " " + nlohmann::json(k).dump() + " " + literal(item);
+    return s + ")";
+  }
+  return v.dump();  // null, booleans, numbers; strings (JSON escapes are meta escapes)
+}
+
+class meta_runtime final : public runtime {
+ public:
+  explicit meta_runtime(host& h) : m_eval(h, std::cout) {}
+
+  std::string_view name() const noexcept override { return "meta"; }
+  std::string version() const override { return PROMETHEAN_VERSION_STRING; }
+
+  nlohmann::json describe() const override {
+    return {{"name", "meta"},
+            {"language", "Promethean meta language (Sibilant-flavoured s-expressions, .sib)"},
+            {"version", version()},
+            {"eval", "forms -> the value of the last one"},
+            {"call", "a global name or a meta function id, with the arguments"},
+            {"marshal", "JSON -> a meta literal ([…], (object …))"},
+            {"messages", "set_message_handler(name): that function receives the JSON"},
+            {"capabilities", {"eval", "call", "define", "load", "send_json", "run"}}};
+  }
+
+  message eval(std::string_view code, const call_options&) override {
+    std::lock_guard lock(m_mutex);
+    return m_eval.run(code, "<eval>");
+  }
+
+  message call(std::string_view function, const message& args, const call_options&) override {
+    std::vector<message> list;
+    for (const auto& a : args.value()) list.emplace_back(a, args.buffers(), args.functions());
+    std::lock_guard lock(m_mutex);
+    return m_eval.call_global(function, list);
+  }
+
+  void define(const function_definition& d) override {
+    std::lock_guard lock(m_mutex);
+    m_eval.define(d.name, d.params, d.body);
+  }
+
+  void load(const std::filesystem::path& path) override {
+    const std::string source = read_file(path);
+    std::lock_guard lock(m_mutex);
+    m_eval.run(source, path.string());
+  }
+
+  std::string marshal(const nlohmann::json& value) const override { return literal(value); }
+
+  message send_json(const message& payload, const call_options& options) override {
+    std::string handler;
+    {
+      std::lock_guard lock(m_mutex);
+      handler = m_handler;
+    }
+    if (handler.empty()) throw usage_error("meta has no message handler: set one to a function's name", "meta");
+    return call(handler, message(nlohmann::json::array({payload.value()}), payload.buffers(), payload.functions()),
+                options);
+  }
+
+  void set_message_handler(std::string_view handler) override {
+    std::lock_guard lock(m_mutex);
+    m_handler = handler;
+  }
+
+  int run_script(const std::filesystem::path& path, const std::vector<std::string>&) override {
+    const std::string source = read_file(path);
+    try {
+      std::lock_guard lock(m_mutex);
+      m_eval.run(source, path.string());
+      return 0;
+    } catch (const error& e) {
+      std::cout.flush();
+      std::cerr << e.describe() << std::endl;
+      return 1;
+    }
+  }
+
+  void shutdown() override {
+    std::lock_guard lock(m_mutex);
+    m_eval.clear();
+  }
+
+ private:
+  // One evaluation at a time: the environment is shared. Calls into other runtimes happen with
+  // it held; a runtime calling back into meta from another thread waits (issue 7 revisits this).
+  std::recursive_mutex m_mutex;
+  meta::evaluator m_eval;
+  std::string m_handler;
+};
+
+}  // namespace
+
+std::unique_ptr<runtime> make_meta_runtime(host& h) { return std::make_unique<meta_runtime>(h); }
+
+}  // namespace promethean::detail

@@ -1,0 +1,116 @@
+// The meta language through the meta runtime: core forms, the router forms reaching py, js and
+// sh, buffers, and errors that name their line and column.
+#include "../support/raised.hpp"
+
+#include <promethean/buffer/buffer_json.hpp>
+#include <promethean/error.hpp>
+#include <promethean/host/host.hpp>
+
+#include <gtest/gtest.h>
+
+extern promethean::host* g_host;
+
+using namespace promethean;
+using nlohmann::json;
+using promethean::testing_support::raised;
+
+namespace {
+json sib(const std::string& code) { return g_host->eval("meta", code).data.value(); }
+}  // namespace
+
+TEST(MetaCore, DefFnLetIfWhenDo) {
+  EXPECT_EQ(sib("(def x 40) (+ x 2)"), 42);
+  EXPECT_EQ(sib("(def add (a b) (+ a b)) (add 1 2)"), 3);
+  EXPECT_EQ(sib("(var y 5) (def twice (fn (v) (* 2 v))) (twice y)"), 10);
+  EXPECT_EQ(sib("(let ((a 3) (b 4)) (+ (* a a) (* b b)))"), 25);
+  EXPECT_EQ(sib("(let [a 2 b (* a 10)] b)"), 20);
+  EXPECT_EQ(sib("(if (> 2 1) \"yes\" \"no\")"), "yes");
+  EXPECT_EQ(sib("(if false 1)"), nullptr);
+  EXPECT_EQ(sib("(when (= 1 1) 7 8)"), 8);
+  EXPECT_EQ(sib("(do 1 2 3)"), 3);
+  EXPECT_EQ(sib("(def count-args (first &rest more) (length more)) (count-args 1 2 3)"), 2);
+  EXPECT_EQ(sib("(def fact (n) (if (<= n 1) 1 (* n (fact (- n 1))))) (fact 10)"), 3628800);
+}
+
+TEST(MetaCore, ValuesArithmeticComparisonAndData) {
+  EXPECT_EQ(sib("[1 2.5 \"s\" true null :k]"), json::parse(R"([1, 2.5, "s", true, null, ":k"])"));
+  EXPECT_EQ(sib("(/ 7 2)"), 3.5);
+  EXPECT_EQ(sib("(/ 8 2)"), 4);
+  EXPECT_EQ(sib("(% 7 3)"), 1);
+  EXPECT_EQ(sib("(- 5)"), -5);
+  EXPECT_EQ(sib("(< 1 2 3)"), true);
+  EXPECT_EQ(sib("(!= 1 1)"), false);
+  EXPECT_EQ(sib("(and 1 \"x\" null)"), nullptr);
+  EXPECT_EQ(sib("(or false 0 \"first\")"), "first");
+  EXPECT_EQ(sib("(not 0)"), true);
+  EXPECT_EQ(sib("(str \"a\" 1 [2])"), "a1[2]");
+  EXPECT_EQ(sib("(quote (f :k [1 x]))"), json::parse(R"(["f", ":k", [1, "x"]])"));
+  EXPECT_EQ(sib("(object :msg \"hello\" :lang \"js\")"), (json{{"msg", "hello"}, {"lang", "js"}}));
+  EXPECT_EQ(sib("(json.stringify (object :a [1 2]))"), R"({"a":[1,2]})");
+  EXPECT_EQ(sib("(get (json.parse \"{\\\"k\\\": [5, 6]}\") :k)"), json::parse("[5, 6]"));
+  EXPECT_EQ(sib("(def cfg (object :size (object :w 3))) cfg.size.w"), 3);
+  EXPECT_EQ(sib("(get [10 20 30] 1)"), 20);
+}
+
+TEST(MetaRouter, EvalInCallSendJsonAndMetaObject) {
+  auto r = sib("(eval-in \"py\" \"6 * 7\")");
+  EXPECT_EQ(r, (json{{"_type", "MetaObject"}, {"source", "py"}, {"data", 42}}));
+  EXPECT_EQ(sib("(get (eval-in \"js\" \"[1, 2].map(x => x * 10)\") :data)"), json::parse("[10, 20]"));
+  EXPECT_EQ(sib("(call \"py\" \"math.hypot\" 3 4)"), 5.0);
+  EXPECT_EQ(sib("(call \"js\" \"Math.max\" 1 9 4)"), 9);
+  EXPECT_EQ(sib("(MetaObject \"sh\" 5)"), (json{{"_type", "MetaObject"}, {"source", "sh"}, {"data", 5}}));
+  g_host->eval("js", "promethean.onMessage((m) => ({ got: m.msg, lang: 'js' }))");
+  EXPECT_EQ(sib("(send-json \"js\" (object :msg \"hello\" :lang \"js\"))"), (json{{"got", "hello"}, {"lang", "js"}}));
+  EXPECT_EQ(sib("(get (receive-json \"py\" \"[1, 2]\") :source)"), "py");
+  // A meta function passed to Python is callable there.
+  g_host->define("py", {"apply_each", {"f", "xs"}, "[f(x) for x in xs]"});
+  EXPECT_EQ(sib("(def inc (x) (+ x 1)) (call \"py\" \"apply_each\" inc [1 2 3])"), json::parse("[2, 3, 4]"));
+  auto map = sib("runtime-dispatch");
+  for (const char* rt : {"meta", "py", "js", "sh", "rust"}) {
+    EXPECT_TRUE(map.contains(rt)) << rt;
+    EXPECT_TRUE(map[rt].contains("eval") && map[rt].contains("marshal") && map[rt].contains("version")) << rt;
+  }
+}
+
+TEST(MetaRouter, BuffersStayZeroCopyThroughEveryForm) {
+  sib("(register-buffer-type \"SibRGB\" :layout [height width channels] :format \"uint8\" :channels 3)");
+  EXPECT_EQ(sib("(def image (buffer.create \"SibRGB\" :height 256 :width 256)) (buffer.shape image)"),
+            json::parse("[256, 256, 3]"));
+  auto info = sib("(buffer.info image)");
+  EXPECT_EQ(info["type"], "SibRGB");
+  // Python writes into the buffer the script made; the script reads it back through the same memory.
+  g_host->eval("py", "import promethean\ndef paint(a):\n    a[0, 0, 0] = 99\n    return int(a.ctypes.data)");
+  g_host->define("py", {"paint_it", {"a"}, "paint(a)"});
+  auto address = sib("(call \"py\" \"paint_it\" image)");
+  EXPECT_EQ(address, info["address"]);
+  EXPECT_EQ(sib("(call \"py\" \"int\" (call \"py\" \"numpy.sum\" image))"), 99);
+  // A view registered by py, asked for by the script.
+  g_host->eval("py", "promethean.register_view('SibRGB', 'red', lambda a: a[:, :, 0])");
+  EXPECT_EQ(sib("(buffer.shape (buffer.view image \"red\"))"), json::parse("[256, 256]"));
+  EXPECT_EQ(sib("(buffer.shape (buffer.create \"float32\" :rows 2 :cols 3))"), json::parse("[2, 3]"));
+}
+
+TEST(MetaErrors, EveryErrorNamesItsLineAndColumn) {
+  auto unknown = raised<script_error>([] { sib("(def a 1)\n  (print nope)"); });
+  EXPECT_EQ(unknown.type(), "NameError");
+  ASSERT_TRUE(unknown.location());
+  EXPECT_EQ(unknown.location()->line, 2);
+  EXPECT_EQ(unknown.location()->column, 10);
+  auto arity = raised<script_error>([] { sib("(def two (a b) a)\n(two 1)"); });
+  EXPECT_EQ(arity.type(), "ArityError");
+  EXPECT_EQ(arity.message(), "two expects 2 arguments, got 1");
+  auto syntax = raised<script_error>([] { sib("(print (+ 1 2)"); });
+  EXPECT_EQ(syntax.type(), "SyntaxError");
+  auto foreign = raised([] { sib("\n\n   (eval-in \"py\" \"1/0\")"); });
+  EXPECT_EQ(foreign.runtime(), "py");
+  EXPECT_EQ(foreign.type(), "ZeroDivisionError");
+  ASSERT_TRUE(foreign.location());
+  EXPECT_EQ(foreign.location()->line, 3);
+  EXPECT_EQ(foreign.location()->column, 4);
+  EXPECT_NE(foreign.trace().find("Traceback"), std::string::npos);
+  auto type = raised<script_error>([] { sib("(+ 1 \"a\")"); });
+  EXPECT_EQ(type.type(), "TypeError");
+  auto not_fn = raised<script_error>([] { sib("(def v 3) (v 1)"); });
+  EXPECT_NE(not_fn.message().find("is not a function"), std::string::npos);
+  EXPECT_EQ(sib("(+ 1 1)"), 2);  // and the runtime goes on
+}
