@@ -274,3 +274,9 @@ TEST(CliMeta, AScriptErrorNamesFileLineAndColumnAndExits1) {
   EXPECT_EQ(r.out, "before\n");
   EXPECT_TRUE(contains(r.err, script + ":3:3: meta ArityError")) << r.err;
 }
+
+TEST(CliMeta, TheReadmeExampleRuns) {
+  auto r = run({"run", std::string(PROMETHEAN_SOURCE_DIR) + "/examples/hello.sib"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "py says 42\n11\n[256,256,3]\njs got hello\nok\n");
+}
