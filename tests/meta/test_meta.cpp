@@ -114,3 +114,21 @@ TEST(MetaErrors, EveryErrorNamesItsLineAndColumn) {
   EXPECT_NE(not_fn.message().find("is not a function"), std::string::npos);
   EXPECT_EQ(sib("(+ 1 1)"), 2);  // and the runtime goes on
 }
+
+TEST(MetaRouter, FnFormsDefineInTheTargetRuntimeAndBindAProxy) {
+  // Source-text bodies.
+  EXPECT_EQ(sib("(py:fn py_greet (who) \"'hello ' + who\") (py_greet \"py\")"), "hello py");
+  EXPECT_EQ(sib("(js:fn jsTwice (x) \"x * 2\") (jsTwice 21)"), 42);
+  EXPECT_EQ(sib("(sh:fn sh_echo (word) \"echo \\\"sh says $word\\\"\") (sh_echo \"hi\")"), "sh says hi");
+  // S-expression bodies rendered into Python and JS.
+  EXPECT_EQ(sib("(py:fn hyp (a b) (math.sqrt (+ (* a a) (* b b)))) (hyp 3 4)"), 5.0);
+  EXPECT_EQ(sib("(js:fn pick (c a b) (if (> c 0) (Math.max a b) (Math.min a b))) [(pick 1 3 9) (pick -1 3 9)]"),
+            json::parse("[9, 3]"));
+  EXPECT_EQ(sib("(py:fn label (x) (if (= x 0) \"zero\" (str \"n=\" x))) [(label 0) (label 5)]"),
+            json::parse(R"(["zero", "n=5"])"));
+  // The functions are real in their runtimes: callable by name from anywhere.
+  EXPECT_EQ(g_host->call("py", "hyp", json::array({6, 8})).value(), 10.0);
+  EXPECT_EQ(g_host->call("js", "jsTwice", json::array({5})).value(), 10);
+  auto bad = raised<script_error>([] { sib("(sh:fn bad (x) (+ x 1))"); });
+  EXPECT_NE(bad.message().find("shell source text"), std::string::npos);
+}

@@ -2,6 +2,8 @@
 // runtime through the Host. Every error carries the file, line and column of its form.
 #include "evaluator.hpp"
 
+#include "render.hpp"
+
 #include <promethean/buffer/buffer_json.hpp>
 #include <promethean/error.hpp>
 #include <promethean/host/function_handle.hpp>
@@ -9,6 +11,7 @@
 #include <promethean/host/meta_object.hpp>
 
 #include <cmath>
+#include <set>
 
 namespace promethean::meta {
 
@@ -427,6 +430,51 @@ void evaluator::install_specials() {
     for (const auto& v : values) parts.push_back(&v);
     return combine(std::move(o), parts);
   };
+  // (py:fn name (params) body): defines `name` in that runtime and binds a meta proxy that routes
+  // calls to it. The body is the target language's source text, or (py, js) a simple
+  // s-expression rendered into it.
+  for (const char* rt : {"py", "js", "sh"}) {
+    const std::string runtime = rt;
+    m_specials[runtime + ":fn"] = [this, runtime](const node& n, const env_ptr& e) -> message {
+      if (n.items.size() != 4 || n.items[1].type != node::kind::symbol ||
+          (n.items[2].type != node::kind::list && n.items[2].type != node::kind::array)) {
+        fail(n, "SyntaxError", "(" + runtime + ":fn name (params) body), got " + n.show());
+      }
+      const std::string& name = n.items[1].text;
+      function_definition d{name, {}, {}};
+      std::set<std::string> params;
+      for (const auto& p : n.items[2].items) {
+        if (p.type != node::kind::symbol) fail(p, "SyntaxError", "a parameter must be a name, got " + p.show());
+        d.params.push_back(p.text);
+        params.insert(p.text);
+      }
+      const node& body = n.items[3];
+      if (body.type == node::kind::string) {
+        d.body = body.text;
+      } else if (runtime == "sh") {
+        fail(body, "SyntaxError", "an sh:fn body is shell source text, a string");
+      } else {
+        d.body = render(body, runtime == "py" ? target_language::python : target_language::javascript, params);
+      }
+      m_host.define(runtime, d);
+      // The proxy: (fn (params) (call "<runtime>" "<name>" params…)).
+      node call_form{node::kind::list};
+      call_form.where = n.where;
+      auto leaf = [&](node::kind k, const std::string& text) {
+        node x{k};
+        x.text = text;
+        x.where = n.where;
+        return x;
+      };
+      call_form.items.push_back(leaf(node::kind::symbol, "call"));
+      call_form.items.push_back(leaf(node::kind::string, runtime));
+      call_form.items.push_back(leaf(node::kind::string, name));
+      for (const auto& p : d.params) call_form.items.push_back(leaf(node::kind::symbol, p));
+      message proxy = make_function(name, n.items[2], {call_form}, e, n);
+      e->vars[name] = proxy;
+      return proxy;
+    };
+  }
   // (register-buffer-type "ImageRGB" :layout [height width channels] :format "uint8" :channels 3)
   m_specials["register-buffer-type"] = [this](const node& n, const env_ptr& e) -> message {
     if (n.items.size() < 2) fail(n, "SyntaxError", "(register-buffer-type name :layout [dims…] :format f)");
