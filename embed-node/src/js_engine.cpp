@@ -60,7 +60,6 @@ void engine::start(host& h) {
   if (!setup) throw js_error("InitError", "cannot create the Node environment: " + joined(errors));
   isolate = setup->isolate();
   env = setup->env();
-  loop_thread = std::this_thread::get_id();
   // process.exit() must not end the host: record the code and stop JS; the caller reports it.
   node::SetProcessExitHandler(env, [](node::Environment* e, int code) {
     engine::get().exit_code = code;

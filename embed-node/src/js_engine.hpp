@@ -20,7 +20,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 
 namespace promethean {
 class host;
@@ -41,7 +40,6 @@ struct engine {
   v8::Global<v8::Function> message_handler;
   std::atomic<bool> alive{false};
   bool ever_started = false;
-  std::thread::id loop_thread;             ///< the host thread: it owns the event loop
   /// process.exit() was called (or Node exited after an uncaught error): the code, and JS is over.
   std::optional<int> exit_code;
   release_queue releases;                  ///< work that needs the isolate lock, from any thread

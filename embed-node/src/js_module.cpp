@@ -206,8 +206,7 @@ void js_register_view(const info_t& info) {
     const std::string type = string_arg(info, 0, "registerView", "type");
     const std::string name = string_arg(info, 1, "registerView", "name");
     v8::Local<v8::Function> fn = function_arg(info, 2, "registerView");
-    // Reachable by a name no user code would write, so it cannot clash with an export.
-    const std::string key = "__view__:" + type + ":" + name;
+    const std::string key = view_registry::function_name(type, name);
     engine::get().exported[key].Reset(isolate, fn);
     unlocked(isolate, [&] {
       the_host().register_view(type, name, "js", key);

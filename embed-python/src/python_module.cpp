@@ -110,8 +110,7 @@ py::object register_view(const std::string& type, const std::string& name, py::o
   if (!PyCallable_Check(fn.ptr())) {
     throw py::type_error("register_view: fn must be callable, got " + py::str(py::type::of(fn).attr("__name__")).cast<std::string>());
   }
-  // The function is reachable by a name no user code would write, so it cannot clash.
-  const std::string key = "__view__:" + type + ":" + name;
+  const std::string key = view_registry::function_name(type, name);
   state().exported[key] = fn;
   route([&] {
     the_host().register_view(type, name, "py", key);

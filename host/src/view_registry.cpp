@@ -25,6 +25,10 @@ std::vector<view_entry> view_registry::named(std::string_view name) const {
   return found;
 }
 
+std::string view_registry::function_name(std::string_view type, std::string_view name) {
+  return "__view__:" + std::string(type) + ":" + std::string(name);
+}
+
 std::vector<view_entry> view_registry::entries() const {
   std::lock_guard lock(m_mutex);
   std::vector<view_entry> all;

@@ -42,6 +42,10 @@ class PROMETHEAN_API view_registry {
   /// Every registered view, ordered by type then name.
   std::vector<view_entry> entries() const;
 
+  /// The name a runtime keeps a view's function under when the view is registered from inside it
+  /// (promethean.register_view): one no user code would write, so it cannot clash with an export.
+  static std::string function_name(std::string_view type, std::string_view name);
+
  private:
   mutable std::mutex m_mutex;
   std::map<std::pair<std::string, std::string>, view_entry, std::less<>> m_views;
