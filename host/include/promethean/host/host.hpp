@@ -28,6 +28,7 @@
 namespace promethean {
 
 class host;
+class host_buffers;
 
 /// Makes a runtime for a host. Built-in runtimes come from `builtin_runtime_factories()`.
 struct runtime_factory {
@@ -82,6 +83,10 @@ class PROMETHEAN_API host {
 
   buffer_type_registry& buffer_types() noexcept;
 
+  /// Buffers for an embedder: create, look up by id, xtensor view. Include
+  /// <promethean/host/host_buffers.hpp> to use it (kept out of here: it brings in xtensor).
+  host_buffers buffers() noexcept;
+
   /// Named views. `register_view` records that `runtime_name`'s `function` computes view `name`
   /// of buffers of type `type` (a registered buffer type; the runtime must exist).
   void register_view(std::string_view type, std::string_view name, std::string_view runtime_name,
@@ -98,5 +103,9 @@ class PROMETHEAN_API host {
   struct impl;
   std::unique_ptr<impl> m_impl;
 };
+
+/// The name the embedding API uses (`promethean::Host h;`): the same class.
+using Host = host;
+using HostOptions = host_options;
 
 }  // namespace promethean
