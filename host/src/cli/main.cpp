@@ -3,11 +3,14 @@
 #include <promethean/error.hpp>
 #include <promethean/host/host.hpp>
 
+#include "repl.hpp"
+
 #include <charconv>
 #include <cstdlib>
 #include <filesystem>
 #include <cstdio>
 #include <iostream>
+#include <unistd.h>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +26,8 @@ Commands:
   eval [OPTIONS] RUNTIME CODE   evaluate CODE in RUNTIME and print the result as JSON
       --meta                    print the MetaObject {"_type", "source", "data"}
       --timeout SECONDS         stop the evaluation after SECONDS
+  repl                          read meta-language forms from stdin, print each
+                                result; works with a pipe (exit 1 if a form failed)
   runtimes                      print the dispatch map: every runtime with its
                                 version, eval and marshal entries and capabilities
 
@@ -89,6 +94,12 @@ int cmd_runtimes(const std::vector<std::string>& args) {
   return 0;
 }
 
+int cmd_repl(const std::vector<std::string>& args) {
+  if (!args.empty()) throw usage_failure{"repl takes no arguments (it reads forms from stdin)"};
+  promethean::host h;
+  return promethean::cli::run_repl(h, std::cin, std::cout, std::cerr, ::isatty(STDIN_FILENO) == 1);
+}
+
 int cmd_run(const std::vector<std::string>& args) {
   if (args.empty()) throw usage_failure{"run needs a script: promethean run FILE [ARGS...]"};
   // Scripts (a shell script above all) find the binary that runs them in $PROMETHEAN.
@@ -122,6 +133,7 @@ int main(int argc, char** argv) {
     if (command == "eval") return cmd_eval(rest);
     if (command == "runtimes") return cmd_runtimes(rest);
     if (command == "run") return cmd_run(rest);
+    if (command == "repl") return cmd_repl(rest);
     if (!command.empty() && command[0] == '-') return fail_usage("unknown option '" + command + "'");
     return fail_usage("unknown command '" + command + "'");
   } catch (const usage_failure& u) {

@@ -2,6 +2,7 @@
 // runtime through the Host. Every error carries the file, line and column of its form.
 #include "evaluator.hpp"
 
+#include "code_data.hpp"
 #include "render.hpp"
 
 #include <promethean/buffer/buffer_json.hpp>
@@ -25,6 +26,7 @@ struct evaluator::closure {
 
 namespace {
 constexpr int k_max_depth = 2000;
+constexpr int k_max_expansion_depth = 500;
 
 [[noreturn]] void fail(const node& at, const std::string& type, const std::string& message) {
   throw script_error(type, message, at.where);
@@ -148,10 +150,126 @@ void evaluator::clear() {
   gone.clear();  // releasing closures releases environments, which release function handles
 }
 
-message evaluator::run(std::string_view source, const std::string& file) {
+message evaluator::run(std::string_view source, const std::string& file, int first_line) {
   message last;
-  for (const node& form : read_all(source, file)) last = eval(form, m_global);
+  for (const node& form : read_all(source, file, first_line)) last = eval(expand(form), m_global);
   return last;
+}
+
+bool evaluator::locally_bound(const env_ptr& e, std::string_view name) const {
+  for (environment* scope = e.get(); scope; scope = scope->parent.get()) {
+    if (scope->vars.count(name) > 0) return true;
+  }
+  return false;
+}
+
+std::string evaluator::bind_splice(const message& value) {
+  std::string name = "__splice_" + std::to_string(++m_fresh);
+  m_global->vars[name] = value;
+  return name;
+}
+
+node evaluator::expand(const node& n) {
+  if (n.type == node::kind::array) {
+    node out = n;
+    for (auto& item : out.items) item = expand(item);
+    return out;
+  }
+  if (n.type != node::kind::list || n.items.empty()) return n;
+  const node& head = n.items[0];
+  std::size_t skip = n.items.size();  // an item that is a parameter list, not code
+  if (head.type == node::kind::symbol) {
+    const std::string& h = head.text;
+    if (h == "quote" || h == "quasiquote" || h == "py:fn" || h == "js:fn" || h == "sh:fn" ||
+        h == "register-buffer-type") {
+      return n;  // data, or another language's source
+    }
+    if (auto m = m_macros.find(h); m != m_macros.end()) return expand(expand_macro(m->second, n));
+    if (h == "meta") return expand(run_meta_block(n));
+    if ((h == "def" || h == "var" || h == "macro") && n.items.size() >= 4 &&
+        (n.items[2].type == node::kind::list || n.items[2].type == node::kind::array)) {
+      skip = 2;
+    } else if (h == "fn") {
+      skip = 1;
+    } else if (h == "let" && n.items.size() >= 2) {
+      node out = n;
+      node& bindings = out.items[1];
+      if (bindings.type == node::kind::array) {
+        for (std::size_t i = 1; i < bindings.items.size(); i += 2) bindings.items[i] = expand(bindings.items[i]);
+      } else if (bindings.type == node::kind::list) {
+        for (auto& b : bindings.items) {
+          if (b.type == node::kind::list && b.items.size() == 2) b.items[1] = expand(b.items[1]);
+        }
+      }
+      for (std::size_t i = 2; i < out.items.size(); ++i) out.items[i] = expand(out.items[i]);
+      return out;
+    }
+  }
+  node out = n;
+  for (std::size_t i = 0; i < out.items.size(); ++i) {
+    if (i != skip) out.items[i] = expand(out.items[i]);
+  }
+  return out;
+}
+
+node evaluator::expand_macro(const message& macro, const node& call) {
+  if (++m_expansion_depth > k_max_expansion_depth) {
+    m_expansion_depth = 0;
+    fail(call, "RecursionError",
+         "macro expansion nested deeper than " + std::to_string(k_max_expansion_depth) + " levels");
+  }
+  struct unwind {
+    int& depth;
+    ~unwind() { depth = depth > 0 ? depth - 1 : 0; }
+  } guard{m_expansion_depth};
+  std::vector<message> args;
+  for (std::size_t i = 1; i < call.items.size(); ++i) args.emplace_back(to_code_data(call.items[i]));
+  const message expansion = call_function(macro.functions().front()->id(), args, &call.where);
+  return from_code_data(expansion.value(), expansion, call.where,
+                        [this](const message& value) { return bind_splice(value); });
+}
+
+node evaluator::run_meta_block(const node& block) {
+  message last;
+  for (std::size_t i = 1; i < block.items.size(); ++i) last = eval(expand(block.items[i]), m_global);
+  return from_code_data(last.value(), last, block.where, [this](const message& value) { return bind_splice(value); });
+}
+
+message evaluator::quasiquote(const node& n, const env_ptr& e, int level) {
+  auto head_is = [&](const char* name) {
+    return n.type == node::kind::list && n.items.size() == 2 && n.items[0].is_symbol(name);
+  };
+  if (head_is("unquote")) {
+    if (level == 1) return eval(n.items[1], e);
+    message inner = quasiquote(n.items[1], e, level - 1);
+    return combine(nlohmann::json::array({symbol_data("unquote"), inner.value()}), {&inner});
+  }
+  if (head_is("quasiquote")) {
+    message inner = quasiquote(n.items[1], e, level + 1);
+    return combine(nlohmann::json::array({symbol_data("quasiquote"), inner.value()}), {&inner});
+  }
+  if (n.type != node::kind::list && n.type != node::kind::array) return message(to_code_data(n));
+  nlohmann::json items = nlohmann::json::array();
+  std::vector<message> parts;
+  for (const node& item : n.items) {
+    const bool splice = item.type == node::kind::list && item.items.size() == 2 &&
+                        item.items[0].is_symbol("unquote-splicing");
+    if (splice && level == 1) {
+      message spliced = eval(item.items[1], e);
+      if (!spliced.value().is_array()) {
+        fail(item, "TypeError", ",@ splices a list, got " + spliced.dump().substr(0, 200));
+      }
+      for (const auto& x : spliced.value()) items.push_back(x);
+      parts.push_back(std::move(spliced));
+    } else {
+      parts.push_back(quasiquote(item, e, level));
+      items.push_back(parts.back().value());
+    }
+  }
+  std::vector<const message*> refs;
+  for (const auto& p : parts) refs.push_back(&p);
+  if (n.type == node::kind::array) return combine({{"_type", "Array"}, {"items", std::move(items)}}, refs);
+  return combine(std::move(items), refs);
 }
 
 message evaluator::eval(const node& n, const env_ptr& e) {
@@ -212,9 +330,10 @@ message evaluator::eval_list(const node& n, const env_ptr& e) {
   try {
     if (head.type == node::kind::symbol) {
       if (auto s = m_specials.find(head.text); s != m_specials.end()) return s->second(n, e);
-      bool bound = false;
-      for (environment* scope = e.get(); scope && !bound; scope = scope->parent.get()) bound = scope->vars.count(head.text) > 0;
+      const bool bound = locally_bound(e, head.text);
       if (!bound) {
+        // A macro defined by the same top-level form, after that form was expanded.
+        if (auto m = m_macros.find(head.text); m != m_macros.end()) return eval(expand(expand_macro(m->second, n)), e);
         if (auto b = m_builtins.find(head.text); b != m_builtins.end()) {
           std::vector<message> args;
           for (std::size_t i = 1; i < n.items.size(); ++i) args.push_back(eval(n.items[i], e));
@@ -289,6 +408,7 @@ void evaluator::define(const std::string& name, const std::vector<std::string>& 
     list.items.push_back(std::move(param));
   }
   auto forms = read_all(body, "<meta:fn " + name + ">");
+  for (auto& form : forms) form = expand(form);
   node where;
   where.where = source_location{"<meta:fn " + name + ">", 1, 1};
   m_global->vars[name] = make_function(name, list, std::move(forms), m_global, where);
@@ -396,6 +516,33 @@ void evaluator::install_specials() {
   m_specials["quote"] = [](const node& n, const env_ptr&) -> message {
     if (n.items.size() != 2) fail(n, "SyntaxError", "(quote x) takes one form");
     return message(quoted(n.items[1]));
+  };
+  m_specials["quasiquote"] = [this](const node& n, const env_ptr& e) -> message {
+    if (n.items.size() != 2) fail(n, "SyntaxError", "(quasiquote x) takes one form");
+    return quasiquote(n.items[1], e, 1);
+  };
+  for (const char* name : {"unquote", "unquote-splicing"}) {
+    m_specials[name] = [name](const node& n, const env_ptr&) -> message {
+      fail(n, "SyntaxError", std::string(name) + " (" + (std::string(name) == "unquote" ? "," : ",@") +
+                                 ") only makes sense inside a quasiquote (`)");
+    };
+  }
+  // (macro name (params) body…): a function from code to code. Its arguments arrive unevaluated,
+  // as code data (code_data.hpp); what it returns is evaluated in place of the call.
+  m_specials["macro"] = [this](const node& n, const env_ptr& e) -> message {
+    if (n.items.size() < 4 || n.items[1].type != node::kind::symbol ||
+        (n.items[2].type != node::kind::list && n.items[2].type != node::kind::array)) {
+      fail(n, "SyntaxError", "(macro name (params) body…), got " + n.show());
+    }
+    const std::string& name = n.items[1].text;
+    if (m_specials.count(name) > 0) fail(n.items[1], "SyntaxError", "'" + name + "' is a special form; a macro cannot replace it");
+    m_macros[name] = make_function(name, n.items[2], std::vector<node>(n.items.begin() + 3, n.items.end()), e, n);
+    return message();
+  };
+  // (meta body…): runs when its form is expanded, before the rest of the form; the code it returns
+  // (as code data) takes its place.
+  m_specials["meta"] = [this](const node& n, const env_ptr& e) -> message {
+    return eval(expand(run_meta_block(n)), e);
   };
   m_specials["and"] = [this](const node& n, const env_ptr& e) -> message {
     message last(nlohmann::json(true));
@@ -590,6 +737,28 @@ void evaluator::install_builtins() {
     for (std::size_t i = 0; i < args.size(); ++i) line += (i ? " " : "") + display(args[i].value());
     m_out << line << '\n' << std::flush;
     return message();
+  };
+  m_builtins["symbol"] = [arity](std::vector<message>& args, const node& n) -> message {
+    arity(args, 1, n, "symbol");
+    if (!args[0].value().is_string() || args[0].value().get_ref<const std::string&>().empty()) {
+      fail(n, "TypeError", "(symbol \"name\") needs a non-empty string");
+    }
+    return message(symbol_data(args[0].value().get<std::string>()));
+  };
+  m_builtins["symbol.name"] = [arity](std::vector<message>& args, const node& n) -> message {
+    arity(args, 1, n, "symbol.name");
+    std::string name;
+    if (!is_symbol_data(args[0].value(), &name)) fail(n, "TypeError", "(symbol.name s) needs a symbol, got " + args[0].dump());
+    return message(nlohmann::json(name));
+  };
+  m_builtins["symbol?"] = [arity](std::vector<message>& args, const node& n) -> message {
+    arity(args, 1, n, "symbol?");
+    return message(nlohmann::json(is_symbol_data(args[0].value())));
+  };
+  m_builtins["gensym"] = [this](std::vector<message>& args, const node& n) -> message {
+    if (args.size() > 1 || (args.size() == 1 && !args[0].value().is_string())) fail(n, "TypeError", "(gensym \"prefix\"?)");
+    const std::string prefix = args.empty() ? "g" : args[0].value().get<std::string>();
+    return message(symbol_data(prefix + "__" + std::to_string(++m_fresh)));
   };
   m_builtins["list"] = [](std::vector<message>& args, const node&) -> message { return array_of(args); };
   m_builtins["length"] = [arity](std::vector<message>& args, const node& n) -> message {

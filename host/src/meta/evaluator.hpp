@@ -7,6 +7,7 @@
 
 #include <promethean/host/message.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -35,7 +36,7 @@ class evaluator {
   evaluator& operator=(const evaluator&) = delete;
 
   /// Evaluates every form of `source` in the global environment; returns the last value.
-  message run(std::string_view source, const std::string& file);
+  message run(std::string_view source, const std::string& file, int first_line = 1);
 
   /// Calls a meta function (a Function handle of runtime "meta") with arguments; an arity error
   /// points at `call_site` when given (else at the function's body).
@@ -57,6 +58,15 @@ class evaluator {
   using special = std::function<message(const node&, const env_ptr&)>;
 
   message eval(const node& n, const env_ptr& e);
+  /// Macro expansion of a whole form before it runs: macro calls are replaced by their expansion
+  /// and `meta` blocks by the code they return, so that a function body expands once, not per call.
+  node expand(const node& n);
+  node expand_macro(const message& macro, const node& call);
+  node run_meta_block(const node& block);
+  message quasiquote(const node& n, const env_ptr& e, int level);
+  /// Binds a spliced value to a fresh global name (see code_data.hpp).
+  std::string bind_splice(const message& value);
+  bool locally_bound(const env_ptr& e, std::string_view name) const;
   message eval_symbol(const node& n, const env_ptr& e);
   message eval_list(const node& n, const env_ptr& e);
   message apply(const message& fn, std::vector<message>& args, const node& where);
@@ -70,6 +80,9 @@ class evaluator {
   env_ptr m_global;
   std::map<std::string, special, std::less<>> m_specials;
   std::map<std::string, builtin, std::less<>> m_builtins;
+  std::map<std::string, message, std::less<>> m_macros;  // name → the expander (a meta function)
+  std::uint64_t m_fresh = 0;                              // counter for gensym and splice names
+  int m_expansion_depth = 0;
   std::mutex m_closures_mutex;
   std::map<std::string, std::shared_ptr<closure>, std::less<>> m_closures;  // function id → closure
   int m_depth = 0;

@@ -55,9 +55,9 @@ class meta_runtime final : public runtime {
             {"capabilities", {"eval", "call", "define", "load", "send_json", "run"}}};
   }
 
-  message eval(std::string_view code, const call_options&) override {
+  message eval(std::string_view code, const call_options& options) override {
     std::lock_guard lock(m_mutex);
-    return m_eval.run(code, "<eval>");
+    return m_eval.run(code, options.source_name.empty() ? "<eval>" : options.source_name, options.first_line);
   }
 
   message call(std::string_view function, const message& args, const call_options&) override {

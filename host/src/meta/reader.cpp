@@ -19,7 +19,8 @@ struct unfinished : script_error {
 
 class reader {
  public:
-  reader(std::string_view src, const std::string& file) : m_src(src), m_file(file) {}
+  reader(std::string_view src, const std::string& file, int first_line = 1)
+      : m_src(src), m_file(file), m_line(first_line) {}
 
   std::vector<node> all() {
     std::vector<node> forms;
@@ -326,7 +327,9 @@ std::string node::show() const {
   return out;
 }
 
-std::vector<node> read_all(std::string_view source, const std::string& file) { return reader(source, file).all(); }
+std::vector<node> read_all(std::string_view source, const std::string& file, int first_line) {
+  return reader(source, file, first_line).all();
+}
 
 std::string incomplete(std::string_view source) {
   static const std::string file = "<input>";

@@ -32,7 +32,8 @@ struct node {
 };
 
 /// Every top-level form of `source`. `file` names the source in errors.
-std::vector<node> read_all(std::string_view source, const std::string& file);
+/// `first_line` is the line number of the source's first line (a REPL reads a script piecewise).
+std::vector<node> read_all(std::string_view source, const std::string& file, int first_line = 1);
 
 /// Why `source` is not yet a complete set of forms (an open list or string), or empty when it is:
 /// the REPL reads more lines while this is non-empty.

@@ -23,6 +23,10 @@ namespace promethean {
 struct call_options {
   /// Stop the call with an error after this long (nullopt: the runtime's default).
   std::optional<std::chrono::milliseconds> timeout;
+  /// For `eval`: what errors and traces call the code (empty: "<eval>"), and the line its first
+  /// line is in that source, so that a REPL or an editor reports the lines a user sees.
+  std::string source_name;
+  int first_line = 1;
 };
 
 /// A named function whose body is source text in the target runtime (`py:fn`, `js:fn`, `sh:fn`).

@@ -1,0 +1,104 @@
+#include "code_data.hpp"
+
+#include <promethean/error.hpp>
+
+namespace promethean::meta {
+
+namespace {
+
+bool keyword_text(const std::string& s) {
+  if (s.size() < 2 || s[0] != ':') return false;
+  for (std::size_t i = 1; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '(' || c == ')' || c == '[' || c == ']' ||
+        c == '"' || c == ';') {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool tagged(const nlohmann::json& v, const char* type) {
+  if (!v.is_object()) return false;
+  auto it = v.find("_type");
+  return it != v.end() && it->is_string() && it->get_ref<const std::string&>() == type;
+}
+
+}  // namespace
+
+nlohmann::json symbol_data(const std::string& name) { return {{"_type", "Symbol"}, {"name", name}}; }
+
+bool is_symbol_data(const nlohmann::json& value, std::string* name) {
+  if (!tagged(value, "Symbol") || value.size() != 2) return false;
+  auto it = value.find("name");
+  if (it == value.end() || !it->is_string() || it->get_ref<const std::string&>().empty()) return false;
+  if (name) *name = it->get<std::string>();
+  return true;
+}
+
+nlohmann::json to_code_data(const node& form) {
+  switch (form.type) {
+    case node::kind::null: return nullptr;
+    case node::kind::boolean: return form.boolean;
+    case node::kind::integer: return form.integer;
+    case node::kind::real: return form.real;
+    case node::kind::string: return form.text;
+    case node::kind::keyword: return ":" + form.text;
+    case node::kind::symbol: return symbol_data(form.text);
+    case node::kind::list: {
+      nlohmann::json items = nlohmann::json::array();
+      for (const auto& item : form.items) items.push_back(to_code_data(item));
+      return items;
+    }
+    case node::kind::array: {
+      nlohmann::json items = nlohmann::json::array();
+      for (const auto& item : form.items) items.push_back(to_code_data(item));
+      return {{"_type", "Array"}, {"items", std::move(items)}};
+    }
+  }
+  return nullptr;
+}
+
+node from_code_data(const nlohmann::json& value, const message& whole, const source_location& where,
+                    const splice_binder& bind) {
+  node n;
+  n.where = where;
+  std::string name;
+  if (value.is_null()) {
+    n.type = node::kind::null;
+  } else if (value.is_boolean()) {
+    n.type = node::kind::boolean;
+    n.boolean = value.get<bool>();
+  } else if (value.is_number_integer() || value.is_number_unsigned()) {
+    n.type = node::kind::integer;
+    n.integer = value.get<std::int64_t>();
+  } else if (value.is_number()) {
+    n.type = node::kind::real;
+    n.real = value.get<double>();
+  } else if (value.is_string()) {
+    const auto& s = value.get_ref<const std::string&>();
+    if (keyword_text(s)) {
+      n.type = node::kind::keyword;
+      n.text = s.substr(1);
+    } else {
+      n.type = node::kind::string;
+      n.text = s;
+    }
+  } else if (value.is_array()) {
+    n.type = node::kind::list;
+    for (const auto& item : value) n.items.push_back(from_code_data(item, whole, where, bind));
+  } else if (is_symbol_data(value, &name)) {
+    n.type = node::kind::symbol;
+    n.text = std::move(name);
+  } else if (tagged(value, "Array") && value.contains("items") && value["items"].is_array()) {
+    n.type = node::kind::array;
+    for (const auto& item : value["items"]) n.items.push_back(from_code_data(item, whole, where, bind));
+  } else {
+    // An object, a Buffer or a Function handle: no literal syntax, so refer to it by a name.
+    n.type = node::kind::symbol;
+    n.text = bind(message(value, whole.buffers(), whole.functions()));
+  }
+  return n;
+}
+
+}  // namespace promethean::meta
