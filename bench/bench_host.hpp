@@ -5,15 +5,35 @@
 
 #include <benchmark/benchmark.h>
 
+#include <cstdint>
 #include <string>
 
 namespace promethean::bench {
 host& the_host();
+void start_host();
+void stop_host();
+/// Whether any benchmark called fail() in this process.
+bool any_failed();
 
 /// Marks the benchmark failed (the run then exits non-zero): a benchmark that measured something
 /// other than what it claims must not pass quietly.
 void fail(benchmark::State& st, const std::string& why);
 
-/// The buffer sizes every handoff benchmark runs at: 1 KiB, 1 MiB, 64 MiB, 1 GiB.
-void handoff_sizes(benchmark::internal::Benchmark* b);
+/// Peak resident memory added by a timed loop: construct after the set-up, call `finish` after
+/// the loop; it sets the peak_rss_added counter (bytes above the resident size at construction,
+/// or -1 where the kernel cannot reset the high-water mark).
+class rss_probe {
+ public:
+  rss_probe();
+  void finish(benchmark::State& st) const;
+
+ private:
+  std::int64_t m_base;
+};
+
+/// Runs `fn` in runtime `from` once per benchmark iteration; `fn` runs a batch of `n` operations
+/// there (a loop in Python or JS, timed as a whole) and returns n. Sets the batch counter, so the
+/// report divides by n: the host → py or host → js call that starts each batch is 1/n of it.
+void run_batches(benchmark::State& st, const std::string& from, const std::string& fn,
+                 const nlohmann::json& args_after_n, int n);
 }  // namespace promethean::bench

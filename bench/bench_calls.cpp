@@ -1,0 +1,103 @@
+// Call overhead: every path between the host and the runtimes, and between runtimes, with a small
+// JSON argument (an adder: two integers in, one out) and with a buffer argument (1 KiB handed over
+// without a copy; the callee reads its last byte and returns its length).
+#include "bench_host.hpp"
+#include "registry.hpp"
+#include "sides.hpp"
+
+#include <promethean/buffer/buffer_json.hpp>
+
+namespace promethean::bench {
+namespace {
+
+constexpr std::size_t k_call_buffer_bytes = 1024;
+/// Calls per batch when the caller is py or js: the host → caller call that starts each batch
+/// is then ~1 % of the figure.
+constexpr int k_call_batch = 100;
+
+/// host → rt with fresh JSON arguments per call, as an embedder's loop writes it.
+void host_call_json(benchmark::State& st, const std::string& rt) {
+  define_sides();
+  const std::string fn = add_function(rt);
+  rss_probe probe;
+  for (auto _ : st) {
+    message result = the_host().call(rt, fn, nlohmann::json::array({1, 2}));
+    if (result.value() != 3) {
+      fail(st, rt + " " + fn + "(1, 2) gave " + result.dump());
+      break;
+    }
+  }
+  probe.finish(st);
+}
+
+/// The same with the argument message built once: the difference to host_call_json is the cost
+/// of building and freeing the JSON arguments.
+void host_call_json_reused(benchmark::State& st, const std::string& rt) {
+  define_sides();
+  const std::string fn = add_function(rt);
+  const message args(nlohmann::json::array({1, 2}));
+  rss_probe probe;
+  for (auto _ : st) {
+    message result = the_host().call(rt, fn, args);
+    if (result.value() != 3) {
+      fail(st, rt + " " + fn + "(1, 2) gave " + result.dump());
+      break;
+    }
+  }
+  probe.finish(st);
+}
+
+/// host → rt with a 1 KiB host buffer: one message per call, as an embedder hands buffers over.
+void host_call_buffer(benchmark::State& st, const std::string& rt) {
+  define_sides();
+  const std::string fn = length_function(rt);
+  const buffer& b = host_source(k_call_buffer_bytes);
+  rss_probe probe;
+  for (auto _ : st) {
+    message result = the_host().call(rt, fn, message(nlohmann::json::array({buffer_to_json(b)}), {b}, {}));
+    if (result.value() != k_call_buffer_bytes) {
+      fail(st, rt + " " + fn + " gave " + result.dump());
+      break;
+    }
+  }
+  probe.finish(st);
+}
+
+std::string arrow(const std::string& from, const std::string& to) { return from + " → " + to; }
+
+}  // namespace
+
+void register_calls(const plan& p) {
+  for (const std::string rt : {"py", "js", "rust"}) {
+    add(p, {"call/host_to_" + rt + "/json", kind::call, "host", rt, "json", 0,
+            "host.call(\"" + rt + "\", \"" + add_function(rt) + "\", [1, 2]), arguments built per call"},
+        [rt](benchmark::State& st) { host_call_json(st, rt); });
+    if (rt != "rust") {
+      add(p, {"call/host_to_" + rt + "/json_reused", kind::call, "host", rt, "json_reused", 0,
+              "the same with the argument message built once"},
+          [rt](benchmark::State& st) { host_call_json_reused(st, rt); });
+    }
+    add(p, {"call/host_to_" + rt + "/buffer", kind::call, "host", rt, "buffer", k_call_buffer_bytes,
+            "host.call(\"" + rt + "\", \"" + length_function(rt) + "\", [1 KiB buffer])"},
+        [rt](benchmark::State& st) { host_call_buffer(st, rt); });
+  }
+  const std::pair<std::string, std::string> cross[] = {{"py", "js"}, {"js", "py"}, {"py", "rust"}, {"js", "rust"}};
+  for (const auto& [from, to] : cross) {
+    add(p, {"call/" + from + "_to_" + to + "/json", kind::call, from, to, "json", 0,
+            arrow(from, to) + ": promethean.call(\"" + to + "\", \"" + add_function(to) + "\", 1, 2) in a " + from + " loop"},
+        [from, to](benchmark::State& st) {
+          define_sides();
+          run_batches(st, from, call_loop_function(from), nlohmann::json::array({to, add_function(to)}), k_call_batch);
+        });
+    add(p, {"call/" + from + "_to_" + to + "/buffer", kind::call, from, to, "buffer", k_call_buffer_bytes,
+            arrow(from, to) + ": promethean.call(\"" + to + "\", \"" + length_function(to) + "\", a 1 KiB array) in a " +
+                from + " loop"},
+        [from, to](benchmark::State& st) {
+          prepare_source(from, k_call_buffer_bytes);
+          run_batches(st, from, send_loop_function(from), nlohmann::json::array({to, "zero_copy", k_call_buffer_bytes}),
+                      k_call_batch);
+        });
+  }
+}
+
+}  // namespace promethean::bench

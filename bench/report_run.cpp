@@ -1,0 +1,163 @@
+#include "report_run.hpp"
+
+#include "bench_host.hpp"
+#include "collector.hpp"
+#include "registry.hpp"
+#include "report.hpp"
+#include "sides.hpp"
+#include "startup.hpp"
+#include "svg_plot.hpp"
+#include "targets.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+
+namespace promethean::bench {
+
+namespace {
+
+constexpr const char* k_usage = R"(Usage: promethean bench [--quick] [--json] [--plot FILE.svg]
+
+Measures, in one process and one run: call overhead between the host and every runtime and
+between runtimes, beside raw engine calls and peer processes over pipes; buffer handoff from
+1 KiB to 1 GiB, zero-copy against a plain copy and the JSON path; the startup of each runtime.
+
+  --quick            a shorter run (under a minute): fewer repetitions, the JSON path up to 1 MiB
+  --json             print the results as one JSON document instead of tables
+  --plot FILE.svg    also draw handoff time against size (log-log) into FILE.svg
+  -h, --help         show this help
+
+The full run takes a few minutes; its JSON path stops at 64 MiB (beyond, one handoff takes
+minutes and gigabytes). Exit status: 0 when every benchmark ran (targets met or not), 1 when one
+failed, 2 for a usage error.
+)";
+
+struct report_options {
+  depth level = depth::full;
+  bool json = false;
+  std::optional<std::filesystem::path> plot;
+};
+
+struct usage_error {
+  std::string message;
+};
+
+report_options parse(const std::vector<std::string>& args) {
+  report_options o;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--quick") {
+      o.level = depth::quick;
+    } else if (a == "--smoke") {  // hidden: seconds, for CI
+      o.level = depth::smoke;
+    } else if (a == "--json") {
+      o.json = true;
+    } else if (a == "--plot") {
+      if (i + 1 >= args.size() || args[i + 1].empty()) throw usage_error{"--plot needs a file name, e.g. --plot handoff.svg"};
+      o.plot = args[++i];
+    } else if (a.rfind("--plot=", 0) == 0) {
+      if (a.size() == 7) throw usage_error{"--plot needs a file name, e.g. --plot=handoff.svg"};
+      o.plot = a.substr(7);
+    } else {
+      throw usage_error{"unknown option '" + a + "' (options: --quick, --json, --plot FILE.svg)"};
+    }
+  }
+  return o;
+}
+
+std::string self_path() {
+  std::error_code ec;
+  auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) throw std::runtime_error("cannot find this program's own path: " + ec.message());
+  return p.string();
+}
+
+}  // namespace
+
+int run_report(const std::vector<std::string>& args) {
+  for (const auto& a : args) {
+    if (a == "-h" || a == "--help") {
+      std::cout << k_usage;
+      return 0;
+    }
+  }
+  report_options options;
+  try {
+    options = parse(args);
+  } catch (const usage_error& e) {
+    std::cerr << "promethean bench: " << e.message << "\n(run 'promethean bench --help' for usage)\n";
+    return 2;
+  }
+  // An unwritable chart path fails now, not after minutes of measuring.
+  if (options.plot) {
+    std::ofstream probe(*options.plot, std::ios::app);
+    if (!probe) {
+      std::cerr << "promethean bench: cannot write the chart to '" << options.plot->string()
+                << "': " << std::strerror(errno) << "\n";
+      return 2;
+    }
+  }
+  try {
+    const auto t0 = std::chrono::steady_clock::now();
+    const plan p = make_plan(options.level);
+    register_all(p);
+    int bench_argc = 1;
+    char program[] = "promethean_bench";
+    char* bench_argv[] = {program, nullptr};
+    benchmark::Initialize(&bench_argc, bench_argv);
+
+    results r;
+    r.depth = depth_name(options.level);
+    start_host();
+    define_sides();
+    collector c(::isatty(STDERR_FILENO) == 1);
+    benchmark::RunSpecifiedBenchmarks(&c);
+    benchmark::Shutdown();
+    if (::isatty(STDERR_FILENO) == 1) std::cerr << "\r\033[K";
+    r.benchmarks = c.measurements();
+    r.machine = describe_machine(the_host().dispatch_map());
+    stop_host();  // its memory goes before the startup children start
+    r.startup = measure_startup(self_path(), p.startup_repetitions);
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+    const auto targets = evaluate_targets(r);
+    if (options.json) {
+      std::cout << to_json(r, targets).dump(2) << "\n";
+    } else {
+      write_table(std::cout, r, targets);
+    }
+    std::cout.flush();
+    if (options.plot) {
+      std::ofstream svg(*options.plot, std::ios::trunc);
+      svg << handoff_svg(r);
+      svg.flush();
+      if (!svg) {
+        std::cerr << "promethean bench: writing the chart to '" << options.plot->string() << "' failed\n";
+        return 1;
+      }
+    }
+    bool failed = any_failed();
+    for (const auto& m : r.benchmarks) failed = failed || !m.error.empty();
+    if (r.benchmarks.size() != registered().size()) {
+      std::cerr << "promethean bench: " << registered().size() - r.benchmarks.size() << " benchmarks did not report\n";
+      failed = true;
+    }
+    if (failed) {
+      std::cerr << "promethean bench: a benchmark failed (see \"Failed benchmarks\" in the report)\n";
+      return 1;
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "promethean bench: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace promethean::bench
