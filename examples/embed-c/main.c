@@ -1,0 +1,138 @@
+/* Embedding the whole Promethean host in a C program through promethean.h: Python and
+ * JavaScript evaluated in process, a Rust plugin (imageops) called, and one buffer shared by all
+ * of them without a copy: written and read here through pm_buffer_data.
+ *
+ * Usage: embed_c PLUGIN   (the path of libimageops.so, from embed-rust/examples/imageops) */
+#include <promethean/promethean.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failures = 0;
+
+static void expect(int ok, const char* what) {
+  printf("%s %s\n", ok ? "ok  " : "FAIL", what);
+  if (!ok) ++failures;
+}
+
+/* Prints and frees an unexpected error; returns 1 when there was one. */
+static int failed(pm_err_t* err, const char* what) {
+  if (err == NULL) return 0;
+  fprintf(stderr, "embed-c: %s: %s %s: %s\n%s\n", what, pm_error_runtime(err), pm_error_type(err),
+          pm_error_message(err), pm_error_trace(err));
+  pm_error_delete(err);
+  ++failures;
+  return 1;
+}
+
+/* Evaluates code and compares the result's JSON with `expected`. */
+static void expect_eval(pm_host_t* host, const char* runtime, const char* code, const char* expected) {
+  pm_message_t* result = NULL;
+  if (failed(pm_host_eval(host, runtime, code, &result), code)) return;
+  char what[256];
+  snprintf(what, sizeof what, "%s: %s = %s (got %s, from %s)", runtime, code, expected, pm_message_json(result),
+           pm_message_source(result));
+  expect(strcmp(pm_message_json(result), expected) == 0 && strcmp(pm_message_source(result), runtime) == 0, what);
+  pm_message_delete(result);
+}
+
+/* Calls a function and compares the result's JSON with `expected`. */
+static void expect_call(pm_host_t* host, const char* runtime, const char* function, const char* args,
+                        const char* expected) {
+  pm_message_t* result = NULL;
+  if (failed(pm_host_call(host, runtime, function, args, &result), function)) return;
+  char what[256];
+  snprintf(what, sizeof what, "%s %s(...) = %s (got %s)", runtime, function, expected, pm_message_json(result));
+  expect(strcmp(pm_message_json(result), expected) == 0, what);
+  pm_message_delete(result);
+}
+
+/* Expects `err` to be an error of `runtime` and `type`; frees it. */
+static void expect_error(pm_err_t* err, const char* runtime, const char* type, const char* what) {
+  char line[512];
+  snprintf(line, sizeof line, "%s: %s %s (got %s %s: %s)", what, runtime, type, pm_error_runtime(err),
+           pm_error_type(err), err ? pm_error_message(err) : "no error");
+  expect(err != NULL && strcmp(pm_error_runtime(err), runtime) == 0 && strcmp(pm_error_type(err), type) == 0, line);
+  pm_error_delete(err);
+}
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: %s PLUGIN (the path of libimageops.so)\n", argv[0]);
+    return 2;
+  }
+  printf("libpromethean %s (headers %s)\n", pm_version(), PROMETHEAN_VERSION_STRING);
+
+  pm_host_t* host = NULL;
+  if (failed(pm_host_new("py,js,rust", 0, &host), "pm_host_new")) return EXIT_FAILURE;
+
+  expect_eval(host, "py", "6 * 7", "42");
+  expect_eval(host, "js", "['a', 'b'].join('+')", "\"a+b\"");
+
+  /* A 4x4 uint8 host buffer, written here through its data pointer: 0, 1, …, 15. */
+  const size_t shape[2] = {4, 4};
+  pm_buf_t* image = NULL;
+  if (failed(pm_buffer_create(host, "uint8", 2, shape, &image), "pm_buffer_create")) {
+    pm_host_delete(host);
+    return EXIT_FAILURE;
+  }
+  uint8_t* bytes = (uint8_t*)pm_buffer_data(image);
+  for (int i = 0; i < 16; ++i) bytes[i] = (uint8_t)i;
+
+  /* Its handle goes into the arguments; each runtime gets a view of these same bytes. */
+  char* handle = pm_buffer_json(image);
+  char args[1024];
+  snprintf(args, sizeof args, "[%s]", handle);
+  expect_call(host, "py", "numpy.sum", args, "120");
+
+  /* The Rust plugin inverts the bytes in place: the change is visible here, through the pointer. */
+  if (!failed(pm_host_load(host, "rust", argv[1]), "load the plugin")) {
+    expect_call(host, "rust", "imageops.invert", args, "null");
+    expect(bytes[0] == 255 && bytes[15] == 240, "the plugin's in-place invert is visible through pm_buffer_data");
+    char sample_args[1024];
+    snprintf(sample_args, sizeof sample_args, "[%s, 3, 0.5]", handle);
+    expect_call(host, "rust", "imageops.sample", sample_args, "126.0");
+  }
+
+  /* JavaScript sees the same bytes as a Uint8Array: the sum of 255 … 240. */
+  /* A NULL result pointer drops the value (here the exported function's handle). */
+  failed(pm_host_eval(host, "js", "promethean.export('sum_bytes', (a) => a.reduce((s, v) => s + v, 0))", NULL),
+         "export sum_bytes");
+  expect_call(host, "js", "sum_bytes", args, "3960");
+  pm_string_delete(handle);
+
+  /* A buffer made by Python: the message holds it; a reference taken from it outlives the message. */
+  pm_message_t* made = NULL;
+  if (!failed(pm_host_eval(host, "py", "__import__('numpy').arange(6.0).reshape(2, 3)", &made), "numpy.arange")) {
+    expect(pm_message_buffer_count(made) == 1, "the result names one buffer");
+    pm_buf_t* array = pm_message_buffer(made, 0);
+    pm_message_delete(made);
+    const size_t* s = pm_buffer_shape(array);
+    const double* d = (const double*)pm_buffer_data(array);
+    expect(array != NULL && strcmp(pm_buffer_format(array), "float64") == 0 && pm_buffer_ndim(array) == 2 &&
+               s[0] == 2 && s[1] == 3 && d[5] == 5.0,
+           "numpy's array, read in place: float64 [2, 3], last value 5");
+    pm_buf_t* again = NULL;
+    if (!failed(pm_buffer_get(host, pm_buffer_id(array), &again), "pm_buffer_get")) {
+      expect(pm_buffer_data(again) == pm_buffer_data(array), "pm_buffer_get finds the same memory by id");
+      pm_buffer_release(again);
+    }
+    pm_buffer_release(array);
+  }
+
+  /* Errors are owned objects; nothing crashes on bad input. */
+  pm_message_t* none = NULL;
+  expect_error(pm_host_eval(host, "py", "1 / 0", &none), "py", "ZeroDivisionError", "python's exception");
+  expect_error(pm_host_call(host, "js", "JSON.parse", "[1,", &none), "host", "MessageError", "bad JSON arguments");
+  expect_error(pm_host_eval(host, "cobol", "1", &none), "host", "UsageError", "an unknown runtime");
+  expect_error(pm_host_eval(NULL, "py", "1", &none), "host", "UsageError", "a NULL host");
+  expect_error(pm_buffer_create(host, "complex128", 2, shape, &image), "host", "FormatError", "an unknown format");
+  expect(none == NULL, "a failed call writes no result");
+
+  pm_buffer_release(image);
+  pm_host_delete(host);
+  printf("%s\n", failures == 0 ? "embed-c: all checks passed" : "embed-c: checks failed");
+  return failures == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
