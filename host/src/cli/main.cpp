@@ -3,6 +3,7 @@
 #include <promethean/error.hpp>
 #include <promethean/host/host.hpp>
 
+#include "bench_command.hpp"
 #include "repl.hpp"
 
 #include <charconv>
@@ -30,6 +31,9 @@ Commands:
                                 result; works with a pipe (exit 1 if a form failed)
   runtimes                      print the dispatch map: every runtime with its
                                 version, eval and marshal entries and capabilities
+  bench [--quick] [--json] [--plot FILE.svg]
+                                measure call overhead, zero-copy buffer handoff
+                                (against a copy and JSON) and startup; see bench --help
 
 Options:
   -h, --help                    show this help
@@ -134,6 +138,7 @@ int main(int argc, char** argv) {
     if (command == "runtimes") return cmd_runtimes(rest);
     if (command == "run") return cmd_run(rest);
     if (command == "repl") return cmd_repl(rest);
+    if (command == "bench") return promethean::cli::run_bench(rest);
     if (!command.empty() && command[0] == '-') return fail_usage("unknown option '" + command + "'");
     return fail_usage("unknown command '" + command + "'");
   } catch (const usage_failure& u) {
