@@ -81,6 +81,16 @@ int main(int argc, char** argv) {
   uint8_t* bytes = (uint8_t*)pm_buffer_data(image);
   for (int i = 0; i < 16; ++i) bytes[i] = (uint8_t)i;
 
+  const ptrdiff_t* strides = pm_buffer_strides(image);
+  expect(strides[0] == 4 && strides[1] == 1 && pm_buffer_itemsize(image) == 1 && pm_buffer_nbytes(image) == 16 &&
+             !pm_buffer_readonly(image) && strcmp(pm_buffer_type(image), "") == 0,
+         "the buffer's layout: strides [4, 1] bytes, 16 bytes, writable, untyped");
+  pm_buf_t* second = pm_buffer_retain(image);
+  expect(second != NULL && strcmp(pm_buffer_id(second), pm_buffer_id(image)) == 0 &&
+             pm_buffer_data(second) == pm_buffer_data(image),
+         "pm_buffer_retain: another reference to the same buffer");
+  pm_buffer_release(second);
+
   /* Its handle goes into the arguments; each runtime gets a view of these same bytes. */
   char* handle = pm_buffer_json(image);
   char args[1024];
@@ -122,12 +132,28 @@ int main(int argc, char** argv) {
     pm_buffer_release(array);
   }
 
+  /* JSON messages: JS's handler replies. */
+  failed(pm_host_eval(host, "js", "promethean.onMessage((m) => ({echo: m.n * 2}))", NULL), "onMessage");
+  pm_message_t* reply = NULL;
+  if (!failed(pm_host_send_json(host, "js", "{\"n\": 21}", &reply), "pm_host_send_json")) {
+    expect(strcmp(pm_message_json(reply), "{\"echo\":42}") == 0, "js replied {\"echo\":42} to {\"n\": 21}");
+    pm_message_delete(reply);
+  }
+  char* names = NULL;
+  if (!failed(pm_host_runtimes(host, &names), "pm_host_runtimes")) {
+    expect(strcmp(names, "[\"js\",\"py\",\"rust\"]") == 0, "the host offers js, py and rust");
+    pm_string_delete(names);
+  }
+
   /* Errors are owned objects; nothing crashes on bad input. */
   pm_message_t* none = NULL;
   expect_error(pm_host_eval(host, "py", "1 / 0", &none), "py", "ZeroDivisionError", "python's exception");
   expect_error(pm_host_call(host, "js", "JSON.parse", "[1,", &none), "host", "MessageError", "bad JSON arguments");
   expect_error(pm_host_eval(host, "cobol", "1", &none), "host", "UsageError", "an unknown runtime");
   expect_error(pm_host_eval(NULL, "py", "1", &none), "host", "UsageError", "a NULL host");
+  expect_error(pm_host_call(host, "py", "len", "{\"not\": \"an array\"}", &none), "host", "UsageError",
+               "arguments that are not an array");
+  expect_error(pm_buffer_get(host, "b999999999", &image), "host", "BufferError", "an id naming no buffer");
   expect_error(pm_buffer_create(host, "complex128", 2, shape, &image), "host", "FormatError", "an unknown format");
   expect(none == NULL, "a failed call writes no result");
 
