@@ -20,6 +20,13 @@ nlohmann::json make_handle(const buffer& b) {
 }
 }  // namespace
 
+nlohmann::json buffer_info_json(const buffer& b) {
+  nlohmann::json info = buffer_to_json(b);
+  info["address"] = reinterpret_cast<std::uintptr_t>(b.cdata());
+  info["nbytes"] = b.nbytes();
+  return info;
+}
+
 nlohmann::json buffer_to_json(const buffer& b) {
   const detail::buffer_state& st = b.state();
   std::call_once(st.handle_once, [&] { st.handle = make_handle(b); });

@@ -197,7 +197,7 @@ void js_register_buffer_type(const info_t& info) {
 
 void js_buffer_info(const info_t& info) {
   guarded(info, [&](v8::Isolate* isolate) {
-    info.GetReturnValue().Set(plain(isolate, buffer_to_json(buffer_arg(info, 0, "bufferInfo"))));
+    info.GetReturnValue().Set(plain(isolate, buffer_info_json(buffer_arg(info, 0, "bufferInfo"))));
   });
 }
 

@@ -98,7 +98,7 @@ py::object plain(const nlohmann::json& j) { return py::module_::import("json").a
 
 py::object buffer_info(py::object x) {
   try {
-    return plain(buffer_to_json(adopt(x)));
+    return plain(buffer_info_json(adopt(x)));
   } catch (const error& e) {
     raise_foreign(e);
   }
@@ -151,7 +151,7 @@ PyObject* make_module() {
   m.def("register_buffer_type", &register_buffer_type, py::arg("name"), py::arg("layout"),
         py::arg("format") = py::none(), py::arg("fixed") = std::map<std::string, std::size_t>{},
         "Name a buffer layout, e.g. register_buffer_type('ImageRGB', ['height', 'width', 'channels'], 'uint8', {'channels': 3}).");
-  m.def("buffer_info", &buffer_info, py::arg("x"), "The Buffer handle of an array: id, format, shape, strides, owner.");
+  m.def("buffer_info", &buffer_info, py::arg("x"), "The Buffer handle of an array (id, format, shape, strides, owner) plus its data address and nbytes.");
   m.def("register_view", &register_view, py::arg("type"), py::arg("name"), py::arg("fn"),
         "Make fn(buffer) the view `name` of buffers of `type`; any runtime's view(x, name) routes here.");
   m.def("view", &view, py::arg("x"), py::arg("name"),

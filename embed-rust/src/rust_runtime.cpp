@@ -3,6 +3,7 @@
 
 #include "abi_objects.hpp"
 #include "plugin_library.hpp"
+#include "plugin_search.hpp"
 
 #include <promethean/buffer/buffer_json.hpp>
 #include <promethean/error.hpp>
@@ -204,7 +205,7 @@ class rust_runtime final : public runtime {
   }
 
   void load(const std::filesystem::path& path) override {
-    auto lib = plugin_library::open(m_host, path);
+    auto lib = plugin_library::open(m_host, resolve_plugin(path));
     std::unique_lock lock(m_mutex);
     if (auto it = m_plugins.find(lib->name()); it != m_plugins.end()) {
       throw plugin_error("AlreadyLoaded", "cannot load plugin " + path.string() + ": a plugin named '" + lib->name() +

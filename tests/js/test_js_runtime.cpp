@@ -158,6 +158,8 @@ TEST(JsZeroCopy, HostBufferReachesJsAsATypedArrayOverTheSameMemory) {
   EXPECT_EQ(r[1], 6);
   EXPECT_EQ(r[2]["buffer_id"], b.id());  // the very buffer: shape and id reachable from JS
   EXPECT_EQ(r[2]["shape"], json::array({2, 3}));
+  EXPECT_EQ(r[2]["address"], reinterpret_cast<std::uintptr_t>(b.cdata()));  // JS sees the host's memory
+  EXPECT_EQ(r[2]["nbytes"], 24);
   EXPECT_EQ(b.span<const std::int32_t>()[4], 7);
   // Straight back: the same buffer, not a new one.
   the_host().define("js", {"identity", {"a"}, "a"});

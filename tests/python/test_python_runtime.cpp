@@ -186,6 +186,8 @@ info = promethean.buffer_info(img))");
   auto live = ledger::instance().find(info["buffer_id"].get<std::string>());
   ASSERT_TRUE(live);
   EXPECT_EQ(reinterpret_cast<std::uintptr_t>(live->cdata()), py_eval("img.ctypes.data").get<std::uintptr_t>());
+  EXPECT_EQ(info["address"], py_eval("img.ctypes.data"));
+  EXPECT_EQ(info["nbytes"], 6);
   EXPECT_THROW(py_eval("__import__('promethean').alloc([2, 3, 4], type='Gray')"), error);
 }
 

@@ -3,7 +3,10 @@
 #include <promethean/error.hpp>
 #include <promethean/host/meta_input.hpp>
 
+#include <cstdlib>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace promethean::cli {
 
@@ -24,7 +27,9 @@ int run_repl(host& h, std::istream& in, std::ostream& out, std::ostream& err, bo
   int line = 0;         // lines read so far
   int first_line = 1;   // the line `pending` starts on
 
-  auto evaluate = [&] {
+  std::optional<int> exit_status;
+  // Evaluates `pending`; false when the input asked to exit.
+  auto evaluate = [&]() -> bool {
     call_options options;
     options.source_name = k_source_name;
     options.first_line = first_line;
@@ -34,12 +39,17 @@ int run_repl(host& h, std::istream& in, std::ostream& out, std::ostream& err, bo
       out.flush();
     } catch (const error& e) {
       out.flush();
+      if (e.runtime() == "meta" && e.type() == "SystemExit") {
+        exit_status = std::atoi(e.message().c_str() + std::string_view("exit status ").size());
+        return false;
+      }
       const std::string text = e.describe();
       err << text << (text.empty() || text.back() != '\n' ? "\n" : "");
       err.flush();
       failed = true;
     }
     pending.clear();
+    return true;
   };
 
   std::string text;
@@ -53,11 +63,11 @@ int run_repl(host& h, std::istream& in, std::ostream& out, std::ostream& err, bo
     }
     pending += text;
     pending += '\n';
-    if (meta_input_incomplete(pending).empty()) evaluate();
+    if (meta_input_incomplete(pending).empty() && !evaluate()) return *exit_status;
   }
   if (interactive) out << "\n";
   // Input ended inside a form: evaluating it reports where the open form began.
-  if (!blank(pending)) evaluate();
+  if (!blank(pending) && !evaluate()) return *exit_status;
   return failed && !interactive ? 1 : 0;
 }
 

@@ -12,6 +12,7 @@
 #include <promethean/host/meta_object.hpp>
 
 #include <cmath>
+#include <cstdio>
 #include <set>
 
 namespace promethean::meta {
@@ -400,6 +401,8 @@ message evaluator::call_global(std::string_view name, const std::vector<message>
   return apply(it->second, copy, where);
 }
 
+void evaluator::set_global(const std::string& name, message value) { m_global->vars[name] = std::move(value); }
+
 void evaluator::define(const std::string& name, const std::vector<std::string>& params, std::string_view body) {
   node list{node::kind::list};
   for (const auto& p : params) {
@@ -760,6 +763,50 @@ void evaluator::install_builtins() {
     const std::string prefix = args.empty() ? "g" : args[0].value().get<std::string>();
     return message(symbol_data(prefix + "__" + std::to_string(++m_fresh)));
   };
+  m_builtins["hex"] = [arity](std::vector<message>& args, const node& n) -> message {
+    arity(args, 1, n, "hex");
+    const auto& v = args[0].value();
+    if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<std::int64_t>() >= 0)) {
+      fail(n, "TypeError", "(hex n) needs a non-negative integer, got " + v.dump());
+    }
+    char text[2 + 16 + 1];
+    std::snprintf(text, sizeof text, "0x%llx", static_cast<unsigned long long>(v.get<std::uint64_t>()));
+    return message(nlohmann::json(text));
+  };
+  m_builtins["exit"] = [](std::vector<message>& args, const node& n) -> message {
+    if (args.size() > 1 || (args.size() == 1 && !args[0].value().is_number_integer())) {
+      fail(n, "TypeError", "(exit status?) takes an optional integer status");
+    }
+    throw exit_request{args.empty() ? 0 : static_cast<int>(args[0].value().get<std::int64_t>())};
+  };
+  // (map f items): f of every item, in order (f any runtime's function); a list.
+  m_builtins["map"] = [this, arity](std::vector<message>& args, const node& n) -> message {
+    arity(args, 2, n, "map");
+    if (!args[1].value().is_array()) fail(n, "TypeError", "(map f items) needs a list, got " + args[1].dump().substr(0, 200));
+    std::vector<message> results;
+    results.reserve(args[1].value().size());
+    for (const auto& item : args[1].value()) {
+      std::vector<message> one{message(item, args[1].buffers(), args[1].functions())};
+      results.push_back(apply(args[0], one, n));
+    }
+    return array_of(results);
+  };
+  m_builtins["keys"] = [arity](std::vector<message>& args, const node& n) -> message {
+    arity(args, 1, n, "keys");
+    if (!args[0].value().is_object()) fail(n, "TypeError", "(keys obj) needs an object, got " + args[0].dump().substr(0, 200));
+    nlohmann::json names = nlohmann::json::array();
+    for (const auto& [k, v] : args[0].value().items()) names.push_back(k);
+    return message(std::move(names));
+  };
+  m_builtins["range"] = [](std::vector<message>& args, const node& n) -> message {
+    if (args.empty() || args.size() > 2 || !all_integers(args)) fail(n, "TypeError", "(range end) or (range start end), integers");
+    const std::int64_t start = args.size() == 2 ? args[0].value().get<std::int64_t>() : 0;
+    const std::int64_t end = args.back().value().get<std::int64_t>();
+    if (end - start > 10'000'000) fail(n, "ValueError", "(range …) of more than 10 million numbers");
+    nlohmann::json numbers = nlohmann::json::array();
+    for (std::int64_t i = start; i < end; ++i) numbers.push_back(i);
+    return message(std::move(numbers));
+  };
   m_builtins["list"] = [](std::vector<message>& args, const node&) -> message { return array_of(args); };
   m_builtins["length"] = [arity](std::vector<message>& args, const node& n) -> message {
     arity(args, 1, n, "length");
@@ -806,6 +853,11 @@ void evaluator::install_builtins() {
     std::vector<message> rest(args.begin() + 2, args.end());
     return m_host.call(runtime_name(args[0], n), args[1].value().get<std::string>(), array_of(rest));
   };
+  // (marshal "py" value): the value as a literal of that runtime's language (its `marshal` entry).
+  m_builtins["marshal"] = [this, arity, runtime_name](std::vector<message>& args, const node& n) -> message {
+    arity(args, 2, n, "marshal");
+    return message(nlohmann::json(m_host.marshal(runtime_name(args[0], n), args[1].value())));
+  };
   m_builtins["send-json"] = [this, arity, runtime_name](std::vector<message>& args, const node& n) -> message {
     arity(args, 2, n, "send-json");
     return m_host.send_json(runtime_name(args[0], n), args[1]);
@@ -825,9 +877,12 @@ void evaluator::install_builtins() {
     arity(args, 2, n, "load");
     if (!args[1].value().is_string()) fail(n, "TypeError", "(load runtime path): the path is a string");
     std::filesystem::path path = args[1].value().get<std::string>();
-    // A relative path is relative to the script, not to wherever the host was started.
+    // A relative path is relative to the script, not to wherever the host was started; a name
+    // that is no file beside the script goes to the runtime as it is ("imageops": a plugin name).
     if (path.is_relative() && !n.where.file.empty() && n.where.file[0] != '<') {
-      path = std::filesystem::path(n.where.file).parent_path() / path;
+      const auto beside = std::filesystem::path(n.where.file).parent_path() / path;
+      std::error_code ec;
+      if (std::filesystem::exists(beside, ec) || path.has_parent_path()) path = beside;
     }
     m_host.load(runtime_name(args[0], n), path);
     return message();
@@ -838,11 +893,7 @@ void evaluator::install_builtins() {
   };
   m_builtins["buffer.info"] = [arity](std::vector<message>& args, const node& n) -> message {
     arity(args, 1, n, "buffer.info");
-    buffer b = buffer_arg(args[0], n, "buffer.info");
-    nlohmann::json info = buffer_to_json(b);
-    info["address"] = reinterpret_cast<std::uintptr_t>(b.cdata());
-    info["nbytes"] = b.nbytes();
-    return message(std::move(info));
+    return message(buffer_info_json(buffer_arg(args[0], n, "buffer.info")));
   };
   m_builtins["buffer.view"] = [this, arity](std::vector<message>& args, const node& n) -> message {
     arity(args, 2, n, "buffer.view");

@@ -22,6 +22,11 @@ class host;
 
 namespace promethean::meta {
 
+/// Thrown by (exit n): ends a script run with status n (not an error; nothing is printed).
+struct exit_request {
+  int status = 0;
+};
+
 struct environment {
   std::map<std::string, message, std::less<>> vars;
   std::shared_ptr<environment> parent;
@@ -48,6 +53,9 @@ class evaluator {
 
   /// Binds `name` in the global environment to a function of `params` whose body is meta source.
   void define(const std::string& name, const std::vector<std::string>& params, std::string_view body);
+
+  /// Binds `name` in the global environment (the script's `argv`).
+  void set_global(const std::string& name, message value);
 
   /// Forgets every closure (at shutdown: closures and environments refer to each other).
   void clear();

@@ -57,14 +57,16 @@ class meta_runtime final : public runtime {
 
   message eval(std::string_view code, const call_options& options) override {
     std::lock_guard lock(m_mutex);
-    return m_eval.run(code, options.source_name.empty() ? "<eval>" : options.source_name, options.first_line);
+    return exits_as_errors([&] {
+      return m_eval.run(code, options.source_name.empty() ? "<eval>" : options.source_name, options.first_line);
+    });
   }
 
   message call(std::string_view function, const message& args, const call_options&) override {
     std::vector<message> list;
     for (const auto& a : args.value()) list.emplace_back(a, args.buffers(), args.functions());
     std::lock_guard lock(m_mutex);
-    return m_eval.call_global(function, list);
+    return exits_as_errors([&] { return m_eval.call_global(function, list); });
   }
 
   void define(const function_definition& d) override {
@@ -75,7 +77,7 @@ class meta_runtime final : public runtime {
   void load(const std::filesystem::path& path) override {
     const std::string source = read_file(path);
     std::lock_guard lock(m_mutex);
-    m_eval.run(source, path.string());
+    exits_as_errors([&] { return m_eval.run(source, path.string()); });
   }
 
   std::string marshal(const nlohmann::json& value) const override { return literal(value); }
@@ -96,12 +98,19 @@ class meta_runtime final : public runtime {
     m_handler = handler;
   }
 
-  int run_script(const std::filesystem::path& path, const std::vector<std::string>&) override {
+  int run_script(const std::filesystem::path& path, const std::vector<std::string>& args) override {
     const std::string source = read_file(path);
     try {
       std::lock_guard lock(m_mutex);
+      // As Python's sys.argv: the script, then its arguments.
+      nlohmann::json argv = nlohmann::json::array({path.string()});
+      for (const auto& a : args) argv.push_back(a);
+      m_eval.set_global("argv", message(std::move(argv)));
       m_eval.run(source, path.string());
       return 0;
+    } catch (const meta::exit_request& request) {
+      std::cout.flush();
+      return request.status;
     } catch (const error& e) {
       std::cout.flush();
       std::cerr << e.describe() << std::endl;
@@ -115,6 +124,18 @@ class meta_runtime final : public runtime {
   }
 
  private:
+  /// (exit n) outside a script run (in a REPL, or in a meta function another runtime called) is
+  /// the error SystemExit "exit status n": it must not unwind through another runtime's frames as
+  /// a foreign C++ exception. The REPL ends with that status.
+  template <class F>
+  static message exits_as_errors(F&& f) {
+    try {
+      return f();
+    } catch (const meta::exit_request& request) {
+      throw error("meta", "SystemExit", "exit status " + std::to_string(request.status));
+    }
+  }
+
   // One evaluation at a time: the environment is shared. Calls into other runtimes happen with
   // it held; a runtime calling back into meta from another thread waits (issue 7 revisits this).
   std::recursive_mutex m_mutex;

@@ -16,6 +16,11 @@ namespace promethean {
 
 PROMETHEAN_API nlohmann::json buffer_to_json(const buffer& b);
 
+/// What the runtimes' `buffer_info` / `bufferInfo` / `buffer.info` show a user: the handle plus
+/// "address" (the data pointer, as an integer) and "nbytes". Equal addresses seen from two runtimes
+/// prove that they share the memory.
+PROMETHEAN_API nlohmann::json buffer_info_json(const buffer& b);
+
 /// True when `j` is an object tagged `"_type": "Buffer"`.
 PROMETHEAN_API bool is_buffer_handle(const nlohmann::json& j) noexcept;
 

@@ -36,6 +36,12 @@ fn histogram(values: BufferView<u8>) -> Vec<u64> {
     counts
 }
 
+/// Where the bytes are, as Rust sees them: the same address as in every other runtime proves that
+/// the buffer crossed without a copy.
+fn address(values: BufferView<u8>) -> u64 {
+    values.as_ptr() as u64
+}
+
 /// The value at a flat index, scaled: a function whose cost is the call itself (for the bench).
 fn sample(values: BufferView<u8>, index: usize, scale: f64) -> Result<f64, Error> {
     values
@@ -47,5 +53,5 @@ fn sample(values: BufferView<u8>, index: usize, scale: f64) -> Result<f64, Error
 promethean::plugin! {
     name: "imageops",
     version: "0.1.0",
-    functions: [grayscale, invert, histogram, sample],
+    functions: [grayscale, invert, histogram, sample, address],
 }
