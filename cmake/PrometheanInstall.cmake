@@ -68,6 +68,13 @@ install(FILES "${PROJECT_BINARY_DIR}/promethean.pc"
   DESTINATION "${CMAKE_INSTALL_LIBDIR}/pkgconfig"
   COMPONENT development)
 
+# The example plugins, where the rust runtime looks for a plugin loaded by name
+# (<libdir>/promethean/plugins): load("rust", "<prefix>/lib/promethean/plugins/libimageops.so").
+install(FILES "$<TARGET_PROPERTY:promethean_plugin_imageops,PROMETHEAN_PLUGIN_FILE>"
+              "$<TARGET_PROPERTY:promethean_plugin_pycall,PROMETHEAN_PLUGIN_FILE>"
+  DESTINATION "${CMAKE_INSTALL_LIBDIR}/promethean/plugins"
+  COMPONENT runtime)
+
 # The Rust SDK crate, as source (cargo builds it with each plugin); never a build's target/ dir
 # or a lock file left by one.
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/embed-rust/sdk/"
@@ -75,3 +82,6 @@ install(DIRECTORY "${PROJECT_SOURCE_DIR}/embed-rust/sdk/"
   COMPONENT development
   PATTERN "target" EXCLUDE
   PATTERN "Cargo.lock" EXCLUDE)
+
+# A .deb of the same files.
+include(PrometheanPackage)

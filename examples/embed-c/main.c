@@ -2,7 +2,7 @@
  * JavaScript evaluated in process, a Rust plugin (imageops) called, and one buffer shared by all
  * of them without a copy: written and read here through pm_buffer_data.
  *
- * Usage: embed_c PLUGIN   (the path of libimageops.so, from embed-rust/examples/imageops) */
+ * Usage: embed_c PLUGIN   (the path of libimageops.so: <prefix>/lib/promethean/plugins/, installed) */
 #include <promethean/promethean.h>
 
 #include <stdint.h>

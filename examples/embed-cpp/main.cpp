@@ -30,8 +30,12 @@ int main() {
     std::cout << "js eval: " << doubled.data.dump() << '\n';
     expect(doubled.source == "js" && doubled.data.value() == nlohmann::json({2, 4, 6}), "javascript mapped [1,2,3] to [2,4,6]");
 
-    // A host buffer, filled through an xtensor view over its own memory.
-    promethean::buffer values = host.buffers().create("float32", {2, 3});
+    // A buffer type (named dimensions, a format, a fixed size), then a host buffer of that type,
+    // filled through an xtensor view over its own memory.
+    host.buffers().types().add(promethean::buffer_type::make("Samples", {"rows", "cols"}, "float32", {{"cols", 3}}));
+    promethean::buffer values = host.buffers().create_typed("Samples", {{"rows", 2}});
+    expect(values.type_name() == "Samples" && values.shape() == promethean::shape_t{2, 3},
+           "a Samples buffer of 2 rows has shape [2, 3]");
     auto view = host.buffers().view<float>(values);
     for (std::size_t i = 0; i < 2; ++i) {
       for (std::size_t j = 0; j < 3; ++j) view(i, j) = static_cast<float>(i * 3 + j + 1);  // 1 … 6

@@ -1,7 +1,7 @@
 # install.layout: what `cmake --install` put in the prefix. The library with its SONAME and links,
 # exporting every function promethean.h declares and nothing of pybind11 or CPython; headers that
 # include no Python, Node, V8 or pybind11 header; the CLI; the CMake package, pkg-config file and
-# Rust SDK. Arguments: PREFIX, VERSION, SOVERSION, LIBDIR, NM, READELF.
+# Rust SDK and the example plugins. Arguments: PREFIX, VERSION, SOVERSION, LIBDIR, NM, READELF.
 set(problems)
 macro(problem text)
   list(APPEND problems "${text}")
@@ -79,7 +79,9 @@ endif()
 # -- the CMake package, the pkg-config file, the Rust SDK (sources only)
 foreach(f "${LIBDIR}/cmake/Promethean/PrometheanConfig.cmake" "${LIBDIR}/cmake/Promethean/PrometheanConfigVersion.cmake"
           "${LIBDIR}/cmake/Promethean/PrometheanTargets.cmake" "${LIBDIR}/cmake/Promethean/PrometheanRust.cmake"
-          "${LIBDIR}/pkgconfig/promethean.pc" share/promethean/rust/sdk/Cargo.toml share/promethean/rust/sdk/src/lib.rs)
+          "${LIBDIR}/pkgconfig/promethean.pc" "${LIBDIR}/promethean/plugins/libimageops.so"
+          "${LIBDIR}/promethean/plugins/libpycall.so" share/promethean/rust/sdk/Cargo.toml
+          share/promethean/rust/sdk/src/lib.rs)
   if(NOT EXISTS "${PREFIX}/${f}")
     problem("missing ${f}")
   endif()

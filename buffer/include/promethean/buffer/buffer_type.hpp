@@ -24,7 +24,7 @@ struct buffer_dimension {
   bool operator==(const buffer_dimension&) const = default;
 };
 
-struct buffer_type {
+struct PROMETHEAN_API buffer_type {
   std::string name;
   std::vector<buffer_dimension> layout;
   std::optional<dtype> format;  ///< nullopt: any dtype

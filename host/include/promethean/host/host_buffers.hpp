@@ -3,10 +3,9 @@
 /// xtensor without a copy.
 ///
 /// A `host_buffers` is a small handle onto its Host (it does not own it): use it while the Host
-/// lives. Buffers themselves do not depend on the Host: a `buffer` you hold stays valid after the
-/// Host is gone (the memory of a buffer adopted from a runtime stays valid too, because the buffer
-/// holds it; see docs/EMBEDDING.md for the one exception, memory lent by a Rust plugin's library,
-/// which stays mapped while such a buffer lives).
+/// lives. A buffer the host allocated stays valid after the Host is gone; one over a runtime's
+/// memory (a numpy array, a TypedArray) must be released before the Host shuts that runtime down
+/// (docs/EMBEDDING.md, "Buffers and their lifetimes").
 ///
 ///     auto b = h.buffers().create("float32", {480, 640});      // zero-filled host memory
 ///     auto v = h.buffers().view<float>(b);                     // xtensor over the same bytes
