@@ -30,15 +30,21 @@ std::string slurp(const std::filesystem::path& p) {
   return ss.str();
 }
 
-/// Runs the CLI with `args`, stdin from /dev/null, capturing both streams into files; `env` is
-/// prepended as VAR=value words.
-run_result run(const std::vector<std::string>& args, const std::string& env = "") {
+/// Runs the CLI with `args`, stdin from `input` (a pipe-like file; empty: /dev/null), capturing
+/// both streams into files; `env` is prepended as VAR=value words.
+run_result run(const std::vector<std::string>& args, const std::string& env = "", const std::string& input = "") {
   const auto dir = std::filesystem::temp_directory_path();
   const auto tag = std::to_string(::getpid());
   const auto out = dir / ("promethean_cli_out_" + tag), err = dir / ("promethean_cli_err_" + tag);
+  const auto in = dir / ("promethean_cli_in_" + tag);
   std::string cmd = env + " " + quote(PROMETHEAN_CLI);
   for (const auto& a : args) cmd += " " + quote(a);
-  cmd += " </dev/null >" + quote(out.string()) + " 2>" + quote(err.string());
+  std::string stdin_from = "/dev/null";
+  if (!input.empty()) {
+    std::ofstream(in) << input;
+    stdin_from = in.string();
+  }
+  cmd += " <" + quote(stdin_from) + " >" + quote(out.string()) + " 2>" + quote(err.string());
   const int raw = std::system(cmd.c_str());
   run_result r;
   r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
@@ -46,6 +52,7 @@ run_result run(const std::vector<std::string>& args, const std::string& env = ""
   r.err = slurp(err);
   std::filesystem::remove(out);
   std::filesystem::remove(err);
+  std::filesystem::remove(in);
   return r;
 }
 
@@ -279,4 +286,130 @@ TEST(CliMeta, TheReadmeExampleRuns) {
   auto r = run({"run", std::string(PROMETHEAN_SOURCE_DIR) + "/examples/hello.sib"});
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "py says 42\n11\n[256,256,3]\njs got hello\nok\n");
+}
+
+TEST(CliMeta, ReplReadsFormsFromAPipe) {
+  // Multi-line forms, values printed as JSON (null ones not at all), state kept between forms.
+  auto r = run({"repl"}, "", "(def x 40)\n(+ x\n   2)\n(print \"hi\")\n\n\"s\"\n");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "40\n42\nhi\n\"s\"\n");
+  EXPECT_TRUE(r.err.empty()) << r.err;
+}
+
+TEST(CliMeta, ReplReportsAnErrorWithItsLineAndGoesOn) {
+  auto r = run({"repl"}, "", "(+ 1 1)\n\n(nope)\n(+ 2 2)\n");
+  EXPECT_EQ(r.status, 1);  // a form failed, and stdin is not a terminal
+  EXPECT_EQ(r.out, "2\n4\n");
+  EXPECT_TRUE(contains(r.err, "<stdin>:3:2: meta NameError: unknown symbol 'nope'")) << r.err;
+  auto open = run({"repl"}, "", "(+ 1 1)\n(print\n  [1 2\n");
+  EXPECT_EQ(open.status, 1);
+  EXPECT_EQ(open.out, "2\n");
+  EXPECT_TRUE(contains(open.err, "<stdin>:3:3: meta SyntaxError")) << open.err;
+  auto exit = run({"repl"}, "", "(print 1)\n(exit 4)\n(print 2)\n");
+  EXPECT_EQ(exit.status, 4);
+  EXPECT_EQ(exit.out, "1\n");
+  EXPECT_EQ(run({"repl", "extra"}).status, 2);
+}
+
+TEST(CliMeta, ScriptsGetArgvAndExit) {
+  const auto script = std::filesystem::temp_directory_path() / ("argv_" + std::to_string(::getpid()) + ".sib");
+  std::ofstream(script) << "(print (length argv) (get argv 1) (get argv 2))\n(exit (length argv))\n(print \"not here\")\n";
+  auto r = run({"run", script.string(), "a", "b c"});
+  std::filesystem::remove(script);
+  EXPECT_EQ(r.status, 3);
+  EXPECT_EQ(r.out, "3 a b c\n");
+}
+
+namespace {
+const std::string k_seed = std::string(PROMETHEAN_SOURCE_DIR) + "/examples/seed/";
+}  // namespace
+
+TEST(CliSeed, SendJsonPrintsInJsAndTheReplyComesBack) {
+  auto r = run({"run", k_seed + "send_json.sib"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "js got: hello\n{\"from\":\"js\",\"ok\":true}\n");
+}
+
+TEST(CliSeed, PyFn) {
+  auto r = run({"run", k_seed + "py_fn.sib"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "hello from Python, meta\n5.0\n13.0\n");
+}
+
+TEST(CliSeed, MetaObject) {
+  auto r = run({"run", k_seed + "meta_object.sib"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "{\"_type\":\"MetaObject\",\"data\":42,\"source\":\"py\"}\n"
+            "py 42\n"
+            "{\"_type\":\"MetaObject\",\"data\":5,\"source\":\"sh\"}\n"
+            "{\"_type\":\"MetaObject\",\"data\":{\"frames\":[1,2,3]},\"source\":\"js\"}\n");
+}
+
+TEST(CliSeed, RegisterBufferTypeAndShape) {
+  auto r = run({"run", k_seed + "buffer_type.sib"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "[256,256,3]\nImageRGB 196608\n");
+}
+
+TEST(CliSeed, BufferViewGoesToTheOwningRuntime) {
+  auto r = run({"run", k_seed + "buffer_view.sib"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "owner: py\n[2,3,3]\n[2,3] [60,60,60,60,60,60]\n");
+}
+
+TEST(CliSeed, DispatchMap) {
+  auto r = run({"run", k_seed + "dispatch.sib"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "[\"js\",\"meta\",\"py\",\"rust\",\"sh\"]\n")) << r.out;
+  EXPECT_TRUE(contains(r.out, "py 3.11")) << r.out;
+  EXPECT_TRUE(contains(r.out, "js 18.")) << r.out;
+  EXPECT_TRUE(contains(r.out, "py marshal: {\"s\": \"a'b\", \"xs\": [1, 2.5, None, True]}\n")) << r.out;
+  EXPECT_TRUE(contains(r.out, "js marshal: {\"s\": \"a'b\", \"xs\": [1, 2.5, null, true]}\n")) << r.out;
+}
+
+TEST(CliFlagship, ImagePipelineRunsEndToEndWithoutCopies) {
+  const auto out_dir = std::filesystem::temp_directory_path() / ("pipeline_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(out_dir);
+  auto r = run({"run", std::string(PROMETHEAN_SOURCE_DIR) + "/examples/image_pipeline.sib",
+                std::string(PROMETHEAN_SOURCE_DIR) + "/examples/data/sunset.png", out_dir.string()});
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  // One line per step: "[n] runtime  buffer bN [shape] at 0xADDR  what".
+  std::istringstream lines(r.out);
+  std::string line;
+  std::vector<std::string> runtimes, buffers, addresses;
+  while (std::getline(lines, line)) {
+    if (line.empty() || line[0] != '[') continue;
+    std::istringstream words(line);
+    std::string step, runtime, word, id, shape, at, address;
+    words >> step >> runtime >> word >> id >> shape >> at >> address;
+    runtimes.push_back(runtime);
+    buffers.push_back(id + " " + shape);
+    addresses.push_back(address);
+  }
+  ASSERT_EQ(runtimes, (std::vector<std::string>{"py", "rust", "rust", "js", "py"})) << r.out;
+  EXPECT_TRUE(contains(buffers[0], "[192,256,3]"));
+  EXPECT_EQ(buffers[0], buffers[1]);  // Rust read the very ImageRGB Python decoded into
+  EXPECT_TRUE(contains(buffers[2], "[192,256]"));
+  EXPECT_EQ(buffers[2], buffers[3]);  // JS and Python read the very gray buffer Rust made
+  EXPECT_EQ(buffers[2], buffers[4]);
+  EXPECT_EQ(addresses[0], addresses[1]);  // ... at the same address
+  EXPECT_EQ(addresses[2], addresses[3]);
+  EXPECT_EQ(addresses[2], addresses[4]);
+  EXPECT_NE(addresses[0], addresses[2]);
+  EXPECT_TRUE(contains(r.out, "zero-copy: py, rust and js each read the same bytes")) << r.out;
+  // The outputs: a PNG of the right size and mode (read back by Python), and an SVG chart.
+  const auto png = out_dir / "gray.png", svg = out_dir / "histogram.svg";
+  ASSERT_TRUE(std::filesystem::exists(png));
+  auto check = run({"eval", "py",
+                    "(lambda im: [im.size[0], im.size[1], im.mode])(__import__('PIL.Image').Image.open('" + png.string() + "'))"});
+  EXPECT_EQ(check.out, "[256,192,\"L\"]\n") << check.err;
+  const std::string chart = slurp(svg);
+  EXPECT_EQ(chart.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0), 0u) << chart.substr(0, 100);
+  EXPECT_TRUE(contains(chart, "</svg>"));
+  std::size_t bars = 0;
+  for (auto at = chart.find("<rect x="); at != std::string::npos; at = chart.find("<rect x=", at + 1)) ++bars;
+  EXPECT_EQ(bars, 256u);
+  EXPECT_TRUE(contains(chart, "Gray-level histogram (49152 pixels)"));
+  std::filesystem::remove_all(out_dir);
 }

@@ -132,3 +132,81 @@ TEST(MetaRouter, FnFormsDefineInTheTargetRuntimeAndBindAProxy) {
   auto bad = raised<script_error>([] { sib("(sh:fn bad (x) (+ x 1))"); });
   EXPECT_NE(bad.message().find("shell source text"), std::string::npos);
 }
+
+TEST(MetaMacro, MacroWithQuasiquoteAndRestArguments) {
+  sib("(macro unless (test &rest body) `(if ,test null (do ,@body)))");
+  EXPECT_EQ(sib("(unless false 1 2 3)"), 3);
+  EXPECT_EQ(sib("(unless true (undefined-name))"), nullptr);  // the body is never evaluated
+  // The expansion is code: a macro can define things.
+  sib("(macro defconst (name value) `(def ,name ,value))");
+  EXPECT_EQ(sib("(defconst seven 7) (* seven 6)"), 42);
+  // Inside a function body the macro expands when the function is defined.
+  EXPECT_EQ(sib("(def sign (x) (unless (>= x 0) \"negative\")) [(sign -2) (sign 2)]"), json::parse(R"(["negative", null])"));
+  // gensym keeps a macro's own names from capturing the caller's.
+  sib("(macro with-double (name value &rest body) (let ((tmp (gensym \"v\"))) `(let ((,tmp ,value) (,name (* 2 ,tmp))) ,@body)))");
+  EXPECT_EQ(sib("(def v__1 100) (with-double d 21 d)"), 42);
+}
+
+TEST(MetaMacro, QuasiquoteMakesCodeDataThatRoundTrips) {
+  EXPECT_EQ(sib("(def x 5) `(a ,x ,@[1 2] \"s\" :k [x])"), json::parse(R"([{"_type": "Symbol", "name": "a"}, 5, 1, 2, "s", ":k",
+                                                                         {"_type": "Array", "items": [{"_type": "Symbol", "name": "x"}]}])"));
+  EXPECT_EQ(sib("(symbol.name (symbol \"buffer.shape\"))"), "buffer.shape");
+  EXPECT_EQ(sib("[(symbol? (symbol \"a\")) (symbol? \"a\")]"), json::parse("[true, false]"));
+  // Nested quasiquote: the inner unquote stays for the inner level.
+  EXPECT_EQ(sib("``(a ,,x)"), json::parse(R"([{"_type": "Symbol", "name": "quasiquote"},
+      [{"_type": "Symbol", "name": "a"}, [{"_type": "Symbol", "name": "unquote"}, 5]]])"));
+  // A macro's arguments arrive as code data.
+  sib("(macro show-code (form) `(quote ,form))");
+  EXPECT_EQ(sib("(show-code (f 1 \"two\"))"), json::parse(R"(["f", 1, "two"])"));
+  // A buffer spliced into code is the same buffer, not a copy.
+  sib("(def spliced (buffer.create \"float32\" :n 4)) (macro the-buffer () `(do ,spliced))");
+  EXPECT_EQ(sib("(get (buffer.info (the-buffer)) :address)"), sib("(get (buffer.info spliced) :address)"));
+}
+
+TEST(MetaMacro, MetaBlocksRunAtExpansionTimeOnce) {
+  sib("(def expansions 0)");
+  sib("(def five () (meta (def expansions (+ expansions 1)) 5))");
+  EXPECT_EQ(sib("expansions"), 1);
+  EXPECT_EQ(sib("[(five) (five) (five)]"), json::parse("[5, 5, 5]"));
+  EXPECT_EQ(sib("expansions"), 1);  // not once per call
+  // The code a meta block returns is what runs.
+  EXPECT_EQ(sib("(meta (list (symbol \"+\") 40 2))"), 42);
+  EXPECT_EQ(sib("(meta `(str ,(+ 1 2) \"!\"))"), "3!");
+}
+
+TEST(MetaMacro, MacroErrorsNameTheirLineAndColumn) {
+  auto outside = raised<script_error>([] { sib("(def y 1)\n  ,y"); });
+  EXPECT_EQ(outside.type(), "SyntaxError");
+  EXPECT_NE(outside.message().find("only makes sense inside a quasiquote"), std::string::npos);
+  EXPECT_EQ(outside.location()->line, 2);
+  sib("(macro forever () `(forever))");
+  auto loop = raised<script_error>([] { sib("\n(forever)"); });
+  EXPECT_EQ(loop.type(), "RecursionError");
+  EXPECT_EQ(loop.location()->line, 2);
+  sib("(macro two-args (a b) a)");
+  auto arity = raised<script_error>([] { sib("(do\n  (two-args 1))"); });
+  EXPECT_EQ(arity.type(), "ArityError");
+  EXPECT_EQ(arity.location()->line, 2);
+  EXPECT_EQ(arity.location()->column, 3);
+  auto special = raised<script_error>([] { sib("(macro if (a) a)"); });
+  EXPECT_NE(special.message().find("special form"), std::string::npos);
+  auto splice = raised<script_error>([] { sib("`(a ,@5)"); });
+  EXPECT_EQ(splice.type(), "TypeError");
+}
+
+TEST(MetaCore, ListBuiltinsAndHexMarshalExit) {
+  EXPECT_EQ(sib("(map (fn (x) (* x x)) (range 1 5))"), json::parse("[1, 4, 9, 16]"));
+  EXPECT_EQ(sib("(range 3)"), json::parse("[0, 1, 2]"));
+  EXPECT_EQ(sib("(map (fn (x) (call \"py\" \"str\" x)) [1 2])"), json::parse(R"(["1", "2"])"));
+  g_host->eval("js", "globalThis.triple = (x) => 3 * x");
+  EXPECT_EQ(sib("(def js-triple (get (eval-in \"js\" \"triple\") :data)) (map js-triple [1 2])"), json::parse("[3, 6]"));
+  EXPECT_EQ(sib("(keys (object :b 1 :a 2))"), json::parse(R"(["a", "b"])"));
+  EXPECT_EQ(sib("(hex 255)"), "0xff");
+  EXPECT_EQ(sib("(marshal \"py\" [true null 1.5])"), "[True, None, 1.5]");
+  EXPECT_EQ(sib("(marshal \"js\" [true null 1.5])"), "[true, null, 1.5]");
+  auto exit = raised([] { sib("(exit 3)"); });
+  EXPECT_EQ(exit.type(), "SystemExit");
+  EXPECT_EQ(exit.message(), "exit status 3");
+  EXPECT_EQ(raised<script_error>([] { sib("(map 1 2)"); }).type(), "TypeError");
+  EXPECT_EQ(raised<script_error>([] { sib("(hex -1)"); }).type(), "TypeError");
+}

@@ -11,6 +11,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
+
 using namespace promethean;
 using nlohmann::json;
 using promethean::testing_support::raised;
@@ -59,6 +62,20 @@ TEST(RustLoader, BrokenLibrariesAreClearErrorsNamingTheFile) {
   EXPECT_NE(text.message().find("not a loadable shared library"), std::string::npos) << text.message();
   auto missing = raised<plugin_error>([] { the_host().load("rust", "/nonexistent/libx.so"); });
   EXPECT_EQ(missing.type(), "PluginNotFound");
+}
+
+TEST(RustLoader, APluginNamedWithoutAPathIsFoundOnThePluginPath) {
+  const std::string dir = std::filesystem::path(PM_BROKEN_ABI_PLUGIN).parent_path().string();
+  ::setenv("PROMETHEAN_PLUGIN_PATH", ("/nonexistent/dir:" + dir).c_str(), 1);
+  // Found by name (lib<name>.so), then checked like any file: this one is built for ABI 2.0.
+  auto found = raised<plugin_error>([] { the_host().load("rust", "promethean_broken_plugin_1"); });
+  EXPECT_EQ(found.type(), "AbiMismatch");
+  EXPECT_NE(found.message().find(dir + "/libpromethean_broken_plugin_1.so"), std::string::npos) << found.message();
+  auto missing = raised<usage_error>([] { the_host().load("rust", "no_such_plugin"); });
+  EXPECT_NE(missing.message().find("libno_such_plugin.so is in none of [/nonexistent/dir, " + dir), std::string::npos)
+      << missing.message();
+  EXPECT_NE(missing.message().find("PROMETHEAN_PLUGIN_PATH"), std::string::npos);
+  ::unsetenv("PROMETHEAN_PLUGIN_PATH");
 }
 
 TEST(RustCall, ThePluginSeesTheCallersMemory) {

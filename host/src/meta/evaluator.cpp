@@ -27,7 +27,7 @@ struct evaluator::closure {
 
 namespace {
 constexpr int k_max_depth = 2000;
-constexpr int k_max_expansion_depth = 500;
+constexpr int k_max_expansion_depth = 256;
 
 [[noreturn]] void fail(const node& at, const std::string& type, const std::string& message) {
   throw script_error(type, message, at.where);
@@ -185,7 +185,19 @@ node evaluator::expand(const node& n) {
         h == "register-buffer-type") {
       return n;  // data, or another language's source
     }
-    if (auto m = m_macros.find(h); m != m_macros.end()) return expand(expand_macro(m->second, n));
+    if (auto m = m_macros.find(h); m != m_macros.end()) {
+      // An expansion that expands to another macro call nests here: bound it.
+      if (m_expansion_depth >= k_max_expansion_depth) {
+        fail(n, "RecursionError",
+             "macro expansion nested deeper than " + std::to_string(k_max_expansion_depth) + " levels");
+      }
+      ++m_expansion_depth;
+      struct unwind {
+        int& depth;
+        ~unwind() { --depth; }
+      } guard{m_expansion_depth};
+      return expand(expand_macro(m->second, n));
+    }
     if (h == "meta") return expand(run_meta_block(n));
     if ((h == "def" || h == "var" || h == "macro") && n.items.size() >= 4 &&
         (n.items[2].type == node::kind::list || n.items[2].type == node::kind::array)) {
@@ -214,15 +226,6 @@ node evaluator::expand(const node& n) {
 }
 
 node evaluator::expand_macro(const message& macro, const node& call) {
-  if (++m_expansion_depth > k_max_expansion_depth) {
-    m_expansion_depth = 0;
-    fail(call, "RecursionError",
-         "macro expansion nested deeper than " + std::to_string(k_max_expansion_depth) + " levels");
-  }
-  struct unwind {
-    int& depth;
-    ~unwind() { depth = depth > 0 ? depth - 1 : 0; }
-  } guard{m_expansion_depth};
   std::vector<message> args;
   for (std::size_t i = 1; i < call.items.size(); ++i) args.emplace_back(to_code_data(call.items[i]));
   const message expansion = call_function(macro.functions().front()->id(), args, &call.where);
