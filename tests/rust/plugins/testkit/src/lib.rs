@@ -57,8 +57,39 @@ fn bad_shape() -> Result<Buffer, Error> {
     Buffer::from_vec(vec![1u8, 2, 3], &[2, 2])
 }
 
+/// Starts `threads` threads that each call back into Python and JS (threads the host never saw
+/// before), joins them, and returns what each got: [[py, js], ...].
+fn fan_out(threads: u32) -> Result<promethean::Json, Error> {
+    let handles: Vec<_> = (0..threads)
+        .map(|i| {
+            std::thread::spawn(move || -> Result<promethean::Json, Error> {
+                let host = promethean::host();
+                let mut sum_py = 0i64;
+                let mut sum_js = 0i64;
+                for k in 0..50i64 {
+                    let a: promethean::Arg = (i as i64).into();
+                    let b: promethean::Arg = k.into();
+                    sum_py += host.call("py", "operator.add", &[a, b])?.value.as_i64().unwrap_or(-1_000_000);
+                    let a: promethean::Arg = (i as i64).into();
+                    let b: promethean::Arg = k.into();
+                    sum_js += host.call("js", "Math.max", &[a, b])?.value.as_i64().unwrap_or(-1_000_000);
+                }
+                Ok(promethean::Json::Array(vec![promethean::Json::Int(sum_py), promethean::Json::Int(sum_js)]))
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for h in handles {
+        match h.join() {
+            Ok(r) => results.push(r?),
+            Err(_) => return Err(Error::new("ThreadPanic", "a fan_out thread panicked")),
+        }
+    }
+    Ok(promethean::Json::Array(results))
+}
+
 promethean::plugin! {
     name: "testkit",
     version: "0.0.1",
-    functions: [panics, add, address, fill, zeros_typed, keep, release_kept, bad_shape, count_keys],
+    functions: [panics, add, address, fill, zeros_typed, keep, release_kept, bad_shape, count_keys, fan_out],
 }
