@@ -49,6 +49,16 @@ static void expect_call(pm_host_t* host, const char* runtime, const char* functi
   pm_message_delete(result);
 }
 
+/* Sends a JSON message and compares the reply's JSON with `expected`. */
+static void expect_reply(pm_host_t* host, const char* runtime, const char* payload, const char* expected) {
+  pm_message_t* reply = NULL;
+  if (failed(pm_host_send_json(host, runtime, payload, &reply), payload)) return;
+  char what[256];
+  snprintf(what, sizeof what, "%s replied %s to %s (got %s)", runtime, expected, payload, pm_message_json(reply));
+  expect(strcmp(pm_message_json(reply), expected) == 0, what);
+  pm_message_delete(reply);
+}
+
 /* Expects `err` to be an error of `runtime` and `type`; frees it. */
 static void expect_error(pm_err_t* err, const char* runtime, const char* type, const char* what) {
   char line[512];
@@ -132,13 +142,43 @@ int main(int argc, char** argv) {
     pm_buffer_release(array);
   }
 
-  /* JSON messages: JS's handler replies. */
-  failed(pm_host_eval(host, "js", "promethean.onMessage((m) => ({echo: m.n * 2}))", NULL), "onMessage");
-  pm_message_t* reply = NULL;
-  if (!failed(pm_host_send_json(host, "js", "{\"n\": 21}", &reply), "pm_host_send_json")) {
-    expect(strcmp(pm_message_json(reply), "{\"echo\":42}") == 0, "js replied {\"echo\":42} to {\"n\": 21}");
-    pm_message_delete(reply);
+  /* A buffer type, a buffer of it, and a buffer the Rust plugin makes from it (its own memory,
+   * handed over without a copy). Every pixel is grey, so its luma is its value: 0, 10, 20, 30. */
+  if (!failed(pm_host_register_buffer_type(
+                  host, "{\"name\": \"ImageRGB\", \"layout\": [\"height\", \"width\", \"channels\"], "
+                        "\"format\": \"uint8\", \"fixed\": {\"channels\": 3}}"),
+              "pm_host_register_buffer_type")) {
+    pm_buf_t* rgb = NULL;
+    if (!failed(pm_buffer_create_typed(host, "ImageRGB", "{\"height\": 2, \"width\": 2}", &rgb), "ImageRGB")) {
+      uint8_t* px = (uint8_t*)pm_buffer_data(rgb);
+      for (int i = 0; i < 12; ++i) px[i] = (uint8_t)(10 * (i / 3));
+      expect(strcmp(pm_buffer_type(rgb), "ImageRGB") == 0 && pm_buffer_shape(rgb)[2] == 3,
+             "an ImageRGB buffer of 2x2 pixels has 3 channels");
+      char* rgb_handle = pm_buffer_json(rgb);
+      char gray_args[1024];
+      snprintf(gray_args, sizeof gray_args, "[%s]", rgb_handle);
+      pm_string_delete(rgb_handle);
+      pm_message_t* gray = NULL;
+      if (!failed(pm_host_call(host, "rust", "imageops.grayscale", gray_args, &gray), "imageops.grayscale")) {
+        pm_buf_t* g = pm_message_buffer(gray, 0);
+        pm_message_delete(gray);
+        const uint8_t* v = (const uint8_t*)pm_buffer_data(g);
+        expect(g != NULL && pm_buffer_ndim(g) == 2 && v[0] == 0 && v[1] == 10 && v[2] == 20 && v[3] == 30,
+               "the plugin's grayscale buffer, read in place: 0 10 20 30");
+        pm_buffer_release(g);
+      }
+      pm_buffer_release(rgb);
+    }
   }
+
+  /* JSON messages: Python's handler (an exported function) and JS's reply. */
+  failed(pm_host_eval(host, "py", "import promethean\n@promethean.export\ndef on_msg(m):\n    return m['n'] + 1", NULL),
+         "define on_msg");
+  if (!failed(pm_host_set_message_handler(host, "py", "on_msg"), "pm_host_set_message_handler")) {
+    expect_reply(host, "py", "{\"n\": 41}", "42");
+  }
+  failed(pm_host_eval(host, "js", "promethean.onMessage((m) => ({echo: m.n * 2}))", NULL), "onMessage");
+  expect_reply(host, "js", "{\"n\": 21}", "{\"echo\":42}");
   char* names = NULL;
   if (!failed(pm_host_runtimes(host, &names), "pm_host_runtimes")) {
     expect(strcmp(names, "[\"js\",\"py\",\"rust\"]") == 0, "the host offers js, py and rust");
@@ -154,6 +194,12 @@ int main(int argc, char** argv) {
   expect_error(pm_host_call(host, "py", "len", "{\"not\": \"an array\"}", &none), "host", "UsageError",
                "arguments that are not an array");
   expect_error(pm_buffer_get(host, "b999999999", &image), "host", "BufferError", "an id naming no buffer");
+  expect_error(pm_host_register_buffer_type(host, "{\"name\": \"Bad\", \"layout\": \"hw\"}"), "host", "UsageError",
+               "a buffer type whose layout is not an array");
+  expect_error(pm_buffer_create_typed(host, "ImageRGB", "{\"height\": -2, \"width\": 2}", &image), "host",
+               "UsageError", "a negative size");
+  expect_error(pm_buffer_create_typed(host, "ImageRGB", "{\"height\": 2}", &image), "host", "BufferTypeError",
+               "a missing size");
   expect_error(pm_buffer_create(host, "complex128", 2, shape, &image), "host", "FormatError", "an unknown format");
   expect(none == NULL, "a failed call writes no result");
 

@@ -10,9 +10,12 @@
 #include <promethean/host/host_buffers.hpp>
 
 #include <cstring>
+#include <map>
 #include <new>
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 struct pm_host_s {
   promethean::host host;
@@ -92,6 +95,56 @@ void hand_out(pm_message_t** out, std::string source, promethean::message value)
     throw;
   }
   *out = m;
+}
+
+/// A JSON value of an expected shape, or a usage_error naming the parameter and what was expected.
+template <class T>
+T json_as(const nlohmann::json& j, const char* function, const std::string& what, const char* expected) {
+  try {
+    return j.get<T>();
+  } catch (const nlohmann::json::exception&) {
+    throw usage_error(std::string(function) + ": " + what + " must be " + expected + ", got " + j.dump());
+  }
+}
+
+/// {"dimension": size, …}: sizes are non-negative integers (a -1 must not wrap round to 2^64-1).
+std::map<std::string, std::size_t> sizes_from_json(const nlohmann::json& j, const char* function, const char* what) {
+  if (!j.is_object()) {
+    throw usage_error(std::string(function) + ": " + what + " must be an object of dimension sizes, got " + j.dump());
+  }
+  std::map<std::string, std::size_t> sizes;
+  for (const auto& [name, size] : j.items()) {
+    if (!size.is_number_unsigned()) {
+      throw usage_error(std::string(function) + ": " + what + ": the size of '" + name +
+                        "' must be a non-negative integer, got " + size.dump());
+    }
+    sizes[name] = size.get<std::size_t>();
+  }
+  return sizes;
+}
+
+/// {"name", "layout", "format", "fixed"}: the JSON form of buffer_type (buffer_type::to_json).
+promethean::buffer_type buffer_type_from_json(const nlohmann::json& j) {
+  constexpr const char* fn = "pm_host_register_buffer_type";
+  if (!j.is_object()) throw usage_error(std::string(fn) + ": type_json must be an object, got " + j.dump());
+  for (const auto& [key, value] : j.items()) {
+    if (key != "name" && key != "layout" && key != "format" && key != "fixed") {
+      throw usage_error(std::string(fn) + ": unknown key '" + key + "' (expected name, layout, format, fixed)");
+    }
+  }
+  auto name = json_as<std::string>(j.value("name", nlohmann::json()), fn, "\"name\"", "a string");
+  auto layout = json_as<std::vector<std::string>>(j.value("layout", nlohmann::json()), fn, "\"layout\"",
+                                                  "an array of dimension names");
+  std::optional<std::string> format;
+  if (j.contains("format") && !j["format"].is_null()) {
+    format = json_as<std::string>(j["format"], fn, "\"format\"", "a format name or null");
+  }
+  std::map<std::string, std::size_t> fixed;
+  if (j.contains("fixed")) {
+    fixed = sizes_from_json(j["fixed"], fn, "\"fixed\"");
+  }
+  return promethean::buffer_type::make(std::move(name), layout,
+                                       format ? std::optional<std::string_view>(*format) : std::nullopt, fixed);
 }
 
 char* copy_string(const std::string& s) {
@@ -184,6 +237,21 @@ pm_err_t* pm_host_send_json(pm_host_t* host, const char* runtime, const char* pa
   });
 }
 
+pm_err_t* pm_host_set_message_handler(pm_host_t* host, const char* runtime, const char* handler) {
+  return guarded([&] {
+    deref(host, "pm_host_set_message_handler", "host")
+        .host.set_message_handler(text(runtime, "pm_host_set_message_handler", "runtime"),
+                                  text(handler, "pm_host_set_message_handler", "handler"));
+  });
+}
+
+pm_err_t* pm_host_register_buffer_type(pm_host_t* host, const char* type_json) {
+  return guarded([&] {
+    auto& h = deref(host, "pm_host_register_buffer_type", "host").host;
+    h.buffer_types().add(buffer_type_from_json(parse_json(type_json, "pm_host_register_buffer_type", "type_json")));
+  });
+}
+
 pm_err_t* pm_host_runtimes(pm_host_t* host, char** out) {
   return guarded([&] {
     auto& h = deref(host, "pm_host_runtimes", "host").host;
@@ -215,6 +283,17 @@ pm_err_t* pm_buffer_create(pm_host_t* host, const char* format, size_t ndim, con
     promethean::buffer b = h.buffers().create(text(format, "pm_buffer_create", "format"),
                                               promethean::shape_t(shape, shape + ndim));
     *out = new pm_buf_s{std::move(b)};
+  });
+}
+
+pm_err_t* pm_buffer_create_typed(pm_host_t* host, const char* type_name, const char* sizes_json, pm_buf_t** out) {
+  return guarded([&] {
+    constexpr const char* fn = "pm_buffer_create_typed";
+    auto& h = deref(host, fn, "host").host;
+    deref(out, fn, "out");
+    const std::string_view type = text(type_name, fn, "type_name");
+    const auto sizes = sizes_from_json(parse_json(sizes_json, fn, "sizes_json"), fn, "sizes_json");
+    *out = new pm_buf_s{h.buffers().create_typed(type, sizes)};
   });
 }
 

@@ -115,6 +115,16 @@ PROMETHEAN_API pm_err_t* pm_host_load(pm_host_t* host, const char* runtime, cons
 PROMETHEAN_API pm_err_t* pm_host_send_json(pm_host_t* host, const char* runtime, const char* payload_json,
                                            pm_message_t** out);
 
+/* Sets `runtime`'s message handler: for sh a command line, for py and js the name of a function
+ * (an exported one, or a dotted path). `handler` is borrowed for the call. */
+PROMETHEAN_API pm_err_t* pm_host_set_message_handler(pm_host_t* host, const char* runtime, const char* handler);
+
+/* Registers a buffer type with the host, from JSON: {"name": "ImageRGB", "layout": ["height",
+ * "width", "channels"], "format": "uint8" (or null / absent: any), "fixed": {"channels": 3}
+ * (optional)}. Registering the same type again is fine; another type under a taken name is an
+ * error. `type_json` is borrowed for the call. */
+PROMETHEAN_API pm_err_t* pm_host_register_buffer_type(pm_host_t* host, const char* type_json);
+
 /* The host's runtimes as a JSON array of names (["js","meta","py","rust","sh"]). On success *out
  * is a new string owned by the caller: pm_string_delete. Starts none of them. */
 PROMETHEAN_API pm_err_t* pm_host_runtimes(pm_host_t* host, char** out);
@@ -143,6 +153,12 @@ PROMETHEAN_API void pm_message_delete(pm_message_t* message);
  * is 0). On success *out is a new reference owned by the caller: pm_buffer_release. */
 PROMETHEAN_API pm_err_t* pm_buffer_create(pm_host_t* host, const char* format, size_t ndim, const size_t* shape,
                                           pm_buf_t** out);
+
+/* A new zero-filled buffer of a registered buffer type; `sizes_json` gives every dimension that
+ * is not fixed ({"height": 480, "width": 640}). On success *out is a new reference owned by the
+ * caller: pm_buffer_release. A missing, extra or wrong size is an error naming the dimension. */
+PROMETHEAN_API pm_err_t* pm_buffer_create_typed(pm_host_t* host, const char* type_name, const char* sizes_json,
+                                                pm_buf_t** out);
 
 /* The live buffer with id `id` ("b17", from pm_buffer_id or a handle), whichever runtime made it.
  * On success *out is a new reference owned by the caller: pm_buffer_release. An id naming no live
