@@ -42,6 +42,14 @@ file(RELATIVE_PATH _pm_bin_to_lib "${CMAKE_INSTALL_FULL_BINDIR}" "${CMAKE_INSTAL
 set_target_properties(promethean_cli PROPERTIES INSTALL_RPATH "$ORIGIN/${_pm_bin_to_lib}")
 install(TARGETS promethean_cli RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}" COMPONENT runtime)
 
+# `promethean bench` runs promethean_bench, looked for in <prefix>/libexec/promethean (bench/ is
+# added after this file, hence the generator expression rather than install(TARGETS)).
+if(PROMETHEAN_BUILD_BENCH)
+  install(PROGRAMS "$<TARGET_FILE:promethean_bench>"
+    DESTINATION "${CMAKE_INSTALL_LIBEXECDIR}/promethean"
+    COMPONENT runtime)
+endif()
+
 install(EXPORT PrometheanTargets
   NAMESPACE Promethean::
   DESTINATION "${PROMETHEAN_INSTALL_CMAKEDIR}"

@@ -1,7 +1,8 @@
 # install.layout: what `cmake --install` put in the prefix. The library with its SONAME and links,
 # exporting every function promethean.h declares and nothing of pybind11 or CPython; headers that
 # include no Python, Node, V8 or pybind11 header; the CLI; the CMake package, pkg-config file and
-# Rust SDK and the example plugins. Arguments: PREFIX, VERSION, SOVERSION, LIBDIR, NM, READELF.
+# Rust SDK, the example plugins and promethean_bench. Arguments: PREFIX, VERSION, SOVERSION, LIBDIR,
+# LIBEXECDIR, BENCH (PROMETHEAN_BUILD_BENCH), NM, READELF.
 set(problems)
 macro(problem text)
   list(APPEND problems "${text}")
@@ -74,6 +75,11 @@ endforeach()
 execute_process(COMMAND "${PREFIX}/bin/promethean" --version OUTPUT_VARIABLE cli_version RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0 OR NOT cli_version MATCHES "^promethean ${VERSION}\n$")
   problem("bin/promethean --version gave '${cli_version}' (${rc}), expected 'promethean ${VERSION}'")
+endif()
+
+# -- promethean_bench, where `promethean bench` looks for it, when this build has it
+if(BENCH AND NOT EXISTS "${PREFIX}/${LIBEXECDIR}/promethean/promethean_bench")
+  problem("missing ${LIBEXECDIR}/promethean/promethean_bench (the build has PROMETHEAN_BUILD_BENCH on)")
 endif()
 
 # -- the CMake package, the pkg-config file, the Rust SDK (sources only)
