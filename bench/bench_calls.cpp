@@ -87,7 +87,8 @@ void register_calls(const plan& p) {
             arrow(from, to) + ": promethean.call(\"" + to + "\", \"" + add_function(to) + "\", 1, 2) in a " + from + " loop"},
         [from, to](benchmark::State& st) {
           define_sides();
-          run_batches(st, from, call_loop_function(from), nlohmann::json::array({to, add_function(to)}), k_call_batch);
+          run_batches(st, from, call_loop_function(from), nlohmann::json::array({to, add_function(to)}), k_call_batch,
+                      true);
         });
     add(p, {"call/" + from + "_to_" + to + "/buffer", kind::call, from, to, "buffer", k_call_buffer_bytes,
             arrow(from, to) + ": promethean.call(\"" + to + "\", \"" + length_function(to) + "\", a 1 KiB array) in a " +
@@ -95,7 +96,7 @@ void register_calls(const plan& p) {
         [from, to](benchmark::State& st) {
           prepare_source(from, k_call_buffer_bytes);
           run_batches(st, from, send_loop_function(from), nlohmann::json::array({to, "zero_copy", k_call_buffer_bytes}),
-                      k_call_batch);
+                      k_call_batch, true);
         });
   }
 }

@@ -36,6 +36,10 @@ void host_handoff(benchmark::State& st, const std::string& to, const std::string
   const buffer& src = host_source(bytes);
   const std::string by_view = length_function(to);
   const std::string by_text = parse_function(to);
+  if (method == "zero_copy") {
+    // One untimed handoff first (see run_batches): the memory watched is then the handoff's own.
+    the_host().call(to, by_view, message(nlohmann::json::array({buffer_to_json(src)}), {src}, {}));
+  }
   rss_probe probe;
   for (auto _ : st) {
     message result;
@@ -81,7 +85,7 @@ void register_handoffs(const plan& p) {
               [from, to, method, bytes](benchmark::State& st) {
                 prepare_source(from, bytes);
                 run_batches(st, from, send_loop_function(from), nlohmann::json::array({to, method, bytes}),
-                            batch_for(method, bytes));
+                            batch_for(method, bytes), method == "zero_copy");
                 st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations()) * batch_for(method, bytes) *
                                      static_cast<std::int64_t>(bytes));
               },

@@ -34,6 +34,9 @@ class rss_probe {
 /// Runs `fn` in runtime `from` once per benchmark iteration; `fn` runs a batch of `n` operations
 /// there (a loop in Python or JS, timed as a whole) and returns n. Sets the batch counter, so the
 /// report divides by n: the host → py or host → js call that starts each batch is 1/n of it.
+/// With `warm_up`, one untimed batch runs before the resident memory is watched, so that the
+/// interpreters' heaps have grown to what the loop's garbage needs (V8's young generation grows
+/// by megabytes under any calling loop) and what remains is what the handoff itself adds.
 void run_batches(benchmark::State& st, const std::string& from, const std::string& fn,
-                 const nlohmann::json& args_after_n, int n);
+                 const nlohmann::json& args_after_n, int n, bool warm_up);
 }  // namespace promethean::bench

@@ -43,10 +43,11 @@ void rss_probe::finish(benchmark::State& st) const {
 }
 
 void run_batches(benchmark::State& st, const std::string& from, const std::string& fn,
-                 const nlohmann::json& args_after_n, int n) {
+                 const nlohmann::json& args_after_n, int n, bool warm_up) {
   nlohmann::json args = nlohmann::json::array({n});
   for (const auto& a : args_after_n) args.push_back(a);
   const message call_args(args);
+  if (warm_up) the_host().call(from, fn, call_args);
   rss_probe probe;
   for (auto _ : st) {
     message r = the_host().call(from, fn, call_args);

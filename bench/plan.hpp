@@ -23,7 +23,7 @@ struct plan {
   /// Repetitions of each benchmark (the report shows their median); 0 leaves it to the flags.
   int repetitions = 0;
   /// Repetitions of benchmarks that move 64 MiB or more per operation by copying or serialising:
-  /// each takes between a tenth of a second and seconds.
+  /// each takes between a tenth of a second and tens of seconds, far above the machine's noise.
   int large_repetitions = 0;
   /// Google Benchmark's minimum time per benchmark in seconds; 0 leaves it to the flags.
   double min_time = 0;

@@ -28,11 +28,12 @@ void add(const plan& p, bench_info info, std::function<void(benchmark::State&)> 
   b->Unit(benchmark::kNanosecond);
   const int reps = heavy ? p.large_repetitions : p.repetitions;
   if (reps > 0) b->Repetitions(reps);
-  if (p.min_time > 0) b->MinTime(p.min_time);
   if (heavy && p.repetitions > 0) {
     // One operation is already a tenth of a second or more: Google Benchmark's growing trial
-    // runs would multiply the run time for no better figure.
+    // runs would multiply the run time for no better figure. (A fixed count excludes MinTime.)
     b->Iterations(1);
+  } else if (p.min_time > 0) {
+    b->MinTime(p.min_time);
   }
   infos().push_back(std::move(info));
 }

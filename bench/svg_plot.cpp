@@ -12,10 +12,10 @@ namespace promethean::bench {
 
 namespace {
 
-constexpr double k_width = 1000;
+constexpr double k_width = 1040;
 constexpr double k_height = 640;
 constexpr double k_left = 96;
-constexpr double k_right = 250;  // room for the legend
+constexpr double k_right = 290;  // room for the legend
 constexpr double k_top = 70;
 constexpr double k_bottom = 80;
 
@@ -29,7 +29,7 @@ struct method_style {
 };
 constexpr method_style k_methods[] = {
     {"zero_copy", "zero-copy (same memory)", ""},
-    {"copy", "plain copy, then handed over", "9,5"},
+    {"copy", "copied, then handed over", "9,5"},
     {"json", "JSON array → text → parse", "2,4"},
 };
 
