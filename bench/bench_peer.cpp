@@ -7,6 +7,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
+#include <memory>
+
 namespace promethean::bench {
 namespace {
 
@@ -31,16 +34,30 @@ rl.on('line', (line) => {
 
 constexpr std::size_t k_peer_buffer_bytes = 1024;
 
+/// One child per peer for the whole run: Google Benchmark calls a benchmark function several
+/// times (trial runs, repetitions), and starting node each time would cost a quarter second.
+child_process& peer(benchmark::State& st, const std::vector<std::string>& argv, bool& ok) {
+  static std::map<std::string, std::unique_ptr<child_process>> children;
+  auto& slot = children[argv[0]];
+  ok = true;
+  if (!slot) {
+    slot = std::make_unique<child_process>(argv);
+    // The first round trip waits for the interpreter to start: outside any timed loop.
+    slot->write_all("{\"fn\":\"add\",\"args\":[1,2]}\n");
+    if (slot->read_line() != "3") {
+      fail(st, argv[0] + " answered the first request wrongly");
+      ok = false;
+    }
+  }
+  return *slot;
+}
+
 void peer_call(benchmark::State& st, const std::vector<std::string>& argv, bool with_buffer) {
-  child_process child(argv);
+  bool ok = false;
+  child_process& child = peer(st, argv, ok);
+  if (!ok) return;
   const buffer* src = with_buffer ? &host_source(k_peer_buffer_bytes) : nullptr;
   const long long expected = with_buffer ? static_cast<long long>(k_peer_buffer_bytes) : 3;
-  // The first round trip waits for the interpreter to start: outside the timed loop.
-  child.write_all("{\"fn\":\"add\",\"args\":[1,2]}\n");
-  if (child.read_line() != "3") {
-    fail(st, argv[0] + " answered the first request wrongly");
-    return;
-  }
   rss_probe probe;
   for (auto _ : st) {
     // The request is serialised per call, as a bridge over pipes does: the buffer as a JSON array.
@@ -54,7 +71,6 @@ void peer_call(benchmark::State& st, const std::vector<std::string>& argv, bool 
     }
   }
   probe.finish(st);
-  if (const int status = child.finish(); status != 0) fail(st, argv[0] + " exited with status " + std::to_string(status));
 }
 
 }  // namespace

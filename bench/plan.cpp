@@ -30,7 +30,7 @@ plan make_plan(depth level) {
       p.copy_max = 64 * MiB;
       p.repetitions = 3;
       p.large_repetitions = 1;
-      p.min_time = 0.02;
+      p.min_time = 0.01;
       p.startup_repetitions = 3;
       break;
     case depth::smoke:
