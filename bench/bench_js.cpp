@@ -22,6 +22,7 @@ void raw_v8_call_with_lock(benchmark::State& st) {
     js::entered e;
     fn.Reset(e.isolate(), g.exported.find("benchAdd")->second.Get(e.isolate()));
   }
+  rss_probe probe;
   for (auto _ : st) {
     v8::Locker locker(g.isolate);
     v8::Isolate::Scope isolate_scope(g.isolate);
@@ -32,6 +33,7 @@ void raw_v8_call_with_lock(benchmark::State& st) {
     v8::Local<v8::Value> r = fn.Get(g.isolate)->Call(ctx, v8::Undefined(g.isolate), 2, argv).ToLocalChecked();
     benchmark::DoNotOptimize(r->IntegerValue(ctx).FromJust());
   }
+  probe.finish(st);
   js::entered e;
   fn.Reset();
 }
@@ -42,12 +44,14 @@ void raw_v8_call_lock_held(benchmark::State& st) {
   auto& g = js::engine::get();
   js::entered e;
   v8::Local<v8::Function> fn = g.exported.find("benchAdd")->second.Get(e.isolate());
+  rss_probe probe;
   for (auto _ : st) {
     v8::HandleScope handles(g.isolate);
     v8::Local<v8::Value> argv[] = {v8::Number::New(g.isolate, 1), v8::Number::New(g.isolate, 2)};
     v8::Local<v8::Value> r = fn->Call(e.context(), v8::Undefined(g.isolate), 2, argv).ToLocalChecked();
     benchmark::DoNotOptimize(r->IntegerValue(e.context()).FromJust());
   }
+  probe.finish(st);
 }
 
 }  // namespace

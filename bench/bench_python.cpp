@@ -22,6 +22,7 @@ PyObject* python_adder() {
 /// no thread holds it between calls), ints converted in and out.
 void raw_vectorcall_with_gil(benchmark::State& st) {
   PyObject* fn = python_adder();
+  rss_probe probe;
   for (auto _ : st) {
     PyGILState_STATE gil = PyGILState_Ensure();
     PyObject* argv[2] = {PyLong_FromLong(1), PyLong_FromLong(2)};
@@ -33,6 +34,7 @@ void raw_vectorcall_with_gil(benchmark::State& st) {
     PyGILState_Release(gil);
     benchmark::DoNotOptimize(v);
   }
+  probe.finish(st);
   PyGILState_STATE gil = PyGILState_Ensure();
   Py_DECREF(fn);
   PyGILState_Release(gil);
@@ -42,6 +44,7 @@ void raw_vectorcall_with_gil(benchmark::State& st) {
 void raw_vectorcall_gil_held(benchmark::State& st) {
   PyObject* fn = python_adder();
   PyGILState_STATE gil = PyGILState_Ensure();
+  rss_probe probe;
   for (auto _ : st) {
     PyObject* argv[2] = {PyLong_FromLong(1), PyLong_FromLong(2)};
     PyObject* r = PyObject_Vectorcall(fn, argv, 2, nullptr);
@@ -51,6 +54,7 @@ void raw_vectorcall_gil_held(benchmark::State& st) {
     Py_DECREF(argv[1]);
     benchmark::DoNotOptimize(v);
   }
+  probe.finish(st);
   Py_DECREF(fn);
   PyGILState_Release(gil);
 }

@@ -12,9 +12,11 @@ extern "C" long long add_in_c(long long a, long long b) { return a + b; }
 
 void raw_c_function_pointer_call(benchmark::State& st) {
   long long (*volatile fn)(long long, long long) = add_in_c;
+  rss_probe probe;
   for (auto _ : st) {
     benchmark::DoNotOptimize(fn(1, 2));
   }
+  probe.finish(st);
 }
 
 }  // namespace
