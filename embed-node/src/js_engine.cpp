@@ -10,6 +10,10 @@
 
 #include <promethean/error.hpp>
 
+#include <poll.h>
+
+#include <iostream>
+#include <thread>
 
 namespace promethean::js {
 
@@ -79,14 +83,32 @@ void engine::start(host& h) {
     throw js_error("InitError", "the bootstrap script did not return the bridge object");
   }
   bridge.Reset(isolate, value.As<v8::Object>());
+  // Wakes threads waiting for the loop; unreferenced, so it never keeps the loop alive.
+  uv_async_init(setup->event_loop(), &wakeup, [](uv_async_t*) {});
+  uv_unref(reinterpret_cast<uv_handle_t*>(&wakeup));
   alive = true;
   install_module(isolate, ctx, value.As<v8::Object>());
 }
 
 void engine::stop() {
-  if (!alive) return;
+  if (!alive.exchange(false)) return;  // from here on, new entries are refused
+  // Threads still in JS: stop what runs, then wait (bounded) for every one of them to leave.
+  isolate->TerminateExecution();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (users.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    isolate->TerminateExecution();
+  }
+  if (users.load() > 0) {
+    // A thread is inside a call from JS into another runtime and has not come back: freeing the
+    // environment under it would crash it when it does. The process is ending; leave it be.
+    std::cerr << "promethean: js: " << users.load()
+              << " thread(s) still inside JS after 5 s at shutdown; the Node environment is not freed\n";
+    return;
+  }
   {
-    entered e;
+    entered e{entered::for_shutdown_t{}};
+    isolate->CancelTerminateExecution();
     if (!exit_code) {
       // Work that is ready runs (resolved Promises, due immediates), then 'exit' listeners, as
       // when Node's own process ends. Pending timers do not hold the host up.
@@ -105,25 +127,51 @@ void engine::stop() {
     free_foreign_functions();
     free_weak_views();
     releases.drain();
-    alive = false;
     context.Reset();
+    uv_close(reinterpret_cast<uv_handle_t*>(&wakeup), nullptr);
+    uv_run(setup->event_loop(), UV_RUN_NOWAIT);  // completes the close
   }
   setup.reset();       // frees the environment and disposes the isolate: remaining deleters run
   releases.drain();    // what those deleters queued (no V8 needed any more)
 }
 
 namespace {
-v8::Isolate* locked_isolate() {
-  auto& g = engine::get();
-  if (!g.alive) {
-    throw usage_error(g.ever_started ? "the js runtime has been shut down" : "the js runtime is not started", "js");
-  }
-  return g.isolate;
+thread_local int t_entered_depth = 0;  // this thread's nesting of `entered`
+
+v8::Isolate* locked_isolate() { return engine::get().isolate; }
+
+/// Blocks until the loop has work (its backend fd is readable) or `timeout_ms` passes (-1: no
+/// limit), holding no lock: the loop's state is only read and written under the isolate lock.
+void wait_for_loop(uv_loop_t* loop, int timeout_ms) {
+  pollfd fd{uv_backend_fd(loop), POLLIN, 0};
+  ::poll(&fd, 1, timeout_ms);
 }
 }  // namespace
 
-entered::entered()
-    : m_isolate(locked_isolate()),
+entered::admission::admission(bool check_alive) {
+  if (t_entered_depth++ > 0) return;
+  auto& g = engine::get();
+  // Count first, then look: engine::stop() clears `alive` first, then waits for the count, so
+  // either it waits for this thread or this thread sees that JS is gone.
+  g.users.fetch_add(1);
+  if (check_alive && !g.alive.load()) {
+    g.users.fetch_sub(1);
+    --t_entered_depth;
+    throw usage_error(g.ever_started ? "the js runtime has been shut down" : "the js runtime is not started", "js");
+  }
+}
+
+entered::admission::~admission() {
+  if (--t_entered_depth == 0) engine::get().users.fetch_sub(1);
+}
+
+entered::entered() : entered(true) {}
+
+entered::entered(for_shutdown_t) : entered(false) {}
+
+entered::entered(bool check_alive)
+    : m_admission(check_alive),
+      m_isolate(locked_isolate()),
       m_locker(m_isolate),
       m_isolate_scope(m_isolate),
       m_handles(m_isolate),
@@ -132,29 +180,89 @@ entered::entered()
   engine::get().releases.drain();
 }
 
+entered::~entered() {
+  // Leaving JS (still locked): if this thread added a timer or an immediate that a thread
+  // waiting for the loop would sleep past, wake it.
+  auto& g = engine::get();
+  if (t_entered_depth != 1 || g.pollers.load(std::memory_order_relaxed) == 0 || !g.alive.load()) return;
+  const int now = uv_backend_timeout(g.setup->event_loop());
+  const int waiting = g.poll_timeout.load(std::memory_order_relaxed);
+  if (now == 0 || (now > 0 && (waiting < 0 || now < waiting)) || g.pollers.load() > 1) uv_async_send(&g.wakeup);
+}
+
+int engine::begin_wait() {
+  const int timeout = uv_backend_timeout(setup->event_loop());
+  poll_timeout.store(timeout, std::memory_order_relaxed);
+  pollers.fetch_add(1);
+  return timeout;
+}
+
+void engine::end_wait() { pollers.fetch_sub(1); }
+
 void pump_event_loop() {
   auto& g = engine::get();
   if (g.exit_code) return;
   uv_run(g.setup->event_loop(), UV_RUN_NOWAIT);
 }
 
+int run_event_loop() {
+  auto& g = engine::get();
+  uv_loop_t* loop = g.setup->event_loop();
+  while (true) {
+    int timeout = 0;
+    {
+      entered e;
+      if (g.exit_code) return *g.exit_code;
+      uv_run(loop, UV_RUN_NOWAIT);
+      if (g.exit_code) return *g.exit_code;
+      if (!uv_loop_alive(loop)) {
+        // Work still on V8's worker threads may post more; then 'beforeExit' may add some.
+        g.platform->DrainTasks(g.isolate);
+        if (!uv_loop_alive(loop)) {
+          if (node::EmitProcessBeforeExit(g.env).IsNothing() || g.exit_code) break;
+          if (!uv_loop_alive(loop)) break;
+        }
+      }
+      timeout = g.begin_wait();
+    }
+    wait_for_loop(loop, timeout);
+    g.end_wait();
+  }
+  if (g.exit_code) return *g.exit_code;
+  entered e;
+  v8::TryCatch caught(g.isolate);
+  const int code = node::EmitProcessExit(g.env).FromMaybe(1);
+  return g.exit_code ? *g.exit_code : code;
+}
+
 void await_promise(v8::Local<v8::Promise> promise) {
   auto& g = engine::get();
   uv_loop_t* loop = g.setup->event_loop();
-  while (promise->State() == v8::Promise::kPending) {
+  auto settled = [&] {
+    g.isolate->PerformMicrotaskCheckpoint();
+    return promise->State() != v8::Promise::kPending;
+  };
+  while (!settled()) {
     if (g.exit_code) {
       throw js_error("Exit", "process.exit(" + std::to_string(*g.exit_code) + ") was called while a Promise was awaited");
     }
-    g.isolate->PerformMicrotaskCheckpoint();
-    if (promise->State() != v8::Promise::kPending) break;
-    const bool more = uv_run(loop, UV_RUN_ONCE) != 0;
-    g.platform->DrainTasks(g.isolate);
-    g.isolate->PerformMicrotaskCheckpoint();
-    if (!more && !uv_loop_alive(loop) && promise->State() == v8::Promise::kPending) {
-      throw js_error("PendingPromise",
-                     "the Promise never settles: nothing left in the event loop (no timer, I/O or other "
-                     "work) could settle it");
+    uv_run(loop, UV_RUN_NOWAIT);
+    if (settled()) break;
+    if (!uv_loop_alive(loop)) {
+      g.platform->DrainTasks(g.isolate);
+      if (settled()) break;
+      if (!uv_loop_alive(loop)) {
+        throw js_error("PendingPromise",
+                       "the Promise never settles: nothing left in the event loop (no timer, I/O or other "
+                       "work) could settle it");
+      }
     }
+    const int timeout = g.begin_wait();
+    {
+      v8::Unlocker unlocked(g.isolate);  // other threads call into JS while this one waits
+      wait_for_loop(loop, timeout);
+    }
+    g.end_wait();
   }
 }
 

@@ -39,6 +39,14 @@ struct engine {
   v8::Global<v8::Function> foreign_error;  ///< promethean.ForeignError
   v8::Global<v8::Function> message_handler;
   std::atomic<bool> alive{false};
+  /// Threads inside `entered` (outermost scopes only): stop() waits for them to leave.
+  std::atomic<int> users{0};
+  /// Threads waiting for the event loop with the lock given up, and the timeout the last of them
+  /// computed: a thread that changes the loop (a new timer, an immediate) wakes them through
+  /// `wakeup` when they would otherwise sleep past it.
+  std::atomic<int> pollers{0};
+  std::atomic<int> poll_timeout{-1};
+  uv_async_t wakeup{};
   bool ever_started = false;
   /// process.exit() was called (or Node exited after an uncaught error): the code, and JS is over.
   std::optional<int> exit_code;
@@ -58,21 +66,46 @@ struct engine {
 
   /// Starts Node (once per process) and creates the environment. Throws js_error / usage_error.
   void start(host& h);
-  /// Stops and frees the environment; idempotent.
+  /// Stops and frees the environment; idempotent. JS still running on another thread is
+  /// terminated; if a thread still has not left JS after a few seconds (it waits on another
+  /// runtime), the environment is left in place rather than freed under it.
   void stop();
+
+  /// With the lock held: the time the loop may sleep (ms, -1 for no timer), published to
+  /// threads that change the loop meanwhile. Pair with end_wait() after waiting.
+  int begin_wait();
+  void end_wait();
 };
+
+/// Runs the event loop to completion as Node's own does (timers, I/O, 'beforeExit'), holding the
+/// isolate lock only while callbacks run: between them the loop waits unlocked, so that other
+/// threads call into JS meanwhile. Returns the exit code ('exit' listeners have run).
+int run_event_loop();
 
 /// Inside the environment: the isolate lock, isolate, handle and context scopes, and the releases
 /// that waited for the lock. Nestable on one thread (V8's Locker is re-entrant).
 class entered {
  public:
   entered();
+  /// For engine::stop(), which enters after refusing everyone else.
+  struct for_shutdown_t {};
+  explicit entered(for_shutdown_t);
+  ~entered();
   entered(const entered&) = delete;
   entered& operator=(const entered&) = delete;
   v8::Isolate* isolate() const noexcept { return m_isolate; }
   v8::Local<v8::Context> context() const noexcept { return m_context; }
 
  private:
+  /// Counts this thread's outermost entry in engine::users, and refuses entry once stopped.
+  struct admission {
+    explicit admission(bool check_alive);
+    ~admission();
+    admission(const admission&) = delete;
+    admission& operator=(const admission&) = delete;
+  };
+  explicit entered(bool check_alive);
+  admission m_admission;
   v8::Isolate* m_isolate;
   v8::Locker m_locker;
   v8::Isolate::Scope m_isolate_scope;
@@ -84,8 +117,8 @@ class entered {
 /// Runs ready event-loop work (timers due, I/O ready, immediates) without blocking.
 void pump_event_loop();
 
-/// Runs the event loop until `promise` settles; throws js_error when nothing left in the loop can
-/// settle it, or when JS exits meanwhile.
+/// Runs the event loop until `promise` settles, giving the lock up while the loop waits; throws
+/// js_error when nothing left in the loop can settle it, or when JS exits meanwhile.
 void await_promise(v8::Local<v8::Promise> promise);
 
 /// Attaches a no-op rejection handler, telling Node that a rejection of `value` (when it is a

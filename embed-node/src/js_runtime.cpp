@@ -246,9 +246,9 @@ class js_runtime final : public runtime {
 
   int run_script(const std::filesystem::path& path, const std::vector<std::string>& args) override {
     auto& g = engine::get();
-    entered e;
-    v8::Isolate* isolate = e.isolate();
     {
+      entered e;
+      v8::Isolate* isolate = e.isolate();
       v8::TryCatch caught(isolate);
       v8::Local<v8::Array> argv_array = v8::Array::New(isolate, static_cast<int>(args.size()));
       for (std::size_t i = 0; i < args.size(); ++i) {
@@ -263,9 +263,9 @@ class js_runtime final : public runtime {
         throw_from_js(isolate, caught, "starting " + path.string());
       }
     }
-    // Node's own loop: timers, I/O, beforeExit and exit, until nothing is left or process.exit().
-    v8::Maybe<int> status = node::SpinEventLoop(g.env);
-    const int code = g.exit_code ? *g.exit_code : status.FromMaybe(1);
+    // The loop as Node runs it (timers, I/O, beforeExit, exit) until nothing is left or
+    // process.exit(), but giving the isolate up between callbacks for other threads' calls.
+    const int code = run_event_loop();
     g.exit_code = code;  // the program is over; later calls into js say so
     return code;
   }

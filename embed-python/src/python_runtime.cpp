@@ -30,12 +30,43 @@ void drain_releases() { state().releases.drain(); }
 namespace {
 constexpr const char* k_python = "/usr/bin/python3";
 
-/// Holds the GIL for a call and runs the releases that waited for it. CPython's own
-/// PyGILState pair: it costs a third of pybind11's gil_scoped_acquire on this, the hottest path,
-/// and nests with it (the promethean module releases through pybind11 inside).
+/// Set just before Py_FinalizeEx: from then on, thread states are the interpreter's to free.
+std::atomic<bool> g_finalizing{false};
+
+/// A thread Python has never seen (a Rust plugin's, an embedder's) gets one thread state for its
+/// whole life, not one per call: making and deleting a thread state on every call is slow, and
+/// deleting it while a Python error from the call is still being freed crashed
+/// (ThreadingForeign tests). Released when the thread ends, unless Python was finalized first.
+class foreign_thread_state {
+ public:
+  foreign_thread_state() {
+    m_state = PyGILState_Ensure();  // makes the thread state, known to PyGILState from now on
+    m_tstate = PyEval_SaveThread();  // ... and gives the GIL back, keeping the state
+  }
+  ~foreign_thread_state() {
+    if (g_finalizing.load() || !Py_IsInitialized()) return;
+    PyEval_RestoreThread(m_tstate);
+    PyGILState_Release(m_state);  // the last reference: deletes the state, releases the GIL
+  }
+  foreign_thread_state(const foreign_thread_state&) = delete;
+  foreign_thread_state& operator=(const foreign_thread_state&) = delete;
+
+ private:
+  PyGILState_STATE m_state;
+  PyThreadState* m_tstate;
+};
+
+/// Holds the GIL for a call and runs the releases that waited for it: CPython's PyGILState pair,
+/// a third of the cost of pybind11's gil_scoped_acquire on this, the hottest path.
 class with_gil {
  public:
-  with_gil() : m_state(PyGILState_Ensure()) { drain_releases(); }
+  with_gil() {
+    if (PyGILState_GetThisThreadState() == nullptr) {
+      thread_local foreign_thread_state registered;
+    }
+    m_state = PyGILState_Ensure();
+    drain_releases();
+  }
   ~with_gil() { PyGILState_Release(m_state); }
   with_gil(const with_gil&) = delete;
   with_gil& operator=(const with_gil&) = delete;
@@ -348,6 +379,7 @@ if venv:
     s.callables.clear();
     s.message_handler = py::object();
     drain_releases();
+    g_finalizing = true;
     Py_FinalizeEx();
     s.alive = false;
     drain_releases();  // anything queued during finalisation is now a no-op

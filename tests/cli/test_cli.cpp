@@ -413,3 +413,11 @@ TEST(CliFlagship, ImagePipelineRunsEndToEndWithoutCopies) {
   EXPECT_TRUE(contains(chart, "Gray-level histogram (49152 pixels)"));
   std::filesystem::remove_all(out_dir);
 }
+
+TEST(CliThreading, PythonThreadsCallJsWhileTheHostThreadsTimerTicks) {
+  // The host thread runs the script's event loop and gives the isolate up while it waits: four
+  // Python threads make 40,000 calls into JS meanwhile, and the JS timer keeps firing.
+  auto r = run({"run", std::string(PROMETHEAN_SOURCE_DIR) + "/tests/data/threading/many_threads.js"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "[50005000,50005000,50005000,50005000]\nthe timer kept firing\n") << r.err;
+}

@@ -139,6 +139,7 @@ TEST(ThreadingLifetimes, AJsBufferKeptByPythonOutlivesJsAndIsFreedOnce) {
 }
 
 TEST(ThreadingLifetimes, APythonBufferKeptByJsIsFreedWhenV8CollectsIt) {
+  py("import promethean");
   const auto before = ledger::instance().counts();
   js("globalThis.jsKept = []; globalThis.jsKeep = (a) => { jsKept.push(a); return a.length; }; 0");
   EXPECT_EQ(py("import numpy\npromethean.call('js', 'jsKeep', numpy.arange(1 << 16, dtype=numpy.int32))"), nullptr);
@@ -157,4 +158,20 @@ TEST(ThreadingLifetimes, APythonBufferKeptByJsIsFreedWhenV8CollectsIt) {
   const auto after = ledger::instance().counts();
   EXPECT_EQ(after.live_blocks, before.live_blocks);
   EXPECT_EQ(after.blocks_released - before.blocks_released, after.blocks_created - before.blocks_created);
+}
+
+TEST(ThreadingForeign, PythonErrorsOnConcurrentThreadsPythonNeverSaw) {
+  // Threads Python has no state for, raising at the same time: each gets its own error.
+  py("0");
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([] {
+      for (int k = 0; k < 50; ++k) {
+        auto e = raised([] { g_host->call("py", "int", json::array({"x"})); });
+        EXPECT_EQ(e.type(), "ValueError");
+        EXPECT_EQ(g_host->call("py", "operator.add", json::array({k, 1})).value(), k + 1);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
 }
