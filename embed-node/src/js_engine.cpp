@@ -12,6 +12,8 @@
 
 #include <poll.h>
 
+#include <csignal>
+
 #include <iostream>
 #include <thread>
 
@@ -199,6 +201,15 @@ int engine::begin_wait() {
 
 void engine::end_wait() { pollers.fetch_sub(1); }
 
+void engine::interrupt() {
+  if (!alive.load()) return;
+  interrupted = true;
+  // Node's own way to end an environment from another thread (as for a Worker): it marks the
+  // environment stopping, so that callback scopes unwind cleanly, and terminates running JS.
+  node::Stop(env);
+  uv_async_send(&wakeup);  // and wakes a loop that waits
+}
+
 void pump_event_loop() {
   auto& g = engine::get();
   if (g.exit_code) return;
@@ -213,7 +224,11 @@ int run_event_loop() {
     {
       entered e;
       if (g.exit_code) return *g.exit_code;
-      uv_run(loop, UV_RUN_NOWAIT);
+      if (!g.interrupted) uv_run(loop, UV_RUN_NOWAIT);
+      if (g.interrupted) {
+        g.exit_code = 128 + SIGINT;  // as Node killed by Ctrl-C: JS is over
+        return *g.exit_code;
+      }
       if (g.exit_code) return *g.exit_code;
       if (!uv_loop_alive(loop)) {
         // Work still on V8's worker threads may post more; then 'beforeExit' may add some.

@@ -41,6 +41,8 @@ struct engine {
   std::atomic<bool> alive{false};
   /// Threads inside `entered` (outermost scopes only): stop() waits for them to leave.
   std::atomic<int> users{0};
+  /// interrupt() was called (Ctrl-C): running JS is terminated and the loop ends.
+  std::atomic<bool> interrupted{false};
   /// Threads waiting for the event loop with the lock given up, and the timeout the last of them
   /// computed: a thread that changes the loop (a new timer, an immediate) wakes them through
   /// `wakeup` when they would otherwise sleep past it.
@@ -75,6 +77,9 @@ struct engine {
   /// threads that change the loop meanwhile. Pair with end_wait() after waiting.
   int begin_wait();
   void end_wait();
+
+  /// From any thread: terminate running JS and end the event loop (exit status 130).
+  void interrupt();
 };
 
 /// Runs the event loop to completion as Node's own does (timers, I/O, 'beforeExit'), holding the

@@ -4,6 +4,8 @@
 
 #include "js_conversion.hpp"
 #include "js_engine.hpp"
+
+#include <csignal>
 #include "js_errors.hpp"
 
 #include <promethean/error.hpp>
@@ -260,6 +262,10 @@ class js_runtime final : public runtime {
       v8::Local<v8::Value> ignored;
       if (!bridge->Get(e.context(), v8_string(isolate, "runMain")).ToLocal(&run_main) ||
           !run_main.As<v8::Function>()->Call(e.context(), bridge, 2, argv).ToLocal(&ignored)) {
+        if (g.interrupted) {  // Ctrl-C stopped the script's own code
+          g.exit_code = 128 + SIGINT;
+          return *g.exit_code;
+        }
         throw_from_js(isolate, caught, "starting " + path.string());
       }
     }
@@ -271,6 +277,8 @@ class js_runtime final : public runtime {
   }
 
   void shutdown() override { engine::get().stop(); }
+
+  void interrupt() override { engine::get().interrupt(); }
 };
 
 }  // namespace

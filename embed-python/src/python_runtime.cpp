@@ -11,6 +11,9 @@
 #include <pybind11/embed.h>
 
 #include <array>
+#include <atomic>
+#include <csignal>
+#include <optional>
 #include <fstream>
 #include <thread>
 
@@ -184,6 +187,15 @@ class python_runtime final : public runtime {
     }
     s.alive = true;
     m_init_thread = std::this_thread::get_id();
+    m_main_ident = PyThread_get_thread_ident();
+    // Ctrl-C raises KeyboardInterrupt as in python3: Python's SIGINT handler is its default one,
+    // but the process-level handler stays the host's (interrupt() trips Python's from there).
+    {
+      struct sigaction host_handler {};
+      ::sigaction(SIGINT, nullptr, &host_handler);
+      PyRun_SimpleString("import signal as _s; _s.signal(_s.SIGINT, _s.default_int_handler); del _s");
+      ::sigaction(SIGINT, &host_handler, nullptr);
+    }
     try {
       py::exec(R"(
 import os, sys, site, glob
@@ -366,6 +378,18 @@ if venv:
     return status;
   }
 
+  void interrupt() override {
+    // KeyboardInterrupt in the thread that started Python (the one running the script). Not
+    // PyErr_SetInterruptEx: called from a thread other than Python's main one, CPython 3.11
+    // records the signal but does not make the main thread look at it. An asynchronous
+    // exception does: the main thread raises it at its next bytecode.
+    auto& s = state();
+    if (!s.alive.load()) return;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    if (s.alive.load()) PyThreadState_SetAsyncExc(m_main_ident, PyExc_KeyboardInterrupt);
+    PyGILState_Release(gil);
+  }
+
   void shutdown() override {
     auto& s = state();
     if (!s.alive.load()) return;
@@ -414,6 +438,7 @@ if venv:
 
   PyThreadState* m_saved = nullptr;
   std::thread::id m_init_thread;
+  unsigned long m_main_ident = 0;  // Python's ident of the thread that started it
 };
 }  // namespace
 }  // namespace promethean::python

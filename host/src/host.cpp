@@ -223,6 +223,13 @@ int host::run_script(const std::filesystem::path& path, const std::vector<std::s
   return get(rt).run_script(path, args);
 }
 
+void host::interrupt() {
+  std::lock_guard lock(m_impl->mutex);
+  for (auto& [name, rt] : m_impl->started) {
+    if (rt) rt->interrupt();
+  }
+}
+
 buffer_type_registry& host::buffer_types() noexcept { return m_impl->buffer_types; }
 
 view_registry& host::views() noexcept { return m_impl->views; }

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <sys/wait.h>
+#include <csignal>
 #include <unistd.h>
 
 #include <filesystem>
@@ -420,4 +421,57 @@ TEST(CliThreading, PythonThreadsCallJsWhileTheHostThreadsTimerTicks) {
   auto r = run({"run", std::string(PROMETHEAN_SOURCE_DIR) + "/tests/data/threading/many_threads.js"});
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "[50005000,50005000,50005000,50005000]\nthe timer kept firing\n") << r.err;
+}
+
+namespace {
+/// Starts `promethean run SCRIPT` in the background, waits until it printed "ready", sends it
+/// `signal_name` and returns its exit status and stderr.
+run_result interrupted_run(const std::string& script, const std::string& signal_name) {
+  const auto dir = std::filesystem::temp_directory_path();
+  const auto tag = std::to_string(::getpid());
+  const auto out = dir / ("promethean_sig_out_" + tag), err = dir / ("promethean_sig_err_" + tag);
+  const std::string cmd = quote(PROMETHEAN_CLI) + " run " + quote(std::string(PROMETHEAN_SOURCE_DIR) + "/tests/data/signals/" + script) +
+                          " >" + quote(out.string()) + " 2>" + quote(err.string()) + " </dev/null & pid=$!; " +
+                          "for i in $(seq 200); do grep -q ready " + quote(out.string()) + " && break; sleep 0.05; done; " +
+                          "sleep 0.2; kill -" + signal_name + " $pid; wait $pid";
+  const int raw = std::system(cmd.c_str());
+  run_result r;
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+  r.out = slurp(out);
+  r.err = slurp(err);
+  std::filesystem::remove(out);
+  std::filesystem::remove(err);
+  return r;
+}
+}  // namespace
+
+TEST(CliSignals, CtrlCDuringALongPythonLoopRaisesKeyboardInterruptThereAndExits130) {
+  auto r = interrupted_run("long_loop.py", "INT");
+  EXPECT_EQ(r.status, 130) << r.err;
+  EXPECT_TRUE(contains(r.err, "KeyboardInterrupt")) << r.err;
+  EXPECT_TRUE(contains(r.err, "long_loop.py")) << r.err;
+}
+
+TEST(CliSignals, CtrlCStopsALongJsLoopAndAnIdleEventLoop) {
+  auto busy = interrupted_run("long_loop.js", "INT");
+  EXPECT_EQ(busy.status, 130) << busy.err;
+  auto idle = interrupted_run("idle_timer.js", "INT");
+  EXPECT_EQ(idle.status, 130) << idle.err;
+  EXPECT_FALSE(contains(idle.err, "corrupted")) << idle.err;
+}
+
+TEST(CliSignals, SigtermEndsTheHostWith143) {
+  auto r = interrupted_run("long_loop.py", "TERM");
+  EXPECT_EQ(r.status, 143) << r.err;
+}
+
+TEST(CliSignals, AClosedStdoutIsAnErrorNotADeathBySigpipe) {
+  // Under bash, for PIPESTATUS: the promethean side of the pipe.
+  const int raw = std::system(("bash -c " + quote(quote(PROMETHEAN_CLI) + " run " +
+                                                  quote(std::string(PROMETHEAN_SOURCE_DIR) + "/tests/data/signals/chatty.py") +
+                                                  " 2>/dev/null | head -n 1 >/dev/null; exit ${PIPESTATUS[0]}")).c_str());
+  ASSERT_TRUE(WIFEXITED(raw));
+  const int status = WEXITSTATUS(raw);
+  EXPECT_NE(status, 128 + SIGPIPE);  // not killed by the signal
+  EXPECT_LT(status, 128) << status;  // an ordinary error status (BrokenPipeError)
 }

@@ -5,6 +5,7 @@
 
 #include "bench_command.hpp"
 #include "repl.hpp"
+#include "signals.hpp"
 
 #include <charconv>
 #include <cstdlib>
@@ -42,6 +43,21 @@ Options:
 Exit status: the script's for `run`; 0 on success; 1 when the code raised an
 error; 2 for a usage error (unknown command, runtime or option).
 )";
+
+/// While it lives, SIGINT and SIGTERM interrupt this host's runtimes (signals.hpp).
+class interruptible {
+ public:
+  explicit interruptible(promethean::host& h) { promethean::cli::install_signal_policy(h); }
+  ~interruptible() { promethean::cli::clear_signal_host(); }
+  interruptible(const interruptible&) = delete;
+  interruptible& operator=(const interruptible&) = delete;
+};
+
+/// The exit status after an interrupt: 128 + the signal, as a shell reports a process it ended.
+int status_after(int status) {
+  const int signo = promethean::cli::interrupting_signal();
+  return signo != 0 ? 128 + signo : status;
+}
 
 struct usage_failure {
   std::string message;
@@ -86,6 +102,7 @@ int cmd_eval(const std::vector<std::string>& args) {
   }
   if (positional.size() != 2) throw usage_failure{"eval takes a RUNTIME and CODE, e.g. promethean eval sh 'echo hi'"};
   promethean::host h;
+  interruptible signals(h);
   auto result = h.eval(positional[0], positional[1], options);
   std::cout << (as_meta ? result.to_json() : result.data.value()).dump() << "\n";
   return 0;
@@ -101,7 +118,8 @@ int cmd_runtimes(const std::vector<std::string>& args) {
 int cmd_repl(const std::vector<std::string>& args) {
   if (!args.empty()) throw usage_failure{"repl takes no arguments (it reads forms from stdin)"};
   promethean::host h;
-  return promethean::cli::run_repl(h, std::cin, std::cout, std::cerr, ::isatty(STDIN_FILENO) == 1);
+  interruptible signals(h);
+  return status_after(promethean::cli::run_repl(h, std::cin, std::cout, std::cerr, ::isatty(STDIN_FILENO) == 1));
 }
 
 int cmd_run(const std::vector<std::string>& args) {
@@ -111,8 +129,9 @@ int cmd_run(const std::vector<std::string>& args) {
   const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (!ec) ::setenv("PROMETHEAN", self.c_str(), 1);
   promethean::host h;
+  interruptible signals(h);
   std::cout.flush();
-  return h.run_script(args[0], std::vector<std::string>(args.begin() + 1, args.end()));
+  return status_after(h.run_script(args[0], std::vector<std::string>(args.begin() + 1, args.end())));
 }
 
 }  // namespace
@@ -144,7 +163,7 @@ int main(int argc, char** argv) {
   } catch (const usage_failure& u) {
     return fail_usage(u.message);
   } catch (const promethean::error& e) {
-    return report(e);
+    return status_after(report(e));
   } catch (const std::exception& e) {
     std::cerr << "promethean: internal error: " << e.what() << "\n";
     return 1;

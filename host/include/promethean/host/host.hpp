@@ -83,6 +83,9 @@ class PROMETHEAN_API host {
 
   buffer_type_registry& buffer_types() noexcept;
 
+  /// Interrupts every started runtime (runtime::interrupt): what the CLI's SIGINT policy calls.
+  void interrupt();
+
   /// Buffers for an embedder: create, look up by id, xtensor view. Include
   /// <promethean/host/host_buffers.hpp> to use it (kept out of here: it brings in xtensor).
   host_buffers buffers() noexcept;

@@ -77,6 +77,11 @@ class PROMETHEAN_API runtime {
 
   /// Stops the runtime; called once, by the Host, in the documented shutdown order.
   virtual void shutdown() {}
+
+  /// Stops what runs in this runtime as a user's Ctrl-C would: Python raises KeyboardInterrupt in
+  /// its main thread, JS stops executing and its event loop ends. Called from any thread (a
+  /// signal watcher); must not block or wait for the runtime.
+  virtual void interrupt() {}
 };
 
 }  // namespace promethean

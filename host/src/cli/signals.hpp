@@ -1,0 +1,19 @@
+// The CLI's one signal policy (DESIGN.md, "Threading"), not whichever runtime installed its
+// handler last: SIGPIPE is ignored (a write to a closed pipe is an error, EPIPE, not a death);
+// SIGINT and SIGTERM interrupt whichever runtime is running (Python raises KeyboardInterrupt, JS
+// stops) and the host then exits 128 + the signal after a clean shutdown; a second one exits at
+// once.
+#pragma once
+
+#include <promethean/host/host.hpp>
+
+namespace promethean::cli {
+
+/// Installs the policy for the process; `h` receives the interrupts until clear_signal_host().
+void install_signal_policy(host& h);
+void clear_signal_host();
+
+/// The signal that interrupted the run (SIGINT, SIGTERM), or 0.
+int interrupting_signal();
+
+}  // namespace promethean::cli

@@ -1,0 +1,2 @@
+console.log("ready");
+setTimeout(() => { let n = 0; for (;;) n++; }, 10);

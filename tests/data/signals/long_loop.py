@@ -1,0 +1,5 @@
+import sys
+print("ready", flush=True)
+n = 0
+while True:
+    n += 1
