@@ -140,8 +140,6 @@ void engine::stop() {
 namespace {
 thread_local int t_entered_depth = 0;  // this thread's nesting of `entered`
 
-v8::Isolate* locked_isolate() { return engine::get().isolate; }
-
 /// Blocks until the loop has work (its backend fd is readable) or `timeout_ms` passes (-1: no
 /// limit), holding no lock: the loop's state is only read and written under the isolate lock.
 void wait_for_loop(uv_loop_t* loop, int timeout_ms) {
@@ -173,7 +171,7 @@ entered::entered(for_shutdown_t) : entered(false) {}
 
 entered::entered(bool check_alive)
     : m_admission(check_alive),
-      m_isolate(locked_isolate()),
+      m_isolate(engine::get().isolate),  // admission checked it is alive
       m_locker(m_isolate),
       m_isolate_scope(m_isolate),
       m_handles(m_isolate),

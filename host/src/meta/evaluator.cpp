@@ -304,9 +304,7 @@ message evaluator::eval_symbol(const node& n, const env_ptr& e) {
   if (auto dot = n.text.find('.'); dot != std::string::npos && dot > 0) {
     node head = n;
     head.text = n.text.substr(0, dot);
-    bool bound = false;
-    for (environment* scope = e.get(); scope && !bound; scope = scope->parent.get()) bound = scope->vars.count(head.text) > 0;
-    if (bound) {
+    if (locally_bound(e, head.text)) {
       message value = eval_symbol(head, e);
       std::string rest = n.text.substr(dot + 1);
       while (!rest.empty()) {
