@@ -23,7 +23,10 @@ memory_block::~memory_block() {
   ledger::instance().block_released(language, size);
 }
 
-buffer_state::~buffer_state() { ledger::instance().buffer_destroyed(serial); }
+buffer_state::~buffer_state() {
+  delete handle.load(std::memory_order_acquire);
+  ledger::instance().buffer_destroyed(serial);
+}
 
 }  // namespace detail
 

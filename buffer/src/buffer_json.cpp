@@ -5,6 +5,8 @@
 
 #include "buffer_state.hpp"
 
+#include <memory>
+
 namespace promethean {
 
 namespace {
@@ -29,8 +31,12 @@ nlohmann::json buffer_info_json(const buffer& b) {
 
 nlohmann::json buffer_to_json(const buffer& b) {
   const detail::buffer_state& st = b.state();
-  std::call_once(st.handle_once, [&] { st.handle = make_handle(b); });
-  return st.handle;
+  if (const nlohmann::json* ready = st.handle.load(std::memory_order_acquire)) return *ready;
+  // Two threads may build it at once; the first to publish wins and the other's copy is dropped.
+  auto built = std::make_unique<const nlohmann::json>(make_handle(b));
+  const nlohmann::json* expected = nullptr;
+  if (st.handle.compare_exchange_strong(expected, built.get(), std::memory_order_acq_rel)) return *built.release();
+  return *expected;
 }
 
 bool is_buffer_handle(const nlohmann::json& j) noexcept {

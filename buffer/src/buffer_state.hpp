@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
-#include <mutex>
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -35,9 +35,10 @@ struct buffer_state {
   std::string id;
   std::size_t element_count = 0;
   // The JSON handle, built on first use: every field of it is as immutable as the layout, and
-  // building it was most of the cost of a buffer handoff between runtimes.
-  mutable std::once_flag handle_once;
-  mutable nlohmann::json handle;
+  // building it was most of the cost of a buffer handoff between runtimes. Published with a
+  // compare-exchange rather than std::call_once: glibc's pthread_once ends every first call with a
+  // futex wake, a syscall that cost microseconds per handoff on a paravirtualised VM.
+  mutable std::atomic<const nlohmann::json*> handle{nullptr};
   ~buffer_state();
 };
 

@@ -44,6 +44,10 @@ std::optional<buffer> ledger::find(std::string_view id) const {
   std::uint64_t serial = 0;
   auto [end, ec] = std::from_chars(id.data() + 1, id.data() + id.size(), serial);
   if (ec != std::errc() || end != id.data() + id.size()) return std::nullopt;
+  return find_serial(serial);
+}
+
+std::optional<buffer> ledger::find_serial(std::uint64_t serial) const {
   std::lock_guard lock(m_impl->mutex);
   auto it = m_impl->buffers.find(serial);
   if (it == m_impl->buffers.end()) return std::nullopt;

@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <set>
+#include <unordered_set>
 
 namespace promethean::js {
 namespace {
@@ -207,37 +208,60 @@ v8::Local<v8::Value> foreign_function_value(v8::Isolate* isolate, const function
 
 }  // namespace
 
-/// A weak handle on the TypedArray a Buffer was last seen as in JS.
+/// What a TypedArray that crossed (either way) knows of its Buffer: the Buffer itself, held for as
+/// long as V8 keeps the TypedArray, so that every later crossing is that very Buffer (same id, no
+/// new ArrayBuffer, no ledger lookup). The Buffer holds the backing store, never the JS object, so
+/// this makes no cycle: when V8 collects the TypedArray, the weak callback lets the Buffer go.
 struct weak_view {
   std::uint64_t serial;
+  buffer held;
   v8::Global<v8::Value> view;
 };
 
 namespace {
-v8::Local<v8::Private> buffer_id_key(v8::Isolate* isolate) {
-  return v8::Private::ForApi(isolate, v8_string(isolate, "promethean.buffer_id"));
+/// Every live weak_view (freed by its weak callback, or all at once when the engine stops). Touched
+/// under the isolate lock only.
+std::unordered_set<weak_view*>& all_weak_views() {
+  static std::unordered_set<weak_view*> all;
+  return all;
+}
+
+v8::Local<v8::Private> weak_view_key(v8::Isolate* isolate) {
+  return v8::Private::ForApi(isolate, v8_string(isolate, "promethean.weak_view"));
+}
+
+/// The weak_view a TypedArray carries, or null. It is alive: only the TypedArray's own collection
+/// (or the engine's end) frees it.
+weak_view* carried_weak_view(v8::Isolate* isolate, v8::Local<v8::Value> value) {
+  v8::Local<v8::Value> carried;
+  if (!value.As<v8::Object>()->GetPrivate(isolate->GetCurrentContext(), weak_view_key(isolate)).ToLocal(&carried) ||
+      !carried->IsExternal()) {
+    return nullptr;
+  }
+  return static_cast<weak_view*>(carried.As<v8::External>()->Value());
 }
 
 void remember_view(v8::Isolate* isolate, const buffer& b, v8::Local<v8::Value> view) {
   auto& g = engine::get();
-  // The TypedArray knows its Buffer, so that crossing again gives the same Buffer (same id).
-  view.As<v8::Object>()->SetPrivate(isolate->GetCurrentContext(), buffer_id_key(isolate), v8_string(isolate, b.id())).Check();
-  auto*& slot = g.views_by_buffer[b.serial()];
-  if (slot != nullptr) {
-    slot->view.Reset();
-    delete slot;
-  }
-  slot = new weak_view{b.serial(), v8::Global<v8::Value>(isolate, view)};
-  slot->view.SetWeak(
-      slot,
+  auto* w = new weak_view{b.serial(), b, v8::Global<v8::Value>(isolate, view)};
+  all_weak_views().insert(w);
+  view.As<v8::Object>()->SetPrivate(isolate->GetCurrentContext(), weak_view_key(isolate), v8::External::New(isolate, w)).Check();
+  // The latest TypedArray of a Buffer is the one handed out again (an older one keeps its own
+  // weak_view until V8 collects it).
+  g.views_by_buffer[b.serial()] = w;
+  w->view.SetWeak(
+      w,
       [](const v8::WeakCallbackInfo<weak_view>& data) {
-        weak_view* w = data.GetParameter();
-        w->view.Reset();
+        weak_view* dead = data.GetParameter();
+        dead->view.Reset();
         auto& e = engine::get();
-        if (auto it = e.views_by_buffer.find(w->serial); it != e.views_by_buffer.end() && it->second == w) {
+        if (auto it = e.views_by_buffer.find(dead->serial); it != e.views_by_buffer.end() && it->second == dead) {
           e.views_by_buffer.erase(it);
         }
-        delete w;
+        all_weak_views().erase(dead);
+        // Dropping the Buffer may release Python memory (and run Python code): not inside V8's GC.
+        e.releases.push([held = std::move(dead->held)] {});
+        delete dead;
       },
       v8::WeakCallbackType::kParameter);
 }
@@ -346,13 +370,10 @@ std::optional<buffer> adopt(v8::Isolate* isolate, v8::Local<v8::Value> value) {
   // A TypedArray that JS got for a Buffer, or that already crossed: that very Buffer (same id,
   // shape and type), when it still describes exactly the same memory.
   if (value->IsTypedArray()) {
-    v8::Local<v8::Value> id;
-    if (value.As<v8::Object>()->GetPrivate(isolate->GetCurrentContext(), buffer_id_key(isolate)).ToLocal(&id) &&
-        id->IsString()) {
-      if (auto known = ledger::instance().find(to_utf8(isolate, id))) {
-        const auto* data = static_cast<const std::byte*>(store->Data()) + offset;
-        if (known->cdata() == data && known->nbytes() == length && known->format() == format) return *known;
-      }
+    if (const weak_view* w = carried_weak_view(isolate, value)) {
+      const buffer& known = w->held;
+      const auto* data = static_cast<const std::byte*>(store->Data()) + offset;
+      if (known.cdata() == data && known.nbytes() == length && known.format() == format) return known;
     }
   }
   const std::size_t itemsize = dtype_size(format);
@@ -426,12 +447,12 @@ v8::Local<v8::Value> to_typed_array(v8::Isolate* isolate, const buffer& b) {
 }
 
 void free_weak_views() {
-  auto& g = engine::get();
-  for (auto& [serial, w] : g.views_by_buffer) {
+  for (weak_view* w : all_weak_views()) {
     w->view.Reset();
     delete w;
   }
-  g.views_by_buffer.clear();
+  all_weak_views().clear();
+  engine::get().views_by_buffer.clear();
 }
 
 void free_foreign_functions() {

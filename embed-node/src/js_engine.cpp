@@ -181,9 +181,12 @@ entered::entered(bool check_alive)
 }
 
 entered::~entered() {
+  auto& g = engine::get();
+  // What this entry queued (a Buffer let go by a collected TypedArray) goes now, not at the next
+  // entry: a host that drops its last handle then sees the memory freed.
+  if (!g.releases.empty()) g.releases.drain();
   // Leaving JS (still locked): if this thread added a timer or an immediate that a thread
   // waiting for the loop would sleep past, wake it.
-  auto& g = engine::get();
   if (t_entered_depth != 1 || g.pollers.load(std::memory_order_relaxed) == 0 || !g.alive.load()) return;
   const int now = uv_backend_timeout(g.setup->event_loop());
   const int waiting = g.poll_timeout.load(std::memory_order_relaxed);

@@ -10,7 +10,9 @@
 
 #include <pybind11/numpy.h>
 
+#include <algorithm>
 #include <array>
+#include <unordered_map>
 #include <cmath>
 #include <optional>
 #include <memory>
@@ -199,7 +201,62 @@ py::object from_json(const nlohmann::json& j, const message& m) {
 
 namespace {
 std::optional<buffer> exported_buffer(py::handle obj, const Py_buffer& view);
+buffer adopt_new(py::handle obj);
+
+/// numpy arrays that crossed, and the Buffer each became, remembered weakly: while that Buffer
+/// lives (a receiver kept it: a JS TypedArray over it, a host handle, a message in flight) the
+/// same array crosses again as the same Buffer: no new Buffer, handle or ledger entry, and the
+/// receiver reuses its view (JS makes no new ArrayBuffer, which V8 would count as new external
+/// memory and collect garbage for). The Buffer holds the array (its Py_buffer), so while it lives
+/// the array's address cannot be reused; a dead entry is found dead in the ledger. The cache
+/// cannot hold the Buffer strongly: the Buffer keeps the array alive, and the array could never go.
+/// Touched under the GIL only.
+struct adopted_array {
+  std::uint64_t serial;
+  const void* descr;  // compared, never dereferenced: `a.dtype = …` swaps it in place
+};
+std::unordered_map<PyObject*, adopted_array>& adopted_arrays() {
+  static auto* cache = new std::unordered_map<PyObject*, adopted_array>();  // outlives the interpreter
+  return *cache;
 }
+std::size_t g_adopted_swept_at = 64;
+
+/// The live Buffer `obj` became when it last crossed, if it still describes obj exactly (an
+/// array's shape, strides and dtype can be reassigned in place).
+std::optional<buffer> readopt(PyObject* obj) {
+  auto& cache = adopted_arrays();
+  auto it = cache.find(obj);
+  if (it == cache.end()) return std::nullopt;
+  auto live = ledger::instance().find_serial(it->second.serial);
+  if (!live) {
+    cache.erase(it);
+    return std::nullopt;
+  }
+  const auto* a = py::detail::array_proxy(obj);
+  const bool writeable = (a->flags & py::detail::npy_api::NPY_ARRAY_WRITEABLE_) != 0;
+  if (a->descr != it->second.descr || static_cast<const void*>(a->data) != live->cdata() ||
+      static_cast<std::size_t>(a->nd) != live->ndim() || writeable == live->readonly()) {
+    return std::nullopt;
+  }
+  for (int i = 0; i < a->nd; ++i) {
+    if (static_cast<std::size_t>(a->dimensions[i]) != live->shape()[i] || a->strides[i] != live->strides()[i]) {
+      return std::nullopt;
+    }
+  }
+  return live;
+}
+
+void remember_adopted(PyObject* obj, const buffer& b) {
+  auto& cache = adopted_arrays();
+  cache[obj] = adopted_array{b.serial(), py::detail::array_proxy(obj)->descr};
+  if (cache.size() < 2 * g_adopted_swept_at) return;
+  // Amortised sweep of entries whose Buffer is gone.
+  for (auto it = cache.begin(); it != cache.end();) {
+    it = ledger::instance().find_serial(it->second.serial) ? std::next(it) : cache.erase(it);
+  }
+  g_adopted_swept_at = std::max<std::size_t>(64, cache.size());
+}
+}  // namespace
 
 message to_message(py::handle obj) {
   nlohmann::json value;
@@ -214,6 +271,17 @@ py::object from_message(const message& m) { return from_json(m.value(), m); }
 py::object from_message_value(const nlohmann::json& value, const message& m) { return from_json(value, m); }
 
 buffer adopt(py::handle obj) {
+  const bool is_ndarray = py::array::check_(obj);
+  if (is_ndarray) {
+    if (auto again = readopt(obj.ptr())) return *again;
+  }
+  buffer adopted = adopt_new(obj);
+  if (is_ndarray && adopted.language() == "py") remember_adopted(obj.ptr(), adopted);
+  return adopted;
+}
+
+namespace {
+buffer adopt_new(py::handle obj) {
   auto view = std::make_unique<Py_buffer>();
   if (PyObject_GetBuffer(obj.ptr(), view.get(), PyBUF_RECORDS_RO) != 0) throw py::error_already_set();
   // From here on the view holds a reference to obj: every path must release it exactly once.
@@ -263,6 +331,7 @@ buffer adopt(py::handle obj) {
   return buffer::adopt(start, static_cast<std::size_t>(extent.high - extent.low), release, format, std::move(shape),
                        options);
 }
+}  // namespace
 
 namespace {
 constexpr const char* k_capsule_name = "promethean.buffer";

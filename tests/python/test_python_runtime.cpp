@@ -115,6 +115,38 @@ TEST(PyZeroCopy, StridedAndReversedArraysKeepTheirLayout) {
   EXPECT_EQ(*reinterpret_cast<const std::int16_t*>(rev->cdata()), 18);  // row 3 comes first
 }
 
+TEST(PyZeroCopy, AnArrayCrossingAgainWhileItsBufferLivesIsTheSameBuffer) {
+  py_eval("import numpy as np\nagain = np.arange(8, dtype=np.float64)");
+  auto first = the_host().eval("py", "again").data.as_buffer();
+  ASSERT_TRUE(first);
+  auto second = the_host().eval("py", "again").data.as_buffer();  // the host still holds `first`
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->id(), first->id());
+  // Reassigned in place, the array no longer is what that Buffer describes: a new Buffer.
+  py_eval("again.shape = (2, 4)");
+  auto reshaped = the_host().eval("py", "again").data.as_buffer();
+  ASSERT_TRUE(reshaped);
+  EXPECT_NE(reshaped->id(), first->id());
+  EXPECT_EQ(reshaped->shape(), (shape_t{2, 4}));
+  py_eval("again.dtype = np.int64");
+  auto retyped = the_host().eval("py", "again").data.as_buffer();
+  ASSERT_TRUE(retyped);
+  EXPECT_NE(retyped->id(), reshaped->id());
+  EXPECT_EQ(retyped->format(), dtype::int64);
+  py_eval("again.flags.writeable = False");
+  auto frozen = the_host().eval("py", "again").data.as_buffer();
+  ASSERT_TRUE(frozen);
+  EXPECT_NE(frozen->id(), retyped->id());
+  EXPECT_TRUE(frozen->readonly());
+  // Once every Buffer of it is gone, the next crossing adopts anew (the cache is weak).
+  const std::string old_id = frozen->id();
+  first.reset(); second.reset(); reshaped.reset(); retyped.reset(); frozen.reset();
+  py_eval("None");  // drains the releases queued by this thread
+  auto fresh = the_host().eval("py", "again").data.as_buffer();
+  ASSERT_TRUE(fresh);
+  EXPECT_NE(fresh->id(), old_id);
+}
+
 TEST(PyZeroCopy, AdoptedArrayOutlivesPythonsReferenceAndIsReleasedOnce) {
   const auto before = ledger::instance().counts();
   message held = the_host().eval("py", "__import__('numpy').full(1000, 3.0)").data;

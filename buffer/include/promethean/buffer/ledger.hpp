@@ -37,6 +37,8 @@ class PROMETHEAN_API ledger {
 
   /// The live buffer with this id ("b17"), or nullopt when it is gone or never was.
   std::optional<buffer> find(std::string_view id) const;
+  /// The same by the id's number (`buffer::serial()`), for caches that remember buffers weakly.
+  std::optional<buffer> find_serial(std::uint64_t serial) const;
 
   /// A runtime took (+1) or dropped (-1) a view of a buffer; prefer `export_ref`.
   void note_view(std::string_view runtime, int delta);
