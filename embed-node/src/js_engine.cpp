@@ -5,6 +5,7 @@
 #include "js_conversion.hpp"
 #include "js_errors.hpp"
 #include "js_module.hpp"
+#include "parked_lock.hpp"
 
 #include <js_bootstrap_source.hpp>
 
@@ -48,6 +49,11 @@ std::string joined(const std::vector<std::string>& lines) {
 }  // namespace
 
 void engine::start(host& h) {
+  start_environment(h);
+  park_isolate_lock(isolate);  // this thread's later calls into JS skip most of V8's locking
+}
+
+void engine::start_environment(host& h) {
   if (ever_started) {
     throw usage_error("the js runtime already ran in this process, and Node cannot start twice: use one Host per process",
                       "js");
@@ -120,6 +126,7 @@ void engine::stop() {
     }
     node::Stop(env);
     message_handler.Reset();
+    callback_resource.Reset();
     foreign_error.Reset();
     bridge.Reset();
     exported.clear();
@@ -133,6 +140,7 @@ void engine::stop() {
     uv_close(reinterpret_cast<uv_handle_t*>(&wakeup), nullptr);
     uv_run(setup->event_loop(), UV_RUN_NOWAIT);  // completes the close
   }
+  unpark_isolate_lock();
   setup.reset();       // frees the environment and disposes the isolate: remaining deleters run
   releases.drain();    // what those deleters queued (no V8 needed any more)
 }
@@ -191,6 +199,12 @@ entered::~entered() {
   const int now = uv_backend_timeout(g.setup->event_loop());
   const int waiting = g.poll_timeout.load(std::memory_order_relaxed);
   if (now == 0 || (now > 0 && (waiting < 0 || now < waiting)) || g.pollers.load() > 1) uv_async_send(&g.wakeup);
+}
+
+v8::Local<v8::Object> callback_resource(v8::Isolate* isolate) {
+  auto& g = engine::get();
+  if (g.callback_resource.IsEmpty()) g.callback_resource.Reset(isolate, v8::Object::New(isolate));
+  return g.callback_resource.Get(isolate);
 }
 
 int engine::begin_wait() {

@@ -38,6 +38,7 @@ struct engine {
   v8::Global<v8::Object> bridge;           ///< what bootstrap.js returned
   v8::Global<v8::Function> foreign_error;  ///< promethean.ForeignError
   v8::Global<v8::Function> message_handler;
+  v8::Global<v8::Object> callback_resource;  ///< see callback_resource()
   std::atomic<bool> alive{false};
   /// Threads inside `entered` (outermost scopes only): stop() waits for them to leave.
   std::atomic<int> users{0};
@@ -68,6 +69,7 @@ struct engine {
 
   /// Starts Node (once per process) and creates the environment. Throws js_error / usage_error.
   void start(host& h);
+  void start_environment(host& h);
   /// Stops and frees the environment; idempotent. JS still running on another thread is
   /// terminated; if a thread still has not left JS after a few seconds (it waits on another
   /// runtime), the environment is left in place rather than freed under it.
@@ -134,6 +136,10 @@ void handle_rejection_here(v8::Local<v8::Value> value);
 /// Awaits `promise` (telling Node its rejection is handled here) and returns its value; a
 /// rejection is thrown as the error family.
 v8::Local<v8::Value> await_value(v8::Local<v8::Promise> promise);
+
+/// The async resource every top-level call's node::CallbackScope names: one object for all of them
+/// (the host's calls have no async context of their own), made once instead of once per call.
+v8::Local<v8::Object> callback_resource(v8::Isolate* isolate);
 
 /// A V8 string (UTF-8 in).
 v8::Local<v8::String> v8_string(v8::Isolate* isolate, std::string_view s);

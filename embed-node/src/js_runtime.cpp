@@ -107,7 +107,7 @@ class js_runtime final : public runtime {
     v8::Isolate* isolate = e.isolate();
     v8::Local<v8::Value> result;
     {
-      node::CallbackScope scope(engine::get().env, v8::Object::New(isolate), {0, 0});
+      node::CallbackScope scope(engine::get().env, callback_resource(isolate), {0, 0});
       v8::TryCatch caught(isolate);
       v8::ScriptOrigin origin(isolate, v8_string(isolate, "[eval]"));
       v8::Local<v8::Script> script;
@@ -136,7 +136,7 @@ class js_runtime final : public runtime {
     for (std::size_t i = 0; i < n; ++i) argv[i] = from_message_value(isolate, values[i], args);
     v8::Local<v8::Value> result;
     {
-      node::CallbackScope scope(engine::get().env, v8::Object::New(isolate), {0, 0});
+      node::CallbackScope scope(engine::get().env, callback_resource(isolate), {0, 0});
       v8::TryCatch caught(isolate);
       if (!target.fn->Call(e.context(), target.self, static_cast<int>(n), argv).ToLocal(&result)) {
         throw_from_js(isolate, caught, "calling " + std::string(function));
@@ -182,7 +182,7 @@ class js_runtime final : public runtime {
     v8::Isolate* isolate = e.isolate();
     v8::Local<v8::Value> exports;
     {
-      node::CallbackScope scope(engine::get().env, v8::Object::New(isolate), {0, 0});
+      node::CallbackScope scope(engine::get().env, callback_resource(isolate), {0, 0});
       v8::TryCatch caught(isolate);
       v8::Local<v8::Value> load_file;
       v8::Local<v8::Value> argv[] = {v8_string(isolate, path.string())};
@@ -230,7 +230,7 @@ class js_runtime final : public runtime {
     v8::Local<v8::Value> argv[] = {from_message(isolate, payload)};
     v8::Local<v8::Value> reply;
     {
-      node::CallbackScope scope(g.env, v8::Object::New(isolate), {0, 0});
+      node::CallbackScope scope(g.env, callback_resource(isolate), {0, 0});
       v8::TryCatch caught(isolate);
       if (!g.message_handler.Get(isolate)->Call(e.context(), v8::Undefined(isolate), 1, argv).ToLocal(&reply)) {
         throw_from_js(isolate, caught, "handling a JSON message");
