@@ -1,4 +1,5 @@
 #include "code_data.hpp"
+#include "reader.hpp"
 
 #include <promethean/error.hpp>
 
@@ -6,14 +7,11 @@ namespace promethean::meta {
 
 namespace {
 
+/// A string that the reader would read back as one keyword.
 bool keyword_text(const std::string& s) {
   if (s.size() < 2 || s[0] != ':') return false;
   for (std::size_t i = 1; i < s.size(); ++i) {
-    const char c = s[i];
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '(' || c == ')' || c == '[' || c == ']' ||
-        c == '"' || c == ';') {
-      return false;
-    }
+    if (ends_atom(s[i])) return false;
   }
   return true;
 }

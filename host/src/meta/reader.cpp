@@ -5,12 +5,13 @@
 #include <cmath>
 
 namespace promethean::meta {
-namespace {
 
-bool delimiter(char c) {
+bool ends_atom(char c) noexcept {
   return c == '(' || c == ')' || c == '[' || c == ']' || c == '"' || c == ';' || c == '\'' || c == '`' ||
          c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
+
+namespace {
 
 /// Thrown at end of input inside an unfinished form; `incomplete()` tells it from other errors.
 struct unfinished : script_error {
@@ -219,7 +220,7 @@ class reader {
 
   node atom(const source_location& where) {
     const std::size_t start = m_pos;
-    while (!at_end() && !delimiter(peek())) advance();
+    while (!at_end() && !ends_atom(peek())) advance();
     const std::string_view word = m_src.substr(start, m_pos - start);
     node n;
     n.where = where;

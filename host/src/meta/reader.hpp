@@ -39,4 +39,9 @@ std::vector<node> read_all(std::string_view source, const std::string& file, int
 /// the REPL reads more lines while this is non-empty.
 std::string incomplete(std::string_view source);
 
+/// True for a character that ends an atom (a symbol, keyword or number): whitespace, brackets,
+/// quotes, `;` and the quote/unquote marks. Code-as-data uses it to tell which strings read back
+/// as keywords.
+bool ends_atom(char c) noexcept;
+
 }  // namespace promethean::meta
