@@ -321,6 +321,23 @@ v8::Local<v8::String> v8_string(v8::Isolate* isolate, std::string_view s) {
 }
 
 std::string to_utf8(v8::Isolate* isolate, v8::Local<v8::Value> v) {
+  if (v->IsString()) {
+    // The common case (names, short strings) without V8's Utf8Value: one pass into a stack buffer
+    // (a UTF-16 unit is at most 3 bytes of UTF-8), no heap allocation for short results, and no
+    // TryCatch, since writing a string cannot throw.
+    auto s = v.As<v8::String>();
+    constexpr int k_stack_units = 85;
+    const int flags = v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8;
+    if (s->Length() <= k_stack_units) {
+      char bytes[3 * k_stack_units];
+      const int n = s->WriteUtf8(isolate, bytes, sizeof bytes, nullptr, flags);
+      return std::string(bytes, static_cast<std::size_t>(n));
+    }
+    std::string out(static_cast<std::size_t>(s->Utf8Length(isolate)), '\0');
+    const int n = s->WriteUtf8(isolate, out.data(), static_cast<int>(out.size()), nullptr, flags);
+    out.resize(static_cast<std::size_t>(n));
+    return out;
+  }
   v8::TryCatch ignored(isolate);
   v8::String::Utf8Value s(isolate, v);
   return *s ? std::string(*s, static_cast<std::size_t>(s.length())) : std::string("<unprintable>");

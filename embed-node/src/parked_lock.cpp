@@ -1,6 +1,8 @@
 // The isolate lock parked on the thread that started Node (see parked_lock.hpp).
 #include "parked_lock.hpp"
 
+#include <unistd.h>
+
 #include <memory>
 #include <thread>
 
@@ -15,6 +17,7 @@ parked* g_parked = nullptr;  // set and cleared by the engine's start and stop o
 }  // namespace
 
 void park_isolate_lock(v8::Isolate* isolate) {
+  if (gettid() != getpid()) return;  // not the main thread: see the header
   auto p = std::make_unique<parked>();
   p->thread = std::this_thread::get_id();
   p->locker = std::make_unique<v8::Locker>(isolate);

@@ -14,12 +14,17 @@
 
 namespace promethean::js {
 
-/// On the thread that started the engine, holding no lock: parks it (see above).
+/// On the thread that started the engine, holding no lock: parks it (see above) when that is the
+/// process's main thread. Why only there: a parked Locker belongs to its thread and can only be
+/// given back on it, and the engine stops on the thread that drops the host, which is in practice
+/// the main thread. A helper thread that starts Node lazily (a Rust plugin's thread calling into
+/// JS, say) may have ended by then, and V8's per-thread state would leak with it.
 void park_isolate_lock(v8::Isolate* isolate);
 
 /// Before the isolate is disposed: unparks when called on the parked thread. Called on another
-/// thread, it cannot (a Locker belongs to its thread): the parked pair is left alone for good,
-/// which is harmless, since the lock is not held while parked.
+/// thread (a host created on the main thread but dropped elsewhere), it cannot: the parked pair is
+/// left alone for good, which is harmless (the lock is not held while parked) but leaks V8's few
+/// bytes of per-thread state.
 void unpark_isolate_lock();
 
 }  // namespace promethean::js
