@@ -38,6 +38,7 @@ def _promethean_command(beside):
     return None
 
 def _configure(mp, beside):
+    import os
     from multiprocessing import context, spawn
     # 'spawn' by default (a script may still choose another, or set_start_method as usual).
     default = context._default_context
@@ -46,7 +47,7 @@ def _configure(mp, beside):
     python_default = spawn.get_executable
     def get_executable():
         chosen = python_default()
-        if chosen != sys.executable:
+        if os.fsdecode(chosen) != sys.executable:
             return chosen  # set_executable() was called: the script knows best
         command = _promethean_command(beside)
         if command is None:
@@ -56,7 +57,7 @@ def _configure(mp, beside):
                 "found ($PROMETHEAN is not set; looked beside libpromethean in " + ", ".join(beside) +
                 "). Set PROMETHEAN to the promethean binary, or call "
                 "multiprocessing.set_executable() for Python-only workers.")
-        return command
+        return os.fsencode(command)  # as set_executable() stores it
     spawn.get_executable = get_executable
 
 class _MultiprocessingHook:

@@ -14,6 +14,7 @@
 #include <cmath>
 #include <optional>
 #include <set>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <cstdio>
@@ -195,6 +196,9 @@ int cmd_python(const std::vector<std::string>& args) {
   const std::string text = args[i + 1];
   promethean::host h;
   interruptible signals(h);
+  // As for python3, SIGTERM ends the process at once: multiprocessing's Pool.terminate() stops its
+  // workers (these are they) with it, and they may be blocked in a read that no interrupt ends.
+  ::signal(SIGTERM, SIG_DFL);
   return status_after(promethean::run_python_command(
       h.get("py"), kind, text, std::vector<std::string>(args.begin() + static_cast<std::ptrdiff_t>(i) + 2, args.end())));
 }
