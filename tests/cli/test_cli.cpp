@@ -70,7 +70,7 @@ TEST(Cli, VersionAndHelp) {
   EXPECT_EQ(run({"-V"}).out, v.out);
   auto h = run({"--help"});
   EXPECT_EQ(h.status, 0);
-  for (const char* word : {"run FILE", "eval", "runtimes", "--timeout"}) EXPECT_TRUE(contains(h.out, word)) << word;
+  for (const char* word : {"run [OPTIONS] FILE", "eval", "runtimes", "--timeout", "-c CODE", "-m MODULE"}) EXPECT_TRUE(contains(h.out, word)) << word;
 }
 
 TEST(Cli, NoArgumentsPrintsUsageAndFails) {

@@ -29,11 +29,11 @@ namespace {
 constexpr const char* k_usage = R"(Usage: promethean <command> [arguments]
 
 Commands:
-  run [--timeout SECONDS] FILE [ARGS...]
-                                run a script; the runtime is chosen by its extension
+  run [OPTIONS] FILE [ARGS...]  run a script; the runtime is chosen by its extension
                                 (.sib meta, .py Python, .js/.mjs Node, .sh shell);
-                                the exit status is the script's, or 124 when
-                                --timeout stopped it
+                                the exit status is the script's
+      --timeout SECONDS         stop the script after SECONDS (as Ctrl-C would) and
+                                exit 124 with "promethean: FILE timed out after N s"
   eval [OPTIONS] RUNTIME CODE   evaluate CODE in RUNTIME and print the result as JSON
       --meta                    print the MetaObject {"_type", "source", "data"}
       --timeout SECONDS         stop the evaluation after SECONDS
