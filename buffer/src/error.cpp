@@ -1,6 +1,7 @@
 // The exception family and its JSON envelope.
 #include <promethean/error.hpp>
 
+#include <cstdio>
 #include <utility>
 
 namespace promethean {
@@ -93,5 +94,20 @@ plugin_error::plugin_error(std::string type, std::string message, std::string tr
 script_error::script_error(std::string type, std::string message, source_location location,
                            std::string trace)
     : error("meta", std::move(type), std::move(message), std::move(trace), std::move(location)) {}
+
+namespace {
+std::string seconds_text(std::chrono::milliseconds limit) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g s", static_cast<double>(limit.count()) / 1000.0);
+  return text;
+}
+}  // namespace
+
+timeout_error::timeout_error(std::string runtime, const std::string& what, std::chrono::milliseconds limit,
+                             std::string trace)
+    : error(runtime, "Timeout",
+            runtime + " " + what + " did not finish within its timeout of " + seconds_text(limit) + " and was stopped",
+            std::move(trace)),
+      m_limit(limit) {}
 
 }  // namespace promethean

@@ -78,6 +78,10 @@ function install(natives) {
           }
         });
       }),
+    // The same with a time limit in seconds first: past it, what runs is stopped (JS terminated,
+    // Python interrupted) and the call throws a ForeignError whose type is "Timeout".
+    evalWithTimeout: natives.evalWithTimeout,
+    callWithTimeout: natives.callWithTimeout,
     export: natives.export,
     load: natives.load,
     sendJson: natives.sendJson,

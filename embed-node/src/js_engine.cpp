@@ -3,6 +3,7 @@
 #include "js_engine.hpp"
 
 #include "js_conversion.hpp"
+#include "js_deadline.hpp"
 #include "js_errors.hpp"
 #include "js_module.hpp"
 #include "parked_lock.hpp"
@@ -12,6 +13,7 @@
 #include <promethean/error.hpp>
 
 #include <poll.h>
+#include <pthread.h>
 
 #include <csignal>
 
@@ -95,6 +97,17 @@ void engine::start_environment(host& h) {
   uv_async_init(setup->event_loop(), &wakeup, [](uv_async_t*) {});
   uv_unref(reinterpret_cast<uv_handle_t*>(&wakeup));
   alive = true;
+  // The child of a fork() (Python's os.fork, multiprocessing's 'fork' start method) has none of
+  // Node's threads, and the isolate lock may have been held at the fork: JS is over there, and
+  // entering it fails with a clear error instead of hanging.
+  static const bool at_fork = [] {
+    ::pthread_atfork(nullptr, nullptr, [] {
+      engine::get().forked_child = true;
+      engine::get().alive.store(false);
+    });
+    return true;
+  }();
+  (void)at_fork;
   install_module(isolate, ctx, value.As<v8::Object>());
 }
 
@@ -165,6 +178,12 @@ entered::admission::admission(bool check_alive) {
   if (check_alive && !g.alive.load()) {
     g.users.fetch_sub(1);
     --t_entered_depth;
+    if (g.forked_child) {
+      throw usage_error("the js runtime is not available in a forked child process: Node's threads do not survive "
+                        "fork(); start workers with multiprocessing's 'spawn' method (Promethean's default) or a "
+                        "subprocess instead",
+                        "js");
+    }
     throw usage_error(g.ever_started ? "the js runtime has been shut down" : "the js runtime is not started", "js");
   }
 }
@@ -273,6 +292,9 @@ void await_promise(v8::Local<v8::Promise> promise) {
     return promise->State() != v8::Promise::kPending;
   };
   while (!settled()) {
+    if (js_deadline::expired_here()) {
+      throw js_error("Terminated", "the call's deadline passed while a Promise was awaited");
+    }
     if (g.exit_code) {
       throw js_error("Exit", "process.exit(" + std::to_string(*g.exit_code) + ") was called while a Promise was awaited");
     }

@@ -51,6 +51,8 @@ struct engine {
   std::atomic<int> poll_timeout{-1};
   uv_async_t wakeup{};
   bool ever_started = false;
+  /// This process is the child of a fork() of one where Node ran: JS cannot run here.
+  std::atomic<bool> forked_child{false};
   /// process.exit() was called (or Node exited after an uncaught error): the code, and JS is over.
   std::optional<int> exit_code;
   release_queue releases;                  ///< work that needs the isolate lock, from any thread

@@ -4,12 +4,15 @@
 #include "js_module.hpp"
 
 #include "js_conversion.hpp"
+#include "js_deadline.hpp"
 #include "js_engine.hpp"
 #include "js_errors.hpp"
 
 #include <promethean/buffer/buffer_json.hpp>
 #include <promethean/error.hpp>
 #include <promethean/host/host.hpp>
+
+#include <cmath>
 
 namespace promethean::js {
 namespace {
@@ -23,6 +26,9 @@ void guarded(const info_t& info, F&& body) {
   try {
     body(info.GetIsolate());
   } catch (const error& e) {
+    // JS being terminated (a timeout, shutdown) unwinds uncatchably: an exception thrown now
+    // would replace the termination with one that JS can catch.
+    if (info.GetIsolate()->IsExecutionTerminating()) return;
     throw_into_js(info.GetIsolate(), e);
   }
 }
@@ -30,6 +36,11 @@ void guarded(const info_t& info, F&& body) {
 /// Runs `f` without the isolate lock (another runtime is working, and may call back into JS).
 template <class F>
 auto unlocked(v8::Isolate* isolate, F&& f) {
+  // Back with the lock: if this thread's timed call expired meanwhile, its JS stops now.
+  struct on_return {
+    v8::Isolate* isolate;
+    ~on_return() { terminate_if_expired(isolate); }
+  } check{isolate};
   v8::Unlocker unlocker(isolate);
   return f();
 }
@@ -81,6 +92,42 @@ void js_call(const info_t& info) {
     const std::string fn = string_arg(info, 1, "call", "function");
     message args = arguments_to_message(isolate, info, 2);
     message result = unlocked(isolate, [&] { return the_host().call(rt, fn, args); });
+    info.GetReturnValue().Set(from_message(isolate, result));
+  });
+}
+
+/// A timeout in seconds (argument `i`) as call options.
+call_options timeout_arg(const info_t& info, int i, const char* function) {
+  if (info.Length() <= i || !info[i]->IsNumber() || !(info[i].As<v8::Number>()->Value() > 0) ||
+      info[i].As<v8::Number>()->Value() > 1e9) {
+    throw usage_error(std::string("promethean.") + function + ": argument " + std::to_string(i + 1) +
+                          " (the timeout) must be a positive number of seconds",
+                      "js");
+  }
+  call_options options;
+  options.timeout = std::chrono::milliseconds(static_cast<long long>(std::ceil(info[i].As<v8::Number>()->Value() * 1000)));
+  return options;
+}
+
+// evalWithTimeout(seconds, runtime, code) and callWithTimeout(seconds, runtime, fn, ...args): the
+// call fails with a ForeignError of type "Timeout" when it runs past the time.
+void js_eval_with_timeout(const info_t& info) {
+  guarded(info, [&](v8::Isolate* isolate) {
+    const call_options options = timeout_arg(info, 0, "evalWithTimeout");
+    const std::string rt = string_arg(info, 1, "evalWithTimeout", "runtime");
+    const std::string code = string_arg(info, 2, "evalWithTimeout", "code");
+    message result = unlocked(isolate, [&] { return the_host().eval(rt, code, options).data; });
+    info.GetReturnValue().Set(from_message(isolate, result));
+  });
+}
+
+void js_call_with_timeout(const info_t& info) {
+  guarded(info, [&](v8::Isolate* isolate) {
+    const call_options options = timeout_arg(info, 0, "callWithTimeout");
+    const std::string rt = string_arg(info, 1, "callWithTimeout", "runtime");
+    const std::string fn = string_arg(info, 2, "callWithTimeout", "function");
+    message args = arguments_to_message(isolate, info, 3);
+    message result = unlocked(isolate, [&] { return the_host().call(rt, fn, args, options); });
     info.GetReturnValue().Set(from_message(isolate, result));
   });
 }
@@ -242,6 +289,8 @@ void install_module(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Lo
   };
   add("eval", js_eval);
   add("call", js_call);
+  add("evalWithTimeout", js_eval_with_timeout);
+  add("callWithTimeout", js_call_with_timeout);
   add("export", js_export);
   add("load", js_load);
   add("sendJson", js_send_json);

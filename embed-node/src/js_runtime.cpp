@@ -3,6 +3,7 @@
 #include <promethean/js/js_runtime.hpp>
 
 #include "js_conversion.hpp"
+#include "js_deadline.hpp"
 #include "js_engine.hpp"
 
 #include <csignal>
@@ -102,7 +103,16 @@ class js_runtime final : public runtime {
             {"capabilities", {"eval", "call", "define", "load", "send_json", "run", "buffers", "promises"}}};
   }
 
-  message eval(std::string_view code, const call_options&) override {
+  message eval(std::string_view code, const call_options& options) override {
+    return with_deadline(options, [] { return std::string("eval of code"); }, [&] { return eval_now(code); });
+  }
+
+  message call(std::string_view function, const message& args, const call_options& options) override {
+    return with_deadline(
+        options, [&] { return "call of '" + std::string(function) + "'"; }, [&] { return call_now(function, args); });
+  }
+
+  message eval_now(std::string_view code) {
     entered e;
     v8::Isolate* isolate = e.isolate();
     v8::Local<v8::Value> result;
@@ -120,7 +130,7 @@ class js_runtime final : public runtime {
     return settle(isolate, result, "evaluated code");
   }
 
-  message call(std::string_view function, const message& args, const call_options&) override {
+  message call_now(std::string_view function, const message& args) {
     entered e;
     v8::Isolate* isolate = e.isolate();
     resolved target = resolve(isolate, e.context(), function);
@@ -220,7 +230,11 @@ class js_runtime final : public runtime {
     return value.dump();
   }
 
-  message send_json(const message& payload, const call_options&) override {
+  message send_json(const message& payload, const call_options& options) override {
+    return with_deadline(options, [] { return std::string("message handler"); }, [&] { return send_json_now(payload); });
+  }
+
+  message send_json_now(const message& payload) {
     entered e;
     v8::Isolate* isolate = e.isolate();
     auto& g = engine::get();

@@ -30,6 +30,24 @@ class ForeignError(Exception):
   cls.attr("__module__") = "promethean";
   m.attr("ForeignError") = cls;
   foreign_error_type() = cls;
+  py::exec(R"(
+class TimeoutError(TimeoutError):
+    """Raised asynchronously in Python code still running when its call's timeout passes
+    (promethean.call(..., timeout=s), call_options::timeout). Like KeyboardInterrupt, it is noticed
+    between bytecodes: a long C call (time.sleep, a big numpy operation) finishes first."""
+    def __init__(self, *args):
+        super().__init__(*(args or ("the call's timeout passed",)))
+)", scope);
+  py::object timeout = scope["TimeoutError"];
+  timeout.attr("__module__") = "promethean";
+  m.attr("TimeoutError") = timeout;
+  timeout_error_type() = timeout;
+}
+
+py::object& timeout_error_type() {
+  static py::object* type = nullptr;  // owned by the promethean module; lives until finalize
+  if (type == nullptr) type = new py::object();
+  return *type;
 }
 
 void throw_from_python(py::error_already_set& e) {

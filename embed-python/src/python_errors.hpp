@@ -16,7 +16,10 @@ namespace promethean::python {
 /// Call inside a pybind11-bound function: it throws pybind11::error_already_set.
 [[noreturn]] void raise_foreign(const error& e);
 
-/// Creates promethean.ForeignError in module `m`.
+/// Creates promethean.ForeignError and promethean.TimeoutError in module `m`.
 void define_foreign_error(pybind11::module_& m);
+
+/// promethean.TimeoutError (a subclass of the builtin TimeoutError), once the module exists.
+pybind11::object& timeout_error_type();
 
 }  // namespace promethean::python

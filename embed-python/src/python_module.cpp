@@ -10,6 +10,8 @@
 #include <pybind11/eval.h>
 #include <pybind11/stl.h>
 
+#include <cmath>
+
 namespace py = pybind11;
 
 namespace promethean::python {
@@ -29,14 +31,33 @@ auto route(F&& f) {
   }
 }
 
-py::object eval_in(const std::string& rt, const std::string& code) {
-  auto result = route([&] { return the_host().eval(rt, code).data; });
+/// `timeout=` (seconds, None for none) as call options.
+call_options options_with(const py::object& timeout, const char* function) {
+  call_options options;
+  if (timeout.is_none()) return options;
+  if (!PyFloat_Check(timeout.ptr()) && !PyLong_Check(timeout.ptr())) {
+    throw py::type_error(std::string("promethean.") + function + ": timeout must be a number of seconds or None, got " +
+                         py::str(py::type::handle_of(timeout).attr("__name__")).cast<std::string>());
+  }
+  const double seconds = timeout.cast<double>();
+  if (!(seconds > 0) || seconds > 1e9) {
+    throw py::value_error(std::string("promethean.") + function + ": timeout must be a positive number of seconds, got " +
+                          py::str(timeout).cast<std::string>());
+  }
+  options.timeout = std::chrono::milliseconds(static_cast<long long>(std::ceil(seconds * 1000)));
+  return options;
+}
+
+py::object eval_in(const std::string& rt, const std::string& code, py::object timeout) {
+  const call_options options = options_with(timeout, "eval");
+  auto result = route([&] { return the_host().eval(rt, code, options).data; });
   return from_message(result);
 }
 
-py::object call_in(const std::string& rt, const std::string& fn, py::args args) {
+py::object call_in(const std::string& rt, const std::string& fn, py::args args, py::object timeout) {
+  const call_options options = options_with(timeout, "call");
   message call_args = to_message(args);
-  auto result = route([&] { return the_host().call(rt, fn, call_args); });
+  auto result = route([&] { return the_host().call(rt, fn, call_args, options); });
   return from_message(result);
 }
 
@@ -53,9 +74,10 @@ void load_in(const std::string& rt, const std::string& path) {
   });
 }
 
-py::object send_json(const std::string& rt, py::object payload) {
+py::object send_json(const std::string& rt, py::object payload, py::object timeout) {
+  const call_options options = options_with(timeout, "send_json");
   message m = to_message(payload);
-  auto reply = route([&] { return the_host().send_json(rt, m); });
+  auto reply = route([&] { return the_host().send_json(rt, m, options); });
   return from_message(reply);
 }
 
@@ -139,11 +161,13 @@ PyObject* make_module() {
   py::module_ m = py::module_::create_extension_module(
       "promethean", "Promethean: call other runtimes and share buffers without copying.", &def);
   define_foreign_error(m);
-  m.def("eval", &eval_in, py::arg("runtime"), py::arg("code"), "Evaluate code in a runtime; returns its value.");
-  m.def("call", &call_in, py::arg("runtime"), py::arg("function"), "Call a function in a runtime with arguments.");
+  m.def("eval", &eval_in, py::arg("runtime"), py::arg("code"), py::kw_only(), py::arg("timeout") = py::none(),
+        "Evaluate code in a runtime; returns its value. timeout=seconds stops it with a Timeout error.");
+  m.def("call", &call_in, py::arg("runtime"), py::arg("function"), py::kw_only(), py::arg("timeout") = py::none(),
+        "Call a function in a runtime with arguments. timeout=seconds stops it with a Timeout error.");
   m.def("_export", &export_fn, py::arg("fn"), py::arg("name") = py::none());
   m.def("load", &load_in, py::arg("runtime"), py::arg("path"), "Load code or a plugin into a runtime.");
-  m.def("send_json", &send_json, py::arg("runtime"), py::arg("payload"),
+  m.def("send_json", &send_json, py::arg("runtime"), py::arg("payload"), py::kw_only(), py::arg("timeout") = py::none(),
         "Deliver a JSON message to a runtime's message handler; returns its reply.");
   m.def("on_message", &on_message, py::arg("fn"), "Register the handler for JSON messages sent to py.");
   m.def("alloc", &alloc, py::arg("shape"), py::arg("format") = py::none(), py::arg("type") = py::none(),

@@ -2,7 +2,9 @@
 #include <promethean/python/python_runtime.hpp>
 
 #include "python_conversion.hpp"
+#include "python_deadline.hpp"
 #include "python_errors.hpp"
+#include "python_multiprocessing.hpp"
 #include "python_state.hpp"
 
 #include <promethean/error.hpp>
@@ -59,14 +61,21 @@ class foreign_thread_state {
   PyThreadState* m_tstate;
 };
 
+}  // namespace
+
+void ensure_thread_state() {
+  if (PyGILState_GetThisThreadState() == nullptr) {
+    thread_local foreign_thread_state registered;
+  }
+}
+
+namespace {
 /// Holds the GIL for a call and runs the releases that waited for it: CPython's PyGILState pair,
 /// a third of the cost of pybind11's gil_scoped_acquire on this, the hottest path.
 class with_gil {
  public:
   with_gil() {
-    if (PyGILState_GetThisThreadState() == nullptr) {
-      thread_local foreign_thread_state registered;
-    }
+    ensure_thread_state();
     m_state = PyGILState_Ensure();
     drain_releases();
   }
@@ -206,6 +215,10 @@ if venv:
         site.addsitedir(d)
     sys.path[:] = [p for p in sys.path if p not in before] + before
 )");
+      install_multiprocessing_hook();
+      // The module now, not at a script's first `import promethean`: timeouts raise its
+      // TimeoutError in code that never imported it.
+      py::module_::import("promethean");
     } catch (py::error_already_set& e) {
       m_saved = PyEval_SaveThread();
       throw python_error("InitError", std::string("activating $VIRTUAL_ENV failed: ") + e.what());
@@ -235,7 +248,20 @@ if venv:
             {"capabilities", {"eval", "call", "define", "load", "send_json", "run", "buffers"}}};
   }
 
-  message eval(std::string_view code, const call_options&) override {
+  message eval(std::string_view code, const call_options& options) override {
+    return with_deadline(options, [] { return std::string("eval of code"); }, [&] { return eval_now(code); });
+  }
+
+  message call(std::string_view function, const message& args, const call_options& options) override {
+    return with_deadline(
+        options, [&] { return "call of '" + std::string(function) + "'"; }, [&] { return call_now(function, args); });
+  }
+
+  message send_json(const message& payload, const call_options& options) override {
+    return with_deadline(options, [] { return std::string("message handler"); }, [&] { return send_json_now(payload); });
+  }
+
+  message eval_now(std::string_view code) {
     return guarded([&] {
       py::dict globals = py::module_::import("__main__").attr("__dict__");
       py::object builtins = py::module_::import("builtins");
@@ -254,7 +280,7 @@ if venv:
     });
   }
 
-  message call(std::string_view function, const message& args, const call_options&) override {
+  message call_now(std::string_view function, const message& args) {
     return guarded([&] {
       py::object fn = resolve(function);
       if (!PyCallable_Check(fn.ptr())) {
@@ -337,7 +363,7 @@ if venv:
 
   std::string marshal(const nlohmann::json& value) const override { return python_literal(value); }
 
-  message send_json(const message& payload, const call_options&) override {
+  message send_json_now(const message& payload) {
     return guarded([&] {
       if (!state().message_handler) {
         throw usage_error("py has no message handler: register one with promethean.on_message(fn)", "py");
@@ -371,6 +397,34 @@ if venv:
       py::object code = py::module_::import("builtins").attr("compile")(source, path.string(), "exec");
       py::object result = py::reinterpret_steal<py::object>(PyEval_EvalCode(code.ptr(), globals.ptr(), globals.ptr()));
       if (!result) throw py::error_already_set();
+    } catch (py::error_already_set& e) {
+      status = exit_status_of(e);
+    }
+    flush_stdio();
+    return status;
+  }
+
+  /// `python3 -c CODE ARGS…` (`-c`) or `python3 -m MODULE ARGS…` (`-m`): sys.argv and sys.path
+  /// as python3 sets them, the code run as __main__; returns the exit status.
+  int run_command(std::string_view kind, const std::string& text, const std::vector<std::string>& args) {
+    with_gil gil;
+    py::module_ sys = py::module_::import("sys");
+    py::list argv;
+    argv.append(std::string(kind));
+    for (const auto& a : args) argv.append(a);
+    sys.attr("argv") = argv;
+    int status = 0;
+    try {
+      if (kind == "-c") {
+        sys.attr("path").attr("insert")(0, "");
+        py::dict globals = py::module_::import("__main__").attr("__dict__");
+        py::object code = py::module_::import("builtins").attr("compile")(text, "<string>", "exec");
+        py::object result = py::reinterpret_steal<py::object>(PyEval_EvalCode(code.ptr(), globals.ptr(), globals.ptr()));
+        if (!result) throw py::error_already_set();
+      } else {
+        sys.attr("path").attr("insert")(0, std::filesystem::current_path().string());
+        py::module_::import("runpy").attr("_run_module_as_main")(text, true);
+      }
     } catch (py::error_already_set& e) {
       status = exit_status_of(e);
     }
@@ -445,4 +499,11 @@ if venv:
 
 namespace promethean {
 std::unique_ptr<runtime> make_python_runtime(host& h) { return std::make_unique<python::python_runtime>(h); }
+
+int run_python_command(runtime& py, std::string_view kind, const std::string& text, const std::vector<std::string>& args) {
+  auto* rt = dynamic_cast<python::python_runtime*>(&py);
+  if (rt == nullptr) throw usage_error("run_python_command needs the py runtime, got " + std::string(py.name()));
+  if (kind != "-c" && kind != "-m") throw usage_error("run_python_command: kind is \"-c\" or \"-m\", got " + std::string(kind));
+  return rt->run_command(kind, text, args);
+}
 }  // namespace promethean

@@ -38,4 +38,8 @@ python_state& state();
 /// Runs the queued releases; the caller holds the GIL.
 void drain_releases();
 
+/// Gives the calling thread a Python thread state for its life if it has none (a thread Python
+/// has never seen); the caller does not hold the GIL.
+void ensure_thread_state();
+
 }  // namespace promethean::python

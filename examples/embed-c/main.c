@@ -123,6 +123,20 @@ int main(int argc, char** argv) {
   expect_call(host, "js", "sum_bytes", args, "3960");
   pm_string_delete(handle);
 
+  /* A time limit: runaway code is stopped with a "Timeout" error, and the host goes on. */
+  failed(pm_host_eval(host, "js", "globalThis.spin = () => { for (;;) {} }", NULL), "define spin");
+  expect_error(pm_host_call_with_timeout(host, "js", "spin", NULL, 0.3, NULL), "js", "Timeout",
+               "pm_host_call_with_timeout stops runaway JS");
+  expect_error(pm_host_eval_with_timeout(host, "py", "while True: pass", 0.3, NULL), "py", "Timeout",
+               "pm_host_eval_with_timeout stops runaway Python");
+  expect_error(pm_host_eval_with_timeout(host, "py", "1", -1.0, NULL), "host", "UsageError", "a negative timeout");
+  expect_eval(host, "js", "6 * 7", "42");
+  pm_message_t* in_time = NULL;
+  if (!failed(pm_host_call_with_timeout(host, "py", "max", "[3, 9]", 5.0, &in_time), "a call within its time")) {
+    expect(strcmp(pm_message_json(in_time), "9") == 0, "a call that ends in time returns its value");
+    pm_message_delete(in_time);
+  }
+
   /* A buffer made by Python: the message holds it; a reference taken from it outlives the message. */
   pm_message_t* made = NULL;
   if (!failed(pm_host_eval(host, "py", "__import__('numpy').arange(6.0).reshape(2, 3)", &made), "numpy.arange")) {

@@ -9,6 +9,7 @@
 #include <promethean/host/host.hpp>
 #include <promethean/host/host_buffers.hpp>
 
+#include <cmath>
 #include <cstring>
 #include <map>
 #include <new>
@@ -152,6 +153,39 @@ char* copy_string(const std::string& s) {
   std::memcpy(p, s.c_str(), s.size() + 1);
   return p;
 }
+
+/// A C caller's time limit in seconds (0: none) as call options.
+promethean::call_options timeout_options(double seconds, const char* function) {
+  promethean::call_options options;
+  if (std::isnan(seconds) || seconds < 0 || seconds > 1e9) {
+    throw usage_error(std::string(function) + ": timeout_seconds must be 0 (no limit) or a positive number of seconds");
+  }
+  if (seconds > 0) options.timeout = std::chrono::milliseconds(static_cast<long long>(std::ceil(seconds * 1000)));
+  return options;
+}
+
+pm_err_t* eval_with(pm_host_t* host, const char* runtime, const char* code, const promethean::call_options& options,
+                    const char* function, pm_message_t** out) {
+  return guarded([&] {
+    auto& h = deref(host, function, "host").host;
+    auto result = h.eval(text(runtime, function, "runtime"), text(code, function, "code"), options);
+    hand_out(out, std::move(result.source), std::move(result.data));
+  });
+}
+
+pm_err_t* call_with(pm_host_t* host, const char* runtime, const char* function_name, const char* args_json,
+                    const promethean::call_options& options, const char* function, pm_message_t** out) {
+  return guarded([&] {
+    auto& h = deref(host, function, "host").host;
+    const std::string_view rt = text(runtime, function, "runtime");
+    const std::string_view fn = text(function_name, function, "function");
+    nlohmann::json args = args_json ? parse_json(args_json, function, "args_json") : nlohmann::json::array();
+    if (!args.is_array()) throw usage_error(std::string(function) + ": args_json must be a JSON array, got " + args.dump());
+    auto result = h.call(rt, fn, promethean::message(std::move(args)), options);
+    hand_out(out, std::string(rt), std::move(result));
+  });
+}
+
 }  // namespace
 
 extern "C" {
@@ -201,24 +235,26 @@ pm_err_t* pm_host_new(const char* runtimes, unsigned flags, pm_host_t** out) {
 void pm_host_delete(pm_host_t* host) { delete host; }  // ~host never throws: it reports and goes on
 
 pm_err_t* pm_host_eval(pm_host_t* host, const char* runtime, const char* code, pm_message_t** out) {
-  return guarded([&] {
-    auto& h = deref(host, "pm_host_eval", "host").host;
-    auto result = h.eval(text(runtime, "pm_host_eval", "runtime"), text(code, "pm_host_eval", "code"));
-    hand_out(out, std::move(result.source), std::move(result.data));
-  });
+  return eval_with(host, runtime, code, {}, "pm_host_eval", out);
 }
 
 pm_err_t* pm_host_call(pm_host_t* host, const char* runtime, const char* function, const char* args_json,
                        pm_message_t** out) {
-  return guarded([&] {
-    auto& h = deref(host, "pm_host_call", "host").host;
-    const std::string_view rt = text(runtime, "pm_host_call", "runtime");
-    const std::string_view fn = text(function, "pm_host_call", "function");
-    nlohmann::json args = args_json ? parse_json(args_json, "pm_host_call", "args_json") : nlohmann::json::array();
-    if (!args.is_array()) throw usage_error("pm_host_call: args_json must be a JSON array, got " + args.dump());
-    auto result = h.call(rt, fn, promethean::message(std::move(args)));
-    hand_out(out, std::string(rt), std::move(result));
-  });
+  return call_with(host, runtime, function, args_json, {}, "pm_host_call", out);
+}
+
+pm_err_t* pm_host_eval_with_timeout(pm_host_t* host, const char* runtime, const char* code, double timeout_seconds,
+                                    pm_message_t** out) {
+  promethean::call_options options;
+  if (pm_err_t* e = guarded([&] { options = timeout_options(timeout_seconds, "pm_host_eval_with_timeout"); })) return e;
+  return eval_with(host, runtime, code, options, "pm_host_eval_with_timeout", out);
+}
+
+pm_err_t* pm_host_call_with_timeout(pm_host_t* host, const char* runtime, const char* function, const char* args_json,
+                                    double timeout_seconds, pm_message_t** out) {
+  promethean::call_options options;
+  if (pm_err_t* e = guarded([&] { options = timeout_options(timeout_seconds, "pm_host_call_with_timeout"); })) return e;
+  return call_with(host, runtime, function, args_json, options, "pm_host_call_with_timeout", out);
 }
 
 pm_err_t* pm_host_load(pm_host_t* host, const char* runtime, const char* path) {

@@ -6,6 +6,7 @@
 #include <csignal>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -69,7 +70,7 @@ TEST(Cli, VersionAndHelp) {
   EXPECT_EQ(run({"-V"}).out, v.out);
   auto h = run({"--help"});
   EXPECT_EQ(h.status, 0);
-  for (const char* word : {"run FILE", "eval", "runtimes", "--timeout"}) EXPECT_TRUE(contains(h.out, word)) << word;
+  for (const char* word : {"run [OPTIONS] FILE", "eval", "runtimes", "--timeout", "-c CODE", "-m MODULE"}) EXPECT_TRUE(contains(h.out, word)) << word;
 }
 
 TEST(Cli, NoArgumentsPrintsUsageAndFails) {
@@ -474,4 +475,147 @@ TEST(CliSignals, AClosedStdoutIsAnErrorNotADeathBySigpipe) {
   const int status = WEXITSTATUS(raw);
   EXPECT_NE(status, 128 + SIGPIPE);  // not killed by the signal
   EXPECT_LT(status, 128) << status;  // an ordinary error status (BrokenPipeError)
+}
+
+namespace {
+/// run(), bounded: a test whose command hangs is killed after `seconds` (status 137), never stalls
+/// the suite. Returns the result and the wall time it took.
+std::pair<run_result, double> bounded_run(const std::vector<std::string>& args, int seconds = 60) {
+  const auto start = std::chrono::steady_clock::now();
+  auto r = run(args, "timeout -s KILL " + std::to_string(seconds));
+  return {r, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+}
+
+std::string data_file(const std::string& relative) { return std::string(PROMETHEAN_SOURCE_DIR) + "/tests/data/" + relative; }
+}  // namespace
+
+TEST(CliTimeout, RunStopsARunawayPythonScriptWith124AndAMessage) {
+  const auto script = data_file("timeouts/runaway.py");
+  auto [r, seconds] = bounded_run({"run", "--timeout", "0.5", script});
+  EXPECT_EQ(r.status, 124) << r.err;
+  EXPECT_EQ(r.out, "started\n");
+  EXPECT_TRUE(contains(r.err, "promethean: " + script + " timed out after 0.5 s\n")) << r.err;
+  EXPECT_TRUE(contains(r.err, "runaway.py\", line")) << r.err;  // where it was stopped
+  EXPECT_LT(seconds, 5.0);
+}
+
+TEST(CliTimeout, RunStopsARunawayJsLoopAndAnEventLoopThatNeverEnds) {
+  for (const char* name : {"runaway.js", "interval.js"}) {
+    const auto script = data_file(std::string("timeouts/") + name);
+    // Long enough for Node to start (also under ASan) and the script to print its first line.
+    auto [r, seconds] = bounded_run({"run", "--timeout", "1.5", script});
+    EXPECT_EQ(r.status, 124) << name << ": " << r.err;
+    EXPECT_EQ(r.out, "started\n") << name;
+    EXPECT_TRUE(contains(r.err, "promethean: " + script + " timed out after 1.5 s\n")) << r.err;
+    EXPECT_GE(seconds, 1.5) << name;
+    EXPECT_LT(seconds, 6.0) << name;
+  }
+}
+
+TEST(CliTimeout, RunStopsASibScriptWhoseCallIntoPythonNeverReturns) {
+  const auto script = data_file("timeouts/runaway.sib");
+  auto [r, seconds] = bounded_run({"run", "--timeout", "0.5", script});
+  EXPECT_EQ(r.status, 124) << r.err;
+  EXPECT_EQ(r.out, "started\n");
+  EXPECT_TRUE(contains(r.err, "timed out after 0.5 s")) << r.err;
+  EXPECT_LT(seconds, 5.0);
+}
+
+TEST(CliTimeout, AScriptStuckInACCallIsEndedAfterTheGracePeriod) {
+  // time.sleep never notices an interrupt: the backstop ends the process 2 s after the deadline.
+  auto [r, seconds] = bounded_run({"run", "--timeout", "0.3", data_file("timeouts/sleeping.py")});
+  EXPECT_EQ(r.status, 124) << r.err;
+  EXPECT_EQ(r.out, "started\n");
+  EXPECT_TRUE(contains(r.err, "timed out after 0.3 s")) << r.err;
+  EXPECT_GE(seconds, 2.0);
+  EXPECT_LT(seconds, 8.0);
+}
+
+TEST(CliTimeout, AScriptThatEndsInTimeKeepsItsStatusAndOutput) {
+  auto [r, seconds] = bounded_run({"run", "--timeout", "20", data_file("timeouts/quick.py")});
+  EXPECT_EQ(r.status, 3) << r.err;
+  EXPECT_EQ(r.out, "done\n");
+  EXPECT_FALSE(contains(r.err, "timed out")) << r.err;
+  EXPECT_LT(seconds, 10.0);
+}
+
+TEST(CliTimeout, RunTimeoutUsageErrors) {
+  auto missing = run({"run", "--timeout"});
+  EXPECT_EQ(missing.status, 2);
+  EXPECT_TRUE(contains(missing.err, "--timeout needs a value")) << missing.err;
+  auto bad = run({"run", "--timeout", "soon", data_file("timeouts/quick.py")});
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_TRUE(contains(bad.err, "--timeout needs a positive number of seconds, got 'soon'")) << bad.err;
+  auto unknown = run({"run", "--frob", data_file("timeouts/quick.py")});
+  EXPECT_EQ(unknown.status, 2);
+  EXPECT_TRUE(contains(unknown.err, "run: unknown option '--frob'")) << unknown.err;
+}
+
+TEST(CliTimeout, EvalTimeoutStopsPythonAndJs) {
+  auto [py, py_seconds] = bounded_run({"eval", "--timeout", "0.3", "py", "while True: pass"});
+  EXPECT_EQ(py.status, 1) << py.err;
+  EXPECT_TRUE(contains(py.err, "py Timeout: py eval of code did not finish within its timeout of 0.3 s")) << py.err;
+  EXPECT_TRUE(contains(py.err, "promethean.TimeoutError")) << py.err;
+  EXPECT_LT(py_seconds, 5.0);
+  auto [js, js_seconds] = bounded_run({"eval", "--timeout", "0.3", "js", "for (;;) {}"});
+  EXPECT_EQ(js.status, 1) << js.err;
+  EXPECT_TRUE(contains(js.err, "js Timeout: js eval of code did not finish within its timeout of 0.3 s")) << js.err;
+  EXPECT_LT(js_seconds, 5.0);
+  auto [fast, fast_seconds] = bounded_run({"eval", "--timeout", "5", "js", "6 * 7"});
+  EXPECT_EQ(fast.status, 0) << fast.err;
+  EXPECT_EQ(fast.out, "42\n");
+  (void)fast_seconds;
+}
+
+TEST(CliFork, PoolMapRunsInSpawnedPrometheanHosts) {
+  auto [r, seconds] = bounded_run({"run", data_file("fork/pool.py")});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "[0, 1, 4, 9, 16, 25, 36, 49, 64, 81, 100, 121, 144, 169, 196, 225, 256, 289, 324, 361]\n") << r.err;
+  (void)seconds;
+}
+
+TEST(CliFork, WorkersImportPrometheanAndCallJsAndSh) {
+  auto [r, seconds] = bounded_run({"run", data_file("fork/pool_promethean.py")});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "[[0, '0'], [3, '1'], [6, '2'], [9, '3']]\nparent js: 42\n") << r.err;
+  (void)seconds;
+}
+
+TEST(CliFork, ProcessAndQueue) {
+  auto [r, seconds] = bounded_run({"run", data_file("fork/process_queue.py")});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "[0, 1, 4, 9, 16] 0 spawn\n") << r.err;
+  (void)seconds;
+}
+
+TEST(CliFork, JsInAForkedChildIsAClearErrorAndTheParentGoesOn) {
+  auto [r, seconds] = bounded_run({"run", data_file("fork/fork_js.py")});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "parent js: 2\n")) << r.out;
+  EXPECT_TRUE(contains(r.out, "child: js UsageError the js runtime is not available in a forked child process")) << r.out;
+  EXPECT_TRUE(contains(r.out, "child py still works: 9\n")) << r.out;
+  EXPECT_TRUE(contains(r.out, "child exit status: 3\n")) << r.out;
+  EXPECT_TRUE(contains(r.out, "parent js again: 10\n")) << r.out;
+  EXPECT_LT(seconds, 20.0);
+}
+
+TEST(CliPython, DashCAndDashMRunAsPython3Does) {
+  auto [argv, s1] = bounded_run({"-c", "import sys; print(sys.argv)", "a", "b"}, 30);
+  EXPECT_EQ(argv.status, 0) << argv.err;
+  EXPECT_EQ(argv.out, "['-c', 'a', 'b']\n");
+  auto [host, s2] = bounded_run({"-B", "-c", "import promethean; print(promethean.eval('js', '6 * 7'))"}, 30);
+  EXPECT_EQ(host.status, 0) << host.err;
+  EXPECT_EQ(host.out, "42\n");
+  auto [exit5, s3] = bounded_run({"-c", "import sys; sys.exit(5)"}, 30);
+  EXPECT_EQ(exit5.status, 5) << exit5.err;
+  auto [raised, s4] = bounded_run({"-c", "raise ValueError('boom')"}, 30);
+  EXPECT_EQ(raised.status, 1);
+  EXPECT_TRUE(contains(raised.err, "ValueError: boom")) << raised.err;
+  auto [module, s5] = bounded_run({"-m", "platform"}, 30);
+  EXPECT_EQ(module.status, 0) << module.err;
+  EXPECT_TRUE(contains(module.out, "Linux")) << module.out;
+  auto missing = run({"-c"});
+  EXPECT_EQ(missing.status, 2);
+  EXPECT_TRUE(contains(missing.err, "-c needs an argument")) << missing.err;
+  (void)s1, (void)s2, (void)s3, (void)s4, (void)s5;
 }

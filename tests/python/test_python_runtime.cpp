@@ -298,3 +298,18 @@ rgb[:] = [[[30, 60, 90], [0, 0, 3]], [[255, 255, 255], [9, 0, 0]]])");
   auto no_type = raised([] { py_eval("promethean.register_view('NoSuchType', 'v', len)"); });
   EXPECT_NE(no_type.message().find("no buffer type 'NoSuchType'"), std::string::npos) << no_type.message();
 }
+
+TEST(PythonMultiprocessing, SpawnIsTheDefaultAndWithoutAPrometheanCommandAPoolIsRefusedClearly) {
+  // This test binary is no promethean CLI and has none beside it: with $PROMETHEAN unset, a Pool
+  // cannot start children that are promethean hosts, and says so instead of hanging.
+  the_host().eval("py", "import os, multiprocessing\nos.environ.pop('PROMETHEAN', None)");
+  EXPECT_EQ(the_host().eval("py", "multiprocessing.get_start_method()").data.value(), "spawn");
+  try {
+    the_host().eval("py", "__import__('multiprocessing').Pool(1)");
+    ADD_FAILURE() << "a Pool started without a promethean command";
+  } catch (const promethean::error& e) {
+    EXPECT_EQ(e.type(), "RuntimeError") << e.describe();
+    EXPECT_NE(e.message().find("no promethean command was found"), std::string::npos) << e.describe();
+    EXPECT_NE(e.message().find("Set PROMETHEAN"), std::string::npos) << e.describe();
+  }
+}

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -104,6 +105,18 @@ class PROMETHEAN_API script_error : public error {
  public:
   script_error(std::string type, std::string message, source_location location,
                std::string trace = {});
+};
+
+/// A call that ran past its timeout and was stopped (runtime: the one whose call timed out;
+/// type "Timeout", as the sh runtime's). `limit()` is the time the call was given.
+class PROMETHEAN_API timeout_error : public error {
+ public:
+  /// `what` names the call for a person: "call of 'spin'", "eval of code".
+  timeout_error(std::string runtime, const std::string& what, std::chrono::milliseconds limit, std::string trace = {});
+  std::chrono::milliseconds limit() const noexcept { return m_limit; }
+
+ private:
+  std::chrono::milliseconds m_limit;
 };
 
 }  // namespace promethean

@@ -106,6 +106,15 @@ PROMETHEAN_API pm_err_t* pm_host_eval(pm_host_t* host, const char* runtime, cons
 PROMETHEAN_API pm_err_t* pm_host_call(pm_host_t* host, const char* runtime, const char* function,
                                       const char* args_json, pm_message_t** out);
 
+/* pm_host_eval and pm_host_call with a time limit: past `timeout_seconds` what runs is stopped
+ * (JS is terminated, Python gets promethean.TimeoutError at its next bytecode, a shell command is
+ * killed) and the error's type is "Timeout". 0 means no limit; a negative or NaN limit is an
+ * error. The runtime goes on serving later calls. */
+PROMETHEAN_API pm_err_t* pm_host_eval_with_timeout(pm_host_t* host, const char* runtime, const char* code,
+                                                   double timeout_seconds, pm_message_t** out);
+PROMETHEAN_API pm_err_t* pm_host_call_with_timeout(pm_host_t* host, const char* runtime, const char* function,
+                                                   const char* args_json, double timeout_seconds, pm_message_t** out);
+
 /* Loads a file into `runtime`: a Python module, a JS module, a Rust plugin (.so), a shell file.
  * `path` is borrowed for the call. */
 PROMETHEAN_API pm_err_t* pm_host_load(pm_host_t* host, const char* runtime, const char* path);

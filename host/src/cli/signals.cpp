@@ -57,6 +57,12 @@ void install_signal_policy(host& h) {
   (void)installed;
 }
 
+void request_interrupt() {
+  if (g_pipe[1] < 0) return;
+  const char byte = 0;  // the watcher interrupts the host, as for a signal
+  [[maybe_unused]] const auto written = ::write(g_pipe[1], &byte, 1);
+}
+
 void clear_signal_host() {
   std::lock_guard lock(g_host_mutex);
   g_host = nullptr;

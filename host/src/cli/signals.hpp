@@ -13,6 +13,10 @@ namespace promethean::cli {
 void install_signal_policy(host& h);
 void clear_signal_host();
 
+/// From any thread, without blocking: interrupts the host as SIGINT would, but the exit status is
+/// the caller's to choose (for `run --timeout`). No-op before install_signal_policy().
+void request_interrupt();
+
 /// The signal that interrupted the run (SIGINT, SIGTERM), or 0.
 int interrupting_signal();
 

@@ -7,6 +7,7 @@
 
 #include <promethean/buffer/buffer_json.hpp>
 #include <promethean/error.hpp>
+#include <promethean/host/deadline.hpp>
 #include <promethean/host/function_handle.hpp>
 #include <promethean/host/host.hpp>
 #include <promethean/host/meta_object.hpp>
@@ -356,13 +357,44 @@ message evaluator::eval_list(const node& n, const env_ptr& e) {
   }
 }
 
+namespace {
+/// `:timeout seconds` ending a router form (`(call rt fn args… :timeout 2)`, `(eval-in rt code
+/// :timeout 2)`): taken off `args` and returned as call options, which also carry what is left of
+/// the deadline of a call this one runs inside. Only a keyword written in the form counts, not a
+/// string ":timeout" that an argument evaluated to.
+call_options router_options(std::vector<message>& args, const node& n) {
+  call_options options;
+  if (n.items.size() >= 3 && args.size() + 1 == n.items.size()) {
+    const node& key = n.items[n.items.size() - 2];
+    if (key.type == node::kind::keyword && key.text == "timeout") {
+      const nlohmann::json& v = args.back().value();
+      if (!v.is_number() || !(v.get<double>() > 0) || v.get<double>() > 1e9) {
+        fail(n.items.back(), "TypeError", ":timeout is a positive number of seconds, got " + v.dump());
+      }
+      options.timeout = std::chrono::milliseconds(static_cast<long long>(std::ceil(v.get<double>() * 1000)));
+      args.erase(args.end() - 2, args.end());
+    }
+  }
+  return inherit_deadline(std::move(options));
+}
+
+/// Meta code itself stops at its next function call once the deadline of the call it runs in has
+/// passed (calls into other runtimes are stopped by those runtimes).
+void check_deadline(const node& where) {
+  if (auto d = thread_deadline(); d && watchdog::clock::now() >= *d) {
+    fail(where, "Timeout", "the deadline of the call this code runs in has passed");
+  }
+}
+}  // namespace
+
 message evaluator::apply(const message& fn, std::vector<message>& args, const node& where) {
+  check_deadline(where);
   if (!function_handle::is_handle(fn.value()) || fn.functions().empty()) {
     fail(where, "TypeError", fn.dump().substr(0, 200) + " is not a function");
   }
   const function_ref& f = fn.functions().front();
   if (f->runtime() == "meta") return call_function(f->id(), args, &where.where);
-  return m_host.call(f->runtime(), f->id(), array_of(args));
+  return m_host.call(f->runtime(), f->id(), array_of(args), inherit_deadline({}));
 }
 
 message evaluator::call_function(std::string_view id, const std::vector<message>& args,
@@ -839,9 +871,10 @@ void evaluator::install_builtins() {
     return m.value().get<std::string>();
   };
   m_builtins["eval-in"] = [this, arity, runtime_name](std::vector<message>& args, const node& n) -> message {
+    const call_options options = router_options(args, n);
     arity(args, 2, n, "eval-in");
     if (!args[1].value().is_string()) fail(n, "TypeError", "(eval-in runtime code): the code is a string");
-    meta_object result = m_host.eval(runtime_name(args[0], n), args[1].value().get<std::string>());
+    meta_object result = m_host.eval(runtime_name(args[0], n), args[1].value().get<std::string>(), options);
     return combine(result.to_json(), {&result.data});
   };
   m_builtins["MetaObject"] = [arity, runtime_name](std::vector<message>& args, const node& n) -> message {
@@ -850,9 +883,12 @@ void evaluator::install_builtins() {
     return combine(m.to_json(), {&args[1]});
   };
   m_builtins["call"] = [this, runtime_name](std::vector<message>& args, const node& n) -> message {
-    if (args.size() < 2 || !args[1].value().is_string()) fail(n, "ArityError", "(call runtime \"function\" args…)");
+    const call_options options = router_options(args, n);
+    if (args.size() < 2 || !args[1].value().is_string()) {
+      fail(n, "ArityError", "(call runtime \"function\" args… [:timeout seconds])");
+    }
     std::vector<message> rest(args.begin() + 2, args.end());
-    return m_host.call(runtime_name(args[0], n), args[1].value().get<std::string>(), array_of(rest));
+    return m_host.call(runtime_name(args[0], n), args[1].value().get<std::string>(), array_of(rest), options);
   };
   // (marshal "py" value): the value as a literal of that runtime's language (its `marshal` entry).
   m_builtins["marshal"] = [this, arity, runtime_name](std::vector<message>& args, const node& n) -> message {
@@ -860,8 +896,9 @@ void evaluator::install_builtins() {
     return message(nlohmann::json(m_host.marshal(runtime_name(args[0], n), args[1].value())));
   };
   m_builtins["send-json"] = [this, arity, runtime_name](std::vector<message>& args, const node& n) -> message {
+    const call_options options = router_options(args, n);
     arity(args, 2, n, "send-json");
-    return m_host.send_json(runtime_name(args[0], n), args[1]);
+    return m_host.send_json(runtime_name(args[0], n), args[1], options);
   };
   m_builtins["receive-json"] = [arity, runtime_name](std::vector<message>& args, const node& n) -> message {
     arity(args, 2, n, "receive-json");

@@ -4,11 +4,13 @@
 #include "evaluator.hpp"
 
 #include <promethean/error.hpp>
+#include <promethean/host/deadline.hpp>
 #include <promethean/host/host.hpp>
 
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <sstream>
 
 namespace promethean::detail {
@@ -55,14 +57,20 @@ class meta_runtime final : public runtime {
             {"capabilities", {"eval", "call", "define", "load", "send_json", "run"}}};
   }
 
+  // A timeout given to meta is passed on: the calls the meta code makes into other runtimes get
+  // what is left of it, and meta code stops at its next function call once it has passed.
   message eval(std::string_view code, const call_options& options) override {
+    std::optional<deadline_scope> deadline;
+    if (options.timeout) deadline.emplace(watchdog::clock::now() + *options.timeout);
     std::lock_guard lock(m_mutex);
     return exits_as_errors([&] {
       return m_eval.run(code, options.source_name.empty() ? "<eval>" : options.source_name, options.first_line);
     });
   }
 
-  message call(std::string_view function, const message& args, const call_options&) override {
+  message call(std::string_view function, const message& args, const call_options& options) override {
+    std::optional<deadline_scope> deadline;
+    if (options.timeout) deadline.emplace(watchdog::clock::now() + *options.timeout);
     std::vector<message> list;
     for (const auto& a : args.value()) list.emplace_back(a, args.buffers(), args.functions());
     std::lock_guard lock(m_mutex);
