@@ -419,11 +419,7 @@ if venv:
     s.callables.clear();
     s.message_handler = py::object();
     drain_releases();
-    // A daemon thread still running keeps its frames, and CPython 3.11 never clears them: through
-    // its functions they hold __main__'s globals, and with them every buffer the script kept
-    // there. Finalisation clears the globals of the modules still alive at its end: holding
-    // __main__ makes it one of them. (The module object itself is the interpreter's to leak.)
-    Py_XINCREF(PyImport_AddModule("__main__"));
+    hold_modules_if_threads_remain();
     g_finalizing = true;
     Py_FinalizeEx();
     s.alive = false;
@@ -514,6 +510,29 @@ def _join(seconds):
     if (!abandoned.empty()) {
       std::fprintf(stderr, "promethean: py: non-daemon thread(s) %s still running %s s after the program ended and blocked outside Python: not waited for\n",
                    abandoned.c_str(), grace.c_str());
+    }
+  }
+
+  /// A daemon thread still running at finalisation keeps its frames, and CPython 3.11 never
+  /// clears them: through their functions they hold those modules' globals, and with them every
+  /// buffer a script kept there (never freed: a leak in the ledger). Finalisation clears the
+  /// globals of every module still alive near its end, which a module whose object died but
+  /// whose dict lives on escapes: holding every module keeps them all among those cleared. Only
+  /// when another thread state exists; otherwise finalisation is CPython's own, unchanged. (The
+  /// module objects held are the interpreter's to leak.) The caller holds the GIL.
+  static void hold_modules_if_threads_remain() {
+    PyThreadState* self = PyThreadState_Get();
+    bool others = false;
+    for (PyThreadState* t = PyInterpreterState_ThreadHead(self->interp); t != nullptr; t = PyThreadState_Next(t)) {
+      others = others || t != self;
+    }
+    if (!others) return;
+    PyObject* modules = PyImport_GetModuleDict();  // borrowed
+    PyObject* key = nullptr;
+    PyObject* module = nullptr;
+    Py_ssize_t pos = 0;
+    while (PyDict_Next(modules, &pos, &key, &module)) {
+      if (PyModule_Check(module)) Py_INCREF(module);
     }
   }
 
