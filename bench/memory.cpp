@@ -25,6 +25,8 @@ std::int64_t reset_peak_resident() {
   return status_field("VmRSS");
 }
 
+std::int64_t current_resident() { return status_field("VmRSS"); }
+
 std::int64_t peak_resident() { return status_field("VmHWM"); }
 
 }  // namespace promethean::bench

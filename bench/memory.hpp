@@ -10,6 +10,9 @@ namespace promethean::bench {
 /// does not allow the reset (the figure is then reported as unknown, never as zero).
 std::int64_t reset_peak_resident();
 
+/// The resident size now, in bytes (-1 if unreadable).
+std::int64_t current_resident();
+
 /// The high-water mark of the resident size since the last reset, in bytes (-1 if unreadable).
 std::int64_t peak_resident();
 

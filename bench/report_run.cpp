@@ -5,13 +5,16 @@
 #include "registry.hpp"
 #include "report.hpp"
 #include "sides.hpp"
+#include "soak.hpp"
 #include "startup.hpp"
 #include "svg_plot.hpp"
 #include "targets.hpp"
 
 #include <unistd.h>
 
+#include <charconv>
 #include <chrono>
+#include <cstdint>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -24,6 +27,7 @@ namespace promethean::bench {
 namespace {
 
 constexpr const char* k_usage = R"(Usage: promethean bench [--quick] [--json] [--plot FILE.svg]
+       promethean bench --soak [--soak-calls N] [--json]
 
 Measures, in one process and one run: call overhead between the host and every runtime and
 between runtimes, beside raw engine calls and peer processes over pipes; buffer handoff from
@@ -32,6 +36,11 @@ between runtimes, beside raw engine calls and peer processes over pipes; buffer 
   --quick            a shorter run (under a minute): fewer repetitions, the JSON path up to 1 MiB
   --json             print the results as one JSON document instead of tables
   --plot FILE.svg    also draw handoff time against size (log-log) into FILE.svg
+  --soak             instead, the soak: a million cross-runtime calls, each carrying a fresh
+                     buffer, in rotation over py/js/rust/host paths, with the resident memory
+                     sampled as they go (start, peak, end, fitted slope) and the buffer ledger
+                     checked after; exit status 1 if a buffer leaked (about a minute)
+  --soak-calls N     the soak's number of calls (default 1000000)
   -h, --help         show this help
 
 The full run takes a few minutes; its JSON path stops at 64 MiB (beyond, one handoff takes
@@ -42,6 +51,9 @@ failed, 2 for a usage error.
 struct report_options {
   depth level = depth::full;
   bool json = false;
+  bool soak = false;
+  std::int64_t soak_calls = 1000000;
+  bool soak_calls_given = false;
   std::optional<std::filesystem::path> plot;
 };
 
@@ -59,6 +71,18 @@ report_options parse(const std::vector<std::string>& args) {
       o.level = depth::smoke;
     } else if (a == "--json") {
       o.json = true;
+    } else if (a == "--soak") {
+      o.soak = true;
+    } else if (a == "--soak-calls") {
+      if (i + 1 >= args.size()) throw usage_error{"--soak-calls needs a number of calls, e.g. --soak-calls 10000"};
+      const std::string& v = args[++i];
+      std::int64_t n = 0;
+      auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+      if (ec != std::errc() || end != v.data() + v.size() || n < 100) {
+        throw usage_error{"--soak-calls needs a whole number of calls, at least 100, got '" + v + "'"};
+      }
+      o.soak_calls = n;
+      o.soak_calls_given = true;
     } else if (a == "--plot") {
       if (i + 1 >= args.size() || args[i + 1].empty()) throw usage_error{"--plot needs a file name, e.g. --plot handoff.svg"};
       o.plot = args[++i];
@@ -66,9 +90,11 @@ report_options parse(const std::vector<std::string>& args) {
       if (a.size() == 7) throw usage_error{"--plot needs a file name, e.g. --plot=handoff.svg"};
       o.plot = a.substr(7);
     } else {
-      throw usage_error{"unknown option '" + a + "' (options: --quick, --json, --plot FILE.svg)"};
+      throw usage_error{"unknown option '" + a + "' (options: --quick, --json, --plot FILE.svg, --soak, --soak-calls N)"};
     }
   }
+  if (o.soak && (o.level != depth::full || o.plot)) throw usage_error{"--soak runs alone: it takes only --soak-calls and --json"};
+  if (!o.soak && o.soak_calls_given) throw usage_error{"--soak-calls goes with --soak"};
   return o;
 }
 
@@ -77,6 +103,29 @@ std::string self_path() {
   auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (ec) throw std::runtime_error("cannot find this program's own path: " + ec.message());
   return p.string();
+}
+
+/// The soak, alone: its table (or JSON) on stdout; 1 when a buffer leaked or a call failed.
+int run_soak_report(const report_options& options) {
+  try {
+    start_host();
+    const soak_result r = run_soak(options.soak_calls);
+    stop_host();
+    if (options.json) {
+      std::cout << nlohmann::json{{"soak", soak_to_json(r)}}.dump(2) << "\n";
+    } else {
+      write_soak_table(std::cout, r);
+    }
+    std::cout.flush();
+    if (r.live_blocks_after != r.live_blocks_before) {
+      std::cerr << "promethean bench: the soak leaked buffers (" << r.verdict << ")\n";
+      return 1;
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "promethean bench: soak: " << e.what() << "\n";
+    return 1;
+  }
 }
 
 }  // namespace
@@ -104,6 +153,7 @@ int run_report(const std::vector<std::string>& args) {
       return 2;
     }
   }
+  if (options.soak) return run_soak_report(options);
   try {
     const auto t0 = std::chrono::steady_clock::now();
     const plan p = make_plan(options.level);

@@ -113,12 +113,28 @@ void engine::start_environment(host& h) {
 
 void engine::stop() {
   if (!alive.exchange(false)) return;  // from here on, new entries are refused
-  // Threads still in JS: stop what runs, then wait (bounded) for every one of them to leave.
-  isolate->TerminateExecution();
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (users.load() > 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    isolate->TerminateExecution();
+  // Threads still in JS finish what they run: a call returns, a thread waiting for the loop (an
+  // awaited Promise) wakes, sees JS is over and leaves. Terminating them at once instead would
+  // cut Node's own callbacks (a timer) short, which leaves its async-hook stack corrupt: Node
+  // then aborts the process.
+  auto wait_for_users = [&](std::chrono::milliseconds limit, bool terminating) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (users.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+      uv_async_send(&wakeup);
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      // Termination ends the running JS, not later JS of a thread back from another runtime.
+      if (terminating) isolate->TerminateExecution();
+    }
+  };
+  wait_for_users(std::chrono::seconds(1), false);
+  bool forced = false;
+  if (users.load() > 0) {
+    // JS that keeps running (a loop): stopped as Node stops a Worker, marking the environment as
+    // stopping first so that callback scopes unwind cleanly; it can run no JS any more ('exit'
+    // listeners included).
+    forced = true;
+    node::Stop(env);
+    wait_for_users(std::chrono::seconds(4), true);
   }
   if (users.load() > 0) {
     // A thread is inside a call from JS into another runtime and has not come back: freeing the
@@ -130,7 +146,7 @@ void engine::stop() {
   {
     entered e{entered::for_shutdown_t{}};
     isolate->CancelTerminateExecution();
-    if (!exit_code) {
+    if (!exit_code && !forced && !interrupted) {
       // Work that is ready runs (resolved Promises, due immediates), then 'exit' listeners, as
       // when Node's own process ends. Pending timers do not hold the host up.
       pump_event_loop();
@@ -294,6 +310,10 @@ void await_promise(v8::Local<v8::Promise> promise) {
   while (!settled()) {
     if (js_deadline::expired_here()) {
       throw js_error("Terminated", "the call's deadline passed while a Promise was awaited");
+    }
+    if (!g.alive.load()) {
+      // The host is shutting down (engine::stop waits for this thread to leave).
+      throw js_error("Shutdown", "the js runtime shut down while a Promise was awaited");
     }
     if (g.exit_code) {
       throw js_error("Exit", "process.exit(" + std::to_string(*g.exit_code) + ") was called while a Promise was awaited");

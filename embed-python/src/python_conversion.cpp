@@ -2,6 +2,7 @@
 #include "python_conversion.hpp"
 
 #include "python_state.hpp"
+#include "without_gil.hpp"
 
 #include <promethean/buffer/buffer_json.hpp>
 #include <promethean/buffer/ledger.hpp>
@@ -149,11 +150,7 @@ py::object foreign_callable(const function_ref& f) {
   return py::cpp_function(
       [f](py::args args) -> py::object {
         message call_args = to_message(args);
-        message result;
-        {
-          py::gil_scoped_release unlocked;
-          result = state().owner->call(f->runtime(), f->id(), call_args);
-        }
+        message result = without_gil([&] { return state().owner->call(f->runtime(), f->id(), call_args); });
         return from_message(result);
       },
       py::name(f->name().c_str()));

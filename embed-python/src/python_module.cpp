@@ -2,6 +2,7 @@
 #include "python_conversion.hpp"
 #include "python_errors.hpp"
 #include "python_state.hpp"
+#include "without_gil.hpp"
 
 #include <promethean/buffer/buffer_json.hpp>
 #include <promethean/error.hpp>
@@ -24,8 +25,7 @@ host& the_host() { return *state().owner; }
 template <class F>
 auto route(F&& f) {
   try {
-    py::gil_scoped_release unlocked;
-    return f();
+    return without_gil(std::forward<F>(f));
   } catch (const error& e) {
     raise_foreign(e);
   }

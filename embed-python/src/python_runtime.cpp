@@ -13,8 +13,11 @@
 #include <pybind11/embed.h>
 
 #include <array>
+#include <chrono>
 #include <atomic>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <fstream>
 #include <thread>
@@ -75,6 +78,9 @@ namespace {
 class with_gil {
  public:
   with_gil() {
+    // After finalisation PyGILState has no interpreter to make a thread state in. (The Host no
+    // longer routes here by then; this catches a call that looked py up just before.)
+    if (!state().alive.load()) throw usage_error("the py runtime has shut down", "py");
     ensure_thread_state();
     m_state = PyGILState_Ensure();
     drain_releases();
@@ -444,6 +450,16 @@ if venv:
     PyGILState_Release(gil);
   }
 
+  void before_shutdown() override {
+    if (!state().alive.load()) return;
+    with_gil gil;
+    try {
+      join_non_daemon_threads();
+    } catch (py::error_already_set& e) {
+      throw_from_python(e);
+    }
+  }
+
   void shutdown() override {
     auto& s = state();
     if (!s.alive.load()) return;
@@ -457,10 +473,22 @@ if venv:
     s.callables.clear();
     s.message_handler = py::object();
     drain_releases();
+    hold_modules_if_threads_remain();
     g_finalizing = true;
     Py_FinalizeEx();
     s.alive = false;
     drain_releases();  // anything queued during finalisation is now a no-op
+    // Daemon threads that were in a call out of Python (into JS, say) when it finalised come back
+    // to a host whose runtimes refuse them, and end as they take the GIL back (their stacks
+    // unwound, so buffers they carried are released). Wait for that (bounded), so that none is
+    // still in host code when the Host goes on to unload plugins and free itself.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (s.threads_out.load(std::memory_order_acquire) > 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    if (const int left = s.threads_out.load(); left > 0) {
+      std::fprintf(stderr, "promethean: py: %d daemon thread(s) still in a call to another runtime 2 s after Python finalised\n", left);
+    }
   }
 
  private:
@@ -477,6 +505,102 @@ if venv:
     e.restore();
     PyErr_Print();
     return 1;
+  }
+
+  /// Python's rule at exit is to wait for every non-daemon thread; so does the host, before any
+  /// runtime shuts down (those threads may still call JS), but for a bounded time: after the
+  /// grace period (PROMETHEAN_THREAD_GRACE seconds, default 10) a thread still running gets
+  /// SystemExit at its next bytecode, and one that does not end within a second more (blocked in
+  /// C code) is left to run as a daemon thread would, so that finalisation does not wait for it.
+  /// Each is named on stderr. The caller holds the GIL.
+  static void join_non_daemon_threads() {
+    py::dict scope;
+    scope["grace"] = thread_grace_seconds();
+    py::exec(R"(
+import threading as _threading, time as _time
+def _pending():
+    me, main = _threading.current_thread(), _threading.main_thread()
+    return [t for t in _threading.enumerate() if t is not me and t is not main and not t.daemon and t.is_alive()]
+def _join(seconds):
+    deadline = _time.monotonic() + seconds
+    while True:
+        left = _pending()
+        if not left or _time.monotonic() >= deadline:
+            return left
+        left[0].join(max(0.0, deadline - _time.monotonic()))
+)", scope);
+    py::list left = scope["_join"](scope["grace"]);
+    if (left.empty()) return;
+    for (py::handle t : left) {
+      PyThreadState_SetAsyncExc(t.attr("ident").cast<unsigned long>(), PyExc_SystemExit);
+    }
+    py::list stuck = scope["_join"](1.0);
+    std::string stopped, abandoned;
+    py::module_ threading = py::module_::import("threading");
+    for (py::handle t : left) {
+      const std::string name = py::str(t.attr("name"));
+      bool is_stuck = false;
+      for (py::handle u : stuck) is_stuck = is_stuck || u.is(t);
+      if (!is_stuck) {
+        stopped += (stopped.empty() ? "" : ", ") + name;
+        continue;
+      }
+      abandoned += (abandoned.empty() ? "" : ", ") + name;
+      // CPython 3.11 finalisation joins the threads whose locks are in this set: this one is left
+      // out, as a daemon thread would be.
+      if (py::hasattr(threading, "_shutdown_locks") && py::hasattr(t, "_tstate_lock")) {
+        py::object guard = threading.attr("_shutdown_locks_lock");
+        guard.attr("acquire")();
+        threading.attr("_shutdown_locks").attr("discard")(t.attr("_tstate_lock"));
+        guard.attr("release")();
+      }
+    }
+    const std::string grace = py::str(scope["grace"]);
+    flush_stdio();
+    if (!stopped.empty()) {
+      std::fprintf(stderr, "promethean: py: non-daemon thread(s) %s still running %s s after the program ended: stopped with SystemExit\n",
+                   stopped.c_str(), grace.c_str());
+    }
+    if (!abandoned.empty()) {
+      std::fprintf(stderr, "promethean: py: non-daemon thread(s) %s still running %s s after the program ended and blocked outside Python: not waited for\n",
+                   abandoned.c_str(), grace.c_str());
+    }
+  }
+
+  /// A daemon thread still running at finalisation keeps its frames, and CPython 3.11 never
+  /// clears them: through their functions they hold those modules' globals, and with them every
+  /// buffer a script kept there (never freed: a leak in the ledger). Finalisation clears the
+  /// globals of every module still alive near its end, which a module whose object died but
+  /// whose dict lives on escapes: holding every module keeps them all among those cleared. Only
+  /// when another thread state exists; otherwise finalisation is CPython's own, unchanged. (The
+  /// module objects held are the interpreter's to leak.) The caller holds the GIL.
+  static void hold_modules_if_threads_remain() {
+    PyThreadState* self = PyThreadState_Get();
+    bool others = false;
+    for (PyThreadState* t = PyInterpreterState_ThreadHead(self->interp); t != nullptr; t = PyThreadState_Next(t)) {
+      others = others || t != self;
+    }
+    if (!others) return;
+    PyObject* modules = PyImport_GetModuleDict();  // borrowed
+    PyObject* key = nullptr;
+    PyObject* module = nullptr;
+    Py_ssize_t pos = 0;
+    while (PyDict_Next(modules, &pos, &key, &module)) {
+      if (PyModule_Check(module)) Py_INCREF(module);
+    }
+  }
+
+  /// PROMETHEAN_THREAD_GRACE (seconds, >= 0), else 10.
+  static double thread_grace_seconds() {
+    const char* env = std::getenv("PROMETHEAN_THREAD_GRACE");
+    if (env == nullptr || *env == '\0') return 10.0;
+    char* end = nullptr;
+    const double v = std::strtod(env, &end);
+    if (end == env || *end != '\0' || !(v >= 0) || v > 1e6) {
+      std::fprintf(stderr, "promethean: PROMETHEAN_THREAD_GRACE must be a number of seconds, got '%s'; using 10\n", env);
+      return 10.0;
+    }
+    return v;
   }
 
   static void flush_stdio() {

@@ -21,6 +21,9 @@ struct python_state {
   std::atomic<bool> alive{false};    ///< false before initialise and after finalize
   bool ever_started = false;         ///< CPython starts at most once per process
   release_queue releases;            ///< work that needs the GIL, pushed from any thread
+  /// Python threads inside a call out of Python (the GIL given up, see without_gil.hpp): after
+  /// finalisation the runtime waits for them to come back (and end) before the host goes on.
+  std::atomic<int> threads_out{0};
   // The tables below hold Python objects: touch them only with the GIL held.
   // Hash tables with transparent lookup: every call looks its function up here, by a string_view.
   struct name_hash {

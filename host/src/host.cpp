@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <map>
 #include <mutex>
+#include <vector>
 
 namespace promethean {
 namespace {
@@ -102,20 +103,36 @@ host::~host() {
     for (const auto& [name, rt] : m_impl->started) order.emplace_back(shutdown_rank(name), name);
   }
   std::sort(order.begin(), order.end());
+  // First, with every runtime still up, the work that needs the others ends (Python's non-daemon
+  // threads may still call JS); only then does anything stop.
   for (const auto& [rank, name] : order) {
-    std::unique_ptr<runtime> rt;
+    runtime* rt = nullptr;
+    {
+      std::lock_guard lock(m_impl->mutex);
+      rt = m_impl->started[name].get();
+    }
+    try {
+      rt->before_shutdown();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "promethean: ending %s's work before shutdown failed: %s\n", name.c_str(), e.what());
+    }
+  }
+  // The runtime objects outlive every shutdown: a thread that looked a runtime up just before
+  // it was unpublished may still call into it, and is refused there rather than into freed memory.
+  std::vector<std::unique_ptr<runtime>> stopped;
+  for (const auto& [rank, name] : order) {
     {
       std::lock_guard lock(m_impl->mutex);
       m_impl->unpublish(name);
-      rt = std::move(m_impl->started[name]);
+      stopped.push_back(std::move(m_impl->started[name]));
     }
     try {
-      rt->shutdown();
+      stopped.back()->shutdown();
     } catch (const std::exception& e) {
       std::fprintf(stderr, "promethean: shutting down %s failed: %s\n", name.c_str(), e.what());
     }
-    rt.reset();
   }
+  for (auto& rt : stopped) rt.reset();  // in the same order
   ledger::instance().check_at_shutdown();
 }
 

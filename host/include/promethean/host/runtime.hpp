@@ -75,6 +75,11 @@ class PROMETHEAN_API runtime {
   /// Runs a script as the program (`promethean run FILE ARGS…`); returns its exit status.
   virtual int run_script(const std::filesystem::path& path, const std::vector<std::string>& args) = 0;
 
+  /// Ends the work that still needs the other runtimes, before any runtime shuts down: the Host
+  /// calls it once on every started runtime, in shutdown order, with all of them still up. The py
+  /// runtime waits here (bounded) for Python's non-daemon threads, as python3 does at exit.
+  virtual void before_shutdown() {}
+
   /// Stops the runtime; called once, by the Host, in the documented shutdown order.
   virtual void shutdown() {}
 
