@@ -91,9 +91,14 @@ fn typed_number(ctx: &TypedContext, index: usize) -> Result<f64, Error> {
 
 fn typed_integer(ctx: &TypedContext, index: usize) -> Result<i64, Error> {
     let v = &ctx.args[index];
+    // An integer as it is; anything else decides as the JSON path would (a float with no fraction
+    // is an integer there too), and only then is a Json made.
+    if v.kind == PM_VALUE_INT {
+        return Ok(unsafe { v.data.i });
+    }
     let j = ctx.json(index);
     match (v.kind, j.as_i64()) {
-        (PM_VALUE_INT, Some(i)) | (PM_VALUE_FLOAT, Some(i)) => Ok(i),
+        (PM_VALUE_FLOAT, Some(i)) => Ok(i),
         _ => Err(Error::new("TypeError", format!("argument {}: expected an integer, got {}", index + 1, j.dump()))),
     }
 }
@@ -161,6 +166,10 @@ impl FromArg for bool {
         boolean(&ctx.args[index], index)
     }
     fn from_value(ctx: &TypedContext, index: usize) -> Result<Self, Error> {
+        let v = &ctx.args[index];
+        if v.kind == PM_VALUE_BOOL {
+            return Ok(unsafe { v.data.b } != 0);
+        }
         boolean(&ctx.json(index), index)
     }
 }
@@ -266,8 +275,34 @@ macro_rules! json_output {
         }
     )*};
 }
+/// Unsigned 64-bit results: a typed INT when the value fits (the common case: lengths, counts,
+/// addresses), JSON's unsigned number otherwise, so both paths give the same number.
+macro_rules! unsigned_value {
+    ($($t:ty),*) => {$(
+        impl IntoOutput for $t {
+            fn into_output(self, out: &mut Output) -> Result<(), Error> {
+                out.json = Json::UInt(self as u64).dump();
+                Ok(())
+            }
+            fn into_value(self, value: &mut pm_value, out: &mut Output) -> Result<(), Error> {
+                match i64::try_from(self) {
+                    Ok(i) => {
+                        value.kind = PM_VALUE_INT;
+                        value.data = pm_value_data { i };
+                        Ok(())
+                    }
+                    Err(_) => {
+                        value.kind = PM_VALUE_RESULT;
+                        self.into_output(out)
+                    }
+                }
+            }
+        }
+    )*};
+}
+unsigned_value!(u64, usize);
 json_output!(
-    u64 => Json::UInt, usize => |v| Json::UInt(v as u64), String => Json::Str, Vec<u64> => |v| Json::Array(v.into_iter().map(Json::UInt).collect()),
+    String => Json::Str, Vec<u64> => |v| Json::Array(v.into_iter().map(Json::UInt).collect()),
     Vec<i64> => |v| Json::Array(v.into_iter().map(Json::Int).collect()),
     Vec<f64> => |v| Json::Array(v.into_iter().map(Json::Float).collect())
 );
