@@ -180,12 +180,14 @@ message call_plugin(const plugin_library& lib, const plugin_library::function& f
 
 message call_plugin(const plugin_library& lib, const plugin_library::function& f, std::span<const argument> args) {
   if (f.typed == nullptr || args.size() > k_max_typed) return call_json(lib, f, to_message(args));
-  std::array<pm_value, k_max_typed> typed{};
+  // Only the values in use are written (zeroed first): this runs on every call.
+  std::array<pm_value, k_max_typed> typed;
   std::array<pm_buffer_view, k_max_typed> views;
   std::size_t view_count = 0;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const argument& a = args[i];
     pm_value& t = typed[i];
+    t = pm_value{};
     switch (a.type()) {
       case argument::kind::null: t.kind = PM_VALUE_NULL; break;
       case argument::kind::boolean:

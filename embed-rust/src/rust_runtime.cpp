@@ -9,6 +9,8 @@
 #include <promethean/host/host.hpp>
 
 #include <atomic>
+#include <cstdint>
+#include <cstring>
 #include <map>
 #include <shared_mutex>
 #include <unordered_map>
@@ -82,8 +84,11 @@ class rust_runtime final : public runtime {
     // A new function table with this plugin's functions, published for lock-free lookups; the
     // old tables stay alive (a call may still be reading one) until shutdown.
     auto table = std::make_unique<function_table>();
-    if (const function_table* current = m_table.load(std::memory_order_relaxed)) *table = *current;
-    for (const auto& [fn_name, f] : lib->functions()) table->emplace(lib->name() + "." + fn_name, table_entry{lib.get(), &f});
+    table->serial = g_next_table_serial.fetch_add(1, std::memory_order_relaxed);
+    if (const function_table* current = m_table.load(std::memory_order_relaxed)) table->by_name = current->by_name;
+    for (const auto& [fn_name, f] : lib->functions()) {
+      table->by_name.emplace(lib->name() + "." + fn_name, table_entry{lib.get(), &f});
+    }
     m_table.store(table.get(), std::memory_order_release);
     m_tables.push_back(std::move(table));
     m_plugins.emplace(lib->name(), std::move(lib));
@@ -132,7 +137,22 @@ class rust_runtime final : public runtime {
   /// usage_error naming what is loaded otherwise.
   table_entry lookup(std::string_view function) const {
     if (const function_table* table = m_table.load(std::memory_order_acquire)) {
-      if (auto it = table->find(function); it != table->end()) return it->second;
+      // A loop calls the same function again and again: the thread's last hit in this very
+      // table (serials are never reused) costs a compare instead of hashing the name.
+      recent_lookup& recent = t_recent;
+      if (recent.serial == table->serial && recent.size == function.size() &&
+          std::memcmp(recent.name, function.data(), function.size()) == 0) {
+        return recent.entry;
+      }
+      if (auto it = table->by_name.find(function); it != table->by_name.end()) {
+        if (function.size() <= sizeof recent.name) {
+          recent.serial = table->serial;
+          recent.size = function.size();
+          std::memcpy(recent.name, function.data(), function.size());
+          recent.entry = it->second;
+        }
+        return it->second;
+      }
     }
     const auto dot = function.find('.');
     if (dot == std::string_view::npos) {
@@ -173,7 +193,19 @@ class rust_runtime final : public runtime {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
   };
-  using function_table = std::unordered_map<std::string, table_entry, name_hash, std::equal_to<>>;
+  struct function_table {
+    std::uint64_t serial = 0;  ///< unique in the process: a thread's recent_lookup names its table
+    std::unordered_map<std::string, table_entry, name_hash, std::equal_to<>> by_name;
+  };
+  static inline std::atomic<std::uint64_t> g_next_table_serial{1};
+  /// The last name a thread found (a trivial type: thread_local access needs no guard).
+  struct recent_lookup {
+    std::uint64_t serial;
+    std::size_t size;
+    char name[48];
+    table_entry entry;
+  };
+  static inline thread_local recent_lookup t_recent{};
   std::atomic<const function_table*> m_table{nullptr};
   std::vector<std::unique_ptr<function_table>> m_tables;  // every table published (guarded by m_mutex)
 };

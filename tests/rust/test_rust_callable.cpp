@@ -205,9 +205,16 @@ TEST(RustCallable, ResolvingChecksTheNameAndCallsAfterShutdownAreClearErrors) {
     other.load("rust", PM_TESTKIT_PLUGIN);
     orphan = other.resolve("rust", "testkit.add");
     EXPECT_EQ((*orphan)({2, 3}).value(), 5.0);
+    EXPECT_EQ(other.call("rust", "testkit.add", json::array({2, 3})).value(), 5.0);  // this thread's last lookup
   }
   auto gone = raised<usage_error>([&] { (*orphan)({2, 3}); });
   EXPECT_EQ(gone.message(), "cannot call testkit.add: the rust runtime that loaded it has shut down");
+  // The same name by name in the other Host again: its own plugin, not the one remembered from
+  // the Host that is gone (whose plugin would answer HostGone on a call back).
+  EXPECT_EQ(the_host().call("rust", "testkit.add", json::array({2, 3})).value(), 5.0);
+  host third(host_options{{"rust"}});
+  third.load("rust", PM_TESTKIT_PLUGIN);
+  EXPECT_EQ(third.call("rust", "testkit.add", json::array({4, 3})).value(), 7.0);
 }
 
 TEST(RustCallable, ARuntimeWithoutItsOwnResolutionIsCalledByName) {

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicPtr, Ordering};
 /// threads the plugin starts may use it too.
 static HOST: AtomicPtr<pm_host_api> = AtomicPtr::new(std::ptr::null_mut());
 
+#[inline]
 pub(crate) fn set_host_api(api: *const pm_host_api) {
     // Stored once per host table, not on every call: a store per call would bounce the cache
     // line between threads calling the plugin concurrently.
