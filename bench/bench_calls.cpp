@@ -63,6 +63,41 @@ void host_call_buffer(benchmark::State& st, const std::string& rt) {
   probe.finish(st);
 }
 
+/// host → rt through a callable resolved once (host.resolve), called with typed arguments: what a
+/// loop calling one function gets from the public API. For rust the arguments go straight into
+/// the plugin's typed form: no name lookup, no JSON, nothing allocated.
+void host_call_resolved(benchmark::State& st, const std::string& rt) {
+  define_sides();
+  const std::string fn = add_function(rt);
+  const callable add_fn = the_host().resolve(rt, fn);
+  rss_probe probe;
+  for (auto _ : st) {
+    message result = add_fn({1, 2});
+    if (result.value() != 3) {
+      fail(st, rt + " " + fn + "(1, 2) gave " + result.dump());
+      break;
+    }
+  }
+  probe.finish(st);
+}
+
+/// The same with the 1 KiB host buffer as the argument (lent by reference: no handle, no message).
+void host_call_buffer_resolved(benchmark::State& st, const std::string& rt) {
+  define_sides();
+  const std::string fn = length_function(rt);
+  const callable len = the_host().resolve(rt, fn);
+  const buffer& b = host_source(k_call_buffer_bytes);
+  rss_probe probe;
+  for (auto _ : st) {
+    message result = len({b});
+    if (result.value() != k_call_buffer_bytes) {
+      fail(st, rt + " " + fn + " gave " + result.dump());
+      break;
+    }
+  }
+  probe.finish(st);
+}
+
 std::string arrow(const std::string& from, const std::string& to) { return from + " → " + to; }
 
 }  // namespace
@@ -81,6 +116,12 @@ void register_calls(const plan& p) {
             "host.call(\"" + rt + "\", \"" + length_function(rt) + "\", [1 KiB buffer])"},
         [rt](benchmark::State& st) { host_call_buffer(st, rt); });
   }
+  add(p, {"call/host_to_rust/resolved", kind::call, "host", "rust", "resolved", 0,
+          "add = host.resolve(\"rust\", \"" + add_function("rust") + "\") once, then add({1, 2}): typed arguments"},
+      [](benchmark::State& st) { host_call_resolved(st, "rust"); });
+  add(p, {"call/host_to_rust/buffer_resolved", kind::call, "host", "rust", "buffer_resolved", k_call_buffer_bytes,
+          "len = host.resolve(\"rust\", \"" + length_function("rust") + "\") once, then len({1 KiB buffer})"},
+      [](benchmark::State& st) { host_call_buffer_resolved(st, "rust"); });
   const std::pair<std::string, std::string> cross[] = {{"py", "js"}, {"js", "py"}, {"py", "rust"}, {"js", "rust"}};
   for (const auto& [from, to] : cross) {
     add(p, {"call/" + from + "_to_" + to + "/json", kind::call, from, to, "json", 0,

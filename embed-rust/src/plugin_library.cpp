@@ -7,7 +7,9 @@
 #include <dlfcn.h>
 
 #include <cstddef>
+#include <cstdlib>
 #include <mutex>
+#include <string_view>
 #include <vector>
 
 namespace promethean::rust {
@@ -78,6 +80,10 @@ std::shared_ptr<plugin_library> plugin_library::open(host& owner, const std::fil
   }
   lib->m_name = d->name;
   lib->m_version = d->version ? d->version : "";
+  // PROMETHEAN_RUST_TYPED=0 makes the host ignore the typed forms of the plugins it loads from
+  // then on: every call goes through the JSON text, to tell which form of a plugin misbehaves.
+  const char* typed_setting = std::getenv("PROMETHEAN_RUST_TYPED");
+  const bool typed_forms = typed_setting == nullptr || std::string_view(typed_setting) != "0";
   if (d->function_count > 0 && d->functions == nullptr) throw fail("BadDescriptor", "function_count > 0 but no functions");
   for (std::size_t i = 0; i < d->function_count; ++i) {
     const pm_function_descriptor& f = d->functions[i];
@@ -89,8 +95,10 @@ std::shared_ptr<plugin_library> plugin_library::open(host& owner, const std::fil
     }
     if (lib->m_functions.count(f.name)) throw fail("BadDescriptor", "function '" + std::string(f.name) + "' is defined twice");
     // `typed` is read only from a descriptor long enough to have it.
-    pm_plugin_typed_function typed = f.struct_size >= PM_NEEDS(pm_function_descriptor, typed) ? f.typed : nullptr;
-    lib->m_functions.emplace(f.name, function{f.name, f.signature ? f.signature : "", f.function, typed});
+    pm_plugin_typed_function typed =
+        typed_forms && f.struct_size >= PM_NEEDS(pm_function_descriptor, typed) ? f.typed : nullptr;
+    lib->m_functions.emplace(f.name,
+                             function{f.name, lib->m_name + "." + f.name, f.signature ? f.signature : "", f.function, typed});
   }
   fill_host_api(lib->m_api, lib.get());
   guard.armed = false;

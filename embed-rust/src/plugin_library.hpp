@@ -37,11 +37,14 @@ class plugin_library : public std::enable_shared_from_this<plugin_library> {
   host& owner() const;
   /// Called by the rust runtime's shutdown: the Host is going away.
   void detach() noexcept { m_owner.store(nullptr); }
+  /// False once detached: a resolved function checks it before each call (one load).
+  bool attached() const noexcept { return m_owner.load(std::memory_order_acquire) != nullptr; }
   /// The host table handed to this plugin's functions (its context names this library).
   const pm_host_api* api() const noexcept { return &m_api; }
 
   struct function {
     std::string name;
+    std::string qualified;  ///< "<plugin>.<function>", made once for errors and results
     std::string signature;
     pm_plugin_function fn = nullptr;
     pm_plugin_typed_function typed = nullptr;  ///< the fast form, when the plugin has one

@@ -1,18 +1,16 @@
 // The `rust` runtime: loading plugins and calling their functions with zero-copy buffer views.
 #include <promethean/rust/rust_runtime.hpp>
 
-#include "abi_objects.hpp"
+#include "plugin_call.hpp"
 #include "plugin_library.hpp"
 #include "plugin_search.hpp"
 
-#include <promethean/buffer/buffer_json.hpp>
 #include <promethean/error.hpp>
 #include <promethean/host/host.hpp>
 
-#include <array>
 #include <atomic>
-#include <deque>
-#include <optional>
+#include <cstdint>
+#include <cstring>
 #include <map>
 #include <shared_mutex>
 #include <unordered_map>
@@ -60,143 +58,15 @@ class rust_runtime final : public runtime {
   }
 
   message call(std::string_view function, const message& args, const call_options&) override {
-    // The common case first: one lock-free hash lookup of the whole "<plugin>.<function>".
-    const plugin_library* lib = nullptr;
-    const plugin_library::function* fn = nullptr;
-    if (const function_table* table = m_table.load(std::memory_order_acquire)) {
-      if (auto it = table->find(function); it != table->end()) {
-        lib = it->second.lib;
-        fn = it->second.fn;
-      }
-    }
-    const auto dot = function.find('.');
-    const std::string_view fn_name = dot == std::string_view::npos ? function : function.substr(dot + 1);
-    if (fn == nullptr) {
-      if (dot == std::string_view::npos) {
-        throw usage_error("rust: a function is named \"<plugin>.<function>\", got '" + std::string(function) + "'", "rust");
-      }
-      const std::string_view plugin_name = function.substr(0, dot);
-      lib = find_plugin(plugin_name);
-      if (lib == nullptr) {
-        throw usage_error("rust: no plugin '" + std::string(plugin_name) + "' is loaded (loaded: " + loaded_names() + ")",
-                          "rust");
-      }
-      std::string names;
-      for (const auto& [n, f] : lib->functions()) names += (names.empty() ? "" : ", ") + n;
-      throw usage_error("rust: plugin " + lib->name() + " has no function '" + std::string(fn_name) +
-                            "' (it has: " + names + ")",
-                        "rust");
-    }
-    if (fn->typed != nullptr) {
-      if (auto fast = call_typed(*lib, *fn, fn_name, args)) return std::move(*fast);
-    }
-    nlohmann::json value;
-    std::vector<buffer> buffers;
-    to_abi(args, value, buffers);
-    const std::string text = value.dump();
-    std::deque<pm_buffer> refs;  // stable addresses for the views
-    std::vector<pm_buffer_view> views(buffers.size());
-    for (std::size_t i = 0; i < buffers.size(); ++i) {
-      refs.push_back(pm_buffer{buffers[i]});
-      fill_view(buffers[i], &refs.back(), views[i]);
-    }
-    pm_result result;
-    pm_error* failed = fn->fn(lib->api(), text.data(), text.size(), views.data(), views.size(), &result);
-    if (failed != nullptr) rethrow(failed, *lib, fn_name);
-    return from_abi(result.value, result.buffers, lib->name() + "." + std::string(fn_name));
+    const table_entry e = lookup(function);
+    return call_plugin(*e.lib, *e.fn, args);
   }
 
-  /// The error a plugin function returned, thrown with where it passed through.
-  [[noreturn]] static void rethrow(pm_error* failed, const plugin_library& lib, std::string_view fn_name) {
-    error e = std::move(failed->e);
-    delete failed;
-    const std::string where = "[rust] in " + lib.name() + "." + std::string(fn_name);
-    std::string trace = e.trace().empty() ? where : e.trace() + "\n" + where;
-    if (e.runtime() == "rust") throw plugin_error(e.type(), e.message(), trace);
-    throw error(e.runtime(), e.type(), e.message(), trace);  // another runtime's, passed through
-  }
-
-  /// The typed path: when every argument is a scalar, a string or a buffer, they go to the plugin
-  /// as a C array of values, with no JSON made on either side. nullopt: the arguments need JSON.
-  static std::optional<message> call_typed(const plugin_library& lib, const plugin_library::function& f,
-                                           std::string_view fn_name, const message& args) {
-    constexpr std::size_t k_max = 8;
-    const nlohmann::json& values = args.value();
-    if (!values.is_array() || values.size() > k_max) return std::nullopt;
-    std::array<pm_value, k_max> typed{};
-    std::array<pm_buffer_view, k_max> views;
-    std::size_t view_count = 0;
-    for (std::size_t i = 0; i < values.size(); ++i) {
-      const nlohmann::json& v = values[i];
-      pm_value& t = typed[i];
-      switch (v.type()) {
-        case nlohmann::json::value_t::null: t.kind = PM_VALUE_NULL; break;
-        case nlohmann::json::value_t::boolean:
-          t.kind = PM_VALUE_BOOL;
-          t.as.b = v.get<bool>() ? 1 : 0;
-          break;
-        case nlohmann::json::value_t::number_integer:
-          t.kind = PM_VALUE_INT;
-          t.as.i = v.get<std::int64_t>();
-          break;
-        case nlohmann::json::value_t::number_unsigned: {
-          const auto u = v.get<std::uint64_t>();
-          if (u > static_cast<std::uint64_t>(INT64_MAX)) return std::nullopt;
-          t.kind = PM_VALUE_INT;
-          t.as.i = static_cast<std::int64_t>(u);
-          break;
-        }
-        case nlohmann::json::value_t::number_float:
-          t.kind = PM_VALUE_FLOAT;
-          t.as.f = v.get<double>();
-          break;
-        case nlohmann::json::value_t::string: {
-          const auto& s = v.get_ref<const std::string&>();
-          t.kind = PM_VALUE_STRING;
-          t.as.s.data = s.data();
-          t.as.s.length = s.size();
-          break;
-        }
-        case nlohmann::json::value_t::object: {
-          // Only Buffer handles put buffers into a message, so a "buffer_id" naming one of the
-          // message's buffers is a handle. They are usually in order: try the next one first.
-          auto id = v.find("buffer_id");
-          if (id == v.end() || !id->is_string()) return std::nullopt;
-          const std::string& wanted = id->get_ref<const std::string&>();
-          const auto& held = args.buffers();
-          const buffer* found = nullptr;
-          if (view_count < held.size() && held[view_count].id() == wanted) {
-            found = &held[view_count];
-          } else {
-            for (const auto& b : held) {
-              if (b.id() == wanted) found = &b;
-            }
-          }
-          if (found == nullptr) return std::nullopt;  // the JSON path resolves it (or says why not)
-          // The message's own reference, lent for the call (pm_buffer is layout-compatible).
-          auto* ref = reinterpret_cast<pm_buffer*>(const_cast<buffer*>(found));
-          fill_view(*found, ref, views[view_count]);
-          t.kind = PM_VALUE_BUFFER;
-          t.view = static_cast<std::uint32_t>(view_count++);
-          break;
-        }
-        default: return std::nullopt;
-      }
-    }
-    pm_value out{};
-    pm_result result;
-    pm_error* failed = f.typed(lib.api(), typed.data(), values.size(), views.data(), view_count, &out, &result);
-    if (failed != nullptr) rethrow(failed, lib, fn_name);
-    switch (out.kind) {
-      case PM_VALUE_NULL: return message();
-      case PM_VALUE_BOOL: return message(nlohmann::json(out.as.b != 0));
-      case PM_VALUE_INT: return message(nlohmann::json(out.as.i));
-      case PM_VALUE_FLOAT: return message(nlohmann::json(out.as.f));
-      case PM_VALUE_RESULT: return from_abi(result.value, result.buffers, lib.name() + "." + std::string(fn_name));
-      default:
-        throw plugin_error("BadResult", lib.name() + "." + std::string(fn_name) + " returned a value of kind " +
-                                            std::to_string(out.kind) + " (expected NULL, BOOL, INT, FLOAT or RESULT)");
-    }
+  /// The function found once: a callable's calls skip the name lookup (plugins stay loaded, and
+  /// their functions with them, for the process's life).
+  std::shared_ptr<const callable_target> resolve_callable(std::string_view function) override {
+    const table_entry e = lookup(function);
+    return make_callable(*e.lib, *e.fn);
   }
 
   void define(const function_definition& d) override {
@@ -214,8 +84,11 @@ class rust_runtime final : public runtime {
     // A new function table with this plugin's functions, published for lock-free lookups; the
     // old tables stay alive (a call may still be reading one) until shutdown.
     auto table = std::make_unique<function_table>();
-    if (const function_table* current = m_table.load(std::memory_order_relaxed)) *table = *current;
-    for (const auto& [fn_name, f] : lib->functions()) table->emplace(lib->name() + "." + fn_name, table_entry{lib.get(), &f});
+    table->serial = g_next_table_serial.fetch_add(1, std::memory_order_relaxed);
+    if (const function_table* current = m_table.load(std::memory_order_relaxed)) table->by_name = current->by_name;
+    for (const auto& [fn_name, f] : lib->functions()) {
+      table->by_name.emplace(lib->name() + "." + fn_name, table_entry{lib.get(), &f});
+    }
     m_table.store(table.get(), std::memory_order_release);
     m_tables.push_back(std::move(table));
     m_plugins.emplace(lib->name(), std::move(lib));
@@ -255,6 +128,49 @@ class rust_runtime final : public runtime {
   }
 
  private:
+  struct table_entry {
+    const plugin_library* lib;
+    const plugin_library::function* fn;
+  };
+
+  /// "<plugin>.<function>" → the function: one lock-free hash lookup in the common case; a
+  /// usage_error naming what is loaded otherwise.
+  table_entry lookup(std::string_view function) const {
+    if (const function_table* table = m_table.load(std::memory_order_acquire)) {
+      // A loop calls the same function again and again: the thread's last hit in this very
+      // table (serials are never reused) costs a compare instead of hashing the name.
+      recent_lookup& recent = t_recent;
+      if (recent.serial == table->serial && recent.size == function.size() &&
+          std::memcmp(recent.name, function.data(), function.size()) == 0) {
+        return recent.entry;
+      }
+      if (auto it = table->by_name.find(function); it != table->by_name.end()) {
+        if (function.size() <= sizeof recent.name) {
+          recent.serial = table->serial;
+          recent.size = function.size();
+          std::memcpy(recent.name, function.data(), function.size());
+          recent.entry = it->second;
+        }
+        return it->second;
+      }
+    }
+    const auto dot = function.find('.');
+    if (dot == std::string_view::npos) {
+      throw usage_error("rust: a function is named \"<plugin>.<function>\", got '" + std::string(function) + "'", "rust");
+    }
+    const std::string_view plugin_name = function.substr(0, dot);
+    const plugin_library* lib = find_plugin(plugin_name);
+    if (lib == nullptr) {
+      throw usage_error("rust: no plugin '" + std::string(plugin_name) + "' is loaded (loaded: " + loaded_names() + ")",
+                        "rust");
+    }
+    std::string names;
+    for (const auto& [n, f] : lib->functions()) names += (names.empty() ? "" : ", ") + n;
+    throw usage_error("rust: plugin " + lib->name() + " has no function '" + std::string(function.substr(dot + 1)) +
+                          "' (it has: " + names + ")",
+                      "rust");
+  }
+
   const plugin_library* find_plugin(std::string_view name) const {
     std::shared_lock lock(m_mutex);
     auto it = m_plugins.find(name);
@@ -273,15 +189,23 @@ class rust_runtime final : public runtime {
   std::map<std::string, std::shared_ptr<plugin_library>, std::less<>> m_plugins;
   std::string m_handler;
   // "<plugin>.<function>" → the function, for calls: looked up without a lock.
-  struct table_entry {
-    const plugin_library* lib;
-    const plugin_library::function* fn;
-  };
   struct name_hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
   };
-  using function_table = std::unordered_map<std::string, table_entry, name_hash, std::equal_to<>>;
+  struct function_table {
+    std::uint64_t serial = 0;  ///< unique in the process: a thread's recent_lookup names its table
+    std::unordered_map<std::string, table_entry, name_hash, std::equal_to<>> by_name;
+  };
+  static inline std::atomic<std::uint64_t> g_next_table_serial{1};
+  /// The last name a thread found (a trivial type: thread_local access needs no guard).
+  struct recent_lookup {
+    std::uint64_t serial;
+    std::size_t size;
+    char name[48];
+    table_entry entry;
+  };
+  static inline thread_local recent_lookup t_recent{};
   std::atomic<const function_table*> m_table{nullptr};
   std::vector<std::unique_ptr<function_table>> m_tables;  // every table published (guarded by m_mutex)
 };

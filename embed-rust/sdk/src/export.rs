@@ -70,6 +70,7 @@ impl<'a> TypedContext<'a> {
         Some(String::from_utf8_lossy(bytes).into_owned())
     }
 
+    #[inline]
     pub fn view_of(&self, index: usize) -> Result<&'a pm_buffer_view, Error> {
         let v = &self.args[index];
         if v.kind == PM_VALUE_BUFFER && (v.view as usize) < self.views.len() {
@@ -80,6 +81,7 @@ impl<'a> TypedContext<'a> {
     }
 }
 
+#[inline]
 fn typed_number(ctx: &TypedContext, index: usize) -> Result<f64, Error> {
     let v = &ctx.args[index];
     match v.kind {
@@ -89,21 +91,29 @@ fn typed_number(ctx: &TypedContext, index: usize) -> Result<f64, Error> {
     }
 }
 
+#[inline]
 fn typed_integer(ctx: &TypedContext, index: usize) -> Result<i64, Error> {
     let v = &ctx.args[index];
+    // An integer as it is; anything else decides as the JSON path would (a float with no fraction
+    // is an integer there too), and only then is a Json made.
+    if v.kind == PM_VALUE_INT {
+        return Ok(unsafe { v.data.i });
+    }
     let j = ctx.json(index);
     match (v.kind, j.as_i64()) {
-        (PM_VALUE_INT, Some(i)) | (PM_VALUE_FLOAT, Some(i)) => Ok(i),
+        (PM_VALUE_FLOAT, Some(i)) => Ok(i),
         _ => Err(Error::new("TypeError", format!("argument {}: expected an integer, got {}", index + 1, j.dump()))),
     }
 }
 
+#[inline]
 fn number(ctx: &CallContext, index: usize) -> Result<f64, Error> {
     ctx.args[index]
         .as_f64()
         .ok_or_else(|| Error::new("TypeError", format!("argument {}: expected a number, got {}", index + 1, ctx.args[index].kind())))
 }
 
+#[inline]
 fn integer(ctx: &CallContext, index: usize) -> Result<i64, Error> {
     ctx.args[index].as_i64().ok_or_else(|| {
         Error::new("TypeError", format!("argument {}: expected an integer, got {}", index + 1, ctx.args[index].dump()))
@@ -111,17 +121,21 @@ fn integer(ctx: &CallContext, index: usize) -> Result<i64, Error> {
 }
 
 impl FromArg for f64 {
+    #[inline]
     fn from_arg(ctx: &CallContext, index: usize) -> Result<Self, Error> {
         number(ctx, index)
     }
+    #[inline]
     fn from_value(ctx: &TypedContext, index: usize) -> Result<Self, Error> {
         typed_number(ctx, index)
     }
 }
 impl FromArg for f32 {
+    #[inline]
     fn from_arg(ctx: &CallContext, index: usize) -> Result<Self, Error> {
         number(ctx, index).map(|v| v as f32)
     }
+    #[inline]
     fn from_value(ctx: &TypedContext, index: usize) -> Result<Self, Error> {
         typed_number(ctx, index).map(|v| v as f32)
     }
@@ -129,11 +143,13 @@ impl FromArg for f32 {
 macro_rules! integer_arg {
     ($($t:ty),*) => {$(
         impl FromArg for $t {
+            #[inline]
             fn from_arg(ctx: &CallContext, index: usize) -> Result<Self, Error> {
                 let v = integer(ctx, index)?;
                 <$t>::try_from(v).map_err(|_| Error::new(
                     "TypeError", format!("argument {}: {} does not fit in {}", index + 1, v, stringify!($t))))
             }
+            #[inline]
             fn from_value(ctx: &TypedContext, index: usize) -> Result<Self, Error> {
                 let v = typed_integer(ctx, index)?;
                 <$t>::try_from(v).map_err(|_| Error::new(
@@ -144,6 +160,7 @@ macro_rules! integer_arg {
 }
 integer_arg!(i64, i32, u32, u64, usize, u8, i16, u16, i8);
 
+#[inline]
 fn boolean(j: &Json, index: usize) -> Result<bool, Error> {
     match *j {
         Json::Bool(b) => Ok(b),
@@ -157,41 +174,55 @@ fn string(j: &Json, index: usize) -> Result<String, Error> {
     }
 }
 impl FromArg for bool {
+    #[inline]
     fn from_arg(ctx: &CallContext, index: usize) -> Result<Self, Error> {
         boolean(&ctx.args[index], index)
     }
+    #[inline]
     fn from_value(ctx: &TypedContext, index: usize) -> Result<Self, Error> {
+        let v = &ctx.args[index];
+        if v.kind == PM_VALUE_BOOL {
+            return Ok(unsafe { v.data.b } != 0);
+        }
         boolean(&ctx.json(index), index)
     }
 }
 impl FromArg for String {
+    #[inline]
     fn from_arg(ctx: &CallContext, index: usize) -> Result<Self, Error> {
         string(&ctx.args[index], index)
     }
+    #[inline]
     fn from_value(ctx: &TypedContext, index: usize) -> Result<Self, Error> {
         string(&ctx.json(index), index)
     }
 }
 impl FromArg for Json {
+    #[inline]
     fn from_arg(ctx: &CallContext, index: usize) -> Result<Self, Error> {
         Ok(ctx.args[index].clone())
     }
+    #[inline]
     fn from_value(ctx: &TypedContext, index: usize) -> Result<Self, Error> {
         Ok(ctx.json(index))
     }
 }
 impl<T: Element> FromArg for BufferView<T> {
+    #[inline]
     fn from_arg(ctx: &CallContext, index: usize) -> Result<Self, Error> {
         BufferView::from_abi(ctx.view_of(index)?, &|| format!("argument {}", index + 1))
     }
+    #[inline]
     fn from_value(ctx: &TypedContext, index: usize) -> Result<Self, Error> {
         BufferView::from_abi(ctx.view_of(index)?, &|| format!("argument {}", index + 1))
     }
 }
 impl<T: Element> FromArg for BufferViewMut<T> {
+    #[inline]
     fn from_arg(ctx: &CallContext, index: usize) -> Result<Self, Error> {
         BufferViewMut::from_abi(ctx.view_of(index)?, &|| format!("argument {}", index + 1))
     }
+    #[inline]
     fn from_value(ctx: &TypedContext, index: usize) -> Result<Self, Error> {
         BufferViewMut::from_abi(ctx.view_of(index)?, &|| format!("argument {}", index + 1))
     }
@@ -207,6 +238,7 @@ pub struct Output {
 pub trait IntoOutput: Sized {
     fn into_output(self, out: &mut Output) -> Result<(), Error>;
     /// The typed path: a scalar straight into `value`, anything else through `out`.
+    #[inline]
     fn into_value(self, value: &mut pm_value, out: &mut Output) -> Result<(), Error> {
         value.kind = PM_VALUE_RESULT;
         self.into_output(out)
@@ -214,10 +246,12 @@ pub trait IntoOutput: Sized {
 }
 
 impl IntoOutput for () {
+    #[inline]
     fn into_output(self, out: &mut Output) -> Result<(), Error> {
         out.json = "null".into();
         Ok(())
     }
+    #[inline]
     fn into_value(self, value: &mut pm_value, _: &mut Output) -> Result<(), Error> {
         value.kind = PM_VALUE_NULL;
         Ok(())
@@ -226,12 +260,14 @@ impl IntoOutput for () {
 macro_rules! scalar_value {
     ($($t:ty => $kind:ident, $field:ident, $conv:expr);* $(;)?) => {$(
         impl IntoOutput for $t {
+            #[inline]
             fn into_output(self, out: &mut Output) -> Result<(), Error> {
                 let f: fn($t) -> pm_value_data = $conv;
                 let v = pm_value { kind: $kind, view: 0, data: f(self) };
                 out.json = unsafe { match v.kind { PM_VALUE_FLOAT => Json::Float(v.data.f), PM_VALUE_BOOL => Json::Bool(v.data.b != 0), _ => Json::Int(v.data.i) } }.dump();
                 Ok(())
             }
+            #[inline]
             fn into_value(self, value: &mut pm_value, _: &mut Output) -> Result<(), Error> {
                 let f: fn($t) -> pm_value_data = $conv;
                 value.kind = $kind;
@@ -250,6 +286,7 @@ scalar_value!(
     bool => PM_VALUE_BOOL, b, |v| pm_value_data { b: v as i32 };
 );
 impl IntoOutput for Json {
+    #[inline]
     fn into_output(self, out: &mut Output) -> Result<(), Error> {
         out.json = self.dump();
         Ok(())
@@ -258,6 +295,7 @@ impl IntoOutput for Json {
 macro_rules! json_output {
     ($($t:ty => $conv:expr),*) => {$(
         impl IntoOutput for $t {
+            #[inline]
             fn into_output(self, out: &mut Output) -> Result<(), Error> {
                 let f: fn($t) -> Json = $conv;
                 out.json = f(self).dump();
@@ -266,12 +304,41 @@ macro_rules! json_output {
         }
     )*};
 }
+/// Unsigned 64-bit results: a typed INT when the value fits (the common case: lengths, counts,
+/// addresses), JSON's unsigned number otherwise, so both paths give the same number.
+macro_rules! unsigned_value {
+    ($($t:ty),*) => {$(
+        impl IntoOutput for $t {
+            #[inline]
+            fn into_output(self, out: &mut Output) -> Result<(), Error> {
+                out.json = Json::UInt(self as u64).dump();
+                Ok(())
+            }
+            #[inline]
+            fn into_value(self, value: &mut pm_value, out: &mut Output) -> Result<(), Error> {
+                match i64::try_from(self) {
+                    Ok(i) => {
+                        value.kind = PM_VALUE_INT;
+                        value.data = pm_value_data { i };
+                        Ok(())
+                    }
+                    Err(_) => {
+                        value.kind = PM_VALUE_RESULT;
+                        self.into_output(out)
+                    }
+                }
+            }
+        }
+    )*};
+}
+unsigned_value!(u64, usize);
 json_output!(
-    u64 => Json::UInt, usize => |v| Json::UInt(v as u64), String => Json::Str, Vec<u64> => |v| Json::Array(v.into_iter().map(Json::UInt).collect()),
+    String => Json::Str, Vec<u64> => |v| Json::Array(v.into_iter().map(Json::UInt).collect()),
     Vec<i64> => |v| Json::Array(v.into_iter().map(Json::Int).collect()),
     Vec<f64> => |v| Json::Array(v.into_iter().map(Json::Float).collect())
 );
 impl IntoOutput for Buffer {
+    #[inline]
     fn into_output(self, out: &mut Output) -> Result<(), Error> {
         out.json = format!("{{\"_type\":\"Buffer\",\"view\":{}}}", out.buffers.len());
         out.buffers.push(self);
@@ -279,12 +346,14 @@ impl IntoOutput for Buffer {
     }
 }
 impl<T: IntoOutput, E: Into<Error>> IntoOutput for Result<T, E> {
+    #[inline]
     fn into_output(self, out: &mut Output) -> Result<(), Error> {
         match self {
             Ok(v) => v.into_output(out),
             Err(e) => Err(e.into()),
         }
     }
+    #[inline]
     fn into_value(self, value: &mut pm_value, out: &mut Output) -> Result<(), Error> {
         match self {
             Ok(v) => v.into_value(value, out),
@@ -300,6 +369,7 @@ pub trait PluginFn<Args> {
     fn invoke_typed(&self, ctx: &TypedContext, value: &mut pm_value) -> Result<Output, Error>;
 }
 
+#[inline]
 fn arity(got: usize, expected: usize) -> Result<(), Error> {
     if got != expected {
         return Err(Error::new(
@@ -319,6 +389,7 @@ macro_rules! plugin_fn {
             $($a: FromArg),*
         {
             #[allow(unused_variables)]
+            #[inline]
             fn invoke_with(&self, ctx: &CallContext) -> Result<Output, Error> {
                 arity(ctx.args.len(), $n)?;
                 let mut out = Output::default();
@@ -326,6 +397,7 @@ macro_rules! plugin_fn {
                 Ok(out)
             }
             #[allow(unused_variables)]
+            #[inline]
             fn invoke_typed(&self, ctx: &TypedContext, value: &mut pm_value) -> Result<Output, Error> {
                 arity(ctx.args.len(), $n)?;
                 let mut out = Output::default();

@@ -11,8 +11,13 @@ use std::sync::atomic::{AtomicPtr, Ordering};
 /// threads the plugin starts may use it too.
 static HOST: AtomicPtr<pm_host_api> = AtomicPtr::new(std::ptr::null_mut());
 
+#[inline]
 pub(crate) fn set_host_api(api: *const pm_host_api) {
-    HOST.store(api as *mut pm_host_api, Ordering::Release);
+    // Stored once per host table, not on every call: a store per call would bounce the cache
+    // line between threads calling the plugin concurrently.
+    if HOST.load(Ordering::Relaxed) != api as *mut pm_host_api {
+        HOST.store(api as *mut pm_host_api, Ordering::Release);
+    }
 }
 
 pub(crate) fn host_api() -> Result<&'static pm_host_api, Error> {

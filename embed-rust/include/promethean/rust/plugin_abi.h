@@ -188,10 +188,15 @@ typedef pm_error* (*pm_plugin_function)(const pm_host_api* host, const char* arg
 
 /* The fast form of a plugin function, optional: the arguments as an array of typed values
  * instead of JSON text, so that a call with numbers and buffers costs a function call, not a
- * JSON round trip. The host uses it when every argument is null, a boolean, an integer, a
- * number, a string or a buffer (otherwise it calls the JSON form). The function writes a scalar
+ * JSON round trip. The host uses it when there are at most 8 arguments and every one is null, a
+ * boolean, an integer (fitting int64_t), a number, a string or a buffer; otherwise it calls the
+ * JSON form. Host callers that resolved the function once (C++ host::resolve) reach it with no
+ * JSON made on either side and nothing allocated for a scalar result. The two forms must give
+ * the same results and errors: the host may call either (PROMETHEAN_RUST_TYPED=0 in the host's
+ * environment makes it use the JSON form only, to compare them). The function writes a scalar
  * value into *out (NULL, BOOL, INT, FLOAT), or sets out->kind = PM_VALUE_RESULT and fills
- * `result` exactly as the JSON form would. Errors as for the JSON form. */
+ * `result` exactly as the JSON form would. Errors as for the JSON form. The host reads `typed`
+ * only from a function descriptor whose struct_size covers it. */
 typedef pm_error* (*pm_plugin_typed_function)(const pm_host_api* host, const pm_value* args, size_t arg_count,
                                               const pm_buffer_view* views, size_t view_count, pm_value* out,
                                               pm_result* result);

@@ -11,6 +11,7 @@
 
 #include <promethean/buffer/buffer_type.hpp>
 #include <promethean/config.hpp>
+#include <promethean/host/callable.hpp>
 #include <promethean/host/message.hpp>
 #include <promethean/host/meta_object.hpp>
 #include <promethean/host/runtime.hpp>
@@ -70,6 +71,11 @@ class PROMETHEAN_API host {
   message call(std::string_view runtime_name, std::string_view function, const message& args,
                const call_options& options = {});
   void define(std::string_view runtime_name, const function_definition& definition);
+  /// `function` of `runtime_name` looked up once (the runtime started if need be), for a loop that
+  /// calls it many times, with typed arguments or JSON (see callable.hpp). A runtime that can
+  /// check the name now (rust: the plugin is loaded and has the function) throws its usage_error
+  /// here; others report an unknown function at the call, as host.call does.
+  callable resolve(std::string_view runtime_name, std::string_view function);
   void load(std::string_view runtime_name, const std::filesystem::path& path);
   message send_json(std::string_view runtime_name, const message& payload, const call_options& options = {});
   void set_message_handler(std::string_view runtime_name, std::string_view handler);

@@ -12,12 +12,15 @@
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace promethean {
+
+class callable_target;
 
 /// Per-call settings.
 struct call_options {
@@ -56,6 +59,10 @@ class PROMETHEAN_API runtime {
   /// Calls a function by name (a dotted path, an exported name, `<plugin>.<fn>`); `args` is a
   /// JSON array.
   virtual message call(std::string_view function, const message& args, const call_options& options) = 0;
+
+  /// `function` looked up once, for host::resolve (see callable.hpp). nullptr (the default): the
+  /// runtime has no faster path than `call` by name, and the host calls that.
+  virtual std::shared_ptr<const callable_target> resolve_callable(std::string_view function);
 
   /// Makes `definition` callable by name.
   virtual void define(const function_definition& definition) = 0;

@@ -1,0 +1,133 @@
+/// A function looked up once and called many times: `host.resolve("rust", "imageops.invert")`.
+///
+/// `host.call(runtime, function, message)` finds the runtime and the function by name and takes a
+/// JSON argument list on every call. In a loop that calls the same function, both costs repeat
+/// for nothing. A `callable` pays the lookup once, at `resolve`, and its typed call takes the
+/// arguments as a list of `argument`s (numbers, booleans, strings, buffers by reference) instead
+/// of JSON, so that a runtime able to receive them as they are (rust: the plugin ABI's typed form,
+/// pm_plugin_typed_function) builds no JSON on either side:
+///
+///     promethean::callable add = host.resolve("rust", "benchplug.add");
+///     promethean::message three = add({1, 2});         // typed: no JSON made
+///     promethean::message n = len({image});             // a buffer: a view of the same memory
+///     add.call(nlohmann::json::array({1, 2}));          // the JSON form, as host.call takes it
+///
+/// Results, errors and buffers are exactly those of `host.call` with the same arguments (the
+/// typed form of an argument list is the JSON array of the same values). A runtime without a
+/// typed path (py, js, sh, meta, a C plugin without a typed entry) gets the JSON array.
+///
+/// Lifetime: a callable is valid while its Host lives; after the runtime shut down, a call is a
+/// usage_error. Copies share the resolution. Thread-safety: call from any thread.
+#pragma once
+
+#include <promethean/buffer/buffer.hpp>
+#include <promethean/config.hpp>
+#include <promethean/host/message.hpp>
+#include <promethean/host/runtime.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+namespace promethean {
+
+/// One argument of a typed call: null, a boolean, an integer, a floating-point number, a string or
+/// a buffer. Strings and buffers are borrowed (not copied): they must outlive the call.
+class PROMETHEAN_API argument {
+ public:
+  enum class kind : std::uint8_t { null, boolean, integer, number, string, buffer };
+
+  argument(std::nullptr_t) noexcept : m_kind(kind::null) {}  // NOLINT: implicit, like JSON's
+  argument(bool v) noexcept : m_kind(kind::boolean) { m_as.b = v; }  // NOLINT
+  /// Any integer type; an unsigned value above INT64_MAX is a usage_error (JSON's integers are
+  /// 64-bit signed on every typed path).
+  template <class T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
+  argument(T v) : m_kind(kind::integer) {  // NOLINT
+    if constexpr (std::is_unsigned_v<T> && sizeof(T) >= sizeof(std::int64_t)) {
+      if (v > static_cast<T>(INT64_MAX)) too_large(static_cast<std::uint64_t>(v));
+    }
+    m_as.i = static_cast<std::int64_t>(v);
+  }
+  argument(double v) noexcept : m_kind(kind::number) { m_as.f = v; }  // NOLINT
+  argument(float v) noexcept : m_kind(kind::number) { m_as.f = v; }   // NOLINT
+  argument(std::string_view s) noexcept : m_kind(kind::string) {      // NOLINT
+    m_as.s.data = s.data();
+    m_as.s.size = s.size();
+  }
+  argument(const char* s) noexcept : argument(std::string_view(s)) {}         // NOLINT
+  argument(const std::string& s) noexcept : argument(std::string_view(s)) {}  // NOLINT
+  argument(const buffer& b) noexcept : m_kind(kind::buffer) { m_as.buf = &b; }  // NOLINT
+
+  kind type() const noexcept { return m_kind; }
+  bool as_bool() const noexcept { return m_as.b; }
+  std::int64_t as_int() const noexcept { return m_as.i; }
+  double as_double() const noexcept { return m_as.f; }
+  std::string_view as_string() const noexcept { return {m_as.s.data, m_as.s.size}; }
+  const buffer& as_buffer() const noexcept { return *m_as.buf; }
+
+  /// The value as JSON (a buffer as its handle), as the JSON form of a call carries it.
+  nlohmann::json to_json() const;
+
+ private:
+  [[noreturn]] static void too_large(std::uint64_t v);
+
+  kind m_kind;
+  union {
+    bool b;
+    std::int64_t i;
+    double f;
+    struct {
+      const char* data;
+      std::size_t size;
+    } s;
+    const buffer* buf;
+  } m_as{};
+};
+
+/// The JSON message a typed argument list stands for: the array of the values, holding the buffers.
+PROMETHEAN_API message to_message(std::span<const argument> args);
+
+/// What a runtime resolves a function to (runtime::resolve_callable). Embedders use `callable`; a runtime
+/// implements this to offer a faster path than its by-name `call`.
+class PROMETHEAN_API callable_target {
+ public:
+  virtual ~callable_target();
+  /// The JSON form: `args` is a JSON array, as for runtime::call.
+  virtual message call_json(const message& args, const call_options& options) const = 0;
+  /// The typed form. The default makes the JSON message (to_message) and calls the JSON form.
+  virtual message call_typed(std::span<const argument> args, const call_options& options) const;
+};
+
+class PROMETHEAN_API callable {
+ public:
+  /// Empty: calling it is a usage_error. Get a real one from host::resolve.
+  callable() = default;
+  callable(std::shared_ptr<const callable_target> target, std::string runtime_name, std::string function_name);
+
+  /// The typed call: `f({1, 2.5, "text", image})`.
+  message operator()(std::initializer_list<argument> args, const call_options& options = {}) const {
+    return call(std::span<const argument>(args.begin(), args.size()), options);
+  }
+  message call(std::span<const argument> args, const call_options& options = {}) const;
+  /// The JSON form, exactly as host.call(runtime, function, args) takes it (a JSON array).
+  message call(const message& args, const call_options& options = {}) const;
+
+  const std::string& runtime_name() const noexcept { return m_runtime; }
+  const std::string& function_name() const noexcept { return m_function; }
+  explicit operator bool() const noexcept { return m_target != nullptr; }
+
+ private:
+  [[noreturn]] void empty() const;
+
+  std::shared_ptr<const callable_target> m_target;
+  std::string m_runtime;
+  std::string m_function;
+};
+
+}  // namespace promethean
