@@ -77,8 +77,11 @@ void write_table(std::ostream& out, const results& r, const std::vector<target_r
     out << "| host → " << rt << ", argument message built once | " << cell(r.find("call/host_to_" + rt + "/json_reused"))
         << " | |\n";
   }
-  out << "| host → rust, a callable resolved once (host.resolve), typed arguments | "
-      << cell(r.find("call/host_to_rust/resolved")) << " | " << cell(r.find("call/host_to_rust/buffer_resolved")) << " |\n";
+  for (const std::string rt : {"py", "js", "rust"}) {
+    out << "| host → " << rt << ", a callable resolved once (host.resolve), typed arguments | "
+        << cell(r.find("call/host_to_" + rt + "/resolved")) << " | " << cell(r.find("call/host_to_" + rt + "/buffer_resolved"))
+        << " |\n";
+  }
   out << "| **limits (the same work, no bridge)** | | |\n";
   for (const auto& m : r.benchmarks) {
     if (m.info.what == kind::limit) out << "| " << m.info.description << " | " << cell(&m) << " | |\n";

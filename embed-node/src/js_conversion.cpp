@@ -298,6 +298,18 @@ v8::Local<v8::Value> from_message(v8::Isolate* isolate, const message& m) {
   return from_message_value(isolate, m.value(), m);
 }
 
+v8::Local<v8::Value> from_argument(v8::Isolate* isolate, const argument& a) {
+  switch (a.type()) {
+    case argument::kind::null: return v8::Null(isolate);
+    case argument::kind::boolean: return v8::Boolean::New(isolate, a.as_bool());
+    case argument::kind::integer: return integer(isolate, a.as_int());
+    case argument::kind::number: return v8::Number::New(isolate, a.as_double());
+    case argument::kind::string: return v8_string(isolate, a.as_string());
+    case argument::kind::buffer: return to_typed_array(isolate, a.as_buffer());
+  }
+  return v8::Undefined(isolate);  // not reached: every kind is handled above
+}
+
 v8::Local<v8::Value> from_message_value(v8::Isolate* isolate, const nlohmann::json& j, const message& m) {
   auto ctx = isolate->GetCurrentContext();
   switch (j.type()) {

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <promethean/buffer/buffer.hpp>
+#include <promethean/host/callable.hpp>
 #include <promethean/host/message.hpp>
 
 #include <v8.h>
@@ -28,6 +29,9 @@ message arguments_to_message(v8::Isolate* isolate, const v8::FunctionCallbackInf
 
 v8::Local<v8::Value> from_message(v8::Isolate* isolate, const message& m);
 v8::Local<v8::Value> from_message_value(v8::Isolate* isolate, const nlohmann::json& value, const message& m);
+
+/// A typed argument (host.resolve's callables) as the JS value its JSON form would give.
+v8::Local<v8::Value> from_argument(v8::Isolate* isolate, const argument& a);
 
 /// An ArrayBuffer, SharedArrayBuffer or view as a Buffer over the same memory; nullopt for
 /// anything else. A TypedArray made by `to_typed_array` for a Buffer gives that Buffer back.

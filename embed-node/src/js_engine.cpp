@@ -161,6 +161,7 @@ void engine::stop() {
     exported.clear();
     callables.clear();
     modules.clear();
+    resolved_functions.clear();
     stores_by_buffer.clear();
     free_foreign_functions();
     free_weak_views();

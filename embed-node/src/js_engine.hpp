@@ -17,6 +17,7 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <unordered_map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -60,6 +61,14 @@ struct engine {
   std::map<std::string, v8::Global<v8::Function>, std::less<>> exported;   ///< export / js:fn
   std::map<std::string, v8::Global<v8::Function>, std::less<>> callables;  ///< function id → fn
   std::map<std::string, v8::Global<v8::Object>, std::less<>> modules;      ///< loaded file stem → exports
+  /// Functions resolved once (host.resolve("js", name), js_callable.hpp) by a key that is never
+  /// reused: a callable holds the key, so that one outliving the engine finds nothing here.
+  struct resolved_function {
+    v8::Global<v8::Function> fn;
+    v8::Global<v8::Value> self;
+  };
+  std::unordered_map<std::uint64_t, resolved_function> resolved_functions;
+  std::uint64_t next_resolved_function = 1;
   /// Per Buffer serial, the backing store it reached JS with, so that later crossings reuse it.
   std::map<std::uint64_t, std::weak_ptr<v8::BackingStore>> stores_by_buffer;
   /// Per Buffer serial, the TypedArray JS last saw it as, while JS keeps it alive (a weak handle):

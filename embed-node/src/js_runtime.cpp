@@ -2,6 +2,8 @@
 // run as Node runs them.
 #include <promethean/js/js_runtime.hpp>
 
+#include "js_call.hpp"
+#include "js_callable.hpp"
 #include "js_conversion.hpp"
 #include "js_deadline.hpp"
 #include "js_engine.hpp"
@@ -19,61 +21,6 @@
 namespace promethean {
 namespace js {
 namespace {
-
-/// A function and the object it was found on (its `this`: `console.log`, `Math.max`).
-struct resolved {
-  v8::Local<v8::Function> fn;
-  v8::Local<v8::Value> self;
-};
-
-resolved resolve(v8::Isolate* isolate, v8::Local<v8::Context> ctx, std::string_view name) {
-  auto& g = engine::get();
-  if (auto it = g.exported.find(name); it != g.exported.end()) return {it->second.Get(isolate), v8::Undefined(isolate)};
-  if (auto it = g.callables.find(name); it != g.callables.end()) return {it->second.Get(isolate), v8::Undefined(isolate)};
-  std::vector<std::string_view> parts;
-  for (std::size_t start = 0;;) {
-    const auto dot = name.find('.', start);
-    parts.push_back(name.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
-    if (dot == std::string_view::npos) break;
-    start = dot + 1;
-  }
-  v8::Local<v8::Value> target = ctx->Global();
-  std::size_t i = 0;
-  if (auto it = g.modules.find(parts[0]); it != g.modules.end()) {
-    target = it->second.Get(isolate);
-    i = 1;
-  }
-  v8::Local<v8::Value> self = v8::Undefined(isolate);
-  for (; i < parts.size(); ++i) {
-    v8::Local<v8::Value> next;
-    v8::TryCatch caught(isolate);
-    if (!target->IsObject() ||
-        !target.As<v8::Object>()->Get(ctx, v8_string(isolate, parts[i])).ToLocal(&next) || next->IsUndefined()) {
-      throw usage_error("js: no function '" + std::string(name) + "': '" + std::string(parts[i]) +
-                            "' not found (looked in exported names, loaded modules and globalThis)",
-                        "js");
-    }
-    self = target;
-    target = next;
-  }
-  if (!target->IsFunction()) {
-    throw usage_error("js: '" + std::string(name) + "' is a " + to_utf8(isolate, target->TypeOf(isolate)) +
-                          ", not a function",
-                      "js");
-  }
-  return {target.As<v8::Function>(), self};
-}
-
-/// A value as the result of a call: a Promise is awaited (running the event loop) and its value
-/// or rejection taken; then the value becomes a message.
-message settle(v8::Isolate* isolate, v8::Local<v8::Value> value, std::string_view doing) {
-  if (value->IsPromise()) value = await_value(value.As<v8::Promise>());
-  try {
-    return to_message(isolate, value);
-  } catch (const js_error& e) {
-    throw js_error(e.type(), "the result of " + std::string(doing) + ": " + e.message(), e.trace());
-  }
-}
 
 std::string joined(const std::vector<std::string>& items) {
   std::string s;
@@ -133,27 +80,16 @@ class js_runtime final : public runtime {
   message call_now(std::string_view function, const message& args) {
     entered e;
     v8::Isolate* isolate = e.isolate();
-    resolved target = resolve(isolate, e.context(), function);
+    const resolved target = resolve(isolate, e.context(), function);
     const nlohmann::json& values = args.value();
-    const std::size_t n = values.size();
-    std::array<v8::Local<v8::Value>, 8> small;
-    std::vector<v8::Local<v8::Value>> large;
-    v8::Local<v8::Value>* argv = small.data();
-    if (n > small.size()) {
-      large.resize(n);
-      argv = large.data();
-    }
-    for (std::size_t i = 0; i < n; ++i) argv[i] = from_message_value(isolate, values[i], args);
-    v8::Local<v8::Value> result;
-    {
-      node::CallbackScope scope(engine::get().env, callback_resource(isolate), {0, 0});
-      v8::TryCatch caught(isolate);
-      if (!target.fn->Call(e.context(), target.self, static_cast<int>(n), argv).ToLocal(&result)) {
-        throw_from_js(isolate, caught, "calling " + std::string(function));
-      }
-      handle_rejection_here(result);
-    }
-    return settle(isolate, result, "js function " + std::string(function));
+    return invoke_with(
+        isolate, e.context(), target, values.size(),
+        [&](v8::Isolate* i, std::size_t k) { return from_message_value(i, values[k], args); }, function);
+  }
+
+  /// The function found once; its calls skip the lookup and take typed arguments (js_callable.hpp).
+  std::shared_ptr<const callable_target> resolve_callable(std::string_view function) override {
+    return resolve_js_callable(function);
   }
 
   void define(const function_definition& d) override {

@@ -1,6 +1,7 @@
 // Python objects ↔ messages, with zero-copy buffers in both directions.
 #include "python_conversion.hpp"
 
+#include "python_errors.hpp"
 #include "python_state.hpp"
 #include "without_gil.hpp"
 
@@ -146,14 +147,58 @@ void convert(py::handle o, nlohmann::json& out, std::vector<buffer>& buffers, st
 
 py::object from_json(const nlohmann::json& j, const message& m);
 
+/// What a Python proxy of another runtime's function holds: the function handle, and the method
+/// definition CPython needs for as long as the proxy lives (it names the proxy).
+struct foreign_proxy {
+  function_ref f;
+  std::string name;
+  PyMethodDef def{};
+};
+
+/// A proxy's call, as a METH_FASTCALL function with `self` the capsule of its foreign_proxy: it
+/// reads the arguments CPython passes, and owns no Python reference while it waits for the other
+/// runtime (see python_module.cpp's route() for why that matters at exit).
+PyObject* call_foreign(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+  auto* proxy = static_cast<foreign_proxy*>(PyCapsule_GetPointer(self, "promethean.foreign_proxy"));
+  if (proxy == nullptr) return nullptr;
+  try {
+    const message call_args = arguments_to_message(args, static_cast<std::size_t>(nargs));
+    const message result = without_gil([&] { return state().owner->call(proxy->f->runtime(), proxy->f->id(), call_args); });
+    return from_message(result).release().ptr();
+  } catch (py::error_already_set& e) {
+    e.restore();
+  } catch (const error& e) {
+    if (e.runtime() == "py" && e.type() == "TypeError") {
+      PyErr_SetString(PyExc_TypeError, e.message().c_str());  // an argument that cannot cross
+      return nullptr;
+    }
+    try {
+      raise_foreign(e);
+    } catch (py::error_already_set& raised) {
+      raised.restore();
+    }
+  } catch (const std::exception& e) {
+    PyErr_SetString(PyExc_RuntimeError, e.what());
+  }
+  return nullptr;
+}
+
 py::object foreign_callable(const function_ref& f) {
-  return py::cpp_function(
-      [f](py::args args) -> py::object {
-        message call_args = to_message(args);
-        message result = without_gil([&] { return state().owner->call(f->runtime(), f->id(), call_args); });
-        return from_message(result);
-      },
-      py::name(f->name().c_str()));
+  auto proxy = std::make_unique<foreign_proxy>();
+  proxy->f = f;
+  proxy->name = f->name();
+  proxy->def.ml_name = proxy->name.c_str();
+  proxy->def.ml_meth = reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&call_foreign));
+  proxy->def.ml_flags = METH_FASTCALL;
+  proxy->def.ml_doc = nullptr;
+  auto capsule = py::reinterpret_steal<py::object>(PyCapsule_New(proxy.get(), "promethean.foreign_proxy", [](PyObject* c) {
+    delete static_cast<foreign_proxy*>(PyCapsule_GetPointer(c, "promethean.foreign_proxy"));
+  }));
+  if (!capsule) throw py::error_already_set();
+  foreign_proxy* def_owner = proxy.release();  // the capsule owns it now
+  auto fn = py::reinterpret_steal<py::object>(PyCFunction_NewEx(&def_owner->def, capsule.ptr(), nullptr));
+  if (!fn) throw py::error_already_set();
+  return fn;
 }
 
 py::object from_json(const nlohmann::json& j, const message& m) {
@@ -263,7 +308,37 @@ message to_message(py::handle obj) {
   return message(std::move(value), std::move(buffers), std::move(functions));
 }
 
+message arguments_to_message(PyObject* const* args, std::size_t n) {
+  nlohmann::json values = nlohmann::json::array();
+  values.get_ref<nlohmann::json::array_t&>().reserve(n);
+  std::vector<buffer> buffers;
+  std::vector<function_ref> functions;
+  for (std::size_t i = 0; i < n; ++i) {
+    nlohmann::json v;
+    convert(args[i], v, buffers, functions, 1);
+    values.push_back(std::move(v));
+  }
+  return message(std::move(values), std::move(buffers), std::move(functions));
+}
+
 py::object from_message(const message& m) { return from_json(m.value(), m); }
+
+py::object from_argument(const argument& a) {
+  switch (a.type()) {
+    case argument::kind::null: return py::none();
+    case argument::kind::boolean: return py::bool_(a.as_bool());
+    case argument::kind::integer: return py::reinterpret_steal<py::object>(PyLong_FromLongLong(a.as_int()));
+    case argument::kind::number: return py::reinterpret_steal<py::object>(PyFloat_FromDouble(a.as_double()));
+    case argument::kind::string: {
+      const std::string_view s = a.as_string();
+      auto str = py::reinterpret_steal<py::object>(PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), nullptr));
+      if (!str) throw py::error_already_set();  // not UTF-8: UnicodeDecodeError, as a JSON string gives
+      return str;
+    }
+    case argument::kind::buffer: return to_numpy(a.as_buffer());
+  }
+  return py::none();  // not reached: every kind is handled above
+}
 
 py::object from_message_value(const nlohmann::json& value, const message& m) { return from_json(value, m); }
 

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <promethean/buffer/buffer.hpp>
+#include <promethean/host/callable.hpp>
 #include <promethean/host/message.hpp>
 
 #include <pybind11/pybind11.h>
@@ -19,11 +20,17 @@
 namespace promethean::python {
 
 message to_message(pybind11::handle obj);
+
+/// args[0..n) as a JSON array message (call arguments), without making a tuple or list first.
+message arguments_to_message(PyObject* const* args, std::size_t n);
 pybind11::object from_message(const message& m);
 
 /// One JSON value of `m` (an element of its argument array, say) as Python; handles resolve
 /// against the buffers and functions `m` holds.
 pybind11::object from_message_value(const nlohmann::json& value, const message& m);
+
+/// A typed argument (host.resolve's callables) as the Python value its JSON form would give.
+pybind11::object from_argument(const argument& a);
 
 /// A buffer-protocol object adopted as a Buffer (no copy); the Buffer keeps the object alive.
 buffer adopt(pybind11::handle obj);

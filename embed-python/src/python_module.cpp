@@ -22,6 +22,13 @@ host& the_host() { return *state().owner; }
 
 /// Runs a host call with the GIL released (the callee may need it, or another runtime's lock),
 /// turning promethean errors into promethean.ForeignError.
+///
+/// The rule for every function that routes: no Python reference it owns may be alive while it
+/// waits (parameters are py::handle, borrowed; promethean.call parses its own arguments). A
+/// daemon thread that comes back after Python began to finalise is ended by CPython with a
+/// forced unwind, and a reference dropped during that unwind (a pybind11 caster's, the *args
+/// tuple pybind11 builds) is a Py_DECREF without the GIL while the interpreter collects its
+/// garbage: a crash at exit (ThreadingShutdown.TheCliExitsCleanlyWithWorkInFlightEveryTime).
 template <class F>
 auto route(F&& f) {
   try {
@@ -32,7 +39,7 @@ auto route(F&& f) {
 }
 
 /// `timeout=` (seconds, None for none) as call options.
-call_options options_with(const py::object& timeout, const char* function) {
+call_options options_with(py::handle timeout, const char* function) {
   call_options options;
   if (timeout.is_none()) return options;
   if (!PyFloat_Check(timeout.ptr()) && !PyLong_Check(timeout.ptr())) {
@@ -48,17 +55,70 @@ call_options options_with(const py::object& timeout, const char* function) {
   return options;
 }
 
-py::object eval_in(const std::string& rt, const std::string& code, py::object timeout) {
+py::object eval_in(const std::string& rt, const std::string& code, py::handle timeout) {
   const call_options options = options_with(timeout, "eval");
   auto result = route([&] { return the_host().eval(rt, code, options).data; });
   return from_message(result);
 }
 
-py::object call_in(const std::string& rt, const std::string& fn, py::args args, py::object timeout) {
-  const call_options options = options_with(timeout, "call");
-  message call_args = to_message(args);
-  auto result = route([&] { return the_host().call(rt, fn, call_args, options); });
-  return from_message(result);
+/// A str argument of promethean.call as UTF-8, borrowed from the str object (no copy).
+std::string_view text_argument(PyObject* o, const char* what) {
+  if (!PyUnicode_Check(o)) {
+    throw py::type_error(std::string("promethean.call: the ") + what + " must be a str, got " +
+                         py::str(py::type::handle_of(o).attr("__name__")).cast<std::string>());
+  }
+  Py_ssize_t size = 0;
+  const char* utf8 = PyUnicode_AsUTF8AndSize(o, &size);
+  if (utf8 == nullptr) throw py::error_already_set();
+  return {utf8, static_cast<std::size_t>(size)};
+}
+
+/// promethean.call(runtime, function, *args, timeout=None), the entry every py → other runtime
+/// call goes through, as a METH_FASTCALL function: it reads its arguments from the vector CPython
+/// passes, where pybind11's dispatcher would pack *args into a tuple, copy both names into
+/// std::strings and try each overload first (most of a microsecond per call).
+PyObject* call_in(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  try {
+    if (nargs < 2) {
+      throw py::type_error("promethean.call(runtime, function, *args, timeout=None) takes a runtime and a function name, got " +
+                           std::to_string(nargs) + " positional argument(s)");
+    }
+    PyObject* timeout = Py_None;  // borrowed, as every argument here (see route())
+    const Py_ssize_t nkw = kwnames != nullptr ? PyTuple_GET_SIZE(kwnames) : 0;
+    for (Py_ssize_t i = 0; i < nkw; ++i) {
+      PyObject* key = PyTuple_GET_ITEM(kwnames, i);
+      if (PyUnicode_CompareWithASCIIString(key, "timeout") != 0) {
+        throw py::type_error("promethean.call() got an unexpected keyword argument '" + py::str(key).cast<std::string>() +
+                             "' (it takes timeout=)");
+      }
+      timeout = args[nargs + i];
+    }
+    const std::string_view rt = text_argument(args[0], "runtime");
+    const std::string_view fn = text_argument(args[1], "function name");
+    const call_options options = options_with(timeout, "call");
+    const message call_args = arguments_to_message(args + 2, static_cast<std::size_t>(nargs - 2));
+    const message result = route([&] { return the_host().call(rt, fn, call_args, options); });
+    return from_message(result).release().ptr();
+  } catch (py::error_already_set& e) {
+    e.restore();
+  } catch (py::builtin_exception& e) {
+    e.set_error();
+  } catch (const error& e) {
+    if (e.runtime() == "py" && e.type() == "TypeError") {
+      // An argument that cannot cross (a set, an object): the caller's own TypeError, not a
+      // foreign one (route() turns the callee's errors into ForeignError).
+      PyErr_SetString(PyExc_TypeError, e.message().c_str());
+      return nullptr;
+    }
+    try {
+      raise_foreign(e);
+    } catch (py::error_already_set& raised) {
+      raised.restore();
+    }
+  } catch (const std::exception& e) {
+    PyErr_SetString(PyExc_RuntimeError, e.what());
+  }
+  return nullptr;
 }
 
 py::object export_fn(py::object fn, py::object name) {
@@ -74,7 +134,7 @@ void load_in(const std::string& rt, const std::string& path) {
   });
 }
 
-py::object send_json(const std::string& rt, py::object payload, py::object timeout) {
+py::object send_json(const std::string& rt, py::handle payload, py::handle timeout) {
   const call_options options = options_with(timeout, "send_json");
   message m = to_message(payload);
   auto reply = route([&] { return the_host().send_json(rt, m, options); });
@@ -141,7 +201,7 @@ py::object register_view(const std::string& type, const std::string& name, py::o
   return fn;
 }
 
-py::object view(py::object x, const std::string& name) {
+py::object view(py::handle x, const std::string& name) {
   buffer b;
   try {
     b = adopt(x);
@@ -163,8 +223,13 @@ PyObject* make_module() {
   define_foreign_error(m);
   m.def("eval", &eval_in, py::arg("runtime"), py::arg("code"), py::kw_only(), py::arg("timeout") = py::none(),
         "Evaluate code in a runtime; returns its value. timeout=seconds stops it with a Timeout error.");
-  m.def("call", &call_in, py::arg("runtime"), py::arg("function"), py::kw_only(), py::arg("timeout") = py::none(),
-        "Call a function in a runtime with arguments. timeout=seconds stops it with a Timeout error.");
+  static PyMethodDef call_def{"call", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&call_in)),
+                              METH_FASTCALL | METH_KEYWORDS,
+                              "call(runtime, function, *args, timeout=None)\n--\n\n"
+                              "Call a function in a runtime with arguments. timeout=seconds stops it with a Timeout error."};
+  auto call_fn = py::reinterpret_steal<py::object>(PyCFunction_NewEx(&call_def, nullptr, m.attr("__name__").ptr()));
+  if (!call_fn) throw py::error_already_set();
+  m.add_object("call", call_fn);
   m.def("_export", &export_fn, py::arg("fn"), py::arg("name") = py::none());
   m.def("load", &load_in, py::arg("runtime"), py::arg("path"), "Load code or a plugin into a runtime.");
   m.def("send_json", &send_json, py::arg("runtime"), py::arg("payload"), py::kw_only(), py::arg("timeout") = py::none(),

@@ -1,11 +1,14 @@
 // The `py` runtime: interpreter lifetime, eval/call/define/load, messages, running scripts.
 #include <promethean/python/python_runtime.hpp>
 
+#include "python_callable.hpp"
 #include "python_conversion.hpp"
 #include "python_deadline.hpp"
 #include "python_errors.hpp"
 #include "python_multiprocessing.hpp"
 #include "python_state.hpp"
+#include "python_vectorcall.hpp"
+#include "with_gil.hpp"
 
 #include <promethean/error.hpp>
 #include <promethean/host/host.hpp>
@@ -73,34 +76,11 @@ void ensure_thread_state() {
 }
 
 namespace {
-/// Holds the GIL for a call and runs the releases that waited for it: CPython's PyGILState pair,
-/// a third of the cost of pybind11's gil_scoped_acquire on this, the hottest path.
-class with_gil {
- public:
-  with_gil() {
-    // After finalisation PyGILState has no interpreter to make a thread state in. (The Host no
-    // longer routes here by then; this catches a call that looked py up just before.)
-    if (!state().alive.load()) throw usage_error("the py runtime has shut down", "py");
-    ensure_thread_state();
-    m_state = PyGILState_Ensure();
-    drain_releases();
-  }
-  ~with_gil() { PyGILState_Release(m_state); }
-  with_gil(const with_gil&) = delete;
-  with_gil& operator=(const with_gil&) = delete;
-
- private:
-  PyGILState_STATE m_state;
-};
-
-/// Runs `f` under the GIL, converting Python exceptions into the error family.
-template <class F>
-auto guarded(F&& f) {
-  with_gil gil;
-  try {
-    return f();
-  } catch (py::error_already_set& e) {
-    throw_from_python(e);
+void require_callable(const py::object& fn, std::string_view function) {
+  if (!PyCallable_Check(fn.ptr())) {
+    throw usage_error("py: '" + std::string(function) + "' is a " +
+                          py::str(py::type::handle_of(fn).attr("__name__")).cast<std::string>() + ", not callable",
+                      "py");
   }
 }
 
@@ -289,33 +269,18 @@ if venv:
   message call_now(std::string_view function, const message& args) {
     return guarded([&] {
       py::object fn = resolve(function);
-      if (!PyCallable_Check(fn.ptr())) {
-        throw usage_error("py: '" + std::string(function) + "' is a " +
-                              py::str(py::type::handle_of(fn).attr("__name__")).cast<std::string>() + ", not callable",
-                          "py");
-      }
-      // Straight to a vectorcall: no argument list, no tuple, no pybind11 call machinery, and no
-      // heap allocation for up to eight arguments.
+      require_callable(fn, function);
       const nlohmann::json& values = args.value();
-      const std::size_t n = values.size();
-      std::array<PyObject*, 8> small{};
-      std::vector<PyObject*> large;
-      PyObject** argv = small.data();
-      if (n > small.size()) {
-        large.assign(n, nullptr);
-        argv = large.data();
-      }
-      struct drop_arguments {  // the new references in argv, also when a conversion throws
-        PyObject** argv;
-        std::size_t n;
-        ~drop_arguments() {
-          for (std::size_t i = 0; i < n; ++i) Py_XDECREF(argv[i]);
-        }
-      } drop{argv, n};
-      for (std::size_t i = 0; i < n; ++i) argv[i] = from_message_value(values[i], args).release().ptr();
-      auto result = py::reinterpret_steal<py::object>(PyObject_Vectorcall(fn.ptr(), argv, n, nullptr));
-      if (!result) throw py::error_already_set();
-      return to_message(result);
+      return vectorcall_message(fn.ptr(), values.size(), [&](std::size_t i) { return from_message_value(values[i], args); });
+    });
+  }
+
+  /// The function found once; its calls skip the lookup and take typed arguments (python_callable.hpp).
+  std::shared_ptr<const callable_target> resolve_callable(std::string_view function) override {
+    return guarded([&] {
+      py::object fn = resolve(function);
+      require_callable(fn, function);
+      return make_python_callable(std::move(fn), std::string(function));
     });
   }
 

@@ -60,7 +60,7 @@ def check_run(cli, workdir):
     expected = []
     for frm, to in CALLS:
         expected += [f"call/{frm}_to_{to}/json", f"call/{frm}_to_{to}/buffer"]
-    expected += ["call/host_to_rust/resolved", "call/host_to_rust/buffer_resolved"]
+    expected += [f"call/host_to_{rt}/{v}" for rt in ("py", "js", "rust") for v in ("resolved", "buffer_resolved")]
     expected += ["limit/py/vectorcall_with_gil", "limit/py/vectorcall_gil_held", "limit/js/v8_call_with_lock",
                  "limit/js/v8_call_lock_held", "limit/rust/c_function_pointer"]
     expected += [f"peer/{p}_pipes/{v}" for p in ("python3", "node") for v in ("json", "buffer")]

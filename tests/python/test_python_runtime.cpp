@@ -199,6 +199,33 @@ except promethean.ForeignError as err:
   EXPECT_EQ(fe[3], "promethean");
 }
 
+TEST(PyModule, CallChecksItsOwnArgumentsWithPythonErrors) {
+  py_eval(R"(import promethean
+def call_error(*args, **kwargs):
+    try:
+        promethean.call(*args, **kwargs)
+        return None
+    except promethean.ForeignError as e:
+        return ["ForeignError", e.runtime, e.type]
+    except Exception as e:
+        return [type(e).__name__, str(e)])");
+  EXPECT_EQ(py_eval("call_error('py')")[0], "TypeError");
+  EXPECT_EQ(py_eval("call_error(1, 'abs', -1)"),
+            json::array({"TypeError", "promethean.call: the runtime must be a str, got int"}));
+  EXPECT_EQ(py_eval("call_error('py', None)")[0], "TypeError");
+  EXPECT_EQ(py_eval("call_error('py', 'abs', -1, timeot=2)"),
+            json::array({"TypeError", "promethean.call() got an unexpected keyword argument 'timeot' (it takes timeout=)"}));
+  auto unconvertible = py_eval("call_error('py', 'abs', {1, 2})");
+  EXPECT_EQ(unconvertible[0], "TypeError");
+  EXPECT_NE(unconvertible[1].get<std::string>().find("set"), std::string::npos) << unconvertible;
+  EXPECT_EQ(py_eval("call_error('no_such_runtime', 'f')")[0], "ForeignError");
+  EXPECT_EQ(py_eval("call_error('py', 'abs', -1, timeout=-2)")[0], "ValueError");
+  // Keyword and positional arguments that are right still work, and the doc names the signature.
+  EXPECT_EQ(py_eval("promethean.call('py', 'abs', -4, timeout=5)"), 4);
+  EXPECT_EQ(py_eval("promethean.call(*['py', 'max'], *range(5))"), 4);
+  EXPECT_NE(py_eval("promethean.call.__doc__").get<std::string>().find("timeout"), std::string::npos);
+}
+
 TEST(PyModule, EvalCallRuntimesAndBufferHelpers) {
   EXPECT_EQ(py_eval("__import__('promethean').eval('sh', 'echo hi')['stdout']"), "hi\n");
   EXPECT_EQ(py_eval("__import__('promethean').call('py', 'math.floor', 2.7)"), 2);

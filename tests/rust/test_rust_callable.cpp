@@ -2,7 +2,7 @@
 // plugin's typed form and give exactly what the JSON text path gives (values, the caller's
 // memory through read-only and writable views, errors, panics); plugins without a typed form
 // (the C example, function descriptors older than the `typed` field) are called the JSON way; a
-// runtime with no resolution of its own (py) is called by name.
+// runtime with no resolution of its own (sh) is called by name.
 #include "rust_fixture.hpp"
 
 #include "../support/raised.hpp"
@@ -218,13 +218,10 @@ TEST(RustCallable, ResolvingChecksTheNameAndCallsAfterShutdownAreClearErrors) {
 }
 
 TEST(RustCallable, ARuntimeWithoutItsOwnResolutionIsCalledByName) {
-  callable py_add = the_host().resolve("py", "operator.add");
-  EXPECT_EQ(py_add({1, 2}).value(), 3);
-  EXPECT_EQ(py_add({"a", "b"}).value(), "ab");
-  EXPECT_EQ(py_add.call(json::array({1.5, 1})).value(), 2.5);
-  auto bytes = buffer::allocate(dtype::uint8, {5});
-  EXPECT_EQ(the_host().resolve("py", "len")({bytes}).value(), 5);
-  callable missing = the_host().resolve("py", "operator.no_such_function");  // checked at the call
+  callable format = the_host().resolve("sh", "printf");  // sh resolves nothing: each call is by name
+  EXPECT_EQ(format({"%s-%s", "a", 1}).value(), "a-1");
+  EXPECT_EQ(format.call(json::array({"%s", "b"})).value(), "b");
+  callable missing = the_host().resolve("sh", "promethean_no_such_command");  // checked at the call
   auto e = raised([&] { missing({1}); });
-  EXPECT_EQ(e.runtime(), "py");
+  EXPECT_EQ(e.runtime(), "sh");
 }

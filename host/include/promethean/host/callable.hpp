@@ -4,8 +4,9 @@
 /// JSON argument list on every call. In a loop that calls the same function, both costs repeat
 /// for nothing. A `callable` pays the lookup once, at `resolve`, and its typed call takes the
 /// arguments as a list of `argument`s (numbers, booleans, strings, buffers by reference) instead
-/// of JSON, so that a runtime able to receive them as they are (rust: the plugin ABI's typed form,
-/// pm_plugin_typed_function) builds no JSON on either side:
+/// of JSON, so that no JSON is built on the way in: rust passes them to the plugin ABI's typed
+/// form (pm_plugin_typed_function) and builds none on the way out either; py and js make their
+/// own values from them and call the function object they resolved:
 ///
 ///     promethean::callable add = host.resolve("rust", "benchplug.add");
 ///     promethean::message three = add({1, 2});         // typed: no JSON made
@@ -14,7 +15,9 @@
 ///
 /// Results, errors and buffers are exactly those of `host.call` with the same arguments (the
 /// typed form of an argument list is the JSON array of the same values). A runtime without a
-/// typed path (py, js, sh, meta, a C plugin without a typed entry) gets the JSON array.
+/// resolution of its own (sh, meta) is called by name with the JSON array, as is a C plugin
+/// function without a typed entry. What `resolve` found is kept: a later redefinition of the
+/// name is not seen, as with a function kept in a variable.
 ///
 /// Lifetime: a callable is valid while its Host lives; after the runtime shut down, a call is a
 /// usage_error. Copies share the resolution. Thread-safety: call from any thread.

@@ -1,0 +1,78 @@
+// One call of a JS function from the host (see js_call.hpp).
+#include "js_call.hpp"
+
+#include "js_conversion.hpp"
+#include "js_engine.hpp"
+#include "js_errors.hpp"
+
+#include <promethean/error.hpp>
+
+#include <node.h>
+
+#include <string>
+#include <vector>
+
+namespace promethean::js {
+
+resolved resolve(v8::Isolate* isolate, v8::Local<v8::Context> ctx, std::string_view name) {
+  auto& g = engine::get();
+  if (auto it = g.exported.find(name); it != g.exported.end()) return {it->second.Get(isolate), v8::Undefined(isolate)};
+  if (auto it = g.callables.find(name); it != g.callables.end()) return {it->second.Get(isolate), v8::Undefined(isolate)};
+  std::vector<std::string_view> parts;
+  for (std::size_t start = 0;;) {
+    const auto dot = name.find('.', start);
+    parts.push_back(name.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  v8::Local<v8::Value> target = ctx->Global();
+  std::size_t i = 0;
+  if (auto it = g.modules.find(parts[0]); it != g.modules.end()) {
+    target = it->second.Get(isolate);
+    i = 1;
+  }
+  v8::Local<v8::Value> self = v8::Undefined(isolate);
+  for (; i < parts.size(); ++i) {
+    v8::Local<v8::Value> next;
+    v8::TryCatch caught(isolate);
+    if (!target->IsObject() ||
+        !target.As<v8::Object>()->Get(ctx, v8_string(isolate, parts[i])).ToLocal(&next) || next->IsUndefined()) {
+      throw usage_error("js: no function '" + std::string(name) + "': '" + std::string(parts[i]) +
+                            "' not found (looked in exported names, loaded modules and globalThis)",
+                        "js");
+    }
+    self = target;
+    target = next;
+  }
+  if (!target->IsFunction()) {
+    throw usage_error("js: '" + std::string(name) + "' is a " + to_utf8(isolate, target->TypeOf(isolate)) +
+                          ", not a function",
+                      "js");
+  }
+  return {target.As<v8::Function>(), self};
+}
+
+message invoke(v8::Isolate* isolate, v8::Local<v8::Context> ctx, const resolved& target, int argc,
+               v8::Local<v8::Value>* argv, std::string_view function) {
+  v8::Local<v8::Value> result;
+  {
+    node::CallbackScope scope(engine::get().env, callback_resource(isolate), {0, 0});
+    v8::TryCatch caught(isolate);
+    if (!target.fn->Call(ctx, target.self, argc, argv).ToLocal(&result)) {
+      throw_from_js(isolate, caught, "calling " + std::string(function));
+    }
+    handle_rejection_here(result);
+  }
+  return settle(isolate, result, "js function ", function);
+}
+
+message settle(v8::Isolate* isolate, v8::Local<v8::Value> value, std::string_view doing, std::string_view name) {
+  if (value->IsPromise()) value = await_value(value.As<v8::Promise>());
+  try {
+    return to_message(isolate, value);
+  } catch (const js_error& e) {
+    throw js_error(e.type(), "the result of " + std::string(doing) + std::string(name) + ": " + e.message(), e.trace());
+  }
+}
+
+}  // namespace promethean::js

@@ -1,0 +1,41 @@
+// Private: a Python callable called from the host with arguments converted one by one, straight
+// to a vectorcall: no argument list, no tuple, no pybind11 call machinery, and no heap allocation
+// for up to eight arguments. Shared by the by-name call and a callable resolved once.
+#pragma once
+
+#include "python_conversion.hpp"
+
+#include <pybind11/pybind11.h>
+
+#include <array>
+#include <cstddef>
+#include <vector>
+
+namespace promethean::python {
+
+/// Calls `fn` with n arguments, argument i being convert(i) (a new reference as a py::object),
+/// and returns the result as a message. The GIL is held; Python errors propagate as
+/// error_already_set.
+template <class Convert>
+message vectorcall_message(PyObject* fn, std::size_t n, Convert&& convert) {
+  std::array<PyObject*, 8> small{};
+  std::vector<PyObject*> large;
+  PyObject** argv = small.data();
+  if (n > small.size()) {
+    large.assign(n, nullptr);
+    argv = large.data();
+  }
+  struct drop_arguments {  // the new references in argv, also when a conversion throws
+    PyObject** argv;
+    std::size_t n;
+    ~drop_arguments() {
+      for (std::size_t i = 0; i < n; ++i) Py_XDECREF(argv[i]);
+    }
+  } drop{argv, n};
+  for (std::size_t i = 0; i < n; ++i) argv[i] = convert(i).release().ptr();
+  auto result = pybind11::reinterpret_steal<pybind11::object>(PyObject_Vectorcall(fn, argv, n, nullptr));
+  if (!result) throw pybind11::error_already_set();
+  return to_message(result);
+}
+
+}  // namespace promethean::python

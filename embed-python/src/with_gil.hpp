@@ -1,0 +1,45 @@
+// Private: holding the GIL for a call from the host, and Python errors turned into the error family.
+#pragma once
+
+#include "python_errors.hpp"
+#include "python_state.hpp"
+
+#include <promethean/error.hpp>
+
+#include <pybind11/pybind11.h>
+
+namespace promethean::python {
+
+/// Holds the GIL for a call and runs the releases that waited for it: CPython's PyGILState pair,
+/// a third of the cost of pybind11's gil_scoped_acquire on this, the hottest path.
+class with_gil {
+ public:
+  with_gil() {
+    // After finalisation PyGILState has no interpreter to make a thread state in. (The Host no
+    // longer routes here by then; this catches a call that looked py up just before, or a
+    // callable resolved before the runtime shut down.)
+    if (!state().alive.load()) throw usage_error("the py runtime has shut down", "py");
+    ensure_thread_state();
+    m_state = PyGILState_Ensure();
+    drain_releases();
+  }
+  ~with_gil() { PyGILState_Release(m_state); }
+  with_gil(const with_gil&) = delete;
+  with_gil& operator=(const with_gil&) = delete;
+
+ private:
+  PyGILState_STATE m_state;
+};
+
+/// Runs `f` under the GIL, converting Python exceptions into the error family.
+template <class F>
+auto guarded(F&& f) {
+  with_gil gil;
+  try {
+    return f();
+  } catch (pybind11::error_already_set& e) {
+    throw_from_python(e);
+  }
+}
+
+}  // namespace promethean::python

@@ -1,0 +1,139 @@
+// Resolved callables into the js runtime (host.resolve("js", name)): the function and its `this`
+// are found once, typed arguments become JS values with no JSON in between and give exactly what
+// the by-name JSON call gives; buffers cross without a copy and are released once; Promises are
+// awaited; errors, timeouts and a callable dropped on another thread behave as for host.call.
+#include "js_fixture.hpp"
+
+#include "../support/raised.hpp"
+
+#include <promethean/buffer/buffer_json.hpp>
+#include <promethean/buffer/ledger.hpp>
+#include <promethean/error.hpp>
+#include <promethean/host/callable.hpp>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <string>
+#include <thread>
+
+using namespace promethean;
+using nlohmann::json;
+using promethean::testing_support::raised;
+
+namespace {
+/// What a call gave, as text to compare: its JSON, or its error's runtime, type and message.
+std::string outcome(const std::function<message()>& call) {
+  try {
+    return call().dump();
+  } catch (const error& e) {
+    return "error " + e.runtime() + " " + e.type() + ": " + e.message();
+  }
+}
+}  // namespace
+
+TEST(JsCallable, TypedArgumentsGiveWhatTheJsonPathGives) {
+  js_eval("globalThis.jcEcho = (...values) => [values, values.map((v) => v === null ? 'null' : typeof v)]; null");
+  callable echo = the_host().resolve("js", "jcEcho");
+  EXPECT_EQ(echo.runtime_name(), "js");
+  EXPECT_EQ(echo.function_name(), "jcEcho");
+  auto same = [&](std::initializer_list<argument> typed, const json& as_json) {
+    const std::string by_type = outcome([&] { return echo(typed); });
+    EXPECT_EQ(by_type, outcome([&] { return the_host().call("js", "jcEcho", as_json); }));
+    EXPECT_EQ(by_type, outcome([&] { return echo.call(message(as_json)); }));
+    return by_type;
+  };
+  EXPECT_EQ(same({nullptr, true, false}, json::array({nullptr, true, false})),
+            R"([[null,true,false],["null","boolean","boolean"]])");
+  // Integers beyond 2^53 arrive as BigInt, so that no digit is lost, and come back as integers.
+  constexpr auto lo = std::numeric_limits<std::int64_t>::min();
+  constexpr auto hi = std::numeric_limits<std::int64_t>::max();
+  EXPECT_EQ(same({-7, lo, hi, 2.5}, json::array({-7, lo, hi, 2.5})),
+            R"([[-7,-9223372036854775808,9223372036854775807,2.5],["number","bigint","bigint","number"]])");
+  EXPECT_EQ(same({"é\n", std::string("a\0b", 3), ""}, json::array({"é\n", std::string("a\0b", 3), ""})),
+            json::array({json::array({"é\n", std::string("a\0b", 3), ""}), json::array({"string", "string", "string"})})
+                .dump());
+  EXPECT_EQ(same({}, json::array()), R"([[],[]])");
+  EXPECT_EQ(same({1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, json::array({1, 2, 3, 4, 5, 6, 7, 8, 9, 10})).substr(0, 24),
+            "[[1,2,3,4,5,6,7,8,9,10],");
+}
+
+TEST(JsCallable, TheFunctionAndItsThisAreFoundOnceAndBadNamesFailAtResolve) {
+  js_eval("globalThis.jcVersion = () => 1; null");
+  callable first = the_host().resolve("js", "jcVersion");
+  js_eval("globalThis.jcVersion = () => 2; null");
+  EXPECT_EQ(first({}).value(), 1);  // the function resolved, as a variable would keep it
+  EXPECT_EQ(the_host().resolve("js", "jcVersion")({}).value(), 2);
+  EXPECT_EQ(the_host().resolve("js", "Math.max")({1, 5, 3}).value(), 5);
+  js_eval("globalThis.jcCounter = { n: 40, bump(by) { this.n += by; return this.n; } }; null");
+  EXPECT_EQ(the_host().resolve("js", "jcCounter.bump")({2}).value(), 42);  // `this` is the object
+  auto missing = raised<usage_error>([] { the_host().resolve("js", "jcNoSuchFunction"); });
+  EXPECT_EQ(missing.runtime(), "js");
+  auto not_function = raised<usage_error>([] { the_host().resolve("js", "jcCounter.n"); });
+  EXPECT_NE(not_function.message().find("is a number, not a function"), std::string::npos) << not_function.message();
+}
+
+TEST(JsCallable, BuffersCrossWithoutACopyAndAreReleasedOnce) {
+  const auto before = ledger::instance().counts();
+  {
+    auto frame = buffer::allocate(dtype::float32, {4, 3});
+    js_eval("globalThis.jcFill = (a, v) => { a.fill(v); return a.length; }; null");
+    EXPECT_EQ(the_host().resolve("js", "jcFill")({frame, 2.5}).value(), 12);
+    for (float v : frame.span<const float>()) EXPECT_EQ(v, 2.5f);  // JS wrote the host's memory
+    js_eval("globalThis.jcSame = (a) => a; null");
+    auto back = the_host().resolve("js", "jcSame")({frame}).as_buffer();
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->cdata(), frame.cdata());
+    auto refused = raised<buffer_error>([&] { the_host().resolve("js", "jcSame")({frame.as_readonly()}); });
+    EXPECT_NE(refused.message().find("read-only"), std::string::npos) << refused.message();
+  }
+  // V8 frees the TypedArrays' backing stores in its collection's second pass, which may run a
+  // little later; each entry into JS runs the releases queued by then.
+  for (int tries = 0; tries < 100 && ledger::instance().counts().live_blocks != before.live_blocks; ++tries) {
+    js_full_gc();
+    js_eval("null");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const auto after = ledger::instance().counts();
+  EXPECT_EQ(after.live_blocks, before.live_blocks);
+  EXPECT_EQ(after.blocks_released - before.blocks_released, 1);
+}
+
+TEST(JsCallable, PromisesAreAwaitedAndErrorsAndTimeoutsAreThoseOfHostCall) {
+  js_eval("globalThis.jcLater = (v) => new Promise((ok) => setTimeout(() => ok(v * 2), 5)); null");
+  EXPECT_EQ(the_host().resolve("js", "jcLater")({21}).value(), 42);
+
+  js_eval("globalThis.jcFail = (x) => { throw new RangeError('bad ' + x); }; null");
+  callable fail = the_host().resolve("js", "jcFail");
+  auto e = raised<js_error>([&] { fail({"k"}); });
+  EXPECT_EQ(e.type(), "RangeError");
+  EXPECT_EQ(e.message(), "bad k");
+  EXPECT_NE(e.trace().find("jcFail"), std::string::npos) << e.trace();
+  EXPECT_EQ(outcome([&] { return fail({"k"}); }),
+            outcome([] { return the_host().call("js", "jcFail", json::array({"k"})); }));
+
+  js_eval("globalThis.jcSpin = () => { for (;;) {} }; null");
+  callable spin = the_host().resolve("js", "jcSpin");
+  call_options quick;
+  quick.timeout = std::chrono::milliseconds(100);
+  const auto start = std::chrono::steady_clock::now();
+  auto t = raised<timeout_error>([&] { spin({}, quick); });
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_EQ(t.runtime(), "js");
+  EXPECT_NE(t.message().find("jcSpin"), std::string::npos) << t.message();
+  EXPECT_EQ(js_eval("1 + 1"), 2);  // the runtime goes on
+}
+
+TEST(JsCallable, CallableOnOtherThreadsAndDroppedThere) {
+  js_eval("globalThis.jcAdd = (a, b) => a + b; null");
+  std::optional<callable> add = the_host().resolve("js", "jcAdd");
+  std::thread([&] {
+    for (int i = 0; i < 100; ++i) EXPECT_EQ((*add)({i, 1}).value(), i + 1);
+    add.reset();  // its table entry goes later, under the isolate lock
+  }).join();
+  EXPECT_EQ(js_eval("jcAdd(2, 3)"), 5);
+}
