@@ -222,6 +222,10 @@ entered::entered(bool check_alive)
       m_context(engine::get().context.Get(m_isolate)),
       m_context_scope(m_context) {
   engine::get().releases.drain();
+  // A timed call whose deadline passed while this thread waited for the lock: the watchdog's
+  // interrupt ran on the thread that held the lock then, which had nothing to stop, so this
+  // thread stops its JS itself (it would otherwise run a runaway loop to its end).
+  terminate_if_expired(m_isolate);
 }
 
 entered::~entered() {

@@ -165,22 +165,9 @@ PyObject* call_foreign(PyObject* self, PyObject* const* args, Py_ssize_t nargs) 
     const message call_args = arguments_to_message(args, static_cast<std::size_t>(nargs));
     const message result = without_gil([&] { return state().owner->call(proxy->f->runtime(), proxy->f->id(), call_args); });
     return from_message(result).release().ptr();
-  } catch (py::error_already_set& e) {
-    e.restore();
-  } catch (const error& e) {
-    if (e.runtime() == "py" && e.type() == "TypeError") {
-      PyErr_SetString(PyExc_TypeError, e.message().c_str());  // an argument that cannot cross
-      return nullptr;
-    }
-    try {
-      raise_foreign(e);
-    } catch (py::error_already_set& raised) {
-      raised.restore();
-    }
-  } catch (const std::exception& e) {
-    PyErr_SetString(PyExc_RuntimeError, e.what());
+  } catch (...) {
+    return python_error_from_current_exception();
   }
-  return nullptr;
 }
 
 py::object foreign_callable(const function_ref& f) {

@@ -69,6 +69,29 @@ void throw_from_python(py::error_already_set& e) {
   throw python_error(type_name, message, trace);
 }
 
+PyObject* python_error_from_current_exception() {
+  try {
+    throw;
+  } catch (pybind11::error_already_set& e) {
+    e.restore();
+  } catch (pybind11::builtin_exception& e) {
+    e.set_error();
+  } catch (const error& e) {
+    if (e.runtime() == "py" && e.type() == "TypeError") {
+      PyErr_SetString(PyExc_TypeError, e.message().c_str());
+    } else {
+      try {
+        raise_foreign(e);
+      } catch (pybind11::error_already_set& raised) {
+        raised.restore();
+      }
+    }
+  } catch (const std::exception& e) {
+    PyErr_SetString(PyExc_RuntimeError, e.what());
+  }
+  return nullptr;
+}
+
 void raise_foreign(const error& e) {
   py::object err = foreign_error_type()(e.runtime(), e.type(), e.message(), e.trace());
   PyErr_SetObject(foreign_error_type().ptr(), err.ptr());

@@ -16,6 +16,13 @@ namespace promethean::python {
 /// Call inside a pybind11-bound function: it throws pybind11::error_already_set.
 [[noreturn]] void raise_foreign(const error& e);
 
+/// For a C-level Python function (METH_FASTCALL) inside `catch (...)`: sets the Python error for
+/// the exception being handled and returns nullptr. A Python error stays itself; a TypeError from
+/// converting the caller's own arguments (runtime "py") becomes a plain TypeError; another
+/// runtime's error becomes promethean.ForeignError. Anything else it does not know (a thread's
+/// forced unwind at exit) is rethrown, as it must be.
+PyObject* python_error_from_current_exception();
+
 /// Creates promethean.ForeignError and promethean.TimeoutError in module `m`.
 void define_foreign_error(pybind11::module_& m);
 

@@ -99,26 +99,9 @@ PyObject* call_in(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* 
     const message call_args = arguments_to_message(args + 2, static_cast<std::size_t>(nargs - 2));
     const message result = route([&] { return the_host().call(rt, fn, call_args, options); });
     return from_message(result).release().ptr();
-  } catch (py::error_already_set& e) {
-    e.restore();
-  } catch (py::builtin_exception& e) {
-    e.set_error();
-  } catch (const error& e) {
-    if (e.runtime() == "py" && e.type() == "TypeError") {
-      // An argument that cannot cross (a set, an object): the caller's own TypeError, not a
-      // foreign one (route() turns the callee's errors into ForeignError).
-      PyErr_SetString(PyExc_TypeError, e.message().c_str());
-      return nullptr;
-    }
-    try {
-      raise_foreign(e);
-    } catch (py::error_already_set& raised) {
-      raised.restore();
-    }
-  } catch (const std::exception& e) {
-    PyErr_SetString(PyExc_RuntimeError, e.what());
+  } catch (...) {
+    return python_error_from_current_exception();
   }
-  return nullptr;
 }
 
 py::object export_fn(py::object fn, py::object name) {

@@ -4,6 +4,7 @@
 // awaited; errors, timeouts and a callable dropped on another thread behave as for host.call.
 #include "js_fixture.hpp"
 
+#include "../support/outcome.hpp"
 #include "../support/raised.hpp"
 
 #include <promethean/buffer/buffer_json.hpp>
@@ -23,18 +24,8 @@
 
 using namespace promethean;
 using nlohmann::json;
+using promethean::testing_support::outcome;
 using promethean::testing_support::raised;
-
-namespace {
-/// What a call gave, as text to compare: its JSON, or its error's runtime, type and message.
-std::string outcome(const std::function<message()>& call) {
-  try {
-    return call().dump();
-  } catch (const error& e) {
-    return "error " + e.runtime() + " " + e.type() + ": " + e.message();
-  }
-}
-}  // namespace
 
 TEST(JsCallable, TypedArgumentsGiveWhatTheJsonPathGives) {
   js_eval("globalThis.jcEcho = (...values) => [values, values.map((v) => v === null ? 'null' : typeof v)]; null");

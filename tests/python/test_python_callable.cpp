@@ -4,6 +4,7 @@
 // callable dropped on another thread behave as for host.call.
 #include "python_fixture.hpp"
 
+#include "../support/outcome.hpp"
 #include "../support/raised.hpp"
 
 #include <promethean/buffer/buffer_json.hpp>
@@ -23,19 +24,11 @@
 
 using namespace promethean;
 using nlohmann::json;
+using promethean::testing_support::outcome;
 using promethean::testing_support::raised;
 
 namespace {
 json py_eval(const std::string& code) { return the_host().eval("py", code).data.value(); }
-
-/// What a call gave, as text to compare: its JSON, or its error's runtime, type and message.
-std::string outcome(const std::function<message()>& call) {
-  try {
-    return call().dump();
-  } catch (const error& e) {
-    return "error " + e.runtime() + " " + e.type() + ": " + e.message();
-  }
-}
 }  // namespace
 
 TEST(PyCallable, TypedArgumentsGiveWhatTheJsonPathGives) {

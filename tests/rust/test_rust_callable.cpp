@@ -5,6 +5,7 @@
 // runtime with no resolution of its own (sh) is called by name.
 #include "rust_fixture.hpp"
 
+#include "../support/outcome.hpp"
 #include "../support/raised.hpp"
 
 #include <promethean/buffer/buffer_json.hpp>
@@ -23,6 +24,7 @@
 
 using namespace promethean;
 using nlohmann::json;
+using promethean::testing_support::outcome;
 using promethean::testing_support::raised;
 
 namespace {
@@ -47,14 +49,6 @@ struct json_only_host {
   std::unique_ptr<host> h;
 };
 
-/// What a call gave, as text to compare: its JSON, or its error's runtime, type and message.
-std::string outcome(const std::function<message()>& call) {
-  try {
-    return call().dump();
-  } catch (const error& e) {
-    return "error " + e.runtime() + " " + e.type() + ": " + e.message();
-  }
-}
 
 message with(std::initializer_list<std::variant<buffer, json>> items) {
   json args = json::array();
