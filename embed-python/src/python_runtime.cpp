@@ -433,6 +433,18 @@ if venv:
     } else {
       PyGILState_Ensure();  // finalising from another thread: take the GIL the general way
     }
+    // No Python thread may be away in a call to another runtime when finalisation starts: it
+    // would come back to a thread exit whose unwinding drops pybind11's references without the
+    // GIL (without_gil.hpp). From here on other threads cannot leave Python, and those away come
+    // back now, while they still can (bounded: a call that never returns is not waited for).
+    s.closing_thread = std::this_thread::get_id();
+    s.closing.store(true, std::memory_order_release);
+    Py_BEGIN_ALLOW_THREADS
+    const auto back_by = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (s.threads_to_return.load(std::memory_order_acquire) > 0 && std::chrono::steady_clock::now() < back_by) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    Py_END_ALLOW_THREADS
     flush_stdio();
     s.exported.clear();
     s.callables.clear();

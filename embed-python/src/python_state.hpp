@@ -9,6 +9,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <string>
+#include <thread>
 
 namespace promethean {
 class host;
@@ -24,6 +25,14 @@ struct python_state {
   /// Python threads inside a call out of Python (the GIL given up, see without_gil.hpp): after
   /// finalisation the runtime waits for them to come back (and end) before the host goes on.
   std::atomic<int> threads_out{0};
+  /// Python threads that gave the GIL up in without_gil and have not taken it back yet (unlike
+  /// threads_out, this covers the wait for the GIL after the call): shutdown waits for none to be
+  /// left before it finalises (python_runtime's shutdown).
+  std::atomic<int> threads_to_return{0};
+  /// Set (with the GIL held) when the runtime starts shutting down: from then on only
+  /// `closing_thread`, the one ending Python, may call out of Python (without_gil.hpp).
+  std::atomic<bool> closing{false};
+  std::thread::id closing_thread;  ///< written before `closing` is set, read after it is seen
   // The tables below hold Python objects: touch them only with the GIL held.
   // Hash tables with transparent lookup: every call looks its function up here, by a string_view.
   struct name_hash {

@@ -3,12 +3,15 @@
 
 #include "python_state.hpp"
 
+#include <promethean/error.hpp>
+
 #include <Python.h>
 
 #include <cxxabi.h>
 
 #include <exception>
 #include <optional>
+#include <thread>
 #include <type_traits>
 #include <utility>
 
@@ -26,6 +29,17 @@ namespace promethean::python {
 ///   BAD:  { py::gil_scoped_release unlocked; return host.call(...); }   // abort at exit
 ///   GOOD: return without_gil([&] { return host.call(...); });
 ///
+/// But that unwinding is only safe through frames that own no Python object: pybind11's frames
+/// above this one (the argument casters, the `py::args` tuple it made) Py_DECREF theirs as they
+/// unwind, without the GIL, while the main thread finalises (a data race ThreadSanitizer found),
+/// and a tuple that dies there aborts the process ("Fatal Python error: PyThreadState_Get").
+/// So shutdown keeps threads from being away at finalisation instead: once it has begun
+/// (python_state::closing), a thread other than the one ending Python cannot leave (the call
+/// fails with py Shutdown, raised with the GIL held), and shutdown waits, with the GIL given up,
+/// until every thread that was away has taken the GIL back (python_state::threads_to_return).
+/// Only a thread still away when that bounded wait ends (a call that does not return) can still
+/// meet the unwinding above.
+///
 /// The thread counts itself in python_state::threads_out while it is away, so that shutdown can
 /// wait until no Python thread is left running host code (see python_runtime's shutdown).
 template <class F>
@@ -35,6 +49,13 @@ auto without_gil(F&& f) -> decltype(f()) {
     away() { state().threads_out.fetch_add(1, std::memory_order_relaxed); }
     ~away() { state().threads_out.fetch_sub(1, std::memory_order_release); }
   };
+  auto& s = state();
+  // With the GIL held: `closing` is set with the GIL held too, so either shutdown sees this
+  // thread counted in threads_to_return, or this thread sees `closing`.
+  if (s.closing.load(std::memory_order_acquire) && std::this_thread::get_id() != s.closing_thread) {
+    throw python_error("Shutdown", "the py runtime is shutting down: only the thread ending it may call out of Python");
+  }
+  s.threads_to_return.fetch_add(1, std::memory_order_relaxed);
   PyThreadState* saved = PyEval_SaveThread();
   std::exception_ptr failure;
   if constexpr (std::is_void_v<result_t>) {
@@ -47,6 +68,7 @@ auto without_gil(F&& f) -> decltype(f()) {
       failure = std::current_exception();
     }
     PyEval_RestoreThread(saved);
+    s.threads_to_return.fetch_sub(1, std::memory_order_release);
     if (failure) std::rethrow_exception(failure);
   } else {
     std::optional<result_t> result;
@@ -59,6 +81,7 @@ auto without_gil(F&& f) -> decltype(f()) {
       failure = std::current_exception();
     }
     PyEval_RestoreThread(saved);
+    s.threads_to_return.fetch_sub(1, std::memory_order_release);
     if (failure) std::rethrow_exception(failure);
     return std::move(*result);
   }

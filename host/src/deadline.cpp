@@ -36,7 +36,10 @@ struct watchdog::impl {
       auto next = std::min_element(pending.begin(), pending.end(),
                                    [](const entry& a, const entry& b) { return a.when < b.when; });
       if (clock::now() < next->when) {
-        changed.wait_until(lock, next->when);  // woken early by an earlier entry, or on time
+        // A copy: wait_until takes the time by reference and reads it again after waking, when
+        // an arm() made meanwhile may have moved `pending` (a use after free TSan found).
+        const clock::time_point when = next->when;
+        changed.wait_until(lock, when);  // woken early by an earlier entry, or on time
         continue;
       }
       const entry due = *next;
