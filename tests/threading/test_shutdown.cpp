@@ -168,6 +168,7 @@ std::string summary(std::vector<double> seconds) {
     const message sum = h->call("js", "shutdown_work.sum", json::array({gray.value()}));
     std::printf("sum %s\n", sum.dump().c_str());
     std::fflush(stdout);
+    h->call("py", "shutdown_work.main_done", json::array());
     const auto t0 = std::chrono::steady_clock::now();
     h.reset();  // the messages above still hold their buffers: released just after
     shutdown_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

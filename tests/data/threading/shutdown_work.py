@@ -3,7 +3,9 @@
 
 start() leaves three threads running: a daemon thread calling JS with a numpy array in a loop that
 never ends, a daemon thread awaiting a Promise only a 60 s timer settles, and a non-daemon thread
-with a little work left, which the host waits for before anything shuts down (as python3 does)."""
+with a little work left, which the host waits for before anything shuts down (as python3 does).
+That thread finishes its work only after main_done(), which the script calls as its last step, so
+that its line comes after the script's on a machine however loaded."""
 import threading
 import time
 
@@ -14,6 +16,7 @@ promethean.register_buffer_type("ShutdownRGB", ["height", "width", "channels"], 
 rgb = promethean.alloc([48, 64, 3], "uint8", type="ShutdownRGB")  # numpy over a host buffer
 rgb[...] = 200
 kept = [rgb]
+_main_done = threading.Event()
 
 
 def image():
@@ -45,8 +48,14 @@ def _finish_some_work():
     total = 0
     for _ in range(20):
         total += promethean.call("js", "shutdown_work.sum", numpy.ones(8, dtype=numpy.float32))
+    _main_done.wait(60)
     time.sleep(0.05)
     print("non-daemon thread done:", int(total), flush=True)
+
+
+def main_done():
+    _main_done.set()
+    return True
 
 
 def start():
