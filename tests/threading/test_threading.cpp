@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -81,6 +82,37 @@ def spawn_and_join(x):
   py("def py_thread_to_js(x):\n    return spawn_and_join(x)");
   js("globalThis.jsThenPy = (x) => promethean.call('py', 'py_thread_to_js', x); 0");
   EXPECT_EQ(g_host->call("py", "promethean.call", json::array({"js", "jsThenPy", 5})).value(), 15);
+}
+
+TEST(ThreadingDeadlock, MetaCallsPythonWhichJoinsAThreadThatCallsMeta) {
+  // The same deadlock with meta on top: meta's evaluation lock is given up while its form waits.
+  py(R"(import promethean, threading
+def meta_in_a_thread(code):
+    out = []
+    worker = threading.Thread(target=lambda: out.append(promethean.eval("meta", code)))
+    worker.start()
+    worker.join()
+    return out[0])");
+  EXPECT_EQ(g_host->eval("meta", R"m((call "py" "meta_in_a_thread" "(* 6 7)"))m").data.value(), 42);
+  // Nested: that thread's meta calls back into Python, which runs meta again on its own thread.
+  EXPECT_EQ(g_host->eval("meta", R"m((call "py" "meta_in_a_thread" "(+ 1 (call \"py\" \"meta_in_a_thread\" \"(* 2 3)\"))"))m")
+                .data.value(),
+            7);
+  // Meta from many threads at once, each waiting inside Python for a thread that runs meta:
+  // every result right.
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([t, &wrong] {
+      for (int i = 0; i < 50; ++i) {
+        const auto r = g_host->eval("meta", "(call \"py\" \"meta_in_a_thread\" \"(+ " + std::to_string(t) + " " +
+                                                std::to_string(i) + ")\")");
+        if (r.data.value() != t + i) ++wrong;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
 }
 
 TEST(ThreadingAsync, APythonThreadAwaitsAnAsyncJsFunction) {

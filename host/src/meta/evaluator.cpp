@@ -28,6 +28,10 @@ struct evaluator::closure {
 
 namespace {
 constexpr int k_max_depth = 2000;
+// Nesting of evaluation and of macro expansion, per thread: while a form waits for another
+// runtime the evaluation lock is given up, and another thread's evaluation runs meanwhile.
+thread_local int t_depth = 0;
+thread_local int t_expansion_depth = 0;
 constexpr int k_max_expansion_depth = 256;
 
 [[noreturn]] void fail(const node& at, const std::string& type, const std::string& message) {
@@ -188,15 +192,15 @@ node evaluator::expand(const node& n) {
     }
     if (auto m = m_macros.find(h); m != m_macros.end()) {
       // An expansion that expands to another macro call nests here: bound it.
-      if (m_expansion_depth >= k_max_expansion_depth) {
+      if (t_expansion_depth >= k_max_expansion_depth) {
         fail(n, "RecursionError",
              "macro expansion nested deeper than " + std::to_string(k_max_expansion_depth) + " levels");
       }
-      ++m_expansion_depth;
+      ++t_expansion_depth;
       struct unwind {
         int& depth;
         ~unwind() { --depth; }
-      } guard{m_expansion_depth};
+      } guard{t_expansion_depth};
       return expand(expand_macro(m->second, n));
     }
     if (h == "meta") return expand(run_meta_block(n));
@@ -322,14 +326,14 @@ message evaluator::eval_symbol(const node& n, const env_ptr& e) {
 message evaluator::eval_list(const node& n, const env_ptr& e) {
   if (n.items.empty()) return message(nlohmann::json::array());
   const node& head = n.items[0];
-  if (++m_depth > k_max_depth) {
-    --m_depth;
+  if (++t_depth > k_max_depth) {
+    --t_depth;
     fail(n, "RecursionError", "evaluation nested deeper than " + std::to_string(k_max_depth) + " calls");
   }
   struct unwind {
     int& depth;
     ~unwind() { --depth; }
-  } guard{m_depth};
+  } guard{t_depth};
   try {
     if (head.type == node::kind::symbol) {
       if (auto s = m_specials.find(head.text); s != m_specials.end()) return s->second(n, e);
@@ -394,7 +398,7 @@ message evaluator::apply(const message& fn, std::vector<message>& args, const no
   }
   const function_ref& f = fn.functions().front();
   if (f->runtime() == "meta") return call_function(f->id(), args, &where.where);
-  return m_host.call(f->runtime(), f->id(), array_of(args), inherit_deadline({}));
+  return outside_lock([&] { return m_host.call(f->runtime(), f->id(), array_of(args), inherit_deadline({})); });
 }
 
 message evaluator::call_function(std::string_view id, const std::vector<message>& args,
@@ -639,7 +643,10 @@ void evaluator::install_specials() {
       } else {
         d.body = render(body, runtime == "py" ? target_language::python : target_language::javascript, params);
       }
-      m_host.define(runtime, d);
+      outside_lock([&] {
+        m_host.define(runtime, d);
+        return 0;
+      });
       // The proxy: (fn (params) (call "<runtime>" "<name>" params…)).
       node call_form{node::kind::list};
       call_form.where = n.where;
@@ -874,7 +881,8 @@ void evaluator::install_builtins() {
     const call_options options = router_options(args, n);
     arity(args, 2, n, "eval-in");
     if (!args[1].value().is_string()) fail(n, "TypeError", "(eval-in runtime code): the code is a string");
-    meta_object result = m_host.eval(runtime_name(args[0], n), args[1].value().get<std::string>(), options);
+    const std::string runtime = runtime_name(args[0], n);
+    meta_object result = outside_lock([&] { return m_host.eval(runtime, args[1].value().get<std::string>(), options); });
     return combine(result.to_json(), {&result.data});
   };
   m_builtins["MetaObject"] = [arity, runtime_name](std::vector<message>& args, const node& n) -> message {
@@ -888,7 +896,8 @@ void evaluator::install_builtins() {
       fail(n, "ArityError", "(call runtime \"function\" args… [:timeout seconds])");
     }
     std::vector<message> rest(args.begin() + 2, args.end());
-    return m_host.call(runtime_name(args[0], n), args[1].value().get<std::string>(), array_of(rest), options);
+    const std::string runtime = runtime_name(args[0], n);
+    return outside_lock([&] { return m_host.call(runtime, args[1].value().get<std::string>(), array_of(rest), options); });
   };
   // (marshal "py" value): the value as a literal of that runtime's language (its `marshal` entry).
   m_builtins["marshal"] = [this, arity, runtime_name](std::vector<message>& args, const node& n) -> message {
@@ -898,7 +907,8 @@ void evaluator::install_builtins() {
   m_builtins["send-json"] = [this, arity, runtime_name](std::vector<message>& args, const node& n) -> message {
     const call_options options = router_options(args, n);
     arity(args, 2, n, "send-json");
-    return m_host.send_json(runtime_name(args[0], n), args[1], options);
+    const std::string runtime = runtime_name(args[0], n);
+    return outside_lock([&] { return m_host.send_json(runtime, args[1], options); });
   };
   m_builtins["receive-json"] = [arity, runtime_name](std::vector<message>& args, const node& n) -> message {
     arity(args, 2, n, "receive-json");
@@ -922,7 +932,11 @@ void evaluator::install_builtins() {
       std::error_code ec;
       if (std::filesystem::exists(beside, ec) || path.has_parent_path()) path = beside;
     }
-    m_host.load(runtime_name(args[0], n), path);
+    const std::string runtime = runtime_name(args[0], n);
+    outside_lock([&] {
+      m_host.load(runtime, path);
+      return 0;
+    });
     return message();
   };
   m_builtins["buffer.shape"] = [arity](std::vector<message>& args, const node& n) -> message {
@@ -936,7 +950,8 @@ void evaluator::install_builtins() {
   m_builtins["buffer.view"] = [this, arity](std::vector<message>& args, const node& n) -> message {
     arity(args, 2, n, "buffer.view");
     if (!args[1].value().is_string()) fail(n, "TypeError", "(buffer.view b \"name\"): the view's name is a string");
-    return m_host.view(buffer_arg(args[0], n, "buffer.view"), args[1].value().get<std::string>());
+    const buffer b = buffer_arg(args[0], n, "buffer.view");
+    return outside_lock([&] { return m_host.view(b, args[1].value().get<std::string>()); });
   };
   // (buffer.create "ImageRGB" :height 4 :width 6) or (buffer.create "float32" :rows 2 :cols 3)
   m_builtins["buffer.create"] = [this](std::vector<message>& args, const node& n) -> message {

@@ -3,6 +3,7 @@
 // Function handle of runtime "meta" whose closure lives in this evaluator.
 #pragma once
 
+#include "evaluation_lock.hpp"
 #include "reader.hpp"
 
 #include <promethean/host/message.hpp>
@@ -60,6 +61,10 @@ class evaluator {
   /// Forgets every closure (at shutdown: closures and environments refer to each other).
   void clear();
 
+  /// The lock the meta runtime holds around evaluation: given up while a form waits for another
+  /// runtime (evaluation_lock.hpp). Without one, nothing is given up.
+  void set_lock(evaluation_lock* lock) { m_lock = lock; }
+
  private:
   struct closure;
   using builtin = std::function<message(std::vector<message>&, const node&)>;
@@ -83,17 +88,23 @@ class evaluator {
   void install_specials();
   void install_builtins();
 
+  /// Runs a call into another runtime with the evaluation lock given up (see set_lock).
+  template <class F>
+  auto outside_lock(F&& f) {
+    lock_suspended away(m_lock);
+    return f();
+  }
+
   host& m_host;
   std::ostream& m_out;
+  evaluation_lock* m_lock = nullptr;
   env_ptr m_global;
   std::map<std::string, special, std::less<>> m_specials;
   std::map<std::string, builtin, std::less<>> m_builtins;
   std::map<std::string, message, std::less<>> m_macros;  // name → the expander (a meta function)
   std::uint64_t m_fresh = 0;                              // counter for gensym and splice names
-  int m_expansion_depth = 0;
   std::mutex m_closures_mutex;
   std::map<std::string, std::shared_ptr<closure>, std::less<>> m_closures;  // function id → closure
-  int m_depth = 0;
 };
 
 }  // namespace promethean::meta

@@ -41,7 +41,7 @@ std::string literal(const nlohmann::json& v) {
 
 class meta_runtime final : public runtime {
  public:
-  explicit meta_runtime(host& h) : m_eval(h, std::cout) {}
+  explicit meta_runtime(host& h) : m_eval(h, std::cout) { m_eval.set_lock(&m_lock); }
 
   std::string_view name() const noexcept override { return "meta"; }
   std::string version() const override { return PROMETHEAN_VERSION_STRING; }
@@ -62,7 +62,7 @@ class meta_runtime final : public runtime {
   message eval(std::string_view code, const call_options& options) override {
     std::optional<deadline_scope> deadline;
     if (options.timeout) deadline.emplace(watchdog::clock::now() + *options.timeout);
-    std::lock_guard lock(m_mutex);
+    std::lock_guard lock(m_lock);
     return exits_as_errors([&] {
       return m_eval.run(code, options.source_name.empty() ? "<eval>" : options.source_name, options.first_line);
     });
@@ -73,18 +73,18 @@ class meta_runtime final : public runtime {
     if (options.timeout) deadline.emplace(watchdog::clock::now() + *options.timeout);
     std::vector<message> list;
     for (const auto& a : args.value()) list.emplace_back(a, args.buffers(), args.functions());
-    std::lock_guard lock(m_mutex);
+    std::lock_guard lock(m_lock);
     return exits_as_errors([&] { return m_eval.call_global(function, list); });
   }
 
   void define(const function_definition& d) override {
-    std::lock_guard lock(m_mutex);
+    std::lock_guard lock(m_lock);
     m_eval.define(d.name, d.params, d.body);
   }
 
   void load(const std::filesystem::path& path) override {
     const std::string source = read_file(path);
-    std::lock_guard lock(m_mutex);
+    std::lock_guard lock(m_lock);
     exits_as_errors([&] { return m_eval.run(source, path.string()); });
   }
 
@@ -93,7 +93,7 @@ class meta_runtime final : public runtime {
   message send_json(const message& payload, const call_options& options) override {
     std::string handler;
     {
-      std::lock_guard lock(m_mutex);
+      std::lock_guard lock(m_lock);
       handler = m_handler;
     }
     if (handler.empty()) throw usage_error("meta has no message handler: set one to a function's name", "meta");
@@ -102,14 +102,14 @@ class meta_runtime final : public runtime {
   }
 
   void set_message_handler(std::string_view handler) override {
-    std::lock_guard lock(m_mutex);
+    std::lock_guard lock(m_lock);
     m_handler = handler;
   }
 
   int run_script(const std::filesystem::path& path, const std::vector<std::string>& args) override {
     const std::string source = read_file(path);
     try {
-      std::lock_guard lock(m_mutex);
+      std::lock_guard lock(m_lock);
       // As Python's sys.argv: the script, then its arguments.
       nlohmann::json argv = nlohmann::json::array({path.string()});
       for (const auto& a : args) argv.push_back(a);
@@ -127,7 +127,7 @@ class meta_runtime final : public runtime {
   }
 
   void shutdown() override {
-    std::lock_guard lock(m_mutex);
+    std::lock_guard lock(m_lock);
     m_eval.clear();
   }
 
@@ -144,9 +144,9 @@ class meta_runtime final : public runtime {
     }
   }
 
-  // One evaluation at a time: the environment is shared. Calls into other runtimes happen with
-  // it held; a runtime calling back into meta from another thread waits (issue 7 revisits this).
-  std::recursive_mutex m_mutex;
+  // One evaluation at a time: the environment is shared. A form that calls another runtime gives
+  // it up while it waits, so that another thread may call meta meanwhile (evaluation_lock.hpp).
+  meta::evaluation_lock m_lock;
   meta::evaluator m_eval;
   std::string m_handler;
 };
