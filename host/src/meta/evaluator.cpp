@@ -396,9 +396,12 @@ message evaluator::apply(const message& fn, std::vector<message>& args, const no
   if (!function_handle::is_handle(fn.value()) || fn.functions().empty()) {
     fail(where, "TypeError", fn.dump().substr(0, 200) + " is not a function");
   }
-  const function_ref& f = fn.functions().front();
+  // A copy, not a reference: with the lock given up, another thread may rebind the global that
+  // holds `fn`, and the handle must outlive the call.
+  const function_ref f = fn.functions().front();
   if (f->runtime() == "meta") return call_function(f->id(), args, &where.where);
-  return outside_lock([&] { return m_host.call(f->runtime(), f->id(), array_of(args), inherit_deadline({})); });
+  const message list = array_of(args);
+  return outside_lock([&] { return m_host.call(f->runtime(), f->id(), list, inherit_deadline({})); });
 }
 
 message evaluator::call_function(std::string_view id, const std::vector<message>& args,
@@ -435,7 +438,8 @@ message evaluator::call_global(std::string_view name, const std::vector<message>
   node where;
   where.where = source_location{"<call>", 0, 0};
   std::vector<message> copy = args;
-  return apply(it->second, copy, where);
+  const message fn = it->second;  // a copy: apply gives the lock up, and the global may be rebound
+  return apply(fn, copy, where);
 }
 
 void evaluator::set_global(const std::string& name, message value) { m_global->vars[name] = std::move(value); }
