@@ -114,4 +114,31 @@ function install(natives) {
   return ForeignError;
 }
 
-return { install, loadFile, runMain };
+/** Node's own record of pending work, which the C++ half reads after each call from the host
+ * (js_host_call.hpp): a call that left no process.nextTick callback and no rejection to report
+ * needs only a microtask checkpoint, not a whole node::CallbackScope. These are Node 18's
+ * internal bindings (`internalBinding` reached through internal/test/binding, whose load warns,
+ * hence the muted warning); null where they are not found, and the host then always uses
+ * Node's scope. */
+function queueState() {
+  const emitWarning = process.emitWarning;
+  process.emitWarning = () => {};
+  try {
+    const { internalBinding } = require('internal/test/binding');
+    const { tickInfo } = internalBinding('task_queue');
+    const asyncWrap = internalBinding('async_wrap');
+    const stackLength = asyncWrap.constants && asyncWrap.constants.kStackLength;
+    if (!(tickInfo instanceof Uint8Array) || tickInfo.length < 2 ||
+        !(asyncWrap.async_hook_fields instanceof Uint32Array) || typeof stackLength !== 'number' ||
+        stackLength >= asyncWrap.async_hook_fields.length) {
+      return null;
+    }
+    return { tickInfo, asyncHookFields: asyncWrap.async_hook_fields, stackLength };
+  } catch {
+    return null;
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+}
+
+return { install, loadFile, runMain, queueState: queueState() };

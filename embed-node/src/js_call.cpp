@@ -4,6 +4,7 @@
 #include "js_conversion.hpp"
 #include "js_engine.hpp"
 #include "js_errors.hpp"
+#include "js_host_call.hpp"
 
 #include <promethean/error.hpp>
 
@@ -56,7 +57,7 @@ message invoke(v8::Isolate* isolate, v8::Local<v8::Context> ctx, const resolved&
                v8::Local<v8::Value>* argv, std::string_view function) {
   v8::Local<v8::Value> result;
   {
-    node::CallbackScope scope(engine::get().env, callback_resource(isolate), {0, 0});
+    host_call_scope scope(isolate);
     v8::TryCatch caught(isolate);
     if (!target.fn->Call(ctx, target.self, argc, argv).ToLocal(&result)) {
       throw_from_js(isolate, caught, "calling " + std::string(function));

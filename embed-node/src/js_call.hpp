@@ -1,6 +1,6 @@
 // Private: one call of a JS function from the host, shared by the by-name call (js_runtime) and a
-// function resolved once (js_callable): find the function, call it in a callback scope, settle
-// its result.
+// function resolved once (js_callable): find the function, call it as Node calls a callback
+// (js_host_call.hpp), settle its result.
 #pragma once
 
 #include <promethean/host/message.hpp>
@@ -26,8 +26,8 @@ struct resolved {
 resolved resolve(v8::Isolate* isolate, v8::Local<v8::Context> ctx, std::string_view name);
 
 /// Calls `target` with `argv` as Node calls a callback (microtasks and process.nextTick run when
-/// it returns), then settles the result: a Promise is awaited on the event loop. `function` names
-/// it in errors. Inside an `entered` scope.
+/// it returns: js_host_call.hpp), then settles the result: a Promise is awaited on the event loop.
+/// `function` names it in errors. Inside an `entered` scope.
 message invoke(v8::Isolate* isolate, v8::Local<v8::Context> ctx, const resolved& target, int argc,
                v8::Local<v8::Value>* argv, std::string_view function);
 

@@ -15,7 +15,8 @@ namespace {
 
 class js_callable final : public callable_target {
  public:
-  js_callable(std::uint64_t id, std::string name) : m_id(id), m_name(std::move(name)) {}
+  js_callable(std::uint64_t id, const engine::resolved_function* slot, std::string name)
+      : m_id(id), m_slot(slot), m_name(std::move(name)) {}
 
   ~js_callable() override {
     auto& g = engine::get();
@@ -48,16 +49,14 @@ class js_callable final : public callable_target {
   message call_with(std::size_t n, Convert&& convert) const {
     entered e;  // a usage_error once the runtime has shut down
     v8::Isolate* isolate = e.isolate();
-    auto& g = engine::get();
-    auto it = g.resolved_functions.find(m_id);
-    if (it == g.resolved_functions.end()) {
-      throw usage_error("cannot call js function " + m_name + ": the js runtime it was resolved in has shut down", "js");
-    }
-    const resolved target{it->second.fn.Get(isolate), it->second.self.Get(isolate)};
+    // The slot is there: only this callable's destructor erases it, and the engine (which starts
+    // once per process) clears the table only after refusing entry, which `entered` checked.
+    const resolved target{m_slot->fn.Get(isolate), m_slot->self.Get(isolate)};
     return invoke_with(isolate, e.context(), target, n, convert, m_name);
   }
 
   std::uint64_t m_id;
+  const engine::resolved_function* m_slot;  ///< in engine::resolved_functions (nodes do not move)
   std::string m_name;
 };
 
@@ -72,7 +71,7 @@ std::shared_ptr<const callable_target> resolve_js_callable(std::string_view func
   auto& slot = g.resolved_functions[id];
   slot.fn.Reset(isolate, target.fn);
   slot.self.Reset(isolate, target.self);
-  return std::make_shared<js_callable>(id, std::string(function));
+  return std::make_shared<js_callable>(id, &slot, std::string(function));
 }
 
 }  // namespace promethean::js

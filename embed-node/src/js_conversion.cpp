@@ -89,7 +89,6 @@ void convert_function(v8::Isolate* isolate, v8::Local<v8::Function> fn, nlohmann
 void convert(v8::Isolate* isolate, v8::Local<v8::Value> v, nlohmann::json& out, std::vector<buffer>& buffers,
              std::vector<function_ref>& functions, int depth) {
   if (depth > k_max_depth) type_error("value nested deeper than " + std::to_string(k_max_depth) + " levels (a cycle?)");
-  auto ctx = isolate->GetCurrentContext();
   if (v->IsNullOrUndefined()) {
     out = nullptr;
   } else if (v->IsBoolean()) {
@@ -120,6 +119,7 @@ void convert(v8::Isolate* isolate, v8::Local<v8::Value> v, nlohmann::json& out, 
   } else if (v->IsString()) {
     out = to_utf8(isolate, v);
   } else if (v->IsArray()) {
+    auto ctx = isolate->GetCurrentContext();  // here, not above: a scalar result makes no handle
     auto array = v.As<v8::Array>();
     out = nlohmann::json::array();
     const std::uint32_t n = array->Length();
@@ -136,6 +136,7 @@ void convert(v8::Isolate* isolate, v8::Local<v8::Value> v, nlohmann::json& out, 
   } else if (v->IsFunction()) {
     convert_function(isolate, v.As<v8::Function>(), out, functions);
   } else if (v->IsObject()) {
+    auto ctx = isolate->GetCurrentContext();
     auto o = v.As<v8::Object>();
     v8::Local<v8::Value> to_json;
     if (o->Get(ctx, v8_string(isolate, "toJSON")).ToLocal(&to_json) && to_json->IsFunction()) {

@@ -6,6 +6,7 @@
 #include "js_deadline.hpp"
 #include "js_errors.hpp"
 #include "js_module.hpp"
+#include "js_host_call.hpp"
 #include "parked_lock.hpp"
 
 #include <js_bootstrap_source.hpp>
@@ -93,6 +94,10 @@ void engine::start_environment(host& h) {
     throw js_error("InitError", "the bootstrap script did not return the bridge object");
   }
   bridge.Reset(isolate, value.As<v8::Object>());
+  v8::Local<v8::Value> queue_state_value;
+  if (value.As<v8::Object>()->Get(ctx, v8_string(isolate, "queueState")).ToLocal(&queue_state_value)) {
+    find_node_queue_state(isolate, ctx, queue_state_value);
+  }
   // Wakes threads waiting for the loop; unreferenced, so it never keeps the loop alive.
   uv_async_init(setup->event_loop(), &wakeup, [](uv_async_t*) {});
   uv_unref(reinterpret_cast<uv_handle_t*>(&wakeup));
@@ -156,6 +161,10 @@ void engine::stop() {
     node::Stop(env);
     message_handler.Reset();
     callback_resource.Reset();
+    tick_info = nullptr;
+    async_stack_length = nullptr;
+    microtasks = nullptr;
+    queue_state.Reset();
     foreign_error.Reset();
     bridge.Reset();
     exported.clear();
@@ -206,7 +215,7 @@ entered::admission::admission(bool check_alive) {
 }
 
 entered::admission::~admission() {
-  if (--t_entered_depth == 0) engine::get().users.fetch_sub(1);
+  if (--t_entered_depth == 0) engine::get().users.fetch_sub(1, std::memory_order_release);
 }
 
 entered::entered() : entered(true) {}
@@ -221,7 +230,8 @@ entered::entered(bool check_alive)
       m_handles(m_isolate),
       m_context(engine::get().context.Get(m_isolate)),
       m_context_scope(m_context) {
-  engine::get().releases.drain();
+  auto& g = engine::get();
+  g.releases.drain();
   // A timed call whose deadline passed while this thread waited for the lock: the watchdog's
   // interrupt ran on the thread that held the lock then, which had nothing to stop, so this
   // thread stops its JS itself (it would otherwise run a runaway loop to its end).

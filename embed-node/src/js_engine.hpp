@@ -17,6 +17,7 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <cstdint>
 #include <unordered_map>
 #include <memory>
 #include <optional>
@@ -40,6 +41,14 @@ struct engine {
   v8::Global<v8::Function> foreign_error;  ///< promethean.ForeignError
   v8::Global<v8::Function> message_handler;
   v8::Global<v8::Object> callback_resource;  ///< see callback_resource()
+  /// Node's pending-work flags (js_host_call.hpp), held alive by `queue_state`; null when this
+  /// Node does not show them. `open_host_calls`: host_call_scopes open on any thread. Both are
+  /// read and written under the isolate lock only.
+  v8::Global<v8::Object> queue_state;
+  const std::uint8_t* tick_info = nullptr;
+  const std::uint32_t* async_stack_length = nullptr;
+  v8::MicrotaskQueue* microtasks = nullptr;  ///< the context's, which Node's scope checkpoints
+  int open_host_calls = 0;
   std::atomic<bool> alive{false};
   /// Threads inside `entered` (outermost scopes only): stop() waits for them to leave.
   std::atomic<int> users{0};

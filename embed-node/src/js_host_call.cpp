@@ -1,0 +1,79 @@
+// Node's callback contract for calls from outside JS, paid only for what a call left to do (see
+// js_host_call.hpp).
+#include "js_host_call.hpp"
+
+#include "js_engine.hpp"
+
+#include <cstdint>
+
+namespace promethean::js {
+namespace {
+
+// Node 18's TickInfo fields (src/env.h) and the async-hook stack's length index, which
+// bootstrap.js reads from Node itself (async_wrap.constants.kStackLength).
+constexpr int k_has_tick_scheduled = 0;
+constexpr int k_has_rejection_to_warn = 1;
+
+/// The data of a typed array the engine keeps alive (Node's own aliased buffers).
+template <class T>
+const T* data_of(v8::Local<v8::Value> v) {
+  auto array = v.As<v8::TypedArray>();
+  return reinterpret_cast<const T*>(static_cast<const char*>(array->Buffer()->Data()) + array->ByteOffset());
+}
+
+bool anything_pending(const engine& g) {
+  return g.tick_info[k_has_tick_scheduled] != 0 || g.tick_info[k_has_rejection_to_warn] != 0;
+}
+
+}  // namespace
+
+void find_node_queue_state(v8::Isolate* isolate, v8::Local<v8::Context> ctx, v8::Local<v8::Value> queue_state) {
+  auto& g = engine::get();
+  if (!queue_state->IsObject()) return;
+  auto state = queue_state.As<v8::Object>();
+  v8::Local<v8::Value> tick_info;
+  v8::Local<v8::Value> hook_fields;
+  v8::Local<v8::Value> stack_length;
+  v8::TryCatch ignored(isolate);
+  if (!state->Get(ctx, v8_string(isolate, "tickInfo")).ToLocal(&tick_info) || !tick_info->IsUint8Array() ||
+      !state->Get(ctx, v8_string(isolate, "asyncHookFields")).ToLocal(&hook_fields) || !hook_fields->IsUint32Array() ||
+      !state->Get(ctx, v8_string(isolate, "stackLength")).ToLocal(&stack_length) || !stack_length->IsUint32()) {
+    return;
+  }
+  const std::uint32_t index = stack_length.As<v8::Uint32>()->Value();
+  if (tick_info.As<v8::Uint8Array>()->Length() < 2 || index >= hook_fields.As<v8::Uint32Array>()->Length()) return;
+  g.microtasks = ctx->GetMicrotaskQueue();
+  g.queue_state.Reset(isolate, state);  // keeps both arrays, and so their memory, alive
+  g.tick_info = data_of<std::uint8_t>(tick_info);
+  g.async_stack_length = data_of<std::uint32_t>(hook_fields) + index;
+}
+
+host_call_scope::host_call_scope(v8::Isolate* isolate) : m_isolate(isolate) {
+  auto& g = engine::get();
+  if (!g.tick_info || !g.microtasks) {
+    m_node_scope.emplace(g.env, callback_resource(isolate), node::async_context{0, 0});
+    return;
+  }
+  m_outermost = g.open_host_calls == 0 && *g.async_stack_length == 0;
+  ++g.open_host_calls;
+}
+
+host_call_scope::~host_call_scope() {
+  if (m_node_scope) return;  // Node's scope closes itself
+  auto& g = engine::get();
+  --g.open_host_calls;
+  // A terminated call (a timeout, Ctrl-C) runs nothing more; the queues run at the next call.
+  if (!m_outermost || m_isolate->IsExecutionTerminating() || !g.alive.load(std::memory_order_relaxed)) return;
+  if (!anything_pending(g)) {
+    // What Node's closing scope does when no tick is scheduled.
+    g.microtasks->PerformCheckpoint(m_isolate);
+  }
+  if (anything_pending(g) && !m_isolate->IsExecutionTerminating()) {
+    // A tick or a rejection report (perhaps left by a microtask): Node's own tick processing,
+    // which the close of an outermost node::CallbackScope runs.
+    node::CallbackScope run_ticks(g.env, callback_resource(m_isolate), node::async_context{0, 0});
+  }
+  m_isolate->ClearKeptObjects();
+}
+
+}  // namespace promethean::js

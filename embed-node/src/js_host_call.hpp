@@ -1,0 +1,49 @@
+// Private: what Node does around a callback, for a call into JS from outside it (the host, another
+// runtime), at the cost of what the call actually left to do.
+//
+// Node runs every native → JS callback inside a node::CallbackScope: it pushes an async context,
+// and when the outermost scope closes it runs the microtasks, the process.nextTick queue and the
+// unhandled-rejection reports. That scope costs ~110 ns (a heap-allocated InternalCallbackScope,
+// a verbose TryCatch, the async-hook stack, WeakRef clean-up) on a call that itself costs ~200 ns
+// with its lock. Most calls schedule no tick and reject nothing, and then a microtask checkpoint
+// is all the closing scope does. So host_call_scope reads Node's own flags (its tickInfo: is a
+// tick scheduled, is a rejection waiting to be reported; the async-hook stack's length: is a Node
+// callback open) and:
+//  - nested (a Node callback or another host call is open, on any thread): does nothing, as the
+//    nested node::CallbackScope would do nothing after the call;
+//  - outermost: after the call runs the microtask checkpoint; if a tick or a rejection is then
+//    pending, opens and closes an empty node::CallbackScope, whose close runs Node's own tick
+//    processing; then lets WeakRef targets go, as Node does at the end of a callback.
+// Where the flags are not found (bootstrap.js's queueState() is null: another Node), every call
+// gets a node::CallbackScope. One difference remains: inside the call, executionAsyncId() is the
+// enclosing context's instead of a fresh {0, 0} context's (at the top level both are 0).
+#pragma once
+
+#include <node.h>
+#include <v8.h>
+
+#include <optional>
+
+namespace promethean::js {
+
+/// Reads Node's pending-work flags from bootstrap.js's queueState (see above); called once, by the
+/// engine's start, inside an `entered` scope. Without them, host_call_scope uses Node's scope.
+void find_node_queue_state(v8::Isolate* isolate, v8::Local<v8::Context> ctx, v8::Local<v8::Value> queue_state);
+
+/// Around one call into JS from outside it, inside an `entered` scope. Declare it before the
+/// call's v8::TryCatch, so that the after-call work runs outside that TryCatch (as in Node, a
+/// microtask that throws is an uncaught exception, not this call's error).
+class host_call_scope {
+ public:
+  explicit host_call_scope(v8::Isolate* isolate);
+  ~host_call_scope();
+  host_call_scope(const host_call_scope&) = delete;
+  host_call_scope& operator=(const host_call_scope&) = delete;
+
+ private:
+  v8::Isolate* m_isolate;
+  bool m_outermost = false;
+  std::optional<node::CallbackScope> m_node_scope;  ///< when Node's flags are unknown
+};
+
+}  // namespace promethean::js
