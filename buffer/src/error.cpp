@@ -110,4 +110,7 @@ timeout_error::timeout_error(std::string runtime, const std::string& what, std::
             std::move(trace)),
       m_limit(limit) {}
 
+exit_error::exit_error(std::string runtime, int status)
+    : error(std::move(runtime), "SystemExit", "exit status " + std::to_string(status)), m_status(status) {}
+
 }  // namespace promethean

@@ -19,6 +19,7 @@
 #include <atomic>
 #include <chrono>
 #include <string>
+#include <utility>
 
 namespace promethean::js {
 
@@ -54,19 +55,7 @@ class js_deadline {
 /// passes it fails with timeout_error("js", what(), limit). Without a deadline, just `body()`.
 template <class W, class F>
 message with_deadline(const call_options& options, W&& what, F&& body) {
-  const auto when = deadline_for(options);
-  if (!when) return body();
-  const auto limit = options.timeout ? *options.timeout
-                                     : std::chrono::ceil<std::chrono::milliseconds>(*when - watchdog::clock::now());
-  js_deadline deadline(*when, limit);
-  try {
-    message result = body();
-    deadline.finish();
-    return result;
-  } catch (const error& e) {
-    if (deadline.finish()) throw timeout_error("js", what(), deadline.limit(), e.describe());
-    throw;
-  }
+  return run_timed<js_deadline>("js", options, std::forward<W>(what), std::forward<F>(body));
 }
 
 /// Where a thread comes back into JS after running elsewhere with the isolate unlocked: when its

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <string>
+#include <utility>
 
 namespace promethean::python {
 
@@ -46,19 +47,7 @@ class py_deadline {
 /// passes it fails with timeout_error("py", what(), limit). Without a deadline, just `body()`.
 template <class W, class F>
 message with_deadline(const call_options& options, W&& what, F&& body) {
-  const auto when = deadline_for(options);
-  if (!when) return body();
-  const auto limit = options.timeout ? *options.timeout
-                                     : std::chrono::ceil<std::chrono::milliseconds>(*when - watchdog::clock::now());
-  py_deadline deadline(*when, limit);
-  try {
-    message result = body();
-    deadline.finish();
-    return result;
-  } catch (const error& e) {
-    if (deadline.finish()) throw timeout_error("py", what(), deadline.limit(), e.describe());
-    throw;
-  }
+  return run_timed<py_deadline>("py", options, std::forward<W>(what), std::forward<F>(body));
 }
 
 }  // namespace promethean::python

@@ -207,6 +207,12 @@ TEST(MetaCore, ListBuiltinsAndHexMarshalExit) {
   auto exit = raised([] { sib("(exit 3)"); });
   EXPECT_EQ(exit.type(), "SystemExit");
   EXPECT_EQ(exit.message(), "exit status 3");
+  try {  // typed, so that the REPL reads the status, not the message
+    sib("(exit 3)");
+    ADD_FAILURE() << "(exit 3) did not throw";
+  } catch (const exit_error& e) {
+    EXPECT_EQ(e.status(), 3);
+  }
   EXPECT_EQ(raised<script_error>([] { sib("(map 1 2)"); }).type(), "TypeError");
   EXPECT_EQ(raised<script_error>([] { sib("(hex -1)"); }).type(), "TypeError");
 }

@@ -107,6 +107,18 @@ class PROMETHEAN_API script_error : public error {
                std::string trace = {});
 };
 
+/// Code asked the host to exit with `status()` where the exit cannot happen at once: meta's
+/// `(exit n)` in a REPL or in a meta function another runtime called (type "SystemExit", message
+/// "exit status n"). The REPL ends with that status; elsewhere it is an error like any other.
+class PROMETHEAN_API exit_error : public error {
+ public:
+  exit_error(std::string runtime, int status);
+  int status() const noexcept { return m_status; }
+
+ private:
+  int m_status;
+};
+
 /// A call that ran past its timeout and was stopped (runtime: the one whose call timed out;
 /// type "Timeout", as the sh runtime's). `limit()` is the time the call was given.
 class PROMETHEAN_API timeout_error : public error {

@@ -3,10 +3,8 @@
 #include <promethean/error.hpp>
 #include <promethean/host/meta_input.hpp>
 
-#include <cstdlib>
 #include <optional>
 #include <string>
-#include <string_view>
 
 namespace promethean::cli {
 
@@ -37,12 +35,12 @@ int run_repl(host& h, std::istream& in, std::ostream& out, std::ostream& err, bo
       const meta_object result = h.eval("meta", pending, options);
       if (!result.data.value().is_null()) out << result.data.value().dump() << "\n";
       out.flush();
+    } catch (const exit_error& e) {
+      out.flush();
+      exit_status = e.status();
+      return false;
     } catch (const error& e) {
       out.flush();
-      if (e.runtime() == "meta" && e.type() == "SystemExit") {
-        exit_status = std::atoi(e.message().c_str() + std::string_view("exit status ").size());
-        return false;
-      }
       const std::string text = e.describe();
       err << text << (text.empty() || text.back() != '\n' ? "\n" : "");
       err.flush();

@@ -140,7 +140,7 @@ class meta_runtime final : public runtime {
     try {
       return f();
     } catch (const meta::exit_request& request) {
-      throw error("meta", "SystemExit", "exit status " + std::to_string(request.status));
+      throw exit_error("meta", request.status);
     }
   }
 

@@ -13,6 +13,8 @@
 #pragma once
 
 #include <promethean/config.hpp>
+#include <promethean/error.hpp>
+#include <promethean/host/message.hpp>
 #include <promethean/host/runtime.hpp>
 
 #include <chrono>
@@ -66,5 +68,27 @@ class PROMETHEAN_API deadline_scope {
  private:
   std::optional<watchdog::clock::time_point> m_saved;
 };
+
+/// Runs `body` under the deadline `options` give, if any: `Deadline` is the runtime's guard that
+/// stops its own code at the deadline (constructed from the deadline and the limit to report;
+/// `finish()` disarms it and says whether the deadline passed; `limit()`). A call that passes the
+/// deadline fails with timeout_error(runtime, what(), limit), whatever error its stopped code
+/// raised (kept as the trace). Without a deadline, just `body()`: no clock read, no allocation.
+template <class Deadline, class W, class F>
+message run_timed(const char* runtime, const call_options& options, W&& what, F&& body) {
+  const auto when = deadline_for(options);
+  if (!when) return body();
+  const auto limit = options.timeout ? *options.timeout
+                                     : std::chrono::ceil<std::chrono::milliseconds>(*when - watchdog::clock::now());
+  Deadline deadline(*when, limit);
+  try {
+    message result = body();
+    deadline.finish();
+    return result;
+  } catch (const error& e) {
+    if (deadline.finish()) throw timeout_error(runtime, what(), deadline.limit(), e.describe());
+    throw;
+  }
+}
 
 }  // namespace promethean
