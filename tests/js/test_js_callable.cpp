@@ -6,6 +6,7 @@
 
 #include "../support/outcome.hpp"
 #include "../support/raised.hpp"
+#include "../support/timed_out.hpp"
 
 #include <promethean/buffer/buffer_json.hpp>
 #include <promethean/buffer/ledger.hpp>
@@ -25,6 +26,7 @@
 using namespace promethean;
 using nlohmann::json;
 using promethean::testing_support::outcome;
+using promethean::testing_support::expect_stopped_by_timeout;
 using promethean::testing_support::raised;
 
 TEST(JsCallable, TypedArgumentsGiveWhatTheJsonPathGives) {
@@ -82,13 +84,7 @@ TEST(JsCallable, BuffersCrossWithoutACopyAndAreReleasedOnce) {
     auto refused = raised<buffer_error>([&] { the_host().resolve("js", "jcSame")({frame.as_readonly()}); });
     EXPECT_NE(refused.message().find("read-only"), std::string::npos) << refused.message();
   }
-  // V8 frees the TypedArrays' backing stores in its collection's second pass, which may run a
-  // little later; each entry into JS runs the releases queued by then.
-  for (int tries = 0; tries < 100 && ledger::instance().counts().live_blocks != before.live_blocks; ++tries) {
-    js_full_gc();
-    js_eval("null");
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  js_collect_until_live_blocks(before.live_blocks, std::chrono::seconds(3));
   const auto after = ledger::instance().counts();
   EXPECT_EQ(after.live_blocks, before.live_blocks);
   EXPECT_EQ(after.blocks_released - before.blocks_released, 1);
@@ -109,13 +105,7 @@ TEST(JsCallable, PromisesAreAwaitedAndErrorsAndTimeoutsAreThoseOfHostCall) {
 
   js_eval("globalThis.jcSpin = () => { for (;;) {} }; null");
   callable spin = the_host().resolve("js", "jcSpin");
-  call_options quick;
-  quick.timeout = std::chrono::milliseconds(100);
-  const auto start = std::chrono::steady_clock::now();
-  auto t = raised<timeout_error>([&] { spin({}, quick); });
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
-  EXPECT_EQ(t.runtime(), "js");
-  EXPECT_NE(t.message().find("jcSpin"), std::string::npos) << t.message();
+  expect_stopped_by_timeout(spin, "js", "jcSpin");
   EXPECT_EQ(js_eval("1 + 1"), 2);  // the runtime goes on
 }
 

@@ -232,14 +232,8 @@ TEST(JsZeroCopy, HostBufferDroppedByJsIsReleasedAfterGc) {
   }
   // JS's TypedArray still holds the memory until V8 collects it; then its deleter queues the release.
   EXPECT_EQ(ledger::instance().counts().live_blocks, before.live_blocks + 1);
-  // V8 frees dead backing stores on a GC worker thread, some time after the collection: the deleter
-  // runs there, and the next entry into JS drains what it queued. Wait for it, boundedly.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (ledger::instance().counts().live_blocks != before.live_blocks && std::chrono::steady_clock::now() < deadline) {
-    js_full_gc();
-    js_eval("null");
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  // The deleter runs on V8's GC worker thread; the next entry into JS drains what it queued.
+  js_collect_until_live_blocks(before.live_blocks, std::chrono::seconds(10));
   const auto after = ledger::instance().counts();
   EXPECT_EQ(after.live_blocks, before.live_blocks);
   EXPECT_EQ(after.blocks_released - before.blocks_released, 1);

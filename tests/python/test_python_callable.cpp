@@ -6,6 +6,7 @@
 
 #include "../support/outcome.hpp"
 #include "../support/raised.hpp"
+#include "../support/timed_out.hpp"
 
 #include <promethean/buffer/buffer_json.hpp>
 #include <promethean/buffer/ledger.hpp>
@@ -25,6 +26,7 @@
 using namespace promethean;
 using nlohmann::json;
 using promethean::testing_support::outcome;
+using promethean::testing_support::expect_stopped_by_timeout;
 using promethean::testing_support::raised;
 
 namespace {
@@ -112,13 +114,7 @@ TEST(PyCallable, ErrorsAndTimeoutsAreThoseOfHostCall) {
 
   py_eval("def pc_spin():\n    while True:\n        pass");
   callable spin = the_host().resolve("py", "pc_spin");
-  call_options quick;
-  quick.timeout = std::chrono::milliseconds(100);
-  const auto start = std::chrono::steady_clock::now();
-  auto t = raised<timeout_error>([&] { spin({}, quick); });
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
-  EXPECT_EQ(t.runtime(), "py");
-  EXPECT_NE(t.message().find("pc_spin"), std::string::npos) << t.message();
+  expect_stopped_by_timeout(spin, "py", "pc_spin");
   EXPECT_EQ(py_eval("1 + 1"), 2);  // the runtime goes on
 }
 
