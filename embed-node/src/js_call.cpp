@@ -56,19 +56,27 @@ resolved resolve(v8::Isolate* isolate, v8::Local<v8::Context> ctx, std::string_v
 message invoke(v8::Isolate* isolate, v8::Local<v8::Context> ctx, const resolved& target, int argc,
                v8::Local<v8::Value>* argv, std::string_view function) {
   v8::Local<v8::Value> result;
+  bool is_promise = false;
   {
     host_call_scope scope(isolate);
     v8::TryCatch caught(isolate);
     if (!target.fn->Call(ctx, target.self, argc, argv).ToLocal(&result)) {
       throw_from_js(isolate, caught, "calling " + std::string(function));
     }
-    handle_rejection_here(result);
+    is_promise = result->IsPromise();
+    if (is_promise) handle_rejection_here(result);
   }
-  return settle(isolate, result, "js function ", function);
+  if (is_promise) result = await_value(result.As<v8::Promise>());
+  return settled_to_message(isolate, result, "js function ", function);
 }
 
 message settle(v8::Isolate* isolate, v8::Local<v8::Value> value, std::string_view doing, std::string_view name) {
   if (value->IsPromise()) value = await_value(value.As<v8::Promise>());
+  return settled_to_message(isolate, value, doing, name);
+}
+
+message settled_to_message(v8::Isolate* isolate, v8::Local<v8::Value> value, std::string_view doing,
+                           std::string_view name) {
   try {
     return to_message(isolate, value);
   } catch (const js_error& e) {

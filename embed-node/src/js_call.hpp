@@ -51,4 +51,8 @@ message invoke_with(v8::Isolate* isolate, v8::Local<v8::Context> ctx, const reso
 /// (two parts, so that the hot path builds no string).
 message settle(v8::Isolate* isolate, v8::Local<v8::Value> value, std::string_view doing, std::string_view name = {});
 
+/// settle() of a value known not to be a Promise (one awaited already): just the message.
+message settled_to_message(v8::Isolate* isolate, v8::Local<v8::Value> value, std::string_view doing,
+                           std::string_view name);
+
 }  // namespace promethean::js

@@ -51,7 +51,9 @@ class js_callable final : public callable_target {
     v8::Isolate* isolate = e.isolate();
     // The slot is there: only this callable's destructor erases it, and the engine (which starts
     // once per process) clears the table only after refusing entry, which `entered` checked.
-    const resolved target{m_slot->fn.Get(isolate), m_slot->self.Get(isolate)};
+    // No handle for an undefined `this` (exported and js:fn functions): one V8 call less.
+    const resolved target{m_slot->fn.Get(isolate), m_slot->self.IsEmpty() ? v8::Undefined(isolate).As<v8::Value>()
+                                                                          : m_slot->self.Get(isolate)};
     return invoke_with(isolate, e.context(), target, n, convert, m_name);
   }
 
@@ -70,7 +72,7 @@ std::shared_ptr<const callable_target> resolve_js_callable(std::string_view func
   const std::uint64_t id = g.next_resolved_function++;
   auto& slot = g.resolved_functions[id];
   slot.fn.Reset(isolate, target.fn);
-  slot.self.Reset(isolate, target.self);
+  if (!target.self->IsUndefined()) slot.self.Reset(isolate, target.self);  // empty: undefined
   return std::make_shared<js_callable>(id, &slot, std::string(function));
 }
 

@@ -271,6 +271,7 @@ v8::Local<v8::Value> integer(v8::Isolate* isolate, std::int64_t i) {
   if (static_cast<double>(i) > k_max_safe_integer || static_cast<double>(i) < -k_max_safe_integer) {
     return v8::BigInt::New(isolate, i);
   }
+  if (i >= INT32_MIN && i <= INT32_MAX) return v8::Integer::New(isolate, static_cast<std::int32_t>(i));  // a Smi
   return v8::Number::New(isolate, static_cast<double>(i));
 }
 }  // namespace

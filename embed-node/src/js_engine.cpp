@@ -23,11 +23,6 @@
 
 namespace promethean::js {
 
-engine& engine::get() {
-  static auto* e = new engine();  // never destroyed: backing-store deleters may run at exit
-  return *e;
-}
-
 namespace {
 /// Node's per-process initialisation: once, whatever happens to environments later.
 node::InitializationResult& process_init() {
@@ -53,7 +48,7 @@ std::string joined(const std::vector<std::string>& lines) {
 
 void engine::start(host& h) {
   start_environment(h);
-  park_isolate_lock(isolate);  // this thread's later calls into JS skip most of V8's locking
+  park_isolate_lock(isolate, context);  // this thread's later calls into JS skip most of V8's locking
 }
 
 void engine::start_environment(host& h) {
@@ -164,6 +159,7 @@ void engine::stop() {
     tick_info = nullptr;
     async_stack_length = nullptr;
     microtasks = nullptr;
+    queued_microtasks = nullptr;
     queue_state.Reset();
     foreign_error.Reset();
     bridge.Reset();
@@ -226,12 +222,13 @@ entered::entered(bool check_alive)
     : m_admission(check_alive),
       m_isolate(engine::get().isolate),  // admission checked it is alive
       m_locker(m_isolate),
-      m_isolate_scope(m_isolate),
+      m_isolate_entry(keeps_entered_here() ? nullptr : m_isolate),
       m_handles(m_isolate),
       m_context(engine::get().context.Get(m_isolate)),
-      m_context_scope(m_context) {
+      m_context_entry(m_isolate_entry.isolate == nullptr && t_entered_depth == 1 ? v8::Local<v8::Context>()
+                                                                                  : m_context) {
   auto& g = engine::get();
-  g.releases.drain();
+  if (!g.releases.empty()) g.releases.drain();
   // A timed call whose deadline passed while this thread waited for the lock: the watchdog's
   // interrupt ran on the thread that held the lock then, which had nothing to stop, so this
   // thread stops its JS itself (it would otherwise run a runaway loop to its end).

@@ -48,6 +48,7 @@ struct engine {
   const std::uint8_t* tick_info = nullptr;
   const std::uint32_t* async_stack_length = nullptr;
   v8::MicrotaskQueue* microtasks = nullptr;  ///< the context's, which Node's scope checkpoints
+  const std::intptr_t* queued_microtasks = nullptr;  ///< its length, when V8 shows it (js_host_call.cpp)
   int open_host_calls = 0;
   std::atomic<bool> alive{false};
   /// Threads inside `entered` (outermost scopes only): stop() waits for them to leave.
@@ -85,7 +86,11 @@ struct engine {
   /// count its whole size as new external memory and drive V8's GC).
   std::map<std::uint64_t, struct weak_view*> views_by_buffer;
 
-  static engine& get();
+  /// Inline: every entry into JS asks for it a few times.
+  static engine& get() {
+    static auto* e = new engine();  // never destroyed: backing-store deleters may run at exit
+    return *e;
+  }
 
   /// Starts Node (once per process) and creates the environment. Throws js_error / usage_error.
   void start(host& h);
@@ -135,10 +140,32 @@ class entered {
   admission m_admission;
   v8::Isolate* m_isolate;
   v8::Locker m_locker;
-  v8::Isolate::Scope m_isolate_scope;
+  /// Isolate::Scope, except on the parked thread, whose isolate stays entered (parked_lock.hpp).
+  struct isolate_entry {
+    explicit isolate_entry(v8::Isolate* isolate_or_null) : isolate(isolate_or_null) {
+      if (isolate != nullptr) isolate->Enter();
+    }
+    ~isolate_entry() {
+      if (isolate != nullptr) isolate->Exit();
+    }
+    isolate_entry(const isolate_entry&) = delete;
+    isolate_entry& operator=(const isolate_entry&) = delete;
+    v8::Isolate* isolate;
+  } m_isolate_entry;
   v8::HandleScope m_handles;
   v8::Local<v8::Context> m_context;
-  v8::Context::Scope m_context_scope;
+  /// Context::Scope, except for the parked thread's outermost entry, already in the context.
+  struct context_entry {
+    explicit context_entry(v8::Local<v8::Context> context_or_empty) : context(context_or_empty) {
+      if (!context.IsEmpty()) context->Enter();
+    }
+    ~context_entry() {
+      if (!context.IsEmpty()) context->Exit();
+    }
+    context_entry(const context_entry&) = delete;
+    context_entry& operator=(const context_entry&) = delete;
+    v8::Local<v8::Context> context;
+  } m_context_entry;
 };
 
 /// Runs ready event-loop work (timers due, I/O ready, immediates) without blocking.

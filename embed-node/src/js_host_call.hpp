@@ -30,6 +30,11 @@ namespace promethean::js {
 /// engine's start, inside an `entered` scope. Without them, host_call_scope uses Node's scope.
 void find_node_queue_state(v8::Isolate* isolate, v8::Local<v8::Context> ctx, v8::Local<v8::Value> queue_state);
 
+/// How calls from outside JS keep Node's contract here, for the dispatch map: "queues read" (Node's
+/// flags and V8's microtask count are read: a call pays only for what it left), "flags read" (a
+/// microtask checkpoint after every call), or "node::CallbackScope" (Node's scope on every call).
+const char* host_call_mode();
+
 /// Around one call into JS from outside it, inside an `entered` scope. Declare it before the
 /// call's v8::TryCatch, so that the after-call work runs outside that TryCatch (as in Node, a
 /// microtask that throws is an uncaught exception, not this call's error).

@@ -7,6 +7,7 @@
 #include "js_conversion.hpp"
 #include "js_deadline.hpp"
 #include "js_engine.hpp"
+#include "js_host_call.hpp"
 
 #include <csignal>
 #include "js_errors.hpp"
@@ -47,6 +48,7 @@ class js_runtime final : public runtime {
             {"marshal", "JSON -> a JS literal"},
             {"messages", "promethean.onMessage(fn) receives the JSON; its return value (or Promise) is the reply"},
             {"buffers", "zero-copy: ArrayBuffer, SharedArrayBuffer, TypedArrays, DataView, Buffer"},
+            {"host_calls", std::string("Node's callback contract, ") + host_call_mode()},
             {"capabilities", {"eval", "call", "define", "load", "send_json", "run", "buffers", "promises"}}};
   }
 

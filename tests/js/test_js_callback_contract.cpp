@@ -80,3 +80,9 @@ TEST(JsCallbackContract, ANestedCallsTicksWaitForTheEnclosingCallback) {
   EXPECT_EQ(call_js("outerCallsPy"), 2);
   EXPECT_EQ(snapshot("nestedOrder"), json({"outer after inner", "inner tick"}));
 }
+
+TEST(JsCallbackContract, OnDebiansNodeACallPaysOnlyForWhatItLeft) {
+  // Node's queue flags and V8's microtask count are both found (js_host_call.hpp), so a call that
+  // leaves nothing queued runs no checkpoint; the tests above show that one that does still runs it.
+  EXPECT_EQ(the_host().dispatch_map()["js"]["host_calls"], "Node's callback contract, queues read");
+}

@@ -188,7 +188,33 @@ std::string summary(std::vector<double> seconds) {
   std::exit(0);  // a normal exit: static destructors run with the daemon threads' remains around
 }
 
+/// A Host created on the main thread, which calls into JS there (its isolate lock parked and its
+/// isolate kept entered between calls: parked_lock.hpp) and from a second thread, then dropped on
+/// a third thread: Node stops and V8 disposes the isolate without complaint. Exits 0 after "done".
+[[noreturn]] void dropped_on_another_thread() {
+  auto h = std::make_unique<host>();
+  h->eval("js", "promethean.export('add', (a, b) => a + b), null");
+  const callable add = h->resolve("js", "add");
+  long sum = 0;
+  for (int i = 0; i < 3; ++i) sum += add({i, 1}).value().get<long>();
+  std::thread([&] { sum += h->call("js", "add", json::array({10, 20})).value().get<long>(); }).join();
+  sum += add({100, 200}).value().get<long>();  // back on the main thread after the other one
+  std::printf("sum %ld\n", sum);
+  std::thread([&] { h.reset(); }).join();
+  std::printf("done\n");
+  std::exit(0);
+}
+
 }  // namespace
+
+TEST(ThreadingShutdown, AHostDroppedOnAnotherThreadThanTheOneThatStartedNodeStopsCleanly) {
+  child c(dropped_on_another_thread, 0);
+  const child_run r = c.finish(std::chrono::seconds(60));
+  ASSERT_FALSE(r.timed_out) << r.err;
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "sum 336\ndone\n") << r.err;
+  EXPECT_EQ(r.err, "");
+}
 
 TEST(ThreadingShutdown, TheCliExitsCleanlyWithWorkInFlightEveryTime) {
   const std::string expected = "script done: 614400 = 614400\nnon-daemon thread done: 160\n";
