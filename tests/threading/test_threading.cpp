@@ -84,6 +84,35 @@ def spawn_and_join(x):
   EXPECT_EQ(g_host->call("py", "promethean.call", json::array({"js", "jsThenPy", 5})).value(), 15);
 }
 
+TEST(ThreadingForeign, TheMainThreadCallsJsWhileAnotherThreadWaitsInsideJs) {
+  // The main thread keeps the isolate entered between its calls (parked_lock.hpp) while another
+  // thread is inside JS with the lock given up (it waits in Python): V8's per-isolate stack of
+  // entries then has the other thread's entry on top, and the main thread's calls must neither
+  // pop it nor be popped by it, whichever thread leaves first. The isolate is disposed at the end
+  // of this process (support/host_main.cpp), which V8 refuses if an entry was left behind.
+  py("import time\ndef waits_a_little(x):\n    time.sleep(0.05)\n    return x + 1");
+  js("globalThis.waitsInPython = (x) => promethean.call('py', 'waits_a_little', x) * 2; "
+     "globalThis.addOnMain = (a, b) => a + b; 0");
+  const callable add = g_host->resolve("js", "addOnMain");
+  for (int round = 0; round < 5; ++round) {
+    std::atomic<bool> done{false};
+    json got;
+    std::thread other([&] {
+      got = g_host->call("js", "waitsInPython", json::array({round})).value();
+      done = true;
+    });
+    int calls = 0;
+    while (!done) {
+      ASSERT_EQ(add({calls, 1}).value(), calls + 1);
+      ++calls;
+    }
+    other.join();
+    EXPECT_EQ(got, 2 * (round + 1));
+    EXPECT_GT(calls, 0);
+    EXPECT_EQ(add({2, 3}).value(), 5);  // and after the other thread has left
+  }
+}
+
 TEST(ThreadingDeadlock, MetaCallsPythonWhichJoinsAThreadThatCallsMeta) {
   // The same deadlock with meta on top: meta's evaluation lock is given up while its form waits.
   py(R"(import promethean, threading
