@@ -11,11 +11,15 @@
 // callback open) and:
 //  - nested (a Node callback or another host call is open, on any thread): does nothing, as the
 //    nested node::CallbackScope would do nothing after the call;
-//  - outermost: after the call runs the microtask checkpoint; if a tick or a rejection is then
-//    pending, opens and closes an empty node::CallbackScope, whose close runs Node's own tick
-//    processing; then lets WeakRef targets go, as Node does at the end of a callback.
+//  - outermost: after the call runs the microtask checkpoint, unless V8's queue is empty (its
+//    length is read where V8 exports the field's offset for its builtins, and tested at start;
+//    an empty checkpoint runs nothing); if a tick or a rejection is then pending, opens and
+//    closes an empty node::CallbackScope, whose close runs Node's own tick processing; then lets
+//    WeakRef targets go, as Node's checkpoint does at the end of a callback.
 // Where the flags are not found (bootstrap.js's queueState() is null: another Node), every call
-// gets a node::CallbackScope. One difference remains: inside the call, executionAsyncId() is the
+// gets a node::CallbackScope; where the queue's length is not, every call runs the checkpoint.
+// One more difference when the checkpoint is skipped: V8's "microtasks completed" callbacks, which
+// it fires even after an empty checkpoint, do not fire (Node registers none). One difference remains: inside the call, executionAsyncId() is the
 // enclosing context's instead of a fresh {0, 0} context's (at the top level both are 0).
 #pragma once
 

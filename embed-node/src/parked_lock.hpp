@@ -43,7 +43,7 @@ bool keeps_entered_here() noexcept;
 /// Before the isolate is disposed, holding no lock. On the parked thread: leaves the context and
 /// the isolate and gives the lock back. On another thread (a host created on the main thread but
 /// dropped elsewhere), the parked Locker cannot be given back: it is left alone for good, which is
-/// harmless (the lock is not held while parked) but leaks V8's few bytes of per-thread state; the
+/// harmless (the lock is not held while parked) but leaves that thread's V8 state (~10 KiB); the
 /// isolate entry is left from here, since V8 refuses to dispose an entered isolate.
 void unpark_isolate_lock();
 
