@@ -18,9 +18,10 @@
 //    WeakRef targets go, as Node's checkpoint does at the end of a callback.
 // Where the flags are not found (bootstrap.js's queueState() is null: another Node), every call
 // gets a node::CallbackScope; where the queue's length is not, every call runs the checkpoint.
-// One more difference when the checkpoint is skipped: V8's "microtasks completed" callbacks, which
-// it fires even after an empty checkpoint, do not fire (Node registers none). One difference remains: inside the call, executionAsyncId() is the
-// enclosing context's instead of a fresh {0, 0} context's (at the top level both are 0).
+// Two differences remain: inside the call, executionAsyncId() is the enclosing context's instead
+// of a fresh {0, 0} context's (at the top level both are 0); and where the empty checkpoint is
+// skipped, V8's "microtasks completed" callbacks, which V8 fires even after an empty one, do not
+// fire (Node registers none).
 #pragma once
 
 #include <node.h>
