@@ -25,6 +25,9 @@ const T* data_of(v8::Local<v8::Value> v) {
   return reinterpret_cast<const T*>(static_cast<const char*>(array->Buffer()->Data()) + array->ByteOffset());
 }
 
+/// Node's flags were not found (another Node): every call gets Node's own scope.
+bool node_scope_per_call(const engine& g) { return g.tick_info == nullptr || g.microtasks == nullptr; }
+
 bool anything_pending(const engine& g) {
   return g.tick_info[k_has_tick_scheduled] != 0 || g.tick_info[k_has_rejection_to_warn] != 0;
 }
@@ -89,13 +92,13 @@ void find_node_queue_state(v8::Isolate* isolate, v8::Local<v8::Context> ctx, v8:
 
 const char* host_call_mode() {
   const auto& g = engine::get();
-  if (g.tick_info == nullptr || g.microtasks == nullptr) return "node::CallbackScope";
+  if (node_scope_per_call(g)) return "node::CallbackScope";
   return g.queued_microtasks != nullptr ? "queues read" : "flags read";
 }
 
 host_call_scope::host_call_scope(v8::Isolate* isolate) : m_isolate(isolate) {
   auto& g = engine::get();
-  if (!g.tick_info || !g.microtasks) {
+  if (node_scope_per_call(g)) {
     m_node_scope.emplace(g.env, callback_resource(isolate), node::async_context{0, 0});
     return;
   }
