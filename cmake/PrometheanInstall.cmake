@@ -23,19 +23,25 @@ if(PROMETHEAN_SANITIZE)
   target_link_options(promethean INTERFACE "${PROMETHEAN_INTERFACE_LINK_FLAGS}")
 endif()
 
-# Public headers: every component's include/ directory (src/ is never installed).
-foreach(_pm_component_dir buffer host embed-python embed-node embed-rust)
+# Public headers: the include/ directory of every component libpromethean carries (src/ is never
+# installed; the py and js runtimes are modules loaded at run time, with no API of their own).
+foreach(_pm_component_dir buffer host embed-rust)
   install(DIRECTORY "${PROJECT_SOURCE_DIR}/${_pm_component_dir}/include/"
           DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}"
           COMPONENT development)
 endforeach()
 
 # The library and its header-only interface targets (Promethean::promethean links them).
-install(TARGETS promethean promethean_buffer_headers promethean_host_headers promethean_python_headers
-                promethean_js_headers promethean_rust_headers
+install(TARGETS promethean promethean_buffer_headers promethean_host_headers promethean_rust_headers
   EXPORT PrometheanTargets
   LIBRARY DESTINATION "${CMAKE_INSTALL_LIBDIR}" COMPONENT runtime NAMELINK_COMPONENT development
   INCLUDES DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
+
+# The runtime modules, where libpromethean looks for them (runtime_module.hpp); they find
+# libpromethean two levels up.
+set_target_properties(promethean_py_module promethean_js_module PROPERTIES INSTALL_RPATH "$ORIGIN/../..")
+install(TARGETS promethean_py_module promethean_js_module
+  LIBRARY DESTINATION "${CMAKE_INSTALL_LIBDIR}/promethean/runtimes" COMPONENT runtime)
 
 # The CLI finds the library beside it in the prefix, wherever the prefix is.
 file(RELATIVE_PATH _pm_bin_to_lib "${CMAKE_INSTALL_FULL_BINDIR}" "${CMAKE_INSTALL_FULL_LIBDIR}")

@@ -1,10 +1,10 @@
 // multiprocessing's start method and executable inside the host (python_multiprocessing.hpp).
 #include "python_multiprocessing.hpp"
 
+#include <promethean/host/runtime_module.hpp>
+
 #include <pybind11/eval.h>
 #include <pybind11/stl.h>
-
-#include <dlfcn.h>
 
 #include <filesystem>
 #include <string>
@@ -14,14 +14,11 @@ namespace py = pybind11;
 
 namespace promethean::python {
 namespace {
-/// Where a `promethean` command may be beside this library: the same directory (the build tree,
+/// Where a `promethean` command may be beside libpromethean: the same directory (the build tree,
 /// or a program that ships both together), then ../bin (an installed prefix: lib/ and bin/).
 std::vector<std::string> commands_beside_library() {
-  Dl_info info{};
-  if (::dladdr(reinterpret_cast<void*>(&commands_beside_library), &info) == 0 || info.dli_fname == nullptr) return {};
-  std::error_code ec;
-  const auto dir = std::filesystem::canonical(info.dli_fname, ec).parent_path();
-  if (ec) return {};
+  const auto dir = core_library_directory();
+  if (dir.empty()) return {};
   return {(dir / "promethean").string(), (dir.parent_path() / "bin" / "promethean").string()};
 }
 

@@ -2,6 +2,7 @@
 #include <promethean/python/python_runtime.hpp>
 
 #include "python_callable.hpp"
+#include "python_command_line.hpp"
 #include "python_conversion.hpp"
 #include "python_deadline.hpp"
 #include "python_errors.hpp"
@@ -377,6 +378,11 @@ if venv:
 
   /// `python3 -c CODE ARGS…` (`-c`) or `python3 -m MODULE ARGS…` (`-m`): sys.argv and sys.path
   /// as python3 sets them, the code run as __main__; returns the exit status.
+  int run_command_line(const std::vector<std::string>& argv) override {
+    return run_python_command_line(argv, [this](std::string_view kind, const std::string& text,
+                                                const std::vector<std::string>& args) { return run_command(kind, text, args); });
+  }
+
   int run_command(std::string_view kind, const std::string& text, const std::vector<std::string>& args) {
     with_gil gil;
     py::module_ sys = py::module_::import("sys");
@@ -601,10 +607,4 @@ def _join(seconds):
 namespace promethean {
 std::unique_ptr<runtime> make_python_runtime(host& h) { return std::make_unique<python::python_runtime>(h); }
 
-int run_python_command(runtime& py, std::string_view kind, const std::string& text, const std::vector<std::string>& args) {
-  auto* rt = dynamic_cast<python::python_runtime*>(&py);
-  if (rt == nullptr) throw usage_error("run_python_command needs the py runtime, got " + std::string(py.name()));
-  if (kind != "-c" && kind != "-m") throw usage_error("run_python_command: kind is \"-c\" or \"-m\", got " + std::string(kind));
-  return rt->run_command(kind, text, args);
-}
 }  // namespace promethean

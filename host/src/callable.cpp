@@ -64,6 +64,10 @@ message callable_target::call_typed(std::span<const argument> args, const call_o
 
 std::shared_ptr<const callable_target> runtime::resolve_callable(std::string_view) { return nullptr; }
 
+int runtime::run_command_line(const std::vector<std::string>&) {
+  throw usage_error("the " + std::string(name()) + " runtime has no command line of its own to run");
+}
+
 callable::callable(std::shared_ptr<const callable_target> target, std::string runtime_name, std::string function_name)
     : m_target(std::move(target)), m_runtime(std::move(runtime_name)), m_function(std::move(function_name)) {}
 

@@ -77,15 +77,15 @@ struct host::impl {
 };
 
 host::host(host_options options) : m_impl(std::make_unique<impl>()) {
-  auto builtins = builtin_runtime_factories();
+  auto offered = options.factories.empty() ? default_runtime_factories() : std::move(options.factories);
   if (options.runtimes.empty()) {
-    for (auto& f : builtins) m_impl->factories.emplace(f.name, std::move(f));
+    for (auto& f : offered) m_impl->factories.emplace(f.name, std::move(f));
   } else {
     for (const auto& wanted : options.runtimes) {
-      auto it = std::find_if(builtins.begin(), builtins.end(), [&](const auto& f) { return f.name == wanted; });
-      if (it == builtins.end()) {
+      auto it = std::find_if(offered.begin(), offered.end(), [&](const auto& f) { return f.name == wanted; });
+      if (it == offered.end()) {
         std::string all;
-        for (const auto& f : builtins) all += (all.empty() ? "" : ", ") + f.name;
+        for (const auto& f : offered) all += (all.empty() ? "" : ", ") + f.name;
         throw usage_error("unknown runtime '" + wanted + "' (this build has: " + all + ")");
       }
       m_impl->factories.emplace(it->name, *it);

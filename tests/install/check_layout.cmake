@@ -86,6 +86,7 @@ endif()
 foreach(f "${LIBDIR}/cmake/Promethean/PrometheanConfig.cmake" "${LIBDIR}/cmake/Promethean/PrometheanConfigVersion.cmake"
           "${LIBDIR}/cmake/Promethean/PrometheanTargets.cmake" "${LIBDIR}/cmake/Promethean/PrometheanRust.cmake"
           "${LIBDIR}/pkgconfig/promethean.pc" "${LIBDIR}/promethean/plugins/libimageops.so"
+          "${LIBDIR}/promethean/runtimes/promethean_py.so" "${LIBDIR}/promethean/runtimes/promethean_js.so"
           "${LIBDIR}/promethean/plugins/libpycall.so" share/promethean/rust/sdk/Cargo.toml
           share/promethean/rust/sdk/src/lib.rs)
   if(NOT EXISTS "${PREFIX}/${f}")

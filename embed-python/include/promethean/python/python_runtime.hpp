@@ -9,9 +9,6 @@
 #include <promethean/host/runtime.hpp>
 
 #include <memory>
-#include <string>
-#include <string_view>
-#include <vector>
 
 namespace promethean {
 class host;
@@ -19,13 +16,5 @@ class host;
 /// Makes the `py` runtime for `h`. Throws usage_error when a py runtime already exists in this
 /// process (CPython cannot be initialised twice).
 PROMETHEAN_API std::unique_ptr<runtime> make_python_runtime(host& h);
-
-/// What `python3 -c CODE ARGS…` (kind "-c") and `python3 -m MODULE ARGS…` (kind "-m") do, in the
-/// py runtime `py` of a host: sys.argv is ["-c", ARGS…] (for -m, the module's path first), the
-/// code runs as __main__, an uncaught exception prints its traceback. Returns the exit status
-/// (SystemExit's code; 1 after an uncaught exception). The `promethean -c/-m` commands, which
-/// multiprocessing's 'spawn' children and resource tracker run, are this.
-PROMETHEAN_API int run_python_command(runtime& py, std::string_view kind, const std::string& text,
-                                      const std::vector<std::string>& args);
 
 }  // namespace promethean

@@ -31,18 +31,28 @@ namespace promethean {
 class host;
 class host_buffers;
 
-/// Makes a runtime for a host. Built-in runtimes come from `builtin_runtime_factories()`.
+/// Makes a runtime for a host, when the host first needs it.
 struct runtime_factory {
   std::string name;
   std::function<std::unique_ptr<runtime>(host&)> make;
 };
 
-/// The runtimes compiled into this build (sh always; py, js, rust, meta as they are built).
-PROMETHEAN_API std::vector<runtime_factory> builtin_runtime_factories();
+/// The runtimes a Host offers when its options name none: the core's own (sh and meta) and those
+/// the composer of this process registered (libpromethean registers rust, and py and js as runtime
+/// modules loaded when they first start: runtime_module.hpp), sorted by name.
+PROMETHEAN_API std::vector<runtime_factory> default_runtime_factories();
+
+/// Adds `factory` to this process's default runtimes, replacing one of the same name. What a
+/// composer (libpromethean, a test binary, an embedder with a runtime of its own) calls before it
+/// makes a Host; Hosts made earlier keep the set they were made with. Thread-safe.
+PROMETHEAN_API void register_runtime_factory(runtime_factory factory);
 
 struct host_options {
-  /// Which runtimes to offer; empty means every built-in one. An unknown name is a usage_error.
+  /// Which runtimes to offer, by name; empty means every one of `factories`. An unknown name is a
+  /// usage_error naming the ones there are.
   std::vector<std::string> runtimes;
+  /// The runtimes to choose from; empty means default_runtime_factories().
+  std::vector<runtime_factory> factories;
   /// Start every runtime in the constructor instead of on first use.
   bool start_eagerly = false;
 };

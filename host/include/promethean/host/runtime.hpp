@@ -82,6 +82,11 @@ class PROMETHEAN_API runtime {
   /// Runs a script as the program (`promethean run FILE ARGS…`); returns its exit status.
   virtual int run_script(const std::filesystem::path& path, const std::vector<std::string>& args) = 0;
 
+  /// What the engine's own command line does with `argv`, for a command that stands in for it (py:
+  /// python3's flags, then `-c CODE ARGS…` or `-m MODULE ARGS…`, as multiprocessing's children
+  /// are started); returns the exit status. The default: a usage_error (no such command line).
+  virtual int run_command_line(const std::vector<std::string>& argv);
+
   /// Ends the work that still needs the other runtimes, before any runtime shuts down: the Host
   /// calls it once on every started runtime, in shutdown order, with all of them still up. The py
   /// runtime waits here (bounded) for Python's non-daemon threads, as python3 does at exit.

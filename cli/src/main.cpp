@@ -1,13 +1,16 @@
 // The `promethean` command: runs scripts, evaluates code in a runtime, prints the dispatch map.
+// The command line is parsed by CLI11; the help text and the usage errors are ours, so that they
+// read the same for every command.
 #include <promethean/config.hpp>
 #include <promethean/error.hpp>
 #include <promethean/host/host.hpp>
-#include <promethean/python/python_runtime.hpp>
 
 #include "bench_command.hpp"
 #include "repl.hpp"
 #include "run_deadline.hpp"
 #include "signals.hpp"
+
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -106,67 +109,56 @@ std::chrono::milliseconds timeout_of(std::string_view text) {
                   std::chrono::milliseconds(static_cast<long long>(std::ceil(seconds * 1000))));
 }
 
-int cmd_eval(const std::vector<std::string>& args) {
-  bool as_meta = false;
+/// What a parsed command line asks for; the strings are what the user typed.
+struct command_line {
+  bool help = false;
+  bool version = false;
+  std::string timeout;              // eval / run: --timeout SECONDS ("" when not given)
+  bool as_meta = false;             // eval --meta
+  std::vector<std::string> words;   // eval: RUNTIME CODE; run: FILE ARGS…; bench: its arguments
+};
+
+/// `--timeout` as call options (nullopt when not given).
+std::optional<std::chrono::milliseconds> timeout_option(const command_line& c) {
+  if (c.timeout.empty()) return std::nullopt;
+  return timeout_of(c.timeout);
+}
+
+int cmd_eval(const command_line& c) {
+  if (c.words.size() != 2) throw usage_failure{"eval takes a RUNTIME and CODE, e.g. promethean eval sh 'echo hi'"};
   promethean::call_options options;
-  std::vector<std::string> positional;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (positional.empty() && a == "--meta") {
-      as_meta = true;
-    } else if (positional.empty() && a == "--timeout") {
-      if (i + 1 >= args.size()) throw usage_failure{"--timeout needs a value"};
-      options.timeout = timeout_of(args[++i]);
-    } else if (positional.empty() && a.size() > 1 && a[0] == '-') {
-      throw usage_failure{"eval: unknown option '" + a + "'"};
-    } else {
-      positional.push_back(a);
-    }
-  }
-  if (positional.size() != 2) throw usage_failure{"eval takes a RUNTIME and CODE, e.g. promethean eval sh 'echo hi'"};
+  options.timeout = timeout_option(c);
   promethean::host h;
   interruptible signals(h);
-  auto result = h.eval(positional[0], positional[1], options);
-  std::cout << (as_meta ? result.to_json() : result.data.value()).dump() << "\n";
+  auto result = h.eval(c.words[0], c.words[1], options);
+  std::cout << (c.as_meta ? result.to_json() : result.data.value()).dump() << "\n";
   return 0;
 }
 
-int cmd_runtimes(const std::vector<std::string>& args) {
-  if (!args.empty()) throw usage_failure{"runtimes takes no arguments"};
+int cmd_runtimes() {
   promethean::host h;
   std::cout << h.dispatch_map().dump(2) << "\n";
   return 0;
 }
 
-int cmd_repl(const std::vector<std::string>& args) {
-  if (!args.empty()) throw usage_failure{"repl takes no arguments (it reads forms from stdin)"};
+int cmd_repl() {
   promethean::host h;
   interruptible signals(h);
   return status_after(promethean::cli::run_repl(h, std::cin, std::cout, std::cerr, ::isatty(STDIN_FILENO) == 1));
 }
 
-int cmd_run(const std::vector<std::string>& args) {
-  std::size_t first = 0;
+int cmd_run(const command_line& c) {
   std::optional<promethean::cli::run_deadline> deadline;  // outlives the host: covers its shutdown
-  std::optional<std::chrono::milliseconds> limit;
-  std::string limit_text;
-  if (!args.empty() && args[0] == "--timeout") {
-    if (args.size() < 2) throw usage_failure{"--timeout needs a value"};
-    limit = timeout_of(args[1]);
-    limit_text = args[1];
-    first = 2;
-  } else if (!args.empty() && args[0].size() > 1 && args[0][0] == '-') {
-    throw usage_failure{"run: unknown option '" + args[0] + "'"};
-  }
-  if (args.size() <= first) throw usage_failure{"run needs a script: promethean run [--timeout SECONDS] FILE [ARGS...]"};
-  const std::string& file = args[first];
+  const auto limit = timeout_option(c);
+  if (c.words.empty()) throw usage_failure{"run needs a script: promethean run [--timeout SECONDS] FILE [ARGS...]"};
+  const std::string& file = c.words[0];
   promethean::host h;
   interruptible signals(h);
-  if (limit) deadline.emplace(*limit, limit_text, file);
+  if (limit) deadline.emplace(*limit, c.timeout, file);
   std::cout.flush();
   int status = 0;
   try {
-    status = h.run_script(file, std::vector<std::string>(args.begin() + static_cast<std::ptrdiff_t>(first) + 1, args.end()));
+    status = h.run_script(file, std::vector<std::string>(c.words.begin() + 1, c.words.end()));
   } catch (const promethean::error& e) {
     if (deadline && deadline->report_if_timed_out()) return promethean::cli::run_deadline::k_status;
     throw;
@@ -177,36 +169,105 @@ int cmd_run(const std::vector<std::string>& args) {
 }
 
 /// `promethean [FLAGS] -c CODE [ARGS…]` and `-m MODULE [ARGS…]`: Python's own command line, for
-/// multiprocessing's children and resource tracker. The flags multiprocessing passes on
-/// (subprocess._args_from_interpreter_flags(): -B, -O, -W…, -X…) are accepted; the embedded
-/// interpreter keeps its own configuration (the environment, PYTHON* variables included, is
-/// inherited, which is where those flags came from in the parent).
+/// multiprocessing's children and resource tracker; the py runtime reads it as python3 would.
 int cmd_python(const std::vector<std::string>& args) {
-  static const std::set<std::string, std::less<>> no_value{"-B", "-b", "-bb", "-d", "-E", "-I", "-O", "-OO",
-                                                           "-q", "-s", "-S", "-u", "-v"};
-  std::size_t i = 0;
-  while (i < args.size() && (no_value.count(args[i]) || args[i] == "-W" || args[i] == "-X")) {
-    i += (args[i] == "-W" || args[i] == "-X") ? 2 : 1;
-  }
-  if (i >= args.size() || (args[i] != "-c" && args[i] != "-m")) {
-    throw usage_failure{"expected -c CODE or -m MODULE after Python's flags"};
-  }
-  if (i + 1 >= args.size()) throw usage_failure{args[i] + " needs an argument"};
-  const std::string kind = args[i];
-  const std::string text = args[i + 1];
   promethean::host h;
   interruptible signals(h);
   // As for python3, SIGTERM ends the process at once: multiprocessing's Pool.terminate() stops its
   // workers (these are they) with it, and they may be blocked in a read that no interrupt ends.
   ::signal(SIGTERM, SIG_DFL);
-  return status_after(promethean::run_python_command(
-      h.get("py"), kind, text, std::vector<std::string>(args.begin() + static_cast<std::ptrdiff_t>(i) + 2, args.end())));
+  return status_after(h.get("py").run_command_line(args));
 }
 
+/// Whether the command line is python3's (a flag python3 takes, or -c / -m): the py runtime's.
 bool is_python_command(const std::string& first) {
-  return first == "-c" || first == "-m" || first == "-B" || first == "-b" || first == "-bb" || first == "-d" ||
-         first == "-E" || first == "-I" || first == "-O" || first == "-OO" || first == "-q" || first == "-s" ||
-         first == "-S" || first == "-u" || first == "-v" || first == "-W" || first == "-X";
+  static const std::set<std::string, std::less<>> starts{"-c", "-m", "-B", "-b", "-bb", "-d", "-E", "-I", "-O",
+                                                         "-OO", "-q", "-s", "-S", "-u", "-v", "-W", "-X"};
+  return starts.count(first) != 0;
+}
+
+/// The first word a command did not take, as a usage error: an option it does not know, or (for
+/// the commands that take no words) an argument too many.
+void refuse_leftovers(const CLI::App& app, const std::string& what_it_takes) {
+  const auto left = app.remaining();
+  if (left.empty()) return;
+  const std::string& first = left.front();
+  if (first.size() > 1 && first[0] == '-') throw usage_failure{app.get_name() + ": unknown option '" + first + "'"};
+  throw usage_failure{app.get_name() + " " + what_it_takes};
+}
+
+/// Parses `args` (argv without the program) into `out`; returns the command's name ("" for none).
+std::string parse(const std::vector<std::string>& args, command_line& out) {
+  CLI::App app{"promethean", "promethean"};
+  app.set_help_flag();  // -h/--help print our own usage text (k_usage), as before
+  app.add_flag("-h,--help", out.help);
+  app.add_flag("-V,--version", out.version);
+  app.allow_extras();
+
+  auto* eval = app.add_subcommand("eval");
+  eval->add_flag("--meta", out.as_meta);
+  eval->add_option("--timeout", out.timeout);
+  eval->add_option("words", out.words);
+  eval->allow_extras();
+
+  // run and bench hand everything after their own options to the script or to promethean_bench.
+  auto* run = app.add_subcommand("run");
+  run->add_option("--timeout", out.timeout);
+  run->prefix_command();
+  auto* bench = app.add_subcommand("bench");
+  bench->prefix_command();
+
+  auto* repl = app.add_subcommand("repl");
+  repl->allow_extras();
+  auto* runtimes = app.add_subcommand("runtimes");
+  runtimes->allow_extras();
+  auto* help = app.add_subcommand("help");
+  help->allow_extras();
+
+  // CLI11 reads argv back to front.
+  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ArgumentMismatch& e) {
+    // "--timeout: 1 required TEXT missing": the option is the part before the colon.
+    const std::string what = e.what();
+    throw usage_failure{what.substr(0, what.find(':')) + " needs a value"};
+  } catch (const CLI::ParseError& e) {
+    throw usage_failure{e.what()};
+  }
+
+  if (eval->parsed()) {
+    refuse_leftovers(*eval, "takes a RUNTIME and CODE, e.g. promethean eval sh 'echo hi'");
+    return "eval";
+  }
+  if (run->parsed() || bench->parsed()) {
+    CLI::App& sub = run->parsed() ? *run : *bench;
+    out.words = sub.remaining();
+    // An unknown option before the script is an error; after it, it is the script's.
+    if (run->parsed() && !out.words.empty() && out.words[0].size() > 1 && out.words[0][0] == '-') {
+      throw usage_failure{"run: unknown option '" + out.words[0] + "'"};
+    }
+    return sub.get_name();
+  }
+  if (help->parsed()) {
+    out.help = true;
+    return "help";
+  }
+  if (repl->parsed()) {
+    refuse_leftovers(*repl, "takes no arguments (it reads forms from stdin)");
+    return "repl";
+  }
+  if (runtimes->parsed()) {
+    refuse_leftovers(*runtimes, "takes no arguments");
+    return "runtimes";
+  }
+  const auto left = app.remaining();
+  if (!left.empty()) {
+    const std::string& first = left.front();
+    if (first.size() > 1 && first[0] == '-') throw usage_failure{"unknown option '" + first + "'"};
+    throw usage_failure{"unknown command '" + first + "'"};
+  }
+  return "";
 }
 
 }  // namespace
@@ -223,24 +284,25 @@ int main(int argc, char** argv) {
       std::cerr << k_usage;
       return 2;
     }
-    const std::string command = args[0];
-    const std::vector<std::string> rest(args.begin() + 1, args.end());
-    if (command == "-h" || command == "--help" || command == "help") {
+    // python3's own command line goes to the py runtime whole: its flags are not ours.
+    if (is_python_command(args[0])) return cmd_python(args);
+    command_line c;
+    const std::string command = parse(args, c);
+    if (c.help) {
       std::cout << k_usage;
       return 0;
     }
-    if (command == "-V" || command == "--version") {
+    if (c.version) {
       std::cout << "promethean " << PROMETHEAN_VERSION_STRING << "\n";
       return 0;
     }
-    if (command == "eval") return cmd_eval(rest);
-    if (command == "runtimes") return cmd_runtimes(rest);
-    if (command == "run") return cmd_run(rest);
-    if (command == "repl") return cmd_repl(rest);
-    if (command == "bench") return promethean::cli::run_bench(rest);
-    if (is_python_command(command)) return cmd_python(args);
-    if (!command.empty() && command[0] == '-') return fail_usage("unknown option '" + command + "'");
-    return fail_usage("unknown command '" + command + "'");
+    if (command == "eval") return cmd_eval(c);
+    if (command == "runtimes") return cmd_runtimes();
+    if (command == "run") return cmd_run(c);
+    if (command == "repl") return cmd_repl();
+    if (command == "bench") return promethean::cli::run_bench(c.words);
+    std::cerr << k_usage;
+    return 2;
   } catch (const usage_failure& u) {
     return fail_usage(u.message);
   } catch (const promethean::error& e) {

@@ -1,0 +1,96 @@
+// Runtime modules: finding, loading and checking the shared object of an engine-bound runtime.
+#include <promethean/error.hpp>
+#include <promethean/host/runtime_module.hpp>
+
+#include <dlfcn.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <vector>
+
+namespace promethean {
+namespace {
+
+std::vector<std::filesystem::path> module_directories() {
+  std::vector<std::filesystem::path> dirs;
+  if (const char* env = std::getenv("PROMETHEAN_RUNTIME_PATH")) {
+    const std::string list = env;
+    std::size_t start = 0;
+    while (start <= list.size()) {
+      const auto colon = list.find(':', start);
+      const std::string dir = list.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+      if (!dir.empty()) dirs.emplace_back(dir);
+      if (colon == std::string::npos) break;
+      start = colon + 1;
+    }
+  }
+  if (auto own = core_library_directory(); !own.empty()) {
+    dirs.push_back(own / "promethean" / "runtimes");  // installed: <libdir>/promethean/runtimes
+    dirs.push_back(own / "runtimes");                 // the build tree (promethean/ is the CLI there)
+  }
+  return dirs;
+}
+
+/// Loads the module of `name` and returns its descriptor; throws usage_error saying why not.
+const runtime_module_descriptor& load_module(const std::string& name) {
+  const std::string file = "promethean_" + name + ".so";
+  std::string searched;
+  std::filesystem::path found;
+  for (const auto& dir : module_directories()) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(dir / file, ec)) {
+      found = dir / file;
+      break;
+    }
+    searched += (searched.empty() ? "" : ", ") + dir.string();
+  }
+  if (found.empty()) {
+    throw usage_error("cannot start the " + name + " runtime: its module " + file + " is in none of [" + searched +
+                          "] (set PROMETHEAN_RUNTIME_PATH to the directory that has it)",
+                      name);
+  }
+  // RTLD_GLOBAL: the engine's own extension modules (numpy's, a Node addon) find its symbols in
+  // the global scope, as they do in python3 or node, where the engine is the executable.
+  void* handle = ::dlopen(found.c_str(), RTLD_NOW | RTLD_GLOBAL);
+  if (handle == nullptr) {
+    const char* why = ::dlerror();
+    throw usage_error("cannot start the " + name + " runtime: loading " + found.string() + " failed: " +
+                          (why ? why : "unknown reason"),
+                      name);
+  }
+  const std::string symbol = "promethean_runtime_module_" + name;
+  using entry_fn = const runtime_module_descriptor* (*)();
+  auto entry = reinterpret_cast<entry_fn>(::dlsym(handle, symbol.c_str()));
+  const runtime_module_descriptor* d = entry ? entry() : nullptr;
+  if (d == nullptr || d->struct_size < sizeof(runtime_module_descriptor) || d->make == nullptr) {
+    throw usage_error("cannot start the " + name + " runtime: " + found.string() + " is not a runtime module (no " +
+                          symbol + " entry, or an incomplete descriptor)",
+                      name);
+  }
+  if (std::strcmp(d->version, PROMETHEAN_VERSION_STRING) != 0) {
+    throw usage_error("cannot start the " + name + " runtime: " + found.string() + " is from Promethean " +
+                          d->version + ", this library is " + PROMETHEAN_VERSION_STRING + " (install them together)",
+                      name);
+  }
+  return *d;
+}
+
+}  // namespace
+
+std::filesystem::path core_library_directory() {
+  Dl_info info{};
+  if (::dladdr(reinterpret_cast<void*>(&core_library_directory), &info) == 0 || info.dli_fname == nullptr) return {};
+  std::error_code ec;
+  auto path = std::filesystem::canonical(info.dli_fname, ec);
+  return ec ? std::filesystem::path() : path.parent_path();
+}
+
+runtime_factory module_runtime_factory(std::string name) {
+  return runtime_factory{name, [name](host& h) -> std::unique_ptr<runtime> {
+                           // dlopen is itself serialised and idempotent; the descriptor is static.
+                           return load_module(name).make(h);
+                         }};
+}
+
+}  // namespace promethean
