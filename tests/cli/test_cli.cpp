@@ -123,6 +123,13 @@ TEST(Cli, EvalErrors) {
   EXPECT_EQ(run({"eval", "--timeout", "soon", "sh", "true"}).status, 2);
 }
 
+TEST(Cli, AScriptOfMetaAndShMapsNoEngineUntilItStartsOne) {
+  auto r = run({"run", std::string(PROMETHEAN_SOURCE_DIR) + "/tests/data/meta/engine_free.sib"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "before py: 0\n")) << r.out;
+  EXPECT_FALSE(contains(r.out, "after py: 0\n")) << r.out;  // the same count sees libpython once py runs
+}
+
 TEST(Cli, RuntimesPrintsTheDispatchMap) {
   auto r = run({"runtimes"});
   EXPECT_EQ(r.status, 0) << r.err;
