@@ -3,7 +3,6 @@
 //
 //   promethean_bench [--benchmark_...]          the benchmarks, Google Benchmark's own output
 //   promethean_bench --report [OPTIONS]         what `promethean bench` runs: table, JSON, SVG
-//   promethean_bench --startup-child WHAT       one fresh process of the startup measurement
 #include "bench_host.hpp"
 #include "memory.hpp"
 #include "registry.hpp"
@@ -66,9 +65,6 @@ int main(int argc, char** argv) {
   using namespace promethean::bench;
   // A peer child that died must fail its benchmark through write()'s EPIPE, not kill the run.
   std::signal(SIGPIPE, SIG_IGN);
-  if (argc >= 2 && std::strcmp(argv[1], "--startup-child") == 0) {
-    return startup_child(argc >= 3 ? argv[2] : "");
-  }
   if (argc >= 2 && std::strcmp(argv[1], "--report") == 0) {
     return run_report(std::vector<std::string>(argv + 2, argv + argc));
   }
