@@ -1,5 +1,5 @@
 // The runtimes of the test and bench binaries: py, js and rust linked in statically (the binaries
-// reach into their internals), registered before main() as libpromethean registers its own.
+// reach into their internals), registered before main() as library_runtimes.cpp registers libpromethean's.
 #include <promethean/host/host.hpp>
 #include <promethean/js/js_runtime.hpp>
 #include <promethean/python/python_runtime.hpp>
