@@ -1,4 +1,6 @@
 // Black-box tests of the `promethean` binary: spawn it, check stdout, stderr and exit status.
+#include "../support/environment_noise.hpp"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -128,6 +130,19 @@ TEST(Cli, AScriptOfMetaAndShMapsNoEngineUntilItStartsOne) {
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "before py: 0\n")) << r.out;
   EXPECT_FALSE(contains(r.out, "after py: 0\n")) << r.out;  // the same count sees libpython once py runs
+}
+
+TEST(Cli, AnEnginesWarningAboutTheMachineIsNotTakenForPromethean) {
+  // A fresh machine without ca-certificates, in a network whose NODE_EXTRA_CA_CERTS names the
+  // system bundle: Node warns at every start. The result is unchanged, and the tests that demand
+  // a quiet stderr see through that one warning (support/environment_noise.hpp), nothing else.
+  auto r = run({"eval", "js", "6 * 7"}, "NODE_EXTRA_CA_CERTS=/nonexistent/ca-certificates.crt");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "42\n");
+  EXPECT_TRUE(contains(r.err, "Warning: Ignoring extra certs from")) << r.err;
+  EXPECT_EQ(promethean::test::without_environment_noise(r.err), "");
+  EXPECT_EQ(promethean::test::without_environment_noise("Warning: Ignoring extra certs from `x`, load failed\nours\n"),
+            "ours\n");
 }
 
 TEST(Cli, RuntimesPrintsTheDispatchMap) {
