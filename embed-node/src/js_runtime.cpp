@@ -7,6 +7,7 @@
 #include "js_conversion.hpp"
 #include "js_deadline.hpp"
 #include "js_engine.hpp"
+#include "js_event_loop.hpp"
 #include "js_host_call.hpp"
 
 #include <csignal>
