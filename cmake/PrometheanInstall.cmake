@@ -24,14 +24,14 @@ if(PROMETHEAN_SANITIZE)
 endif()
 
 # Public headers: every component's include/ directory (src/ is never installed).
-foreach(_pm_component_dir buffer host embed-python embed-node embed-rust)
+foreach(_pm_component_dir base buffer host embed-python embed-node embed-rust)
   install(DIRECTORY "${PROJECT_SOURCE_DIR}/${_pm_component_dir}/include/"
           DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}"
           COMPONENT development)
 endforeach()
 
 # The library and its header-only interface targets (Promethean::promethean links them).
-install(TARGETS promethean promethean_buffer_headers promethean_host_headers promethean_python_headers
+install(TARGETS promethean promethean_base_headers promethean_buffer_headers promethean_host_headers promethean_python_headers
                 promethean_js_headers promethean_rust_headers
   EXPORT PrometheanTargets
   LIBRARY DESTINATION "${CMAKE_INSTALL_LIBDIR}" COMPONENT runtime NAMELINK_COMPONENT development
