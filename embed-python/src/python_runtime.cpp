@@ -13,6 +13,7 @@
 
 #include <promethean/error.hpp>
 #include <promethean/host/host.hpp>
+#include <promethean/host/source_literal.hpp>
 
 #include <pybind11/embed.h>
 
@@ -45,27 +46,8 @@ void require_callable(const py::object& fn, std::string_view function) {
   }
 }
 
-std::string python_literal(const nlohmann::json& j) {
-  switch (j.type()) {
-    case nlohmann::json::value_t::null: return "None";
-    case nlohmann::json::value_t::boolean: return j.get<bool>() ? "True" : "False";
-    case nlohmann::json::value_t::array: {
-      std::string s = "[";
-      for (std::size_t i = 0; i < j.size(); ++i) s += (i ? ", " : "") + python_literal(j[i]);
-      return s + "]";
-    }
-    case nlohmann::json::value_t::object: {
-      std::string s = "{";
-      bool first = true;
-      for (const auto& [k, v] : j.items()) {
-        s += (first ? "" : ", ") + nlohmann::json(k).dump() + ": " + python_literal(v);
-        first = false;
-      }
-      return s + "}";
-    }
-    default: return j.dump();  // numbers; strings (JSON string escapes are valid Python)
-  }
-}
+/// JSON as Python source: None, True, False; the rest as JSON writes it.
+constexpr literal_spelling k_python_spelling{.null_value = "None", .true_value = "True", .false_value = "False"};
 
 /// Resolves an exported name or a dotted path (`math.sqrt`, `numpy.linalg.norm`, `helper` in
 /// __main__) to a Python object.
@@ -240,7 +222,7 @@ class python_runtime final : public runtime {
     });
   }
 
-  std::string marshal(const nlohmann::json& value) const override { return python_literal(value); }
+  std::string marshal(const nlohmann::json& value) const override { return source_literal(value, k_python_spelling); }
 
   message send_json_now(const message& payload) {
     return guarded([&] {
