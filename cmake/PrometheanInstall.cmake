@@ -25,14 +25,14 @@ endif()
 
 # Public headers: the include/ directory of every component libpromethean carries (src/ is never
 # installed; the py and js runtimes are modules loaded at run time, with no API of their own).
-foreach(_pm_component_dir buffer host embed-rust)
+foreach(_pm_component_dir base buffer host embed-rust)
   install(DIRECTORY "${PROJECT_SOURCE_DIR}/${_pm_component_dir}/include/"
           DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}"
           COMPONENT development)
 endforeach()
 
 # The library and its header-only interface targets (Promethean::promethean links them).
-install(TARGETS promethean promethean_buffer_headers promethean_host_headers promethean_rust_headers
+install(TARGETS promethean promethean_base_headers promethean_buffer_headers promethean_host_headers promethean_rust_headers
   EXPORT PrometheanTargets
   LIBRARY DESTINATION "${CMAKE_INSTALL_LIBDIR}" COMPONENT runtime NAMELINK_COMPONENT development
   INCLUDES DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")

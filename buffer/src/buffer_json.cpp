@@ -2,6 +2,7 @@
 #include <promethean/buffer/buffer_json.hpp>
 #include <promethean/buffer/ledger.hpp>
 #include <promethean/error.hpp>
+#include <promethean/type_tag.hpp>
 
 #include "buffer_state.hpp"
 
@@ -40,9 +41,7 @@ nlohmann::json buffer_to_json(const buffer& b) {
 }
 
 bool is_buffer_handle(const nlohmann::json& j) noexcept {
-  if (!j.is_object()) return false;
-  auto it = j.find("_type");
-  return it != j.end() && it->is_string() && it->get_ref<const std::string&>() == "Buffer";
+  return has_type_tag(j, "Buffer");
 }
 
 buffer buffer_from_json(const nlohmann::json& j) {

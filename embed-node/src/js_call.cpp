@@ -4,6 +4,7 @@
 #include "js_conversion.hpp"
 #include "js_engine.hpp"
 #include "js_errors.hpp"
+#include "js_event_loop.hpp"
 #include "js_host_call.hpp"
 
 #include <promethean/error.hpp>

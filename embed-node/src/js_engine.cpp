@@ -1,10 +1,11 @@
-// The Node environment: started once per process, entered under the isolate lock, its event loop
-// driven by whoever waits on JS (a call, a Promise, a script), stopped in the documented order.
+// The Node environment: started once per process, entered under the isolate lock, stopped in the
+// documented order. Its event loop, driven by whoever waits on JS: js_event_loop.cpp.
 #include "js_engine.hpp"
 
 #include "js_conversion.hpp"
 #include "js_deadline.hpp"
 #include "js_errors.hpp"
+#include "js_event_loop.hpp"
 #include "js_module.hpp"
 #include "js_host_call.hpp"
 #include "parked_lock.hpp"
@@ -13,7 +14,6 @@
 
 #include <promethean/error.hpp>
 
-#include <poll.h>
 #include <pthread.h>
 
 #include <csignal>
@@ -94,7 +94,7 @@ void engine::start_environment(host& h) {
     find_node_queue_state(isolate, ctx, queue_state_value);
   }
   // Wakes threads waiting for the loop; unreferenced, so it never keeps the loop alive.
-  uv_async_init(setup->event_loop(), &wakeup, [](uv_async_t*) {});
+  uv_async_init(event_loop(), &wakeup, [](uv_async_t*) {});
   uv_unref(reinterpret_cast<uv_handle_t*>(&wakeup));
   alive = true;
   // The child of a fork() (Python's os.fork, multiprocessing's 'fork' start method) has none of
@@ -173,7 +173,7 @@ void engine::stop() {
     releases.drain();
     context.Reset();
     uv_close(reinterpret_cast<uv_handle_t*>(&wakeup), nullptr);
-    uv_run(setup->event_loop(), UV_RUN_NOWAIT);  // completes the close
+    uv_run(event_loop(), UV_RUN_NOWAIT);  // completes the close
   }
   unpark_isolate_lock();
   setup.reset();       // frees the environment and disposes the isolate: remaining deleters run
@@ -182,13 +182,6 @@ void engine::stop() {
 
 namespace {
 thread_local int t_entered_depth = 0;  // this thread's nesting of `entered`
-
-/// Blocks until the loop has work (its backend fd is readable) or `timeout_ms` passes (-1: no
-/// limit), holding no lock: the loop's state is only read and written under the isolate lock.
-void wait_for_loop(uv_loop_t* loop, int timeout_ms) {
-  pollfd fd{uv_backend_fd(loop), POLLIN, 0};
-  ::poll(&fd, 1, timeout_ms);
-}
 }  // namespace
 
 entered::admission::admission(bool check_alive) {
@@ -243,7 +236,7 @@ entered::~entered() {
   // Leaving JS (still locked): if this thread added a timer or an immediate that a thread
   // waiting for the loop would sleep past, wake it.
   if (t_entered_depth != 1 || g.pollers.load(std::memory_order_relaxed) == 0 || !g.alive.load()) return;
-  const int now = uv_backend_timeout(g.setup->event_loop());
+  const int now = uv_backend_timeout(event_loop());
   const int waiting = g.poll_timeout.load(std::memory_order_relaxed);
   if (now == 0 || (now > 0 && (waiting < 0 || now < waiting)) || g.pollers.load() > 1) uv_async_send(&g.wakeup);
 }
@@ -254,15 +247,6 @@ v8::Local<v8::Object> callback_resource(v8::Isolate* isolate) {
   return g.callback_resource.Get(isolate);
 }
 
-int engine::begin_wait() {
-  const int timeout = uv_backend_timeout(setup->event_loop());
-  poll_timeout.store(timeout, std::memory_order_relaxed);
-  pollers.fetch_add(1);
-  return timeout;
-}
-
-void engine::end_wait() { pollers.fetch_sub(1); }
-
 void engine::interrupt() {
   if (!alive.load()) return;
   interrupted = true;
@@ -270,103 +254,6 @@ void engine::interrupt() {
   // environment stopping, so that callback scopes unwind cleanly, and terminates running JS.
   node::Stop(env);
   uv_async_send(&wakeup);  // and wakes a loop that waits
-}
-
-void pump_event_loop() {
-  auto& g = engine::get();
-  if (g.exit_code) return;
-  uv_run(g.setup->event_loop(), UV_RUN_NOWAIT);
-}
-
-int run_event_loop() {
-  auto& g = engine::get();
-  uv_loop_t* loop = g.setup->event_loop();
-  while (true) {
-    int timeout = 0;
-    {
-      entered e;
-      if (g.exit_code) return *g.exit_code;
-      if (!g.interrupted) uv_run(loop, UV_RUN_NOWAIT);
-      if (g.interrupted) {
-        g.exit_code = 128 + SIGINT;  // as Node killed by Ctrl-C: JS is over
-        return *g.exit_code;
-      }
-      if (g.exit_code) return *g.exit_code;
-      if (!uv_loop_alive(loop)) {
-        // Work still on V8's worker threads may post more; then 'beforeExit' may add some.
-        g.platform->DrainTasks(g.isolate);
-        if (!uv_loop_alive(loop)) {
-          if (node::EmitProcessBeforeExit(g.env).IsNothing() || g.exit_code) break;
-          if (!uv_loop_alive(loop)) break;
-        }
-      }
-      timeout = g.begin_wait();
-    }
-    wait_for_loop(loop, timeout);
-    g.end_wait();
-  }
-  if (g.exit_code) return *g.exit_code;
-  entered e;
-  v8::TryCatch caught(g.isolate);
-  const int code = node::EmitProcessExit(g.env).FromMaybe(1);
-  return g.exit_code ? *g.exit_code : code;
-}
-
-void await_promise(v8::Local<v8::Promise> promise) {
-  auto& g = engine::get();
-  uv_loop_t* loop = g.setup->event_loop();
-  auto settled = [&] {
-    g.isolate->PerformMicrotaskCheckpoint();
-    return promise->State() != v8::Promise::kPending;
-  };
-  while (!settled()) {
-    if (js_deadline::expired_here()) {
-      throw js_error("Terminated", "the call's deadline passed while a Promise was awaited");
-    }
-    if (!g.alive.load()) {
-      // The host is shutting down (engine::stop waits for this thread to leave).
-      throw js_error("Shutdown", "the js runtime shut down while a Promise was awaited");
-    }
-    if (g.exit_code) {
-      throw js_error("Exit", "process.exit(" + std::to_string(*g.exit_code) + ") was called while a Promise was awaited");
-    }
-    uv_run(loop, UV_RUN_NOWAIT);
-    if (settled()) break;
-    if (!uv_loop_alive(loop)) {
-      g.platform->DrainTasks(g.isolate);
-      if (settled()) break;
-      if (!uv_loop_alive(loop)) {
-        throw js_error("PendingPromise",
-                       "the Promise never settles: nothing left in the event loop (no timer, I/O or other "
-                       "work) could settle it");
-      }
-    }
-    const int timeout = g.begin_wait();
-    {
-      v8::Unlocker unlocked(g.isolate);  // other threads call into JS while this one waits
-      wait_for_loop(loop, timeout);
-    }
-    g.end_wait();
-  }
-}
-
-void handle_rejection_here(v8::Local<v8::Value> value) {
-  if (!value->IsPromise()) return;
-  v8::Isolate* isolate = engine::get().isolate;
-  auto ctx = isolate->GetCurrentContext();
-  auto ignore = v8::Function::New(ctx, [](const v8::FunctionCallbackInfo<v8::Value>&) {}).ToLocalChecked();
-  v8::Local<v8::Promise> handled;
-  if (!value.As<v8::Promise>()->Catch(ctx, ignore).ToLocal(&handled)) {
-    throw js_error("Error", "cannot attach a handler to a Promise");
-  }
-}
-
-v8::Local<v8::Value> await_value(v8::Local<v8::Promise> promise) {
-  v8::Isolate* isolate = engine::get().isolate;
-  handle_rejection_here(promise);
-  await_promise(promise);
-  if (promise->State() == v8::Promise::kRejected) throw_exception_value(isolate, promise->Result());
-  return promise->Result();
 }
 
 v8::Local<v8::String> v8_string(v8::Isolate* isolate, std::string_view s) {

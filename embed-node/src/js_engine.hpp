@@ -1,4 +1,4 @@
-// Private: the one Node environment of the process, entering it, and driving its event loop.
+// Private: the one Node environment of the process, and entering it (its event loop: js_event_loop.hpp).
 //
 // Lifetime: `engine::start` initialises Node and V8 once per process and creates the environment;
 // `engine::stop` drains ready work, stops and frees the environment and disposes the isolate. The
@@ -101,18 +101,14 @@ struct engine {
   void stop();
 
   /// With the lock held: the time the loop may sleep (ms, -1 for no timer), published to
-  /// threads that change the loop meanwhile. Pair with end_wait() after waiting.
+  /// threads that change the loop meanwhile. Pair with end_wait() after waiting. (Both in
+  /// js_event_loop.cpp.)
   int begin_wait();
   void end_wait();
 
   /// From any thread: terminate running JS and end the event loop (exit status 130).
   void interrupt();
 };
-
-/// Runs the event loop to completion as Node's own does (timers, I/O, 'beforeExit'), holding the
-/// isolate lock only while callbacks run: between them the loop waits unlocked, so that other
-/// threads call into JS meanwhile. Returns the exit code ('exit' listeners have run).
-int run_event_loop();
 
 /// Inside the environment: the isolate lock, isolate, handle and context scopes, and the releases
 /// that waited for the lock. Nestable on one thread (V8's Locker is re-entrant).
@@ -167,22 +163,6 @@ class entered {
     v8::Local<v8::Context> context;
   } m_context_entry;
 };
-
-/// Runs ready event-loop work (timers due, I/O ready, immediates) without blocking.
-void pump_event_loop();
-
-/// Runs the event loop until `promise` settles, giving the lock up while the loop waits; throws
-/// js_error when nothing left in the loop can settle it, or when JS exits meanwhile.
-void await_promise(v8::Local<v8::Promise> promise);
-
-/// Attaches a no-op rejection handler, telling Node that a rejection of `value` (when it is a
-/// Promise) is handled by the host. Must run before the callback scope closes: that is when Node
-/// reports unhandled rejections.
-void handle_rejection_here(v8::Local<v8::Value> value);
-
-/// Awaits `promise` (telling Node its rejection is handled here) and returns its value; a
-/// rejection is thrown as the error family.
-v8::Local<v8::Value> await_value(v8::Local<v8::Promise> promise);
 
 /// The async resource every top-level call's node::CallbackScope names: one object for all of them
 /// (the host's calls have no async context of their own), made once instead of once per call.

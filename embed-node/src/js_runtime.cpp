@@ -7,6 +7,7 @@
 #include "js_conversion.hpp"
 #include "js_deadline.hpp"
 #include "js_engine.hpp"
+#include "js_event_loop.hpp"
 #include "js_host_call.hpp"
 
 #include <csignal>
@@ -14,6 +15,7 @@
 
 #include <promethean/error.hpp>
 #include <promethean/host/host.hpp>
+#include <promethean/host/source_literal.hpp>
 
 #include <node_version.h>
 
@@ -147,25 +149,8 @@ class js_runtime final : public runtime {
 
   std::string marshal(const nlohmann::json& value) const override {
     // JSON is JS, except integers beyond 2^53, which only BigInt holds exactly.
-    if (value.is_number_integer() || value.is_number_unsigned()) {
-      const double d = value.get<double>();
-      if (d > 9007199254740991.0 || d < -9007199254740991.0) return value.dump() + "n";
-    }
-    if (value.is_array()) {
-      std::string s = "[";
-      for (std::size_t i = 0; i < value.size(); ++i) s += (i ? ", " : "") + marshal(value[i]);
-      return s + "]";
-    }
-    if (value.is_object()) {
-      std::string s = "{";
-      bool first = true;
-      for (const auto& [k, v] : value.items()) {
-        s += (first ? "" : ", ") + nlohmann::json(k).dump() + ": " + marshal(v);
-        first = false;
-      }
-      return s + "}";
-    }
-    return value.dump();
+    static constexpr literal_spelling k_js_spelling{.big_integer_suffix = "n"};
+    return source_literal(value, k_js_spelling);
   }
 
   message send_json(const message& payload, const call_options& options) override {

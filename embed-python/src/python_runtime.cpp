@@ -1,4 +1,5 @@
-// The `py` runtime: interpreter lifetime, eval/call/define/load, messages, running scripts.
+// The `py` runtime: eval/call/define/load, messages, running scripts (the interpreter itself, its
+// start and end: python_interpreter.cpp).
 #include <promethean/python/python_runtime.hpp>
 
 #include "python_callable.hpp"
@@ -6,20 +7,20 @@
 #include "python_conversion.hpp"
 #include "python_deadline.hpp"
 #include "python_errors.hpp"
-#include "python_multiprocessing.hpp"
+#include "python_interpreter.hpp"
 #include "python_state.hpp"
 #include "python_vectorcall.hpp"
 #include "with_gil.hpp"
 
 #include <promethean/error.hpp>
 #include <promethean/host/host.hpp>
+#include <promethean/host/source_literal.hpp>
 
 #include <pybind11/embed.h>
 
 #include <array>
 #include <chrono>
 #include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -27,8 +28,6 @@
 #include <thread>
 
 namespace py = pybind11;
-
-extern "C" PyObject* promethean_python_module_init();
 
 namespace promethean::python {
 
@@ -40,43 +39,6 @@ python_state& state() {
 void drain_releases() { state().releases.drain(); }
 
 namespace {
-constexpr const char* k_python = "/usr/bin/python3";
-
-/// Set just before Py_FinalizeEx: from then on, thread states are the interpreter's to free.
-std::atomic<bool> g_finalizing{false};
-
-/// A thread Python has never seen (a Rust plugin's, an embedder's) gets one thread state for its
-/// whole life, not one per call: making and deleting a thread state on every call is slow, and
-/// deleting it while a Python error from the call is still being freed crashed
-/// (ThreadingForeign tests). Released when the thread ends, unless Python was finalized first.
-class foreign_thread_state {
- public:
-  foreign_thread_state() {
-    m_state = PyGILState_Ensure();  // makes the thread state, known to PyGILState from now on
-    m_tstate = PyEval_SaveThread();  // ... and gives the GIL back, keeping the state
-  }
-  ~foreign_thread_state() {
-    if (g_finalizing.load() || !Py_IsInitialized()) return;
-    PyEval_RestoreThread(m_tstate);
-    PyGILState_Release(m_state);  // the last reference: deletes the state, releases the GIL
-  }
-  foreign_thread_state(const foreign_thread_state&) = delete;
-  foreign_thread_state& operator=(const foreign_thread_state&) = delete;
-
- private:
-  PyGILState_STATE m_state;
-  PyThreadState* m_tstate;
-};
-
-}  // namespace
-
-void ensure_thread_state() {
-  if (PyGILState_GetThisThreadState() == nullptr) {
-    thread_local foreign_thread_state registered;
-  }
-}
-
-namespace {
 void require_callable(const py::object& fn, std::string_view function) {
   if (!PyCallable_Check(fn.ptr())) {
     throw usage_error("py: '" + std::string(function) + "' is a " +
@@ -85,27 +47,8 @@ void require_callable(const py::object& fn, std::string_view function) {
   }
 }
 
-std::string python_literal(const nlohmann::json& j) {
-  switch (j.type()) {
-    case nlohmann::json::value_t::null: return "None";
-    case nlohmann::json::value_t::boolean: return j.get<bool>() ? "True" : "False";
-    case nlohmann::json::value_t::array: {
-      std::string s = "[";
-      for (std::size_t i = 0; i < j.size(); ++i) s += (i ? ", " : "") + python_literal(j[i]);
-      return s + "]";
-    }
-    case nlohmann::json::value_t::object: {
-      std::string s = "{";
-      bool first = true;
-      for (const auto& [k, v] : j.items()) {
-        s += (first ? "" : ", ") + nlohmann::json(k).dump() + ": " + python_literal(v);
-        first = false;
-      }
-      return s + "}";
-    }
-    default: return j.dump();  // numbers; strings (JSON string escapes are valid Python)
-  }
-}
+/// JSON as Python source: None, True, False; the rest as JSON writes it.
+constexpr literal_spelling k_python_spelling{.null_value = "None", .true_value = "True", .false_value = "False"};
 
 /// Resolves an exported name or a dotted path (`math.sqrt`, `numpy.linalg.norm`, `helper` in
 /// __main__) to a Python object.
@@ -158,60 +101,7 @@ py::object resolve(std::string_view name) {
 
 class python_runtime final : public runtime {
  public:
-  explicit python_runtime(host& h) {
-    auto& s = state();
-    if (s.ever_started || Py_IsInitialized()) {
-      throw usage_error("the py runtime was already started in this process, and CPython (numpy above all) "
-                        "cannot start twice: use one Host per process", "py");
-    }
-    s.ever_started = true;
-    s.owner = &h;
-    if (PyImport_AppendInittab("promethean", &promethean_python_module_init) != 0) {
-      throw python_error("InitError", "cannot register the promethean module");
-    }
-    PyConfig config;
-    PyConfig_InitPythonConfig(&config);
-    config.install_signal_handlers = 0;  // the host owns SIGINT and friends
-    config.parse_argv = 0;
-    // The program name fixes sys.executable and sys.prefix to Debian's Python, whatever is first
-    // on PATH, so that site-packages, subprocesses and multiprocessing find the right interpreter.
-    PyStatus status = PyConfig_SetBytesString(&config, &config.program_name, k_python);
-    if (!PyStatus_Exception(status)) status = Py_InitializeFromConfig(&config);
-    PyConfig_Clear(&config);
-    if (PyStatus_Exception(status)) {
-      throw python_error("InitError", std::string("cannot start Python: ") + (status.err_msg ? status.err_msg : "?"));
-    }
-    s.alive = true;
-    m_init_thread = std::this_thread::get_id();
-    m_main_ident = PyThread_get_thread_ident();
-    // Ctrl-C raises KeyboardInterrupt as in python3: Python's SIGINT handler is its default one,
-    // but the process-level handler stays the host's (interrupt() trips Python's from there).
-    {
-      struct sigaction host_handler {};
-      ::sigaction(SIGINT, nullptr, &host_handler);
-      PyRun_SimpleString("import signal as _s; _s.signal(_s.SIGINT, _s.default_int_handler); del _s");
-      ::sigaction(SIGINT, &host_handler, nullptr);
-    }
-    try {
-      py::exec(R"(
-import os, sys, site, glob
-venv = os.environ.get("VIRTUAL_ENV")
-if venv:
-    before = list(sys.path)
-    for d in glob.glob(os.path.join(venv, "lib", "python%d.%d" % sys.version_info[:2], "site-packages")):
-        site.addsitedir(d)
-    sys.path[:] = [p for p in sys.path if p not in before] + before
-)");
-      install_multiprocessing_hook();
-      // The module now, not at a script's first `import promethean`: timeouts raise its
-      // TimeoutError in code that never imported it.
-      py::module_::import("promethean");
-    } catch (py::error_already_set& e) {
-      m_saved = PyEval_SaveThread();
-      throw python_error("InitError", std::string("activating $VIRTUAL_ENV failed: ") + e.what());
-    }
-    m_saved = PyEval_SaveThread();  // no thread holds the GIL between calls
-  }
+  explicit python_runtime(host& h) : m_interpreter(interpreter::start_own(h)) {}
 
   ~python_runtime() override { shutdown(); }
 
@@ -333,7 +223,7 @@ if venv:
     });
   }
 
-  std::string marshal(const nlohmann::json& value) const override { return python_literal(value); }
+  std::string marshal(const nlohmann::json& value) const override { return source_literal(value, k_python_spelling); }
 
   message send_json_now(const message& payload) {
     return guarded([&] {
@@ -409,70 +299,19 @@ if venv:
     return status;
   }
 
-  void interrupt() override {
-    // KeyboardInterrupt in the thread that started Python (the one running the script). Not
-    // PyErr_SetInterruptEx: called from a thread other than Python's main one, CPython 3.11
-    // records the signal but does not make the main thread look at it. An asynchronous
-    // exception does: the main thread raises it at its next bytecode.
-    auto& s = state();
-    if (!s.alive.load()) return;
-    PyGILState_STATE gil = PyGILState_Ensure();
-    if (s.alive.load()) PyThreadState_SetAsyncExc(m_main_ident, PyExc_KeyboardInterrupt);
-    PyGILState_Release(gil);
-  }
+  void interrupt() override { m_interpreter.interrupt_main(); }
 
   void before_shutdown() override {
     if (!state().alive.load()) return;
     with_gil gil;
     try {
-      join_non_daemon_threads();
+      interpreter::join_non_daemon_threads();
     } catch (py::error_already_set& e) {
       throw_from_python(e);
     }
   }
 
-  void shutdown() override {
-    auto& s = state();
-    if (!s.alive.load()) return;
-    if (std::this_thread::get_id() == m_init_thread) {
-      PyEval_RestoreThread(m_saved);
-    } else {
-      PyGILState_Ensure();  // finalising from another thread: take the GIL the general way
-    }
-    // No Python thread may be away in a call to another runtime when finalisation starts: it
-    // would come back to a thread exit whose unwinding drops pybind11's references without the
-    // GIL (without_gil.hpp). From here on other threads cannot leave Python, and those away come
-    // back now, while they still can (bounded: a call that never returns is not waited for).
-    s.closing_thread = std::this_thread::get_id();
-    s.closing.store(true, std::memory_order_release);
-    Py_BEGIN_ALLOW_THREADS
-    const auto back_by = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-    while (s.threads_to_return.load(std::memory_order_acquire) > 0 && std::chrono::steady_clock::now() < back_by) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    Py_END_ALLOW_THREADS
-    flush_stdio();
-    s.exported.clear();
-    s.callables.clear();
-    s.message_handler = py::object();
-    drain_releases();
-    hold_modules_if_threads_remain();
-    g_finalizing = true;
-    Py_FinalizeEx();
-    s.alive = false;
-    drain_releases();  // anything queued during finalisation is now a no-op
-    // Daemon threads that were in a call out of Python (into JS, say) when it finalised come back
-    // to a host whose runtimes refuse them, and end as they take the GIL back (their stacks
-    // unwound, so buffers they carried are released). Wait for that (bounded), so that none is
-    // still in host code when the Host goes on to unload plugins and free itself.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-    while (s.threads_out.load(std::memory_order_acquire) > 0 && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    if (const int left = s.threads_out.load(); left > 0) {
-      std::fprintf(stderr, "promethean: py: %d daemon thread(s) still in a call to another runtime 2 s after Python finalised\n", left);
-    }
-  }
+  void shutdown() override { m_interpreter.finalize(); }
 
  private:
   /// SystemExit gives its code (None 0, an int, else printed and 1); any other exception prints
@@ -490,116 +329,7 @@ if venv:
     return 1;
   }
 
-  /// Python's rule at exit is to wait for every non-daemon thread; so does the host, before any
-  /// runtime shuts down (those threads may still call JS), but for a bounded time: after the
-  /// grace period (PROMETHEAN_THREAD_GRACE seconds, default 10) a thread still running gets
-  /// SystemExit at its next bytecode, and one that does not end within a second more (blocked in
-  /// C code) is left to run as a daemon thread would, so that finalisation does not wait for it.
-  /// Each is named on stderr. The caller holds the GIL.
-  static void join_non_daemon_threads() {
-    py::dict scope;
-    scope["grace"] = thread_grace_seconds();
-    py::exec(R"(
-import threading as _threading, time as _time
-def _pending():
-    me, main = _threading.current_thread(), _threading.main_thread()
-    return [t for t in _threading.enumerate() if t is not me and t is not main and not t.daemon and t.is_alive()]
-def _join(seconds):
-    deadline = _time.monotonic() + seconds
-    while True:
-        left = _pending()
-        if not left or _time.monotonic() >= deadline:
-            return left
-        left[0].join(max(0.0, deadline - _time.monotonic()))
-)", scope);
-    py::list left = scope["_join"](scope["grace"]);
-    if (left.empty()) return;
-    for (py::handle t : left) {
-      PyThreadState_SetAsyncExc(t.attr("ident").cast<unsigned long>(), PyExc_SystemExit);
-    }
-    py::list stuck = scope["_join"](1.0);
-    std::string stopped, abandoned;
-    py::module_ threading = py::module_::import("threading");
-    for (py::handle t : left) {
-      const std::string name = py::str(t.attr("name"));
-      bool is_stuck = false;
-      for (py::handle u : stuck) is_stuck = is_stuck || u.is(t);
-      if (!is_stuck) {
-        stopped += (stopped.empty() ? "" : ", ") + name;
-        continue;
-      }
-      abandoned += (abandoned.empty() ? "" : ", ") + name;
-      // CPython 3.11 finalisation joins the threads whose locks are in this set: this one is left
-      // out, as a daemon thread would be.
-      if (py::hasattr(threading, "_shutdown_locks") && py::hasattr(t, "_tstate_lock")) {
-        py::object guard = threading.attr("_shutdown_locks_lock");
-        guard.attr("acquire")();
-        threading.attr("_shutdown_locks").attr("discard")(t.attr("_tstate_lock"));
-        guard.attr("release")();
-      }
-    }
-    const std::string grace = py::str(scope["grace"]);
-    flush_stdio();
-    if (!stopped.empty()) {
-      std::fprintf(stderr, "promethean: py: non-daemon thread(s) %s still running %s s after the program ended: stopped with SystemExit\n",
-                   stopped.c_str(), grace.c_str());
-    }
-    if (!abandoned.empty()) {
-      std::fprintf(stderr, "promethean: py: non-daemon thread(s) %s still running %s s after the program ended and blocked outside Python: not waited for\n",
-                   abandoned.c_str(), grace.c_str());
-    }
-  }
-
-  /// A daemon thread still running at finalisation keeps its frames, and CPython 3.11 never
-  /// clears them: through their functions they hold those modules' globals, and with them every
-  /// buffer a script kept there (never freed: a leak in the ledger). Finalisation clears the
-  /// globals of every module still alive near its end, which a module whose object died but
-  /// whose dict lives on escapes: holding every module keeps them all among those cleared. Only
-  /// when another thread state exists; otherwise finalisation is CPython's own, unchanged. (The
-  /// module objects held are the interpreter's to leak.) The caller holds the GIL.
-  static void hold_modules_if_threads_remain() {
-    PyThreadState* self = PyThreadState_Get();
-    bool others = false;
-    for (PyThreadState* t = PyInterpreterState_ThreadHead(self->interp); t != nullptr; t = PyThreadState_Next(t)) {
-      others = others || t != self;
-    }
-    if (!others) return;
-    PyObject* modules = PyImport_GetModuleDict();  // borrowed
-    PyObject* key = nullptr;
-    PyObject* module = nullptr;
-    Py_ssize_t pos = 0;
-    while (PyDict_Next(modules, &pos, &key, &module)) {
-      if (PyModule_Check(module)) Py_INCREF(module);
-    }
-  }
-
-  /// PROMETHEAN_THREAD_GRACE (seconds, >= 0), else 10.
-  static double thread_grace_seconds() {
-    const char* env = std::getenv("PROMETHEAN_THREAD_GRACE");
-    if (env == nullptr || *env == '\0') return 10.0;
-    char* end = nullptr;
-    const double v = std::strtod(env, &end);
-    if (end == env || *end != '\0' || !(v >= 0) || v > 1e6) {
-      std::fprintf(stderr, "promethean: PROMETHEAN_THREAD_GRACE must be a number of seconds, got '%s'; using 10\n", env);
-      return 10.0;
-    }
-    return v;
-  }
-
-  static void flush_stdio() {
-    for (const char* stream : {"stdout", "stderr"}) {
-      try {
-        py::object f = py::module_::import("sys").attr(stream);
-        if (!f.is_none()) f.attr("flush")();
-      } catch (py::error_already_set&) {
-        PyErr_Clear();
-      }
-    }
-  }
-
-  PyThreadState* m_saved = nullptr;
-  std::thread::id m_init_thread;
-  unsigned long m_main_ident = 0;  // Python's ident of the thread that started it
+  interpreter m_interpreter;
 };
 }  // namespace
 }  // namespace promethean::python

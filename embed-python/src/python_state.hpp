@@ -27,7 +27,7 @@ struct python_state {
   std::atomic<int> threads_out{0};
   /// Python threads that gave the GIL up in without_gil and have not taken it back yet (unlike
   /// threads_out, this covers the wait for the GIL after the call): shutdown waits for none to be
-  /// left before it finalises (python_runtime's shutdown).
+  /// left before it finalises (interpreter::finalize).
   std::atomic<int> threads_to_return{0};
   /// Set (with the GIL held) when the runtime starts shutting down: from then on only
   /// `closing_thread`, the one ending Python, may call out of Python (without_gil.hpp).

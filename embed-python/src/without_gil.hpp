@@ -41,7 +41,7 @@ namespace promethean::python {
 /// meet the unwinding above.
 ///
 /// The thread counts itself in python_state::threads_out while it is away, so that shutdown can
-/// wait until no Python thread is left running host code (see python_runtime's shutdown).
+/// wait until no Python thread is left running host code (see interpreter::finalize, python_interpreter.cpp).
 template <class F>
 auto without_gil(F&& f) -> decltype(f()) {
   using result_t = decltype(f());

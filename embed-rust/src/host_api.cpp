@@ -6,6 +6,7 @@
 #include <promethean/buffer/buffer_json.hpp>
 #include <promethean/buffer/dtype.hpp>
 #include <promethean/host/host.hpp>
+#include <promethean/type_tag.hpp>
 
 #include <cstring>
 #include <optional>
@@ -221,9 +222,8 @@ void to_abi(const message& m, nlohmann::json& value, std::vector<buffer>& buffer
 message from_abi(const nlohmann::json& value, const std::vector<buffer>& buffers, const std::string& who) {
   std::vector<buffer> held;
   auto resolve = [&](const nlohmann::json& j) -> std::optional<nlohmann::json> {
-    auto type = j.find("_type");
     auto view = j.find("view");
-    if (type == j.end() || *type != "Buffer" || view == j.end()) return std::nullopt;
+    if (!has_type_tag(j, "Buffer") || view == j.end()) return std::nullopt;
     if (!view->is_number_unsigned() && !view->is_number_integer()) {
       throw plugin_error("BadResult", who + ": a Buffer's \"view\" must be an index, got " + view->dump());
     }

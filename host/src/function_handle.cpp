@@ -1,5 +1,6 @@
 // Function handles and the process-wide table that finds them by id.
 #include <promethean/host/function_handle.hpp>
+#include <promethean/type_tag.hpp>
 
 #include <atomic>
 #include <charconv>
@@ -52,9 +53,7 @@ nlohmann::json function_handle::to_json() const {
 }
 
 bool function_handle::is_handle(const nlohmann::json& j) noexcept {
-  if (!j.is_object()) return false;
-  auto it = j.find("_type");
-  return it != j.end() && it->is_string() && it->get_ref<const std::string&>() == "Function";
+  return has_type_tag(j, "Function");
 }
 
 }  // namespace promethean

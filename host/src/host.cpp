@@ -273,57 +273,20 @@ void host::register_view(std::string_view type, std::string_view name, std::stri
 
 message host::view(const buffer& b, std::string_view name, const call_options& options) {
   if (!b) throw usage_error("buffer.view of an empty buffer");
-  auto call_view = [&](const view_entry& v, const buffer& arg) {
-    return call(v.runtime, v.function, message(nlohmann::json::array({buffer_to_json(arg)}), {arg}, {}), options);
-  };
-  if (!b.type_name().empty()) {
-    if (auto v = m_impl->views.find(b.type_name(), name)) return call_view(*v, b);
-  } else {
-    // An untyped buffer (a plain numpy array, a TypedArray): the views of that name whose type
-    // its layout fits. Exactly one is unambiguous.
-    std::vector<std::pair<view_entry, buffer>> fits;
-    for (const auto& v : m_impl->views.named(name)) {
-      if (auto t = m_impl->buffer_types.find(v.type)) {
-        try {
-          buffer_type_registry::validate(b, *t);
-          fits.emplace_back(v, b.with_type(v.type));
-        } catch (const buffer_error&) {
-        }
-      }
-    }
-    if (fits.size() == 1) return call_view(fits.front().first, fits.front().second);
-    if (fits.size() > 1) {
-      std::string types;
-      for (const auto& [v, typed] : fits) types += (types.empty() ? "" : ", ") + v.type;
-      throw usage_error("buffer.view '" + std::string(name) + "' is ambiguous for untyped buffer " + b.id() +
-                        ": its layout fits " + types + "; give the buffer a type first");
-    }
-  }
-  // No registered view: the runtime that owns the memory decides what the view means.
-  const std::string& owner = b.language();
-  bool owner_is_runtime;
-  {
+  const view_route route = m_impl->views.resolve(b, name, m_impl->buffer_types, [this](std::string_view rt) {
     std::lock_guard lock(m_impl->mutex);
-    owner_is_runtime = m_impl->factories.count(owner) || m_impl->started.count(owner);
+    return m_impl->factories.count(rt) > 0 || m_impl->started.count(rt) > 0;
+  });
+  const message args(nlohmann::json::array({buffer_to_json(route.arg)}), {route.arg}, {});
+  if (route.registered) return call(route.runtime, route.function, args, options);
+  try {
+    return call(route.runtime, route.function, args, options);
+  } catch (const error& e) {
+    throw error(e.runtime(), e.type(),
+                "buffer.view '" + std::string(name) + "' routed to " + route.runtime + ", which owns buffer " + b.id() +
+                    ": " + e.message(),
+                e.trace(), e.location());
   }
-  if (owner_is_runtime) {
-    try {
-      return call(owner, name, message(nlohmann::json::array({buffer_to_json(b)}), {b}, {}), options);
-    } catch (const error& e) {
-      throw error(e.runtime(), e.type(),
-                  "buffer.view '" + std::string(name) + "' routed to " + owner + ", which owns buffer " + b.id() +
-                      ": " + e.message(),
-                  e.trace(), e.location());
-    }
-  }
-  std::string registered;
-  for (const auto& v : m_impl->views.entries()) {
-    registered += (registered.empty() ? "" : ", ") + v.type + "." + v.name + " (" + v.runtime + ")";
-  }
-  throw usage_error("no view '" + std::string(name) + "' for buffer " + b.id() + " of type '" +
-                    (b.type_name().empty() ? std::string("untyped") : b.type_name()) + "', and its owner '" + owner +
-                    "' is not a runtime that could compute it (registered views: " +
-                    (registered.empty() ? "none" : registered) + ")");
 }
 
 }  // namespace promethean

@@ -4,6 +4,7 @@
 #include <promethean/host/message.hpp>
 #include <promethean/host/meta_object.hpp>
 #include <promethean/host/runtime.hpp>
+#include <promethean/type_tag.hpp>
 
 namespace promethean {
 namespace {
@@ -56,9 +57,7 @@ nlohmann::json meta_object::to_json() const {
 }
 
 bool meta_object::is_meta_object(const nlohmann::json& j) noexcept {
-  if (!j.is_object()) return false;
-  auto it = j.find("_type");
-  return it != j.end() && it->is_string() && it->get_ref<const std::string&>() == "MetaObject";
+  return has_type_tag(j, "MetaObject");
 }
 
 meta_object meta_object::from_json(const nlohmann::json& j) {

@@ -6,6 +6,7 @@
 #include "rust_fixture.hpp"
 
 #include "../support/outcome.hpp"
+#include "../support/plugin_calls.hpp"
 #include "../support/raised.hpp"
 
 #include <promethean/buffer/buffer_json.hpp>
@@ -24,18 +25,12 @@
 
 using namespace promethean;
 using nlohmann::json;
+using promethean::testing_support::args_of;
+using promethean::testing_support::load_plugin_once;
 using promethean::testing_support::outcome;
 using promethean::testing_support::raised;
 
 namespace {
-void ensure_loaded(host& h, const char* path) {
-  try {
-    h.load("rust", path);
-  } catch (const plugin_error& e) {
-    if (e.type() != "AlreadyLoaded") throw;
-  }
-}
-
 /// A second Host whose rust runtime ignores the plugins' typed forms (PROMETHEAN_RUST_TYPED=0):
 /// every call to it goes through the JSON text, the reference the typed path must match.
 struct json_only_host {
@@ -48,25 +43,10 @@ struct json_only_host {
   }
   std::unique_ptr<host> h;
 };
-
-
-message with(std::initializer_list<std::variant<buffer, json>> items) {
-  json args = json::array();
-  std::vector<buffer> buffers;
-  for (const auto& item : items) {
-    if (const auto* b = std::get_if<buffer>(&item)) {
-      args.push_back(buffer_to_json(*b));
-      buffers.push_back(*b);
-    } else {
-      args.push_back(std::get<json>(item));
-    }
-  }
-  return message(std::move(args), std::move(buffers), {});
-}
 }  // namespace
 
 TEST(RustCallable, TypedArgumentsGiveWhatTheJsonPathGives) {
-  ensure_loaded(the_host(), PM_TESTKIT_PLUGIN);
+  load_plugin_once(the_host(), PM_TESTKIT_PLUGIN);
   json_only_host reference;
   callable add = the_host().resolve("rust", "testkit.add");
   EXPECT_EQ(add.runtime_name(), "rust");
@@ -95,14 +75,14 @@ TEST(RustCallable, TypedArgumentsGiveWhatTheJsonPathGives) {
 }
 
 TEST(RustCallable, BuffersAreTheCallersMemoryAndTheirErrorsMatch) {
-  ensure_loaded(the_host(), PM_TESTKIT_PLUGIN);
-  ensure_loaded(the_host(), PM_IMAGEOPS_PLUGIN);
+  load_plugin_once(the_host(), PM_TESTKIT_PLUGIN);
+  load_plugin_once(the_host(), PM_IMAGEOPS_PLUGIN);
   json_only_host reference;
   // Zero-copy: the plugin sees the caller's data pointer on both paths.
   auto floats = buffer::allocate(dtype::float32, {8});
   const auto address = reinterpret_cast<std::uintptr_t>(floats.cdata());
   EXPECT_EQ(the_host().resolve("rust", "testkit.address")({floats}).value().get<std::uintptr_t>(), address);
-  EXPECT_EQ(reference.h->call("rust", "testkit.address", with({floats})).value().get<std::uintptr_t>(), address);
+  EXPECT_EQ(reference.h->call("rust", "testkit.address", args_of({floats})).value().get<std::uintptr_t>(), address);
   // A writable view writes the caller's memory; a read-only one is refused the same way.
   callable fill = the_host().resolve("rust", "testkit.fill");
   auto ints = buffer::allocate(dtype::int32, {2, 2});
@@ -111,18 +91,18 @@ TEST(RustCallable, BuffersAreTheCallersMemoryAndTheirErrorsMatch) {
   const buffer frozen = buffer::allocate(dtype::int32, {3}).as_readonly();
   const std::string ro = outcome([&] { return fill({frozen, 1}); });
   EXPECT_NE(ro.find("read-only"), std::string::npos) << ro;
-  EXPECT_EQ(ro, outcome([&] { return reference.h->call("rust", "testkit.fill", with({frozen, json(1)})); }));
+  EXPECT_EQ(ro, outcome([&] { return reference.h->call("rust", "testkit.fill", args_of({frozen, json(1)})); }));
   // Wrong dtype, wrong shape, a strided view: the same errors as the JSON path.
   callable gray = the_host().resolve("rust", "imageops.grayscale");
   for (const buffer& bad : {buffer::allocate(dtype::float32, {2, 2, 3}), buffer::allocate(dtype::uint8, {2, 2, 4})}) {
     const std::string fast = outcome([&] { return gray({bad}); });
     EXPECT_EQ(fast.rfind("error rust ", 0), 0u) << fast;
-    EXPECT_EQ(fast, outcome([&] { return reference.h->call("rust", "imageops.grayscale", with({bad})); }));
+    EXPECT_EQ(fast, outcome([&] { return reference.h->call("rust", "imageops.grayscale", args_of({bad})); }));
   }
   const buffer strided = buffer::allocate(dtype::uint8, {4, 4}).slice(1, 0, 4, 2);
   const std::string s = outcome([&] { return the_host().resolve("rust", "imageops.histogram")({strided}); });
   EXPECT_NE(s.find("strided"), std::string::npos) << s;
-  EXPECT_EQ(s, outcome([&] { return reference.h->call("rust", "imageops.histogram", with({strided})); }));
+  EXPECT_EQ(s, outcome([&] { return reference.h->call("rust", "imageops.histogram", args_of({strided})); }));
   // A buffer result (the plugin's Vec, adopted without a copy), and a JSON result.
   auto img = buffer::allocate(dtype::uint8, {2, 3, 3});
   img.span<std::uint8_t>()[3] = 200;
@@ -130,15 +110,15 @@ TEST(RustCallable, BuffersAreTheCallersMemoryAndTheirErrorsMatch) {
   ASSERT_TRUE(g);
   EXPECT_EQ(g->shape(), (shape_t{2, 3}));
   EXPECT_EQ(g->language(), "rust");
-  auto g_json = reference.h->call("rust", "imageops.grayscale", with({img})).as_buffer();
+  auto g_json = reference.h->call("rust", "imageops.grayscale", args_of({img})).as_buffer();
   ASSERT_TRUE(g_json);
   EXPECT_EQ(g->span<const std::uint8_t>()[1], g_json->span<const std::uint8_t>()[1]);
   EXPECT_EQ(the_host().resolve("rust", "imageops.histogram")({img}).value(),
-            reference.h->call("rust", "imageops.histogram", with({img})).value());
+            reference.h->call("rust", "imageops.histogram", args_of({img})).value());
 }
 
 TEST(RustCallable, StringsPanicsAndKeptReferences) {
-  ensure_loaded(the_host(), PM_TESTKIT_PLUGIN);
+  load_plugin_once(the_host(), PM_TESTKIT_PLUGIN);
   json_only_host reference;
   auto e = raised<plugin_error>([] { the_host().resolve("rust", "testkit.panics")({"on purpose"}); });
   EXPECT_EQ(e.type(), "Panic");
@@ -165,8 +145,8 @@ TEST(RustCallable, StringsPanicsAndKeptReferences) {
 }
 
 TEST(RustCallable, PluginsWithoutATypedFormAreCalledTheJsonWay) {
-  ensure_loaded(the_host(), PM_CDEMO_PLUGIN);
-  ensure_loaded(the_host(), PM_OLD_FUNCTION_PLUGIN);
+  load_plugin_once(the_host(), PM_CDEMO_PLUGIN);
+  load_plugin_once(the_host(), PM_OLD_FUNCTION_PLUGIN);
   // The C example has no typed entry: typed arguments reach it as JSON text plus views.
   auto values = buffer::allocate(dtype::float64, {3});
   for (std::size_t i = 0; i < 3; ++i) values.span<double>()[i] = static_cast<double>(i + 1);
@@ -182,7 +162,7 @@ TEST(RustCallable, PluginsWithoutATypedFormAreCalledTheJsonWay) {
 }
 
 TEST(RustCallable, ResolvingChecksTheNameAndCallsAfterShutdownAreClearErrors) {
-  ensure_loaded(the_host(), PM_TESTKIT_PLUGIN);
+  load_plugin_once(the_host(), PM_TESTKIT_PLUGIN);
   auto by_call = raised<usage_error>([] { the_host().call("rust", "testkit.nope", json::array()); });
   auto by_resolve = raised<usage_error>([] { the_host().resolve("rust", "testkit.nope"); });
   EXPECT_EQ(by_resolve.message(), by_call.message());

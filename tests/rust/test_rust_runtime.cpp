@@ -3,6 +3,7 @@
 // here: the plain-C example (cdemo) and deliberately broken libraries.
 #include "rust_fixture.hpp"
 
+#include "../support/plugin_calls.hpp"
 #include "../support/raised.hpp"
 
 #include <promethean/buffer/buffer_json.hpp>
@@ -16,22 +17,12 @@
 
 using namespace promethean;
 using nlohmann::json;
+using promethean::testing_support::args_of;
+using promethean::testing_support::load_plugin_once;
 using promethean::testing_support::raised;
 
 namespace {
-void load_cdemo() {
-  static const bool loaded = [] {
-    the_host().load("rust", PM_CDEMO_PLUGIN);
-    return true;
-  }();
-  (void)loaded;
-}
-
-message with_buffer(const buffer& b, json extra = json::array()) {
-  json args = json::array({buffer_to_json(b)});
-  for (auto& v : extra) args.push_back(v);
-  return message(std::move(args), {b}, {});
-}
+void load_cdemo() { load_plugin_once(the_host(), PM_CDEMO_PLUGIN); }
 }  // namespace
 
 TEST(RustLoader, LoadsAPluginAndListsItsFunctions) {
@@ -82,11 +73,11 @@ TEST(RustCall, ThePluginSeesTheCallersMemory) {
   load_cdemo();
   auto values = buffer::allocate(dtype::float64, {2, 3});
   for (std::size_t i = 0; i < 6; ++i) values.span<double>()[i] = static_cast<double>(i);
-  EXPECT_EQ(the_host().call("rust", "cdemo.scale", with_buffer(values, {2.5})).value(), 6);
+  EXPECT_EQ(the_host().call("rust", "cdemo.scale", args_of({values, 2.5})).value(), 6);
   EXPECT_EQ(values.span<const double>()[5], 12.5);  // written in place by C, no copy either way
   auto typed = buffer::allocate(dtype::uint8, {4}).with_type("");
   typed.span<std::uint8_t>()[0] = 77;
-  auto d = the_host().call("rust", "cdemo.describe", with_buffer(typed)).value();
+  auto d = the_host().call("rust", "cdemo.describe", args_of({typed})).value();
   EXPECT_EQ(d["first_byte"], 77);
   EXPECT_EQ(d["id"], typed.id());
   EXPECT_EQ(d["dtype"], 1);
@@ -114,12 +105,12 @@ TEST(RustCall, APluginMadeBufferArrivesWithoutACopyAndIsReleasedOnce) {
 
 TEST(RustCall, ErrorsAreClearAndTheHostGoesOn) {
   load_cdemo();
-  auto wrong = raised<plugin_error>([] { the_host().call("rust", "cdemo.scale", with_buffer(buffer::allocate(dtype::int32, {3}), {2})); });
+  auto wrong = raised<plugin_error>([] { the_host().call("rust", "cdemo.scale", args_of({buffer::allocate(dtype::int32, {3}), 2})); });
   EXPECT_EQ(wrong.runtime(), "rust");
   EXPECT_EQ(wrong.type(), "TypeError");
   EXPECT_NE(wrong.message().find("float64"), std::string::npos);
   EXPECT_NE(wrong.trace().find("[rust] in cdemo.scale"), std::string::npos) << wrong.trace();
-  auto ro = raised<plugin_error>([] { the_host().call("rust", "cdemo.scale", with_buffer(buffer::allocate(dtype::float64, {3}).as_readonly(), {2})); });
+  auto ro = raised<plugin_error>([] { the_host().call("rust", "cdemo.scale", args_of({buffer::allocate(dtype::float64, {3}).as_readonly(), 2})); });
   EXPECT_EQ(ro.type(), "BufferError");
   EXPECT_THROW(the_host().call("rust", "cdemo.nosuch", json::array()), usage_error);
   EXPECT_THROW(the_host().call("rust", "nosuchplugin.f", json::array()), usage_error);
@@ -133,7 +124,7 @@ TEST(RustCall, APluginCallsBackIntoPython) {
   EXPECT_EQ(the_host().call("rust", "cdemo.py_sqrt", json::array({49})).value(), 7.0);
   auto values = buffer::allocate(dtype::float64, {4});
   for (std::size_t i = 0; i < 4; ++i) values.span<double>()[i] = static_cast<double>(i + 1);
-  EXPECT_EQ(the_host().call("rust", "cdemo.py_mean", with_buffer(values)).value(), 2.5);
+  EXPECT_EQ(the_host().call("rust", "cdemo.py_mean", args_of({values})).value(), 2.5);
   auto failed = raised([] { the_host().call("rust", "cdemo.py_sqrt", json::array({-1})); });
   EXPECT_EQ(failed.runtime(), "py");  // Python's error, passed through the plugin unchanged
   EXPECT_EQ(failed.type(), "ValueError");

@@ -3,6 +3,7 @@
 // references kept past a call, calls back into Python, the library kept mapped by its buffers.
 #include "rust_fixture.hpp"
 
+#include "../support/plugin_calls.hpp"
 #include "../support/raised.hpp"
 
 #include <promethean/buffer/buffer_json.hpp>
@@ -19,28 +20,11 @@
 
 using namespace promethean;
 using nlohmann::json;
+using promethean::testing_support::args_of;
+using promethean::testing_support::load_plugin_once;
 using promethean::testing_support::raised;
 
 namespace {
-void load_once(const char* path) {
-  static std::set<std::string> loaded;
-  if (loaded.insert(path).second) the_host().load("rust", path);
-}
-
-message args_of(std::initializer_list<std::variant<buffer, json>> items) {
-  json args = json::array();
-  std::vector<buffer> buffers;
-  for (const auto& item : items) {
-    if (const auto* b = std::get_if<buffer>(&item)) {
-      args.push_back(buffer_to_json(*b));
-      buffers.push_back(*b);
-    } else {
-      args.push_back(std::get<json>(item));
-    }
-  }
-  return message(std::move(args), std::move(buffers), {});
-}
-
 buffer rgb_image(std::size_t h, std::size_t w) {
   auto img = buffer::allocate(dtype::uint8, {h, w, 3});
   auto px = img.span<std::uint8_t>();
@@ -57,7 +41,7 @@ bool mapped(const std::string& library) {
 }  // namespace
 
 TEST(RustSdk, ImageopsGrayscaleInvertHistogram) {
-  load_once(PM_IMAGEOPS_PLUGIN);
+  load_plugin_once(the_host(), PM_IMAGEOPS_PLUGIN);
   const auto before = ledger::instance().counts();
   auto img = rgb_image(4, 5);
   {
@@ -83,8 +67,8 @@ TEST(RustSdk, ImageopsGrayscaleInvertHistogram) {
 }
 
 TEST(RustSdk, WrongDtypeShapeAndArgumentsAreClearErrors) {
-  load_once(PM_IMAGEOPS_PLUGIN);
-  load_once(PM_TESTKIT_PLUGIN);
+  load_plugin_once(the_host(), PM_IMAGEOPS_PLUGIN);
+  load_plugin_once(the_host(), PM_TESTKIT_PLUGIN);
   auto dtype_error = raised<plugin_error>([] {
     the_host().call("rust", "imageops.grayscale", args_of({buffer::allocate(dtype::float32, {2, 2, 3})}));
   });
@@ -117,7 +101,7 @@ TEST(RustSdk, WrongDtypeShapeAndArgumentsAreClearErrors) {
 }
 
 TEST(RustSdk, BothArgumentPathsDecodeTheSameWay) {
-  load_once(PM_TESTKIT_PLUGIN);
+  load_plugin_once(the_host(), PM_TESTKIT_PLUGIN);
   // Nested JSON goes the JSON way; scalars and buffers the typed way. Same results, same errors.
   EXPECT_EQ(the_host().call("rust", "testkit.count_keys", json::array({json{{"a", 1}, {"b", {1, 2}}}, 1})).value(), 3);
   auto e = raised<plugin_error>([] { the_host().call("rust", "testkit.count_keys", json::array({json{{"a", 1}}, -1})); });
@@ -129,7 +113,7 @@ TEST(RustSdk, BothArgumentPathsDecodeTheSameWay) {
 }
 
 TEST(RustSdk, APanicIsAnErrorAndTheHostGoesOn) {
-  load_once(PM_TESTKIT_PLUGIN);
+  load_plugin_once(the_host(), PM_TESTKIT_PLUGIN);
   auto e = raised<plugin_error>([] { the_host().call("rust", "testkit.panics", json::array({"on purpose"})); });
   EXPECT_EQ(e.runtime(), "rust");
   EXPECT_EQ(e.type(), "Panic");
@@ -139,7 +123,7 @@ TEST(RustSdk, APanicIsAnErrorAndTheHostGoesOn) {
 }
 
 TEST(RustSdk, ThePluginSeesTheSameMemoryAndWritesIt) {
-  load_once(PM_TESTKIT_PLUGIN);
+  load_plugin_once(the_host(), PM_TESTKIT_PLUGIN);
   auto f = buffer::allocate(dtype::float32, {8});
   EXPECT_EQ(the_host().call("rust", "testkit.address", args_of({f})).value().get<std::uintptr_t>(),
             reinterpret_cast<std::uintptr_t>(f.cdata()));
@@ -155,7 +139,7 @@ TEST(RustSdk, ThePluginSeesTheSameMemoryAndWritesIt) {
 }
 
 TEST(RustSdk, AReferenceKeptPastTheCallHoldsTheMemory) {
-  load_once(PM_TESTKIT_PLUGIN);
+  load_plugin_once(the_host(), PM_TESTKIT_PLUGIN);
   const auto before = ledger::instance().counts();
   {
     auto b = buffer::allocate(dtype::uint8, {16});
@@ -167,7 +151,7 @@ TEST(RustSdk, AReferenceKeptPastTheCallHoldsTheMemory) {
 }
 
 TEST(RustSdk, APluginCallsPythonOverTheSameMemory) {
-  load_once(PM_PYCALL_PLUGIN);
+  load_plugin_once(the_host(), PM_PYCALL_PLUGIN);
   auto values = buffer::allocate(dtype::float64, {4});
   for (std::size_t i = 0; i < 4; ++i) values.span<double>()[i] = static_cast<double>(i) * 2;
   EXPECT_EQ(the_host().call("rust", "pycall.mean", args_of({values})).value(), 3.0);

@@ -1,6 +1,7 @@
 // The threading contract of DESIGN.md ("Threading"), one scenario per test: calls nested through
 // every runtime on one thread, calls from threads the host never saw, Promises awaited from those
 // threads, and buffer lifetimes across the runtimes' collectors.
+#include "../support/plugin_calls.hpp"
 #include "../support/raised.hpp"
 
 #include <promethean/buffer/buffer_json.hpp>
@@ -18,6 +19,7 @@ extern promethean::host* g_host;
 
 using namespace promethean;
 using nlohmann::json;
+using promethean::testing_support::load_plugin_once;
 using promethean::testing_support::raised;
 
 namespace {
@@ -25,12 +27,8 @@ json py(const std::string& code) { return g_host->eval("py", code).data.value();
 json js(const std::string& code) { return g_host->eval("js", code).data.value(); }
 
 void load_plugins() {
-  static const bool loaded = [] {
-    g_host->load("rust", PM_PYCALL_PLUGIN);
-    g_host->load("rust", PM_TESTKIT_PLUGIN);
-    return true;
-  }();
-  (void)loaded;
+  load_plugin_once(*g_host, PM_PYCALL_PLUGIN);
+  load_plugin_once(*g_host, PM_TESTKIT_PLUGIN);
 }
 
 /// JS's gc(), reachable without starting Node with --expose-gc.

@@ -2,6 +2,7 @@
 #include "reader.hpp"
 
 #include <promethean/error.hpp>
+#include <promethean/type_tag.hpp>
 
 namespace promethean::meta {
 
@@ -16,18 +17,12 @@ bool keyword_text(const std::string& s) {
   return true;
 }
 
-bool tagged(const nlohmann::json& v, const char* type) {
-  if (!v.is_object()) return false;
-  auto it = v.find("_type");
-  return it != v.end() && it->is_string() && it->get_ref<const std::string&>() == type;
-}
-
 }  // namespace
 
 nlohmann::json symbol_data(const std::string& name) { return {{"_type", "Symbol"}, {"name", name}}; }
 
 bool is_symbol_data(const nlohmann::json& value, std::string* name) {
-  if (!tagged(value, "Symbol") || value.size() != 2) return false;
+  if (!has_type_tag(value, "Symbol") || value.size() != 2) return false;
   auto it = value.find("name");
   if (it == value.end() || !it->is_string() || it->get_ref<const std::string&>().empty()) return false;
   if (name) *name = it->get<std::string>();
@@ -88,7 +83,7 @@ node from_code_data(const nlohmann::json& value, const message& whole, const sou
   } else if (is_symbol_data(value, &name)) {
     n.type = node::kind::symbol;
     n.text = std::move(name);
-  } else if (tagged(value, "Array") && value.contains("items") && value["items"].is_array()) {
+  } else if (has_type_tag(value, "Array") && value.contains("items") && value["items"].is_array()) {
     n.type = node::kind::array;
     for (const auto& item : value["items"]) n.items.push_back(from_code_data(item, whole, where, bind));
   } else {

@@ -1,20 +1,15 @@
-// The meta language's evaluator: core forms, arithmetic, and the router forms that reach every
-// runtime through the Host. Every error carries the file, line and column of its form.
+// The meta language's evaluator: expansion, evaluation, closures and calls. The forms themselves
+// are installed by kind: core_forms.cpp, router_forms.cpp (other runtimes), buffer_forms.cpp.
+// Every error carries the file, line and column of its form.
 #include "evaluator.hpp"
 
 #include "code_data.hpp"
-#include "render.hpp"
+#include "forms.hpp"
 
-#include <promethean/buffer/buffer_json.hpp>
 #include <promethean/error.hpp>
 #include <promethean/host/deadline.hpp>
 #include <promethean/host/function_handle.hpp>
 #include <promethean/host/host.hpp>
-#include <promethean/host/meta_object.hpp>
-
-#include <cmath>
-#include <cstdio>
-#include <set>
 
 namespace promethean::meta {
 
@@ -26,14 +21,7 @@ struct evaluator::closure {
   env_ptr scope;
 };
 
-namespace {
-constexpr int k_max_depth = 2000;
-// Nesting of evaluation and of macro expansion, per thread: while a form waits for another
-// runtime the evaluation lock is given up, and another thread's evaluation runs meanwhile.
-thread_local int t_depth = 0;
-thread_local int t_expansion_depth = 0;
-constexpr int k_max_expansion_depth = 256;
-
+namespace detail {
 [[noreturn]] void fail(const node& at, const std::string& type, const std::string& message) {
   throw script_error(type, message, at.where);
 }
@@ -57,50 +45,6 @@ message array_of(const std::vector<message>& items) {
     parts.push_back(&m);
   }
   return combine(std::move(a), parts);
-}
-
-bool truthy(const message& m) {
-  const auto& v = m.value();
-  if (v.is_null()) return false;
-  if (v.is_boolean()) return v.get<bool>();
-  if (v.is_number()) return v.get<double>() != 0;
-  if (v.is_string()) return !v.get_ref<const std::string&>().empty();
-  return true;
-}
-
-/// How `print` and `str` show a value: strings as they are, everything else as JSON.
-std::string display(const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
-
-/// Syntax as data (quote): lists and arrays as arrays, symbols and keywords as strings.
-nlohmann::json quoted(const node& n) {
-  switch (n.type) {
-    case node::kind::null: return nullptr;
-    case node::kind::boolean: return n.boolean;
-    case node::kind::integer: return n.integer;
-    case node::kind::real: return n.real;
-    case node::kind::string:
-    case node::kind::symbol: return n.text;
-    case node::kind::keyword: return ":" + n.text;
-    case node::kind::list:
-    case node::kind::array: {
-      nlohmann::json a = nlohmann::json::array();
-      for (const auto& item : n.items) a.push_back(quoted(item));
-      return a;
-    }
-  }
-  return nullptr;
-}
-
-double number_of(const message& m, const node& at, const char* op) {
-  if (!m.value().is_number()) fail(at, "TypeError", std::string("'") + op + "' needs numbers, got " + m.dump());
-  return m.value().get<double>();
-}
-
-bool all_integers(const std::vector<message>& args) {
-  for (const auto& a : args) {
-    if (!a.value().is_number_integer() && !a.value().is_number_unsigned()) return false;
-  }
-  return true;
 }
 
 std::string key_of(const message& m, const node& at) {
@@ -133,15 +77,29 @@ message get_in(const message& obj, const nlohmann::json& key, const node& at) {
   return message(std::move(result), obj.buffers(), obj.functions());
 }
 
-buffer buffer_arg(const message& m, const node& at, const char* form) {
-  if (auto b = m.as_buffer()) return *b;
-  fail(at, "TypeError", std::string("(") + form + " …) needs a buffer, got " + m.dump().substr(0, 200));
+void check_arity(const std::vector<message>& args, std::size_t want, const node& n, const char* form) {
+  if (args.size() != want) {
+    fail(n, "ArityError", std::string("(") + form + " …) takes " + std::to_string(want) + " argument" +
+                              (want == 1 ? "" : "s") + ", got " + std::to_string(args.size()));
+  }
 }
+}  // namespace detail
+
+using namespace detail;
+
+namespace {
+constexpr int k_max_depth = 2000;
+// Nesting of evaluation and of macro expansion, per thread: while a form waits for another
+// runtime the evaluation lock is given up, and another thread's evaluation runs meanwhile.
+thread_local int t_depth = 0;
+thread_local int t_expansion_depth = 0;
+constexpr int k_max_expansion_depth = 256;
 }  // namespace
 
 evaluator::evaluator(host& h, std::ostream& out) : m_host(h), m_out(out), m_global(std::make_shared<environment>()) {
-  install_specials();
-  install_builtins();
+  install_core_forms();
+  install_router_forms();
+  install_buffer_forms();
 }
 
 evaluator::~evaluator() { clear(); }
@@ -362,26 +320,6 @@ message evaluator::eval_list(const node& n, const env_ptr& e) {
 }
 
 namespace {
-/// `:timeout seconds` ending a router form (`(call rt fn args… :timeout 2)`, `(eval-in rt code
-/// :timeout 2)`): taken off `args` and returned as call options, which also carry what is left of
-/// the deadline of a call this one runs inside. Only a keyword written in the form counts, not a
-/// string ":timeout" that an argument evaluated to.
-call_options router_options(std::vector<message>& args, const node& n) {
-  call_options options;
-  if (n.items.size() >= 3 && args.size() + 1 == n.items.size()) {
-    const node& key = n.items[n.items.size() - 2];
-    if (key.type == node::kind::keyword && key.text == "timeout") {
-      const nlohmann::json& v = args.back().value();
-      if (!v.is_number() || !(v.get<double>() > 0) || v.get<double>() > 1e9) {
-        fail(n.items.back(), "TypeError", ":timeout is a positive number of seconds, got " + v.dump());
-      }
-      options.timeout = std::chrono::milliseconds(static_cast<long long>(std::ceil(v.get<double>() * 1000)));
-      args.erase(args.end() - 2, args.end());
-    }
-  }
-  return inherit_deadline(std::move(options));
-}
-
 /// Meta code itself stops at its next function call once the deadline of the call it runs in has
 /// passed (calls into other runtimes are stopped by those runtimes).
 void check_deadline(const node& where) {
@@ -490,498 +428,6 @@ message evaluator::make_function(const std::string& name, const node& params, st
     m_closures[*id] = std::move(c);
   }
   return message::of(f);
-}
-
-void evaluator::install_specials() {
-  auto define = [this](const node& n, const env_ptr& e) -> message {
-    if (n.items.size() < 3 || n.items[1].type != node::kind::symbol) {
-      fail(n, "SyntaxError", "(def name value) or (def name (params) body…), got " + n.show());
-    }
-    const std::string& name = n.items[1].text;
-    message value;
-    if (n.items.size() >= 4 && (n.items[2].type == node::kind::list || n.items[2].type == node::kind::array)) {
-      value = make_function(name, n.items[2], std::vector<node>(n.items.begin() + 3, n.items.end()), e, n);
-    } else if (n.items.size() == 3) {
-      value = eval(n.items[2], e);
-    } else {
-      fail(n, "SyntaxError", "(def name value) takes one value, got " + std::to_string(n.items.size() - 2));
-    }
-    e->vars[name] = value;
-    return value;
-  };
-  m_specials["def"] = define;
-  m_specials["var"] = define;
-  m_specials["fn"] = [this](const node& n, const env_ptr& e) -> message {
-    if (n.items.size() < 3) fail(n, "SyntaxError", "(fn (params) body…), got " + n.show());
-    return make_function("fn", n.items[1], std::vector<node>(n.items.begin() + 2, n.items.end()), e, n);
-  };
-  m_specials["let"] = [this](const node& n, const env_ptr& e) -> message {
-    if (n.items.size() < 3) fail(n, "SyntaxError", "(let ((name value) …) body…), got " + n.show());
-    auto scope = std::make_shared<environment>();
-    scope->parent = e;
-    const node& bindings = n.items[1];
-    if (bindings.type == node::kind::array) {  // [a 1 b 2]
-      if (bindings.items.size() % 2 != 0) fail(bindings, "SyntaxError", "let bindings come in name value pairs");
-      for (std::size_t i = 0; i < bindings.items.size(); i += 2) {
-        if (bindings.items[i].type != node::kind::symbol) fail(bindings.items[i], "SyntaxError", "a let binding needs a name");
-        scope->vars[bindings.items[i].text] = eval(bindings.items[i + 1], scope);
-      }
-    } else if (bindings.type == node::kind::list) {  // ((a 1) (b 2))
-      for (const auto& b : bindings.items) {
-        if (b.type != node::kind::list || b.items.size() != 2 || b.items[0].type != node::kind::symbol) {
-          fail(b, "SyntaxError", "a let binding is (name value), got " + b.show());
-        }
-        scope->vars[b.items[0].text] = eval(b.items[1], scope);
-      }
-    } else {
-      fail(bindings, "SyntaxError", "let bindings are ((name value) …) or [name value …]");
-    }
-    message last;
-    for (std::size_t i = 2; i < n.items.size(); ++i) last = eval(n.items[i], scope);
-    return last;
-  };
-  m_specials["if"] = [this](const node& n, const env_ptr& e) -> message {
-    if (n.items.size() < 3 || n.items.size() > 4) fail(n, "SyntaxError", "(if test then else?), got " + n.show());
-    if (truthy(eval(n.items[1], e))) return eval(n.items[2], e);
-    return n.items.size() == 4 ? eval(n.items[3], e) : message();
-  };
-  m_specials["when"] = [this](const node& n, const env_ptr& e) -> message {
-    if (n.items.size() < 2) fail(n, "SyntaxError", "(when test body…), got " + n.show());
-    message last;
-    if (!truthy(eval(n.items[1], e))) return last;
-    for (std::size_t i = 2; i < n.items.size(); ++i) last = eval(n.items[i], e);
-    return last;
-  };
-  m_specials["do"] = [this](const node& n, const env_ptr& e) -> message {
-    message last;
-    for (std::size_t i = 1; i < n.items.size(); ++i) last = eval(n.items[i], e);
-    return last;
-  };
-  m_specials["quote"] = [](const node& n, const env_ptr&) -> message {
-    if (n.items.size() != 2) fail(n, "SyntaxError", "(quote x) takes one form");
-    return message(quoted(n.items[1]));
-  };
-  m_specials["quasiquote"] = [this](const node& n, const env_ptr& e) -> message {
-    if (n.items.size() != 2) fail(n, "SyntaxError", "(quasiquote x) takes one form");
-    return quasiquote(n.items[1], e, 1);
-  };
-  for (const char* name : {"unquote", "unquote-splicing"}) {
-    m_specials[name] = [name](const node& n, const env_ptr&) -> message {
-      fail(n, "SyntaxError", std::string(name) + " (" + (std::string(name) == "unquote" ? "," : ",@") +
-                                 ") only makes sense inside a quasiquote (`)");
-    };
-  }
-  // (macro name (params) body…): a function from code to code. Its arguments arrive unevaluated,
-  // as code data (code_data.hpp); what it returns is evaluated in place of the call.
-  m_specials["macro"] = [this](const node& n, const env_ptr& e) -> message {
-    if (n.items.size() < 4 || n.items[1].type != node::kind::symbol ||
-        (n.items[2].type != node::kind::list && n.items[2].type != node::kind::array)) {
-      fail(n, "SyntaxError", "(macro name (params) body…), got " + n.show());
-    }
-    const std::string& name = n.items[1].text;
-    if (m_specials.count(name) > 0) fail(n.items[1], "SyntaxError", "'" + name + "' is a special form; a macro cannot replace it");
-    m_macros[name] = make_function(name, n.items[2], std::vector<node>(n.items.begin() + 3, n.items.end()), e, n);
-    return message();
-  };
-  // (meta body…): runs when its form is expanded, before the rest of the form; the code it returns
-  // (as code data) takes its place.
-  m_specials["meta"] = [this](const node& n, const env_ptr& e) -> message {
-    return eval(expand(run_meta_block(n)), e);
-  };
-  m_specials["and"] = [this](const node& n, const env_ptr& e) -> message {
-    message last(nlohmann::json(true));
-    for (std::size_t i = 1; i < n.items.size(); ++i) {
-      last = eval(n.items[i], e);
-      if (!truthy(last)) return last;
-    }
-    return last;
-  };
-  m_specials["or"] = [this](const node& n, const env_ptr& e) -> message {
-    message last(nlohmann::json(false));
-    for (std::size_t i = 1; i < n.items.size(); ++i) {
-      last = eval(n.items[i], e);
-      if (truthy(last)) return last;
-    }
-    return last;
-  };
-  m_specials["object"] = [this](const node& n, const env_ptr& e) -> message {
-    if (n.items.size() % 2 != 1) fail(n, "SyntaxError", "(object :key value …) takes key value pairs");
-    nlohmann::json o = nlohmann::json::object();
-    std::vector<message> values;
-    values.reserve(n.items.size() / 2);
-    for (std::size_t i = 1; i < n.items.size(); i += 2) {
-      const node& k = n.items[i];
-      if (k.type != node::kind::keyword && k.type != node::kind::string && k.type != node::kind::symbol) {
-        fail(k, "SyntaxError", "an object key is a keyword or a string, got " + k.show());
-      }
-      values.push_back(eval(n.items[i + 1], e));
-      o[k.text] = values.back().value();
-    }
-    std::vector<const message*> parts;
-    for (const auto& v : values) parts.push_back(&v);
-    return combine(std::move(o), parts);
-  };
-  // (py:fn name (params) body): defines `name` in that runtime and binds a meta proxy that routes
-  // calls to it. The body is the target language's source text, or (py, js) a simple
-  // s-expression rendered into it.
-  for (const char* rt : {"py", "js", "sh"}) {
-    const std::string runtime = rt;
-    m_specials[runtime + ":fn"] = [this, runtime](const node& n, const env_ptr& e) -> message {
-      if (n.items.size() != 4 || n.items[1].type != node::kind::symbol ||
-          (n.items[2].type != node::kind::list && n.items[2].type != node::kind::array)) {
-        fail(n, "SyntaxError", "(" + runtime + ":fn name (params) body), got " + n.show());
-      }
-      const std::string& name = n.items[1].text;
-      function_definition d{name, {}, {}};
-      std::set<std::string> params;
-      for (const auto& p : n.items[2].items) {
-        if (p.type != node::kind::symbol) fail(p, "SyntaxError", "a parameter must be a name, got " + p.show());
-        d.params.push_back(p.text);
-        params.insert(p.text);
-      }
-      const node& body = n.items[3];
-      if (body.type == node::kind::string) {
-        d.body = body.text;
-      } else if (runtime == "sh") {
-        fail(body, "SyntaxError", "an sh:fn body is shell source text, a string");
-      } else {
-        d.body = render(body, runtime == "py" ? target_language::python : target_language::javascript, params);
-      }
-      outside_lock([&] {
-        m_host.define(runtime, d);
-        return 0;
-      });
-      // The proxy: (fn (params) (call "<runtime>" "<name>" params…)).
-      node call_form{node::kind::list};
-      call_form.where = n.where;
-      auto leaf = [&](node::kind k, const std::string& text) {
-        node x{k};
-        x.text = text;
-        x.where = n.where;
-        return x;
-      };
-      call_form.items.push_back(leaf(node::kind::symbol, "call"));
-      call_form.items.push_back(leaf(node::kind::string, runtime));
-      call_form.items.push_back(leaf(node::kind::string, name));
-      for (const auto& p : d.params) call_form.items.push_back(leaf(node::kind::symbol, p));
-      message proxy = make_function(name, n.items[2], {call_form}, e, n);
-      e->vars[name] = proxy;
-      return proxy;
-    };
-  }
-  // (register-buffer-type "ImageRGB" :layout [height width channels] :format "uint8" :channels 3)
-  m_specials["register-buffer-type"] = [this](const node& n, const env_ptr& e) -> message {
-    if (n.items.size() < 2) fail(n, "SyntaxError", "(register-buffer-type name :layout [dims…] :format f)");
-    message name = eval(n.items[1], e);
-    if (!name.value().is_string()) fail(n.items[1], "TypeError", "a buffer type's name is a string");
-    std::vector<std::string> layout;
-    std::optional<std::string> format;
-    std::map<std::string, std::size_t> fixed;
-    for (std::size_t i = 2; i + 1 < n.items.size() + 1; i += 2) {
-      const node& k = n.items[i];
-      if (k.type != node::kind::keyword || i + 1 >= n.items.size()) {
-        fail(k, "SyntaxError", "expected :layout, :format or :<dimension> followed by a value, got " + k.show());
-      }
-      const node& v = n.items[i + 1];
-      if (k.text == "layout") {
-        if (v.type != node::kind::array && v.type != node::kind::list) fail(v, "SyntaxError", ":layout is [name …]");
-        for (const auto& d : v.items) {
-          if (d.type != node::kind::symbol && d.type != node::kind::string && d.type != node::kind::keyword) {
-            fail(d, "SyntaxError", "a dimension is a name, got " + d.show());
-          }
-          layout.push_back(d.text);
-        }
-      } else if (k.text == "format") {
-        message f = eval(v, e);
-        if (!f.value().is_string()) fail(v, "TypeError", ":format is a string like \"uint8\"");
-        format = f.value().get<std::string>();
-      } else {
-        message size = eval(v, e);
-        if (!size.value().is_number_integer() || size.value().get<std::int64_t>() < 0) {
-          fail(v, "TypeError", "the size of dimension " + k.text + " must be a non-negative integer");
-        }
-        fixed[k.text] = size.value().get<std::size_t>();
-      }
-    }
-    auto type = buffer_type::make(name.value().get<std::string>(), layout,
-                                  format ? std::optional<std::string_view>(*format) : std::nullopt, fixed);
-    m_host.buffer_types().add(type);
-    return message(type.to_json());
-  };
-}
-
-void evaluator::install_builtins() {
-  auto arity = [](const std::vector<message>& args, std::size_t want, const node& n, const char* form) {
-    if (args.size() != want) {
-      fail(n, "ArityError", std::string("(") + form + " …) takes " + std::to_string(want) + " argument" +
-                                (want == 1 ? "" : "s") + ", got " + std::to_string(args.size()));
-    }
-  };
-  auto arithmetic = [](const char* op, auto ints, auto reals) {
-    return [op, ints, reals](std::vector<message>& args, const node& n) -> message {
-      if (args.empty()) fail(n, "ArityError", std::string("'") + op + "' needs at least one number");
-      for (const auto& a : args) number_of(a, n, op);
-      if (all_integers(args)) {
-        std::int64_t acc = args[0].value().get<std::int64_t>();
-        if (args.size() == 1) return message(nlohmann::json(ints(std::int64_t{0}, acc, n)));
-        for (std::size_t i = 1; i < args.size(); ++i) acc = ints(acc, args[i].value().get<std::int64_t>(), n);
-        return message(nlohmann::json(acc));
-      }
-      double acc = args[0].value().get<double>();
-      if (args.size() == 1) return message(nlohmann::json(reals(0.0, acc)));
-      for (std::size_t i = 1; i < args.size(); ++i) acc = reals(acc, args[i].value().get<double>());
-      return message(nlohmann::json(acc));
-    };
-  };
-  m_builtins["+"] = arithmetic("+", [](std::int64_t a, std::int64_t b, const node&) { return a + b; },
-                               [](double a, double b) { return a + b; });
-  m_builtins["-"] = arithmetic("-", [](std::int64_t a, std::int64_t b, const node&) { return a - b; },
-                               [](double a, double b) { return a - b; });
-  m_builtins["*"] = arithmetic("*", [](std::int64_t a, std::int64_t b, const node&) { return a * b; },
-                               [](double a, double b) { return a * b; });
-  m_builtins["/"] = [](std::vector<message>& args, const node& n) -> message {
-    if (args.size() < 2) fail(n, "ArityError", "'/' needs at least two numbers");
-    double acc = number_of(args[0], n, "/");
-    for (std::size_t i = 1; i < args.size(); ++i) {
-      const double d = number_of(args[i], n, "/");
-      if (d == 0) fail(n, "ZeroDivisionError", "division by zero");
-      acc /= d;
-    }
-    if (acc == std::trunc(acc) && all_integers(args)) return message(nlohmann::json(static_cast<std::int64_t>(acc)));
-    return message(nlohmann::json(acc));
-  };
-  m_builtins["%"] = arithmetic("%", [](std::int64_t a, std::int64_t b, const node& n) {
-                      if (b == 0) fail(n, "ZeroDivisionError", "modulo by zero");
-                      return a % b;
-                    },
-                    [](double a, double b) { return std::fmod(a, b); });
-  auto comparison = [](const char* op, auto cmp) {
-    return [op, cmp](std::vector<message>& args, const node& n) -> message {
-      if (args.size() < 2) fail(n, "ArityError", std::string("'") + op + "' compares at least two values");
-      for (std::size_t i = 1; i < args.size(); ++i) {
-        if (!cmp(args[i - 1].value(), args[i].value())) return message(nlohmann::json(false));
-      }
-      return message(nlohmann::json(true));
-    };
-  };
-  m_builtins["="] = comparison("=", [](const nlohmann::json& a, const nlohmann::json& b) { return a == b; });
-  m_builtins["!="] = comparison("!=", [](const nlohmann::json& a, const nlohmann::json& b) { return a != b; });
-  m_builtins["<"] = comparison("<", [](const nlohmann::json& a, const nlohmann::json& b) { return a < b; });
-  m_builtins[">"] = comparison(">", [](const nlohmann::json& a, const nlohmann::json& b) { return a > b; });
-  m_builtins["<="] = comparison("<=", [](const nlohmann::json& a, const nlohmann::json& b) { return a <= b; });
-  m_builtins[">="] = comparison(">=", [](const nlohmann::json& a, const nlohmann::json& b) { return a >= b; });
-  m_builtins["not"] = [arity](std::vector<message>& args, const node& n) -> message {
-    arity(args, 1, n, "not");
-    return message(nlohmann::json(!truthy(args[0])));
-  };
-  m_builtins["str"] = [](std::vector<message>& args, const node&) -> message {
-    std::string s;
-    for (const auto& a : args) s += display(a.value());
-    return message(nlohmann::json(s));
-  };
-  m_builtins["print"] = [this](std::vector<message>& args, const node&) -> message {
-    std::string line;
-    for (std::size_t i = 0; i < args.size(); ++i) line += (i ? " " : "") + display(args[i].value());
-    m_out << line << '\n' << std::flush;
-    return message();
-  };
-  m_builtins["symbol"] = [arity](std::vector<message>& args, const node& n) -> message {
-    arity(args, 1, n, "symbol");
-    if (!args[0].value().is_string() || args[0].value().get_ref<const std::string&>().empty()) {
-      fail(n, "TypeError", "(symbol \"name\") needs a non-empty string");
-    }
-    return message(symbol_data(args[0].value().get<std::string>()));
-  };
-  m_builtins["symbol.name"] = [arity](std::vector<message>& args, const node& n) -> message {
-    arity(args, 1, n, "symbol.name");
-    std::string name;
-    if (!is_symbol_data(args[0].value(), &name)) fail(n, "TypeError", "(symbol.name s) needs a symbol, got " + args[0].dump());
-    return message(nlohmann::json(name));
-  };
-  m_builtins["symbol?"] = [arity](std::vector<message>& args, const node& n) -> message {
-    arity(args, 1, n, "symbol?");
-    return message(nlohmann::json(is_symbol_data(args[0].value())));
-  };
-  m_builtins["gensym"] = [this](std::vector<message>& args, const node& n) -> message {
-    if (args.size() > 1 || (args.size() == 1 && !args[0].value().is_string())) fail(n, "TypeError", "(gensym \"prefix\"?)");
-    const std::string prefix = args.empty() ? "g" : args[0].value().get<std::string>();
-    return message(symbol_data(prefix + "__" + std::to_string(++m_fresh)));
-  };
-  m_builtins["hex"] = [arity](std::vector<message>& args, const node& n) -> message {
-    arity(args, 1, n, "hex");
-    const auto& v = args[0].value();
-    if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<std::int64_t>() >= 0)) {
-      fail(n, "TypeError", "(hex n) needs a non-negative integer, got " + v.dump());
-    }
-    char text[2 + 16 + 1];
-    std::snprintf(text, sizeof text, "0x%llx", static_cast<unsigned long long>(v.get<std::uint64_t>()));
-    return message(nlohmann::json(text));
-  };
-  m_builtins["exit"] = [](std::vector<message>& args, const node& n) -> message {
-    if (args.size() > 1 || (args.size() == 1 && !args[0].value().is_number_integer())) {
-      fail(n, "TypeError", "(exit status?) takes an optional integer status");
-    }
-    throw exit_request{args.empty() ? 0 : static_cast<int>(args[0].value().get<std::int64_t>())};
-  };
-  // (map f items): f of every item, in order (f any runtime's function); a list.
-  m_builtins["map"] = [this, arity](std::vector<message>& args, const node& n) -> message {
-    arity(args, 2, n, "map");
-    if (!args[1].value().is_array()) fail(n, "TypeError", "(map f items) needs a list, got " + args[1].dump().substr(0, 200));
-    std::vector<message> results;
-    results.reserve(args[1].value().size());
-    for (const auto& item : args[1].value()) {
-      std::vector<message> one{message(item, args[1].buffers(), args[1].functions())};
-      results.push_back(apply(args[0], one, n));
-    }
-    return array_of(results);
-  };
-  m_builtins["keys"] = [arity](std::vector<message>& args, const node& n) -> message {
-    arity(args, 1, n, "keys");
-    if (!args[0].value().is_object()) fail(n, "TypeError", "(keys obj) needs an object, got " + args[0].dump().substr(0, 200));
-    nlohmann::json names = nlohmann::json::array();
-    for (const auto& [k, v] : args[0].value().items()) names.push_back(k);
-    return message(std::move(names));
-  };
-  m_builtins["range"] = [](std::vector<message>& args, const node& n) -> message {
-    if (args.empty() || args.size() > 2 || !all_integers(args)) fail(n, "TypeError", "(range end) or (range start end), integers");
-    const std::int64_t start = args.size() == 2 ? args[0].value().get<std::int64_t>() : 0;
-    const std::int64_t end = args.back().value().get<std::int64_t>();
-    if (end - start > 10'000'000) fail(n, "ValueError", "(range …) of more than 10 million numbers");
-    nlohmann::json numbers = nlohmann::json::array();
-    for (std::int64_t i = start; i < end; ++i) numbers.push_back(i);
-    return message(std::move(numbers));
-  };
-  m_builtins["list"] = [](std::vector<message>& args, const node&) -> message { return array_of(args); };
-  m_builtins["length"] = [arity](std::vector<message>& args, const node& n) -> message {
-    arity(args, 1, n, "length");
-    const auto& v = args[0].value();
-    if (v.is_string()) return message(nlohmann::json(v.get_ref<const std::string&>().size()));
-    if (v.is_array() || v.is_object()) return message(nlohmann::json(v.size()));
-    fail(n, "TypeError", "(length x) needs a string, an array or an object");
-  };
-  m_builtins["get"] = [arity](std::vector<message>& args, const node& n) -> message {
-    arity(args, 2, n, "get");
-    const auto& k = args[1].value();
-    return get_in(args[0], k.is_string() ? nlohmann::json(key_of(args[1], n)) : k, n);
-  };
-  m_builtins["json.stringify"] = [arity](std::vector<message>& args, const node& n) -> message {
-    arity(args, 1, n, "json.stringify");
-    return message(nlohmann::json(args[0].dump()));
-  };
-  m_builtins["json.parse"] = [arity](std::vector<message>& args, const node& n) -> message {
-    arity(args, 1, n, "json.parse");
-    if (!args[0].value().is_string()) fail(n, "TypeError", "(json.parse text) needs a string");
-    try {
-      return message(nlohmann::json::parse(args[0].value().get<std::string>()));
-    } catch (const nlohmann::json::parse_error& e) {
-      fail(n, "JSONError", std::string("not JSON: ") + e.what());
-    }
-  };
-  auto runtime_name = [](const message& m, const node& n) {
-    if (!m.value().is_string()) fail(n, "TypeError", "a runtime is named by a string (\"py\", \"js\", \"rust\", \"sh\")");
-    return m.value().get<std::string>();
-  };
-  m_builtins["eval-in"] = [this, arity, runtime_name](std::vector<message>& args, const node& n) -> message {
-    const call_options options = router_options(args, n);
-    arity(args, 2, n, "eval-in");
-    if (!args[1].value().is_string()) fail(n, "TypeError", "(eval-in runtime code): the code is a string");
-    const std::string runtime = runtime_name(args[0], n);
-    meta_object result = outside_lock([&] { return m_host.eval(runtime, args[1].value().get<std::string>(), options); });
-    return combine(result.to_json(), {&result.data});
-  };
-  m_builtins["MetaObject"] = [arity, runtime_name](std::vector<message>& args, const node& n) -> message {
-    arity(args, 2, n, "MetaObject");
-    meta_object m{runtime_name(args[0], n), args[1]};
-    return combine(m.to_json(), {&args[1]});
-  };
-  m_builtins["call"] = [this, runtime_name](std::vector<message>& args, const node& n) -> message {
-    const call_options options = router_options(args, n);
-    if (args.size() < 2 || !args[1].value().is_string()) {
-      fail(n, "ArityError", "(call runtime \"function\" args… [:timeout seconds])");
-    }
-    std::vector<message> rest(args.begin() + 2, args.end());
-    const std::string runtime = runtime_name(args[0], n);
-    return outside_lock([&] { return m_host.call(runtime, args[1].value().get<std::string>(), array_of(rest), options); });
-  };
-  // (marshal "py" value): the value as a literal of that runtime's language (its `marshal` entry).
-  m_builtins["marshal"] = [this, arity, runtime_name](std::vector<message>& args, const node& n) -> message {
-    arity(args, 2, n, "marshal");
-    return message(nlohmann::json(m_host.marshal(runtime_name(args[0], n), args[1].value())));
-  };
-  m_builtins["send-json"] = [this, arity, runtime_name](std::vector<message>& args, const node& n) -> message {
-    const call_options options = router_options(args, n);
-    arity(args, 2, n, "send-json");
-    const std::string runtime = runtime_name(args[0], n);
-    return outside_lock([&] { return m_host.send_json(runtime, args[1], options); });
-  };
-  m_builtins["receive-json"] = [arity, runtime_name](std::vector<message>& args, const node& n) -> message {
-    arity(args, 2, n, "receive-json");
-    if (!args[1].value().is_string()) fail(n, "TypeError", "(receive-json runtime text): the text is a string");
-    nlohmann::json parsed;
-    try {
-      parsed = nlohmann::json::parse(args[1].value().get<std::string>());
-    } catch (const nlohmann::json::parse_error& e) {
-      fail(n, "JSONError", "the JSON received from " + runtime_name(args[0], n) + " is not JSON: " + e.what());
-    }
-    return message(meta_object{runtime_name(args[0], n), message(parsed)}.to_json());
-  };
-  m_builtins["load"] = [this, arity, runtime_name](std::vector<message>& args, const node& n) -> message {
-    arity(args, 2, n, "load");
-    if (!args[1].value().is_string()) fail(n, "TypeError", "(load runtime path): the path is a string");
-    std::filesystem::path path = args[1].value().get<std::string>();
-    // A relative path is relative to the script, not to wherever the host was started; a name
-    // that is no file beside the script goes to the runtime as it is ("imageops": a plugin name).
-    if (path.is_relative() && !n.where.file.empty() && n.where.file[0] != '<') {
-      const auto beside = std::filesystem::path(n.where.file).parent_path() / path;
-      std::error_code ec;
-      if (std::filesystem::exists(beside, ec) || path.has_parent_path()) path = beside;
-    }
-    const std::string runtime = runtime_name(args[0], n);
-    outside_lock([&] {
-      m_host.load(runtime, path);
-      return 0;
-    });
-    return message();
-  };
-  m_builtins["buffer.shape"] = [arity](std::vector<message>& args, const node& n) -> message {
-    arity(args, 1, n, "buffer.shape");
-    return message(nlohmann::json(buffer_arg(args[0], n, "buffer.shape").shape()));
-  };
-  m_builtins["buffer.info"] = [arity](std::vector<message>& args, const node& n) -> message {
-    arity(args, 1, n, "buffer.info");
-    return message(buffer_info_json(buffer_arg(args[0], n, "buffer.info")));
-  };
-  m_builtins["buffer.view"] = [this, arity](std::vector<message>& args, const node& n) -> message {
-    arity(args, 2, n, "buffer.view");
-    if (!args[1].value().is_string()) fail(n, "TypeError", "(buffer.view b \"name\"): the view's name is a string");
-    const buffer b = buffer_arg(args[0], n, "buffer.view");
-    return outside_lock([&] { return m_host.view(b, args[1].value().get<std::string>()); });
-  };
-  // (buffer.create "ImageRGB" :height 4 :width 6) or (buffer.create "float32" :rows 2 :cols 3)
-  m_builtins["buffer.create"] = [this](std::vector<message>& args, const node& n) -> message {
-    if (args.empty() || !args[0].value().is_string() || args.size() % 2 != 1) {
-      fail(n, "SyntaxError", "(buffer.create type-or-format :dimension size …)");
-    }
-    const std::string what = args[0].value().get<std::string>();
-    std::vector<std::pair<std::string, std::size_t>> dims;
-    for (std::size_t i = 1; i < args.size(); i += 2) {
-      const std::string key = key_of(args[i], n);
-      if (!args[i + 1].value().is_number_integer() || args[i + 1].value().get<std::int64_t>() < 0) {
-        fail(n, "TypeError", "the size of " + key + " must be a non-negative integer");
-      }
-      dims.emplace_back(key, args[i + 1].value().get<std::size_t>());
-    }
-    if (auto type = m_host.buffer_types().find(what)) {
-      std::map<std::string, std::size_t> sizes(dims.begin(), dims.end());
-      return message::of(m_host.buffer_types().create(what, sizes));
-    }
-    if (auto format = dtype_from_name(what)) {
-      shape_t shape;
-      for (const auto& [k, size] : dims) shape.push_back(size);
-      return message::of(buffer::allocate(*format, shape));
-    }
-    fail(n, "TypeError", "'" + what + "' is neither a registered buffer type nor a dtype");
-  };
 }
 
 }  // namespace promethean::meta

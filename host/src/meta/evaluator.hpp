@@ -85,8 +85,10 @@ class evaluator {
   message apply(const message& fn, std::vector<message>& args, const node& where);
   message make_function(const std::string& name, const node& params, std::vector<node> body, const env_ptr& e,
                         const node& where);
-  void install_specials();
-  void install_builtins();
+  // The forms, by kind, each kind in a file of its own.
+  void install_core_forms();    ///< core_forms.cpp: def, let, if, macro, arithmetic, lists…
+  void install_router_forms();  ///< router_forms.cpp: eval-in, call, send-json, load, py:fn…
+  void install_buffer_forms();  ///< buffer_forms.cpp: register-buffer-type, buffer.*
 
   /// Runs a call into another runtime with the evaluation lock given up (see set_lock).
   template <class F>

@@ -6,6 +6,7 @@
 #include <promethean/error.hpp>
 #include <promethean/host/deadline.hpp>
 #include <promethean/host/host.hpp>
+#include <promethean/host/source_literal.hpp>
 
 #include <fstream>
 #include <iostream>
@@ -24,20 +25,14 @@ std::string read_file(const std::filesystem::path& path) {
   return ss.str();
 }
 
-/// A JSON value as meta source that evaluates to it.
-std::string literal(const nlohmann::json& v) {
-  if (v.is_array()) {
-    std::string s = "[";
-    for (std::size_t i = 0; i < v.size(); ++i) s += (i ? " " : "") + literal(v[i]);
-    return s + "]";
-  }
-  if (v.is_object()) {
-    std::string s = "(object";
-    for (const auto& [k, item] : v.items()) s += " " + nlohmann::json(k).dump() + " " + literal(item);
-    return s + ")";
-  }
-  return v.dump();  // null, booleans, numbers; strings (JSON escapes are meta escapes)
-}
+/// JSON as meta source that evaluates to it: arrays as [a b], objects as (object "key" value …); the rest as JSON
+/// writes it (JSON's string escapes are meta's).
+constexpr literal_spelling k_meta_spelling{.item_separator = " ",
+                                           .object_open = "(object",
+                                           .first_member_prefix = " ",
+                                           .member_separator = " ",
+                                           .key_value_separator = " ",
+                                           .object_close = ")"};
 
 class meta_runtime final : public runtime {
  public:
@@ -88,7 +83,7 @@ class meta_runtime final : public runtime {
     exits_as_errors([&] { return m_eval.run(source, path.string()); });
   }
 
-  std::string marshal(const nlohmann::json& value) const override { return literal(value); }
+  std::string marshal(const nlohmann::json& value) const override { return source_literal(value, k_meta_spelling); }
 
   message send_json(const message& payload, const call_options& options) override {
     std::string handler;

@@ -1,5 +1,6 @@
 // The exception family and its JSON envelope.
 #include <promethean/error.hpp>
+#include <promethean/type_tag.hpp>
 
 #include <cstdio>
 #include <utility>
@@ -41,9 +42,7 @@ nlohmann::json error::to_json() const {
 }
 
 bool error::is_envelope(const nlohmann::json& j) noexcept {
-  if (!j.is_object()) return false;
-  auto it = j.find("_type");
-  return it != j.end() && it->is_string() && it->get_ref<const std::string&>() == "Error";
+  return has_type_tag(j, "Error");
 }
 
 error error::from_json(const nlohmann::json& j) {

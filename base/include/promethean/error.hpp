@@ -1,6 +1,6 @@
 /// The one exception family of Promethean, and its JSON error envelope.
 ///
-/// It lives in the lowest component (buffer/) so that every layer, from buffer validation to the
+/// It lives in the lowest component (base/) so that every layer, from buffer validation to the
 /// runtimes, throws the same family. Each runtime converts its native errors into this family in
 /// exactly one place; at the C ABI nothing unwinds and the envelope travels as an owned object.
 #pragma once

@@ -1,0 +1,33 @@
+// Private: what the evaluator's files share (evaluator.cpp, and the forms by kind: core_forms.cpp,
+// router_forms.cpp, buffer_forms.cpp): errors at a form, values made of parts, argument checks.
+#pragma once
+
+#include "reader.hpp"
+
+#include <promethean/host/message.hpp>
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace promethean::meta::detail {
+
+/// Throws a script_error of `type` at the form `at` (its file, line and column).
+[[noreturn]] void fail(const node& at, const std::string& type, const std::string& message);
+
+/// A value made of parts: the JSON, plus every buffer and function the parts hold.
+message combine(nlohmann::json value, const std::vector<const message*>& parts);
+
+/// A list of values, holding every buffer and function they hold.
+message array_of(const std::vector<message>& items);
+
+/// A key written as a keyword (`:name`) or a string, without the colon.
+std::string key_of(const message& m, const node& at);
+
+/// (get obj key): an object member, an array element, or a buffer handle field.
+message get_in(const message& obj, const nlohmann::json& key, const node& at);
+
+/// An ArityError unless the form `(form …)` at `n` got exactly `want` arguments.
+void check_arity(const std::vector<message>& args, std::size_t want, const node& n, const char* form);
+
+}  // namespace promethean::meta::detail

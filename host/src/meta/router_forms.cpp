@@ -1,0 +1,161 @@
+// The meta language's router forms: what reaches another runtime through the Host (eval-in, call,
+// send-json, receive-json, marshal, load, MetaObject) and (py:fn …), (js:fn …), (sh:fn …).
+#include "evaluator.hpp"
+
+#include "forms.hpp"
+#include "render.hpp"
+
+#include <promethean/error.hpp>
+#include <promethean/host/deadline.hpp>
+#include <promethean/host/host.hpp>
+#include <promethean/host/meta_object.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <set>
+
+namespace promethean::meta {
+
+using namespace detail;
+
+namespace {
+/// `:timeout seconds` ending a router form (`(call rt fn args… :timeout 2)`, `(eval-in rt code
+/// :timeout 2)`): taken off `args` and returned as call options, which also carry what is left of
+/// the deadline of a call this one runs inside. Only a keyword written in the form counts, not a
+/// string ":timeout" that an argument evaluated to.
+call_options router_options(std::vector<message>& args, const node& n) {
+  call_options options;
+  if (n.items.size() >= 3 && args.size() + 1 == n.items.size()) {
+    const node& key = n.items[n.items.size() - 2];
+    if (key.type == node::kind::keyword && key.text == "timeout") {
+      const nlohmann::json& v = args.back().value();
+      if (!v.is_number() || !(v.get<double>() > 0) || v.get<double>() > 1e9) {
+        fail(n.items.back(), "TypeError", ":timeout is a positive number of seconds, got " + v.dump());
+      }
+      options.timeout = std::chrono::milliseconds(static_cast<long long>(std::ceil(v.get<double>() * 1000)));
+      args.erase(args.end() - 2, args.end());
+    }
+  }
+  return inherit_deadline(std::move(options));
+}
+
+std::string runtime_name(const message& m, const node& n) {
+  if (!m.value().is_string()) fail(n, "TypeError", "a runtime is named by a string (\"py\", \"js\", \"rust\", \"sh\")");
+  return m.value().get<std::string>();
+}
+}  // namespace
+
+void evaluator::install_router_forms() {
+  // (py:fn name (params) body): defines `name` in that runtime and binds a meta proxy that routes
+  // calls to it. The body is the target language's source text, or (py, js) a simple
+  // s-expression rendered into it.
+  for (const char* rt : {"py", "js", "sh"}) {
+    const std::string runtime = rt;
+    m_specials[runtime + ":fn"] = [this, runtime](const node& n, const env_ptr& e) -> message {
+      if (n.items.size() != 4 || n.items[1].type != node::kind::symbol ||
+          (n.items[2].type != node::kind::list && n.items[2].type != node::kind::array)) {
+        fail(n, "SyntaxError", "(" + runtime + ":fn name (params) body), got " + n.show());
+      }
+      const std::string& name = n.items[1].text;
+      function_definition d{name, {}, {}};
+      std::set<std::string> params;
+      for (const auto& p : n.items[2].items) {
+        if (p.type != node::kind::symbol) fail(p, "SyntaxError", "a parameter must be a name, got " + p.show());
+        d.params.push_back(p.text);
+        params.insert(p.text);
+      }
+      const node& body = n.items[3];
+      if (body.type == node::kind::string) {
+        d.body = body.text;
+      } else if (runtime == "sh") {
+        fail(body, "SyntaxError", "an sh:fn body is shell source text, a string");
+      } else {
+        d.body = render(body, runtime == "py" ? target_language::python : target_language::javascript, params);
+      }
+      outside_lock([&] {
+        m_host.define(runtime, d);
+        return 0;
+      });
+      // The proxy: (fn (params) (call "<runtime>" "<name>" params…)).
+      node call_form{node::kind::list};
+      call_form.where = n.where;
+      auto leaf = [&](node::kind k, const std::string& text) {
+        node x{k};
+        x.text = text;
+        x.where = n.where;
+        return x;
+      };
+      call_form.items.push_back(leaf(node::kind::symbol, "call"));
+      call_form.items.push_back(leaf(node::kind::string, runtime));
+      call_form.items.push_back(leaf(node::kind::string, name));
+      for (const auto& p : d.params) call_form.items.push_back(leaf(node::kind::symbol, p));
+      message proxy = make_function(name, n.items[2], {call_form}, e, n);
+      e->vars[name] = proxy;
+      return proxy;
+    };
+  }
+  m_builtins["eval-in"] = [this](std::vector<message>& args, const node& n) -> message {
+    const call_options options = router_options(args, n);
+    check_arity(args, 2, n, "eval-in");
+    if (!args[1].value().is_string()) fail(n, "TypeError", "(eval-in runtime code): the code is a string");
+    const std::string runtime = runtime_name(args[0], n);
+    meta_object result = outside_lock([&] { return m_host.eval(runtime, args[1].value().get<std::string>(), options); });
+    return combine(result.to_json(), {&result.data});
+  };
+  m_builtins["MetaObject"] = [](std::vector<message>& args, const node& n) -> message {
+    check_arity(args, 2, n, "MetaObject");
+    meta_object m{runtime_name(args[0], n), args[1]};
+    return combine(m.to_json(), {&args[1]});
+  };
+  m_builtins["call"] = [this](std::vector<message>& args, const node& n) -> message {
+    const call_options options = router_options(args, n);
+    if (args.size() < 2 || !args[1].value().is_string()) {
+      fail(n, "ArityError", "(call runtime \"function\" args… [:timeout seconds])");
+    }
+    std::vector<message> rest(args.begin() + 2, args.end());
+    const std::string runtime = runtime_name(args[0], n);
+    return outside_lock([&] { return m_host.call(runtime, args[1].value().get<std::string>(), array_of(rest), options); });
+  };
+  // (marshal "py" value): the value as a literal of that runtime's language (its `marshal` entry).
+  m_builtins["marshal"] = [this](std::vector<message>& args, const node& n) -> message {
+    check_arity(args, 2, n, "marshal");
+    return message(nlohmann::json(m_host.marshal(runtime_name(args[0], n), args[1].value())));
+  };
+  m_builtins["send-json"] = [this](std::vector<message>& args, const node& n) -> message {
+    const call_options options = router_options(args, n);
+    check_arity(args, 2, n, "send-json");
+    const std::string runtime = runtime_name(args[0], n);
+    return outside_lock([&] { return m_host.send_json(runtime, args[1], options); });
+  };
+  m_builtins["receive-json"] = [](std::vector<message>& args, const node& n) -> message {
+    check_arity(args, 2, n, "receive-json");
+    if (!args[1].value().is_string()) fail(n, "TypeError", "(receive-json runtime text): the text is a string");
+    nlohmann::json parsed;
+    try {
+      parsed = nlohmann::json::parse(args[1].value().get<std::string>());
+    } catch (const nlohmann::json::parse_error& e) {
+      fail(n, "JSONError", "the JSON received from " + runtime_name(args[0], n) + " is not JSON: " + e.what());
+    }
+    return message(meta_object{runtime_name(args[0], n), message(parsed)}.to_json());
+  };
+  m_builtins["load"] = [this](std::vector<message>& args, const node& n) -> message {
+    check_arity(args, 2, n, "load");
+    if (!args[1].value().is_string()) fail(n, "TypeError", "(load runtime path): the path is a string");
+    std::filesystem::path path = args[1].value().get<std::string>();
+    // A relative path is relative to the script, not to wherever the host was started; a name
+    // that is no file beside the script goes to the runtime as it is ("imageops": a plugin name).
+    if (path.is_relative() && !n.where.file.empty() && n.where.file[0] != '<') {
+      const auto beside = std::filesystem::path(n.where.file).parent_path() / path;
+      std::error_code ec;
+      if (std::filesystem::exists(beside, ec) || path.has_parent_path()) path = beside;
+    }
+    const std::string runtime = runtime_name(args[0], n);
+    outside_lock([&] {
+      m_host.load(runtime, path);
+      return 0;
+    });
+    return message();
+  };
+}
+
+}  // namespace promethean::meta
