@@ -28,7 +28,7 @@
  * ERRORS are owned objects: every function that can fail returns pm_error*, NULL meaning success.
  * A plugin function returns either NULL (success) or an error it made with host->error_new() or
  * got from a host call; the host takes it over. An error the plugin gets from a host call and does
- * not return must be freed with host->error_delete(). pm_error is the one owned error of
+ * not return must be given back with host->error_delete(). pm_error is the one owned error of
  * promethean/pm_error.h, the embedding C API's (promethean.h) too. Nothing unwinds across this
  * boundary, either way: the host turns every C++ exception, running out of memory included, into
  * an error; a Rust panic, a C++ exception must be caught inside the plugin and returned as one.
@@ -38,15 +38,16 @@
  *
  * EVOLUTION: append-only. New host functions go at the end of pm_host_api (check struct_size
  * before calling one newer than your minor); new descriptor fields go at the end of their struct;
- * the reserved slots are zero and stay for future use. Changing or removing anything bumps the
- * major version.
+ * the reserved slots are zero and stay for future use. Changing the layout or the meaning of
+ * anything, or removing it, bumps the major version.
  *
  * NAMES follow the C API's scheme, pm_<noun>_<verb>: a host-table member is the function's name
  * without "pm_" (error_delete, buffer_delete, result_delete, host_call), every owned object is
  * given back with its `_delete`. Version 1.1 renamed 1.0's error_free, buffer_release,
  * result_free and call to these, without moving anything: a C identifier is no part of the binary
  * layout (tests/rust/abi_layout.c pins the offsets), so the major version stays 1 and a plugin
- * built for 1.0 runs unchanged. 1.1 also appended result_set_buffer.
+ * built for 1.0 runs unchanged; only its source, rebuilt, needs the new names. 1.1 also appended
+ * result_set_buffer.
  */
 #ifndef PROMETHEAN_RUST_PLUGIN_ABI_H
 #define PROMETHEAN_RUST_PLUGIN_ABI_H
