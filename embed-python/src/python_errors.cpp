@@ -3,6 +3,8 @@
 
 #include <pybind11/eval.h>
 
+#include <new>
+
 namespace py = pybind11;
 
 namespace promethean::python {
@@ -86,6 +88,8 @@ PyObject* python_error_from_current_exception() {
         raised.restore();
       }
     }
+  } catch (const std::bad_alloc&) {
+    PyErr_NoMemory();
   } catch (const std::exception& e) {
     PyErr_SetString(PyExc_RuntimeError, e.what());
   }

@@ -5,31 +5,25 @@
 #include <promethean/rust/plugin_abi.h>
 
 #include <promethean/buffer/buffer.hpp>
+#include <promethean/detail/c_guard.hpp>
 #include <promethean/error.hpp>
 #include <promethean/host/message.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <memory>
+#include <optional>
 #include <type_traits>
 #include <string>
 #include <vector>
 
-/// One reference to a Buffer. Standard layout with the buffer first, so that a message's own
-/// buffer can be lent to a plugin as a pm_buffer* without copying the reference (the typed path).
-struct pm_buffer {
-  promethean::buffer b;
-};
-static_assert(std::is_standard_layout_v<pm_buffer>);
+// pm_buffer and pm_error are the C boundary's shared objects (promethean/detail/c_guard.hpp).
 
-/// An owned error.
-struct pm_error {
-  promethean::error e;
-};
-
-/// A value with buffers: JSON where each buffer is {"_type":"Buffer",…,"view":i}, and the buffers.
+/// A value with buffers: JSON where each buffer is {"_type":"Buffer",…,"view":i}, and the buffers;
+/// or, set by result_set_buffer, one of the buffers as the whole value (no JSON at all).
 struct pm_result {
   nlohmann::json value;                     ///< null until set
+  std::optional<std::size_t> whole_buffer;  ///< set: the value is buffers[*whole_buffer], `value` unused
   std::vector<promethean::buffer> buffers;  ///< index i is "view": i
   std::string text;                         ///< `value` as text, made by result_json
   /// Stable references for the views handed out (a vector of pointers: an empty one allocates
@@ -46,6 +40,9 @@ void to_abi(const message& m, nlohmann::json& value, std::vector<buffer>& buffer
 /// The ABI's form back into a message: {"_type":"Buffer","view":i} (other keys ignored) becomes
 /// buffers[i]'s handle. Throws plugin_error for an index out of range.
 message from_abi(const nlohmann::json& value, const std::vector<buffer>& buffers, const std::string& who);
+
+/// A plugin's result as a message: its whole buffer as it is (no JSON read), else from_abi.
+message from_abi(pm_result&& result, const std::string& who);
 
 /// Fills `out` with the view of `b`, whose reference is `ref`.
 void fill_view(const buffer& b, pm_buffer* ref, pm_buffer_view& out);

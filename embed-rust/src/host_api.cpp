@@ -1,5 +1,6 @@
 // The host table a plugin calls (pm_host_api): errors, buffers, results and calls into any
-// runtime. Every entry is noexcept at heart: a C++ exception never crosses into plugin code.
+// runtime. Every entry that can throw runs under detail::c_guard: a C++ exception, std::bad_alloc
+// included, never crosses into plugin code.
 #include "abi_objects.hpp"
 #include "plugin_library.hpp"
 
@@ -36,31 +37,20 @@ shape_t shape_of(std::uint32_t ndim, const std::uint64_t* shape) {
   return shape_t(shape, shape + ndim);
 }
 
-/// Runs `f`, turning any exception into an owned pm_error (NULL on success).
-template <class F>
-pm_error* guarded(F&& f) noexcept {
-  try {
-    f();
-    return nullptr;
-  } catch (const error& e) {
-    return new pm_error{e};
-  } catch (const std::exception& e) {
-    return new pm_error{plugin_error("InternalError", e.what())};
-  } catch (...) {
-    return new pm_error{plugin_error("InternalError", "unknown exception in the host")};
-  }
-}
+using detail::c_guard;
+using detail::c_guard_or;
 
 pm_error* error_new(const pm_host_api* api, const char* type, const char* message) {
-  try {
-    return new pm_error{plugin_error(type ? type : "Error", message ? message : "",
-                                     "in plugin " + library_of(api).name())};
-  } catch (...) {
-    return nullptr;  // out of memory: nothing better can be done
-  }
+  pm_error* made = nullptr;
+  pm_error* failed = c_guard([&] {
+    made = detail::c_error_new(plugin_error(type ? type : "Error", message ? message : "",
+                                            "in plugin " + library_of(api).name()));
+  });
+  return failed != nullptr ? failed : made;  // out of memory: the out-of-memory error, still an error
 }
 
-void error_free(pm_error* e) { delete e; }
+void error_delete(pm_error* e) { detail::c_error_delete(e); }
+// The accessors only lend strings the error holds: nothing in them can throw.
 const char* error_runtime(const pm_error* e) { return e->e.runtime().c_str(); }
 const char* error_type(const pm_error* e) { return e->e.type().c_str(); }
 const char* error_message(const pm_error* e) { return e->e.message().c_str(); }
@@ -68,7 +58,7 @@ const char* error_trace(const pm_error* e) { return e->e.trace().c_str(); }
 
 pm_error* buffer_create(const pm_host_api* api, std::uint32_t d, std::uint32_t ndim, const std::uint64_t* shape,
                         const char* type_name, pm_buffer** out) {
-  return guarded([&] {
+  return c_guard([&] {
     buffer b = buffer::allocate(checked_dtype(d), shape_of(ndim, shape), {.language = "rust"});
     if (type_name != nullptr && *type_name != '\0') b = library_of(api).owner().buffer_types().apply(b, type_name);
     *out = new pm_buffer{std::move(b)};
@@ -79,7 +69,7 @@ pm_error* buffer_adopt(const pm_host_api* api, void* data, std::uint32_t d, std:
                        const std::uint64_t* shape, void (*release)(void*), void* release_context, pm_buffer** out) {
   // The release runs exactly once: by the buffer, or here when no buffer could be made.
   bool handed_over = false;
-  pm_error* e = guarded([&] {
+  pm_error* e = c_guard([&] {
     const dtype format = checked_dtype(d);
     shape_t dims = shape_of(ndim, shape);
     std::size_t count = 1;
@@ -102,21 +92,19 @@ pm_error* buffer_adopt(const pm_host_api* api, void* data, std::uint32_t d, std:
 }
 
 pm_buffer* buffer_retain(const pm_buffer* b) {
-  try {
-    return new pm_buffer{b->b};
-  } catch (...) {
-    return nullptr;
-  }
+  return c_guard_or<pm_buffer*>(nullptr, [&] { return new pm_buffer{b->b}; });
 }
 
-void buffer_release(pm_buffer* b) { delete b; }
+void buffer_delete(pm_buffer* b) { delete b; }
 
+// fill_view copies pointers and numbers: nothing to throw.
 void buffer_view(const pm_buffer* b, pm_buffer_view* out) { fill_view(b->b, const_cast<pm_buffer*>(b), *out); }
 
 pm_error* result_set_json(pm_result* r, const char* json, std::size_t length) {
-  return guarded([&] {
+  return c_guard([&] {
     try {
       r->value = nlohmann::json::parse(json, json + length);
+      r->whole_buffer.reset();
     } catch (const nlohmann::json::parse_error& e) {
       throw plugin_error("NotJSON", std::string("result_set_json: ") + e.what());
     }
@@ -124,31 +112,56 @@ pm_error* result_set_json(pm_result* r, const char* json, std::size_t length) {
 }
 
 std::size_t result_add_buffer(pm_result* r, pm_buffer* b) {
-  r->buffers.push_back(std::move(b->b));
-  delete b;
-  return r->buffers.size() - 1;
+  std::unique_ptr<pm_buffer> owned(b);  // taken over, also when the push fails
+  return c_guard_or(static_cast<std::size_t>(-1), [&] {
+    r->buffers.push_back(owned->b);
+    return r->buffers.size() - 1;
+  });
+}
+
+pm_error* result_set_buffer(pm_result* r, pm_buffer* b) {
+  std::unique_ptr<pm_buffer> owned(b);  // taken over, also on failure
+  return c_guard([&] {
+    if (owned == nullptr) throw plugin_error("BadResult", "result_set_buffer: the buffer is NULL");
+    r->buffers.push_back(std::move(owned->b));
+    r->whole_buffer = r->buffers.size() - 1;
+    r->value = nullptr;
+  });
 }
 
 const char* result_json(const pm_result* r, std::size_t* length) {
   auto* mutable_result = const_cast<pm_result*>(r);
-  mutable_result->text = r->value.dump();
-  if (length != nullptr) *length = mutable_result->text.size();
-  return mutable_result->text.c_str();
+  const char* text = c_guard_or<const char*>(nullptr, [&] {
+    if (r->whole_buffer) {
+      nlohmann::json handle = buffer_to_json(r->buffers[*r->whole_buffer]);
+      handle["view"] = *r->whole_buffer;
+      mutable_result->text = handle.dump();
+    } else {
+      mutable_result->text = r->value.dump();
+    }
+    return mutable_result->text.c_str();
+  });
+  if (length != nullptr) *length = text != nullptr ? mutable_result->text.size() : 0;
+  return text;
 }
 
 std::size_t result_buffer_count(const pm_result* r) { return r->buffers.size(); }
 
 void result_buffer_view(const pm_result* r, std::size_t i, pm_buffer_view* out) {
   auto* mutable_result = const_cast<pm_result*>(r);
-  auto& ref = mutable_result->refs.emplace_back(std::make_unique<pm_buffer>(pm_buffer{r->buffers.at(i)}));
-  fill_view(ref->b, ref.get(), *out);
+  const bool filled = c_guard_or(false, [&] {
+    auto& ref = mutable_result->refs.emplace_back(std::make_unique<pm_buffer>(pm_buffer{r->buffers.at(i)}));
+    fill_view(ref->b, ref.get(), *out);
+    return true;
+  });
+  if (!filled) std::memset(out, 0, sizeof *out);
 }
 
-void result_free(pm_result* r) { delete r; }
+void result_delete(pm_result* r) { delete r; }
 
-pm_error* call(const pm_host_api* api, const char* runtime, const char* function, const char* args_json,
+pm_error* host_call(const pm_host_api* api, const char* runtime, const char* function, const char* args_json,
                std::size_t args_length, pm_buffer* const* buffers, std::size_t buffer_count, pm_result** out) {
-  return guarded([&] {
+  return c_guard([&] {
     nlohmann::json args;
     try {
       args = nlohmann::json::parse(args_json, args_json + args_length);
@@ -239,6 +252,18 @@ message from_abi(const nlohmann::json& value, const std::vector<buffer>& buffers
   return message(std::move(resolved), std::move(held), {});
 }
 
+message from_abi(pm_result&& result, const std::string& who) {
+  if (result.whole_buffer) {
+    // The plugin said "this buffer": its handle is made from the buffer itself, nothing parsed.
+    buffer whole = std::move(result.buffers[*result.whole_buffer]);
+    nlohmann::json handle = buffer_to_json(whole);
+    std::vector<buffer> held;
+    held.push_back(std::move(whole));
+    return message(std::move(handle), std::move(held), {});
+  }
+  return from_abi(result.value, result.buffers, who);
+}
+
 void fill_host_api(pm_host_api& api, plugin_library* library) {
   std::memset(&api, 0, sizeof api);
   api.struct_size = sizeof(pm_host_api);
@@ -246,7 +271,7 @@ void fill_host_api(pm_host_api& api, plugin_library* library) {
   api.abi_minor = PM_PLUGIN_ABI_MINOR;
   api.context = library;
   api.error_new = error_new;
-  api.error_free = error_free;
+  api.error_delete = error_delete;
   api.error_runtime = error_runtime;
   api.error_type = error_type;
   api.error_message = error_message;
@@ -254,15 +279,16 @@ void fill_host_api(pm_host_api& api, plugin_library* library) {
   api.buffer_create = buffer_create;
   api.buffer_adopt = buffer_adopt;
   api.buffer_retain = buffer_retain;
-  api.buffer_release = buffer_release;
+  api.buffer_delete = buffer_delete;
   api.buffer_view = buffer_view;
   api.result_set_json = result_set_json;
   api.result_add_buffer = result_add_buffer;
   api.result_json = result_json;
   api.result_buffer_count = result_buffer_count;
   api.result_buffer_view = result_buffer_view;
-  api.result_free = result_free;
-  api.call = call;
+  api.result_delete = result_delete;
+  api.host_call = host_call;
+  api.result_set_buffer = result_set_buffer;
 }
 
 }  // namespace promethean::rust

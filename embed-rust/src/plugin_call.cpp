@@ -22,8 +22,7 @@ constexpr std::size_t k_max_typed = 8;
 
 /// The error a plugin function returned, thrown with where it passed through.
 [[noreturn]] void rethrow(pm_error* failed, const plugin_library::function& f) {
-  error e = std::move(failed->e);
-  delete failed;
+  error e = detail::c_error_take(failed);
   const std::string where = "[rust] in " + f.qualified;
   std::string trace = e.trace().empty() ? where : e.trace() + "\n" + where;
   if (e.runtime() == "rust") throw plugin_error(e.type(), e.message(), trace);
@@ -31,13 +30,13 @@ constexpr std::size_t k_max_typed = 8;
 }
 
 /// The typed form's result as a message: a scalar as it is, anything else from `result`.
-message typed_result(const pm_value& out, const pm_result& result, const plugin_library::function& f) {
+message typed_result(const pm_value& out, pm_result&& result, const plugin_library::function& f) {
   switch (out.kind) {
     case PM_VALUE_NULL: return message();
     case PM_VALUE_BOOL: return message(nlohmann::json(out.as.b != 0), {}, {});
     case PM_VALUE_INT: return message(nlohmann::json(out.as.i), {}, {});
     case PM_VALUE_FLOAT: return message(nlohmann::json(out.as.f), {}, {});
-    case PM_VALUE_RESULT: return from_abi(result.value, result.buffers, f.qualified);
+    case PM_VALUE_RESULT: return from_abi(std::move(result), f.qualified);
     default:
       throw plugin_error("BadResult", f.qualified + " returned a value of kind " + std::to_string(out.kind) +
                                           " (expected NULL, BOOL, INT, FLOAT or RESULT)");
@@ -51,7 +50,7 @@ message call_typed_form(const plugin_library& lib, const plugin_library::functio
   pm_result result;
   pm_error* failed = f.typed(lib.api(), values, count, views, view_count, &out, &result);
   if (failed != nullptr) rethrow(failed, f);
-  return typed_result(out, result, f);
+  return typed_result(out, std::move(result), f);
 }
 
 /// The buffer a message's handle object names, among the message's own buffers; null when the
@@ -141,7 +140,7 @@ message call_json(const plugin_library& lib, const plugin_library::function& f, 
   pm_result result;
   pm_error* failed = f.fn(lib.api(), text.data(), text.size(), views.data(), views.size(), &result);
   if (failed != nullptr) rethrow(failed, f);
-  return from_abi(result.value, result.buffers, f.qualified);
+  return from_abi(std::move(result), f.qualified);
 }
 
 class plugin_callable final : public callable_target {

@@ -18,7 +18,7 @@ static void expect(int ok, const char* what) {
 }
 
 /* Prints and frees an unexpected error; returns 1 when there was one. */
-static int failed(pm_err_t* err, const char* what) {
+static int failed(pm_error* err, const char* what) {
   if (err == NULL) return 0;
   fprintf(stderr, "embed-c: %s: %s %s: %s\n%s\n", what, pm_error_runtime(err), pm_error_type(err),
           pm_error_message(err), pm_error_trace(err));
@@ -28,8 +28,8 @@ static int failed(pm_err_t* err, const char* what) {
 }
 
 /* Evaluates code and compares the result's JSON with `expected`. */
-static void expect_eval(pm_host_t* host, const char* runtime, const char* code, const char* expected) {
-  pm_message_t* result = NULL;
+static void expect_eval(pm_host* host, const char* runtime, const char* code, const char* expected) {
+  pm_message* result = NULL;
   if (failed(pm_host_eval(host, runtime, code, &result), code)) return;
   char what[256];
   snprintf(what, sizeof what, "%s: %s = %s (got %s, from %s)", runtime, code, expected, pm_message_json(result),
@@ -39,9 +39,9 @@ static void expect_eval(pm_host_t* host, const char* runtime, const char* code, 
 }
 
 /* Calls a function and compares the result's JSON with `expected`. */
-static void expect_call(pm_host_t* host, const char* runtime, const char* function, const char* args,
+static void expect_call(pm_host* host, const char* runtime, const char* function, const char* args,
                         const char* expected) {
-  pm_message_t* result = NULL;
+  pm_message* result = NULL;
   if (failed(pm_host_call(host, runtime, function, args, &result), function)) return;
   char what[256];
   snprintf(what, sizeof what, "%s %s(...) = %s (got %s)", runtime, function, expected, pm_message_json(result));
@@ -50,8 +50,8 @@ static void expect_call(pm_host_t* host, const char* runtime, const char* functi
 }
 
 /* Sends a JSON message and compares the reply's JSON with `expected`. */
-static void expect_reply(pm_host_t* host, const char* runtime, const char* payload, const char* expected) {
-  pm_message_t* reply = NULL;
+static void expect_reply(pm_host* host, const char* runtime, const char* payload, const char* expected) {
+  pm_message* reply = NULL;
   if (failed(pm_host_send_json(host, runtime, payload, &reply), payload)) return;
   char what[256];
   snprintf(what, sizeof what, "%s replied %s to %s (got %s)", runtime, expected, payload, pm_message_json(reply));
@@ -60,7 +60,7 @@ static void expect_reply(pm_host_t* host, const char* runtime, const char* paylo
 }
 
 /* Expects `err` to be an error of `runtime` and `type`; frees it. */
-static void expect_error(pm_err_t* err, const char* runtime, const char* type, const char* what) {
+static void expect_error(pm_error* err, const char* runtime, const char* type, const char* what) {
   char line[512];
   snprintf(line, sizeof line, "%s: %s %s (got %s %s: %s)", what, runtime, type, pm_error_runtime(err),
            pm_error_type(err), err ? pm_error_message(err) : "no error");
@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
   }
   printf("libpromethean %s (headers %s)\n", pm_version(), PROMETHEAN_VERSION_STRING);
 
-  pm_host_t* host = NULL;
+  pm_host* host = NULL;
   if (failed(pm_host_new("py,js,rust", 0, &host), "pm_host_new")) return EXIT_FAILURE;
 
   expect_eval(host, "py", "6 * 7", "42");
@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
 
   /* A 4x4 uint8 host buffer, written here through its data pointer: 0, 1, …, 15. */
   const size_t shape[2] = {4, 4};
-  pm_buf_t* image = NULL;
+  pm_buffer* image = NULL;
   if (failed(pm_buffer_create(host, "uint8", 2, shape, &image), "pm_buffer_create")) {
     pm_host_delete(host);
     return EXIT_FAILURE;
@@ -95,11 +95,11 @@ int main(int argc, char** argv) {
   expect(strides[0] == 4 && strides[1] == 1 && pm_buffer_itemsize(image) == 1 && pm_buffer_nbytes(image) == 16 &&
              !pm_buffer_readonly(image) && strcmp(pm_buffer_type(image), "") == 0,
          "the buffer's layout: strides [4, 1] bytes, 16 bytes, writable, untyped");
-  pm_buf_t* second = pm_buffer_retain(image);
+  pm_buffer* second = pm_buffer_retain(image);
   expect(second != NULL && strcmp(pm_buffer_id(second), pm_buffer_id(image)) == 0 &&
              pm_buffer_data(second) == pm_buffer_data(image),
          "pm_buffer_retain: another reference to the same buffer");
-  pm_buffer_release(second);
+  pm_buffer_delete(second);
 
   /* Its handle goes into the arguments; each runtime gets a view of these same bytes. */
   char* handle = pm_buffer_json(image);
@@ -131,29 +131,29 @@ int main(int argc, char** argv) {
                "pm_host_eval_with_timeout stops runaway Python");
   expect_error(pm_host_eval_with_timeout(host, "py", "1", -1.0, NULL), "host", "UsageError", "a negative timeout");
   expect_eval(host, "js", "6 * 7", "42");
-  pm_message_t* in_time = NULL;
+  pm_message* in_time = NULL;
   if (!failed(pm_host_call_with_timeout(host, "py", "max", "[3, 9]", 5.0, &in_time), "a call within its time")) {
     expect(strcmp(pm_message_json(in_time), "9") == 0, "a call that ends in time returns its value");
     pm_message_delete(in_time);
   }
 
   /* A buffer made by Python: the message holds it; a reference taken from it outlives the message. */
-  pm_message_t* made = NULL;
+  pm_message* made = NULL;
   if (!failed(pm_host_eval(host, "py", "__import__('numpy').arange(6.0).reshape(2, 3)", &made), "numpy.arange")) {
     expect(pm_message_buffer_count(made) == 1, "the result names one buffer");
-    pm_buf_t* array = pm_message_buffer(made, 0);
+    pm_buffer* array = pm_message_buffer(made, 0);
     pm_message_delete(made);
     const size_t* s = pm_buffer_shape(array);
     const double* d = (const double*)pm_buffer_data(array);
     expect(array != NULL && strcmp(pm_buffer_format(array), "float64") == 0 && pm_buffer_ndim(array) == 2 &&
                s[0] == 2 && s[1] == 3 && d[5] == 5.0,
            "numpy's array, read in place: float64 [2, 3], last value 5");
-    pm_buf_t* again = NULL;
+    pm_buffer* again = NULL;
     if (!failed(pm_buffer_get(host, pm_buffer_id(array), &again), "pm_buffer_get")) {
       expect(pm_buffer_data(again) == pm_buffer_data(array), "pm_buffer_get finds the same memory by id");
-      pm_buffer_release(again);
+      pm_buffer_delete(again);
     }
-    pm_buffer_release(array);
+    pm_buffer_delete(array);
   }
 
   /* A buffer type, a buffer of it, and a buffer the Rust plugin makes from it (its own memory,
@@ -162,7 +162,7 @@ int main(int argc, char** argv) {
                   host, "{\"name\": \"ImageRGB\", \"layout\": [\"height\", \"width\", \"channels\"], "
                         "\"format\": \"uint8\", \"fixed\": {\"channels\": 3}}"),
               "pm_host_register_buffer_type")) {
-    pm_buf_t* rgb = NULL;
+    pm_buffer* rgb = NULL;
     if (!failed(pm_buffer_create_typed(host, "ImageRGB", "{\"height\": 2, \"width\": 2}", &rgb), "ImageRGB")) {
       uint8_t* px = (uint8_t*)pm_buffer_data(rgb);
       for (int i = 0; i < 12; ++i) px[i] = (uint8_t)(10 * (i / 3));
@@ -172,16 +172,16 @@ int main(int argc, char** argv) {
       char gray_args[1024];
       snprintf(gray_args, sizeof gray_args, "[%s]", rgb_handle);
       pm_string_delete(rgb_handle);
-      pm_message_t* gray = NULL;
+      pm_message* gray = NULL;
       if (!failed(pm_host_call(host, "rust", "imageops.grayscale", gray_args, &gray), "imageops.grayscale")) {
-        pm_buf_t* g = pm_message_buffer(gray, 0);
+        pm_buffer* g = pm_message_buffer(gray, 0);
         pm_message_delete(gray);
         const uint8_t* v = (const uint8_t*)pm_buffer_data(g);
         expect(g != NULL && pm_buffer_ndim(g) == 2 && v[0] == 0 && v[1] == 10 && v[2] == 20 && v[3] == 30,
                "the plugin's grayscale buffer, read in place: 0 10 20 30");
-        pm_buffer_release(g);
+        pm_buffer_delete(g);
       }
-      pm_buffer_release(rgb);
+      pm_buffer_delete(rgb);
     }
   }
 
@@ -200,7 +200,7 @@ int main(int argc, char** argv) {
   }
 
   /* Errors are owned objects; nothing crashes on bad input. */
-  pm_message_t* none = NULL;
+  pm_message* none = NULL;
   expect_error(pm_host_eval(host, "py", "1 / 0", &none), "py", "ZeroDivisionError", "python's exception");
   expect_error(pm_host_call(host, "js", "JSON.parse", "[1,", &none), "host", "MessageError", "bad JSON arguments");
   expect_error(pm_host_eval(host, "cobol", "1", &none), "host", "UsageError", "an unknown runtime");
@@ -217,7 +217,7 @@ int main(int argc, char** argv) {
   expect_error(pm_buffer_create(host, "complex128", 2, shape, &image), "host", "FormatError", "an unknown format");
   expect(none == NULL, "a failed call writes no result");
 
-  pm_buffer_release(image);
+  pm_buffer_delete(image);
   pm_host_delete(host);
   printf("%s\n", failures == 0 ? "embed-c: all checks passed" : "embed-c: checks failed");
   return failures == 0 ? EXIT_SUCCESS : EXIT_FAILURE;

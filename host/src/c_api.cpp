@@ -1,10 +1,11 @@
-// The C API (promethean.h) over the C++ one. Every entry point catches everything: at the C ABI
-// nothing unwinds, failures come back as owned pm_err_t objects (NULL meaning success), and
+// The C API (promethean.h) over the C++ one. Every entry point runs under detail::c_guard: at the
+// C ABI nothing unwinds, failures come back as owned pm_error objects (NULL meaning success), and
 // misuse (a NULL handle, bad JSON, an unknown format) is such an error, never a crash.
 #include <promethean/promethean.h>
 
 #include <promethean/buffer/buffer_json.hpp>
 #include <promethean/buffer/ledger.hpp>
+#include <promethean/detail/c_guard.hpp>
 #include <promethean/error.hpp>
 #include <promethean/host/host.hpp>
 #include <promethean/host/host_buffers.hpp>
@@ -15,56 +16,29 @@
 #include <new>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
-struct pm_host_s {
+struct pm_host {
   promethean::host host;
 };
 
-struct pm_buf_s {
-  promethean::buffer buffer;
-};
-
-struct pm_message_s {
+struct pm_message {
   promethean::message value;
   std::string source;
   std::string json;  // rendered once, so that pm_message_json can lend it
 };
 
-struct pm_err_s {
-  promethean::error error;
-};
-
 namespace {
 using promethean::usage_error;
+using promethean::detail::c_guard;
+using promethean::detail::c_guard_or;
 
-// Handed out when even an error cannot be allocated; pm_error_delete knows not to free it.
-pm_err_t* out_of_memory_error() noexcept {
-  static pm_err_s oom{promethean::error("host", "MemoryError", "out of memory")};
-  return &oom;
-}
-
-/// Runs `f`, turning any exception into an owned error (NULL on success).
-template <class F>
-pm_err_t* guarded(F&& f) noexcept {
-  try {
-    try {
-      f();
-      return nullptr;
-    } catch (const promethean::error& e) {
-      return new pm_err_s{e};
-    } catch (const std::bad_alloc&) {
-      return out_of_memory_error();
-    } catch (const std::exception& e) {
-      return new pm_err_s{promethean::error("host", "InternalError", e.what())};
-    } catch (...) {
-      return new pm_err_s{promethean::error("host", "InternalError", "unknown exception in the host")};
-    }
-  } catch (...) {
-    return out_of_memory_error();  // allocating the error itself failed
-  }
-}
+// pm_error's accessors and _delete have the shapes pm_error.h gives the plugin ABI's too.
+static_assert(std::is_same_v<decltype(&pm_error_runtime), pm_error_field_fn> &&
+              std::is_same_v<decltype(&pm_error_trace), pm_error_field_fn> &&
+              std::is_same_v<decltype(&pm_error_delete), pm_error_delete_fn>);
 
 template <class T>
 T& deref(T* p, const char* function, const char* what) {
@@ -86,9 +60,9 @@ nlohmann::json parse_json(const char* s, const char* function, const char* what)
   }
 }
 
-void hand_out(pm_message_t** out, std::string source, promethean::message value) {
+void hand_out(pm_message** out, std::string source, promethean::message value) {
   if (out == nullptr) return;
-  auto m = new pm_message_s{std::move(value), std::move(source), {}};
+  auto m = new pm_message{std::move(value), std::move(source), {}};
   try {
     m->json = m->value.dump();
   } catch (...) {
@@ -164,18 +138,18 @@ promethean::call_options timeout_options(double seconds, const char* function) {
   return options;
 }
 
-pm_err_t* eval_with(pm_host_t* host, const char* runtime, const char* code, const promethean::call_options& options,
-                    const char* function, pm_message_t** out) {
-  return guarded([&] {
+pm_error* eval_with(pm_host* host, const char* runtime, const char* code, const promethean::call_options& options,
+                    const char* function, pm_message** out) {
+  return c_guard([&] {
     auto& h = deref(host, function, "host").host;
     auto result = h.eval(text(runtime, function, "runtime"), text(code, function, "code"), options);
     hand_out(out, std::move(result.source), std::move(result.data));
   });
 }
 
-pm_err_t* call_with(pm_host_t* host, const char* runtime, const char* function_name, const char* args_json,
-                    const promethean::call_options& options, const char* function, pm_message_t** out) {
-  return guarded([&] {
+pm_error* call_with(pm_host* host, const char* runtime, const char* function_name, const char* args_json,
+                    const promethean::call_options& options, const char* function, pm_message** out) {
+  return c_guard([&] {
     auto& h = deref(host, function, "host").host;
     const std::string_view rt = text(runtime, function, "runtime");
     const std::string_view fn = text(function_name, function, "function");
@@ -192,21 +166,19 @@ extern "C" {
 
 // ---- errors ----
 
-const char* pm_error_runtime(const pm_err_t* e) { return e ? e->error.runtime().c_str() : ""; }
-const char* pm_error_type(const pm_err_t* e) { return e ? e->error.type().c_str() : ""; }
-const char* pm_error_message(const pm_err_t* e) { return e ? e->error.message().c_str() : ""; }
-const char* pm_error_trace(const pm_err_t* e) { return e ? e->error.trace().c_str() : ""; }
+const char* pm_error_runtime(const pm_error* e) { return e ? e->e.runtime().c_str() : ""; }
+const char* pm_error_type(const pm_error* e) { return e ? e->e.type().c_str() : ""; }
+const char* pm_error_message(const pm_error* e) { return e ? e->e.message().c_str() : ""; }
+const char* pm_error_trace(const pm_error* e) { return e ? e->e.trace().c_str() : ""; }
 
-void pm_error_delete(pm_err_t* e) {
-  if (e != out_of_memory_error()) delete e;
-}
+void pm_error_delete(pm_error* e) { promethean::detail::c_error_delete(e); }
 
 void pm_string_delete(char* s) { delete[] s; }
 
 // ---- the host ----
 
-pm_err_t* pm_host_new(const char* runtimes, unsigned flags, pm_host_t** out) {
-  return guarded([&] {
+pm_error* pm_host_new(const char* runtimes, unsigned flags, pm_host** out) {
+  return c_guard([&] {
     deref(out, "pm_host_new", "out");
     if ((flags & ~PM_HOST_START_EAGERLY) != 0) {
       throw usage_error("pm_host_new: unknown flags " + std::to_string(flags & ~PM_HOST_START_EAGERLY) +
@@ -228,44 +200,44 @@ pm_err_t* pm_host_new(const char* runtimes, unsigned flags, pm_host_t** out) {
         if (list.empty()) throw usage_error("pm_host_new: empty runtime name in \"" + std::string(runtimes) + "\"");
       }
     }
-    *out = new pm_host_s{promethean::host(std::move(options))};
+    *out = new pm_host{promethean::host(std::move(options))};
   });
 }
 
-void pm_host_delete(pm_host_t* host) { delete host; }  // ~host never throws: it reports and goes on
+void pm_host_delete(pm_host* host) { delete host; }  // ~host never throws: it reports and goes on
 
-pm_err_t* pm_host_eval(pm_host_t* host, const char* runtime, const char* code, pm_message_t** out) {
+pm_error* pm_host_eval(pm_host* host, const char* runtime, const char* code, pm_message** out) {
   return eval_with(host, runtime, code, {}, "pm_host_eval", out);
 }
 
-pm_err_t* pm_host_call(pm_host_t* host, const char* runtime, const char* function, const char* args_json,
-                       pm_message_t** out) {
+pm_error* pm_host_call(pm_host* host, const char* runtime, const char* function, const char* args_json,
+                       pm_message** out) {
   return call_with(host, runtime, function, args_json, {}, "pm_host_call", out);
 }
 
-pm_err_t* pm_host_eval_with_timeout(pm_host_t* host, const char* runtime, const char* code, double timeout_seconds,
-                                    pm_message_t** out) {
+pm_error* pm_host_eval_with_timeout(pm_host* host, const char* runtime, const char* code, double timeout_seconds,
+                                    pm_message** out) {
   promethean::call_options options;
-  if (pm_err_t* e = guarded([&] { options = timeout_options(timeout_seconds, "pm_host_eval_with_timeout"); })) return e;
+  if (pm_error* e = c_guard([&] { options = timeout_options(timeout_seconds, "pm_host_eval_with_timeout"); })) return e;
   return eval_with(host, runtime, code, options, "pm_host_eval_with_timeout", out);
 }
 
-pm_err_t* pm_host_call_with_timeout(pm_host_t* host, const char* runtime, const char* function, const char* args_json,
-                                    double timeout_seconds, pm_message_t** out) {
+pm_error* pm_host_call_with_timeout(pm_host* host, const char* runtime, const char* function, const char* args_json,
+                                    double timeout_seconds, pm_message** out) {
   promethean::call_options options;
-  if (pm_err_t* e = guarded([&] { options = timeout_options(timeout_seconds, "pm_host_call_with_timeout"); })) return e;
+  if (pm_error* e = c_guard([&] { options = timeout_options(timeout_seconds, "pm_host_call_with_timeout"); })) return e;
   return call_with(host, runtime, function, args_json, options, "pm_host_call_with_timeout", out);
 }
 
-pm_err_t* pm_host_load(pm_host_t* host, const char* runtime, const char* path) {
-  return guarded([&] {
+pm_error* pm_host_load(pm_host* host, const char* runtime, const char* path) {
+  return c_guard([&] {
     deref(host, "pm_host_load", "host")
         .host.load(text(runtime, "pm_host_load", "runtime"), std::string(text(path, "pm_host_load", "path")));
   });
 }
 
-pm_err_t* pm_host_send_json(pm_host_t* host, const char* runtime, const char* payload_json, pm_message_t** out) {
-  return guarded([&] {
+pm_error* pm_host_send_json(pm_host* host, const char* runtime, const char* payload_json, pm_message** out) {
+  return c_guard([&] {
     auto& h = deref(host, "pm_host_send_json", "host").host;
     const std::string_view rt = text(runtime, "pm_host_send_json", "runtime");
     auto reply = h.send_json(rt, promethean::message(parse_json(payload_json, "pm_host_send_json", "payload_json")));
@@ -273,23 +245,23 @@ pm_err_t* pm_host_send_json(pm_host_t* host, const char* runtime, const char* pa
   });
 }
 
-pm_err_t* pm_host_set_message_handler(pm_host_t* host, const char* runtime, const char* handler) {
-  return guarded([&] {
+pm_error* pm_host_set_message_handler(pm_host* host, const char* runtime, const char* handler) {
+  return c_guard([&] {
     deref(host, "pm_host_set_message_handler", "host")
         .host.set_message_handler(text(runtime, "pm_host_set_message_handler", "runtime"),
                                   text(handler, "pm_host_set_message_handler", "handler"));
   });
 }
 
-pm_err_t* pm_host_register_buffer_type(pm_host_t* host, const char* type_json) {
-  return guarded([&] {
+pm_error* pm_host_register_buffer_type(pm_host* host, const char* type_json) {
+  return c_guard([&] {
     auto& h = deref(host, "pm_host_register_buffer_type", "host").host;
     h.buffer_types().add(buffer_type_from_json(parse_json(type_json, "pm_host_register_buffer_type", "type_json")));
   });
 }
 
-pm_err_t* pm_host_runtimes(pm_host_t* host, char** out) {
-  return guarded([&] {
+pm_error* pm_host_runtimes(pm_host* host, char** out) {
+  return c_guard([&] {
     auto& h = deref(host, "pm_host_runtimes", "host").host;
     deref(out, "pm_host_runtimes", "out");
     *out = copy_string(nlohmann::json(h.runtime_names()).dump());
@@ -298,76 +270,74 @@ pm_err_t* pm_host_runtimes(pm_host_t* host, char** out) {
 
 // ---- messages ----
 
-const char* pm_message_json(const pm_message_t* m) { return m ? m->json.c_str() : "null"; }
-const char* pm_message_source(const pm_message_t* m) { return m ? m->source.c_str() : ""; }
-size_t pm_message_buffer_count(const pm_message_t* m) { return m ? m->value.buffers().size() : 0; }
+const char* pm_message_json(const pm_message* m) { return m ? m->json.c_str() : "null"; }
+const char* pm_message_source(const pm_message* m) { return m ? m->source.c_str() : ""; }
+size_t pm_message_buffer_count(const pm_message* m) { return m ? m->value.buffers().size() : 0; }
 
-pm_buf_t* pm_message_buffer(const pm_message_t* m, size_t index) {
+pm_buffer* pm_message_buffer(const pm_message* m, size_t index) {
   if (m == nullptr || index >= m->value.buffers().size()) return nullptr;
-  return new (std::nothrow) pm_buf_s{m->value.buffers()[index]};
+  return c_guard_or<pm_buffer*>(nullptr, [&] { return new pm_buffer{m->value.buffers()[index]}; });
 }
 
-void pm_message_delete(pm_message_t* m) { delete m; }
+void pm_message_delete(pm_message* m) { delete m; }
 
 // ---- buffers ----
 
-pm_err_t* pm_buffer_create(pm_host_t* host, const char* format, size_t ndim, const size_t* shape, pm_buf_t** out) {
-  return guarded([&] {
+pm_error* pm_buffer_create(pm_host* host, const char* format, size_t ndim, const size_t* shape, pm_buffer** out) {
+  return c_guard([&] {
     auto& h = deref(host, "pm_buffer_create", "host").host;
     deref(out, "pm_buffer_create", "out");
     if (ndim > 0 && shape == nullptr) throw usage_error("pm_buffer_create: ndim is " + std::to_string(ndim) + " but shape is NULL");
     promethean::buffer b = h.buffers().create(text(format, "pm_buffer_create", "format"),
                                               promethean::shape_t(shape, shape + ndim));
-    *out = new pm_buf_s{std::move(b)};
+    *out = new pm_buffer{std::move(b)};
   });
 }
 
-pm_err_t* pm_buffer_create_typed(pm_host_t* host, const char* type_name, const char* sizes_json, pm_buf_t** out) {
-  return guarded([&] {
+pm_error* pm_buffer_create_typed(pm_host* host, const char* type_name, const char* sizes_json, pm_buffer** out) {
+  return c_guard([&] {
     constexpr const char* fn = "pm_buffer_create_typed";
     auto& h = deref(host, fn, "host").host;
     deref(out, fn, "out");
     const std::string_view type = text(type_name, fn, "type_name");
     const auto sizes = sizes_from_json(parse_json(sizes_json, fn, "sizes_json"), fn, "sizes_json");
-    *out = new pm_buf_s{h.buffers().create_typed(type, sizes)};
+    *out = new pm_buffer{h.buffers().create_typed(type, sizes)};
   });
 }
 
-pm_err_t* pm_buffer_get(pm_host_t* host, const char* id, pm_buf_t** out) {
-  return guarded([&] {
+pm_error* pm_buffer_get(pm_host* host, const char* id, pm_buffer** out) {
+  return c_guard([&] {
     auto& h = deref(host, "pm_buffer_get", "host").host;
     deref(out, "pm_buffer_get", "out");
-    *out = new pm_buf_s{h.buffers().get(text(id, "pm_buffer_get", "id"))};
+    *out = new pm_buffer{h.buffers().get(text(id, "pm_buffer_get", "id"))};
   });
 }
 
-pm_buf_t* pm_buffer_retain(const pm_buf_t* b) { return b ? new (std::nothrow) pm_buf_s{b->buffer} : nullptr; }
-void pm_buffer_release(pm_buf_t* b) { delete b; }
+pm_buffer* pm_buffer_retain(const pm_buffer* b) {
+  return b ? c_guard_or<pm_buffer*>(nullptr, [&] { return new pm_buffer{b->b}; }) : nullptr;
+}
+void pm_buffer_delete(pm_buffer* b) { delete b; }
 
 // cdata(): a read-only buffer's memory is handed out too; the header says not to write it.
-void* pm_buffer_data(const pm_buf_t* b) { return b ? const_cast<std::byte*>(b->buffer.cdata()) : nullptr; }
-size_t pm_buffer_ndim(const pm_buf_t* b) { return b ? b->buffer.ndim() : 0; }
-const size_t* pm_buffer_shape(const pm_buf_t* b) { return b ? b->buffer.shape().data() : nullptr; }
-const ptrdiff_t* pm_buffer_strides(const pm_buf_t* b) { return b ? b->buffer.strides().data() : nullptr; }
+void* pm_buffer_data(const pm_buffer* b) { return b ? const_cast<std::byte*>(b->b.cdata()) : nullptr; }
+size_t pm_buffer_ndim(const pm_buffer* b) { return b ? b->b.ndim() : 0; }
+const size_t* pm_buffer_shape(const pm_buffer* b) { return b ? b->b.shape().data() : nullptr; }
+const ptrdiff_t* pm_buffer_strides(const pm_buffer* b) { return b ? b->b.strides().data() : nullptr; }
 
-const char* pm_buffer_format(const pm_buf_t* b) {
+const char* pm_buffer_format(const pm_buffer* b) {
   // dtype_name() views string literals, which are NUL-terminated.
-  return b ? promethean::dtype_name(b->buffer.format()).data() : "";
+  return b ? promethean::dtype_name(b->b.format()).data() : "";
 }
 
-size_t pm_buffer_itemsize(const pm_buf_t* b) { return b ? b->buffer.itemsize() : 0; }
-size_t pm_buffer_nbytes(const pm_buf_t* b) { return b ? b->buffer.nbytes() : 0; }
-int pm_buffer_readonly(const pm_buf_t* b) { return b && b->buffer.readonly() ? 1 : 0; }
-const char* pm_buffer_id(const pm_buf_t* b) { return b ? b->buffer.id().c_str() : ""; }
-const char* pm_buffer_type(const pm_buf_t* b) { return b ? b->buffer.type_name().c_str() : ""; }
+size_t pm_buffer_itemsize(const pm_buffer* b) { return b ? b->b.itemsize() : 0; }
+size_t pm_buffer_nbytes(const pm_buffer* b) { return b ? b->b.nbytes() : 0; }
+int pm_buffer_readonly(const pm_buffer* b) { return b && b->b.readonly() ? 1 : 0; }
+const char* pm_buffer_id(const pm_buffer* b) { return b ? b->b.id().c_str() : ""; }
+const char* pm_buffer_type(const pm_buffer* b) { return b ? b->b.type_name().c_str() : ""; }
 
-char* pm_buffer_json(const pm_buf_t* b) {
+char* pm_buffer_json(const pm_buffer* b) {
   if (b == nullptr) return nullptr;
-  try {
-    return copy_string(promethean::buffer_to_json(b->buffer).dump());
-  } catch (...) {
-    return nullptr;
-  }
+  return c_guard_or<char*>(nullptr, [&] { return copy_string(promethean::buffer_to_json(b->b).dump()); });
 }
 
 }  // extern "C"

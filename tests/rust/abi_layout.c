@@ -5,7 +5,9 @@
 #include <stddef.h>
 
 _Static_assert(sizeof(void*) == 8, "the ABI is pinned for 64-bit platforms");
-_Static_assert(PM_PLUGIN_ABI_MAJOR == 1 && PM_PLUGIN_ABI_MINOR == 0, "layout below is ABI 1.0");
+_Static_assert(PM_PLUGIN_ABI_MAJOR == 1 && PM_PLUGIN_ABI_MINOR == 1, "layout below is ABI 1.1");
+/* 1.1 renamed four host-table members (error_free, buffer_release, result_free, call) and
+ * appended result_set_buffer: every 1.0 offset below is the one 1.0 pinned. */
 _Static_assert(PM_DTYPE_INT8 == 0 && PM_DTYPE_UINT8 == 1 && PM_DTYPE_INT64 == 6 && PM_DTYPE_FLOAT64 == 9, "dtype numbers");
 
 _Static_assert(offsetof(pm_buffer_view, struct_size) == 0, "pm_buffer_view");
@@ -30,9 +32,13 @@ _Static_assert(offsetof(pm_host_api, error_trace) == 56, "pm_host_api");
 _Static_assert(offsetof(pm_host_api, buffer_create) == 64, "pm_host_api");
 _Static_assert(offsetof(pm_host_api, buffer_view) == 96, "pm_host_api");
 _Static_assert(offsetof(pm_host_api, result_set_json) == 104, "pm_host_api");
-_Static_assert(offsetof(pm_host_api, result_free) == 144, "pm_host_api");
-_Static_assert(offsetof(pm_host_api, call) == 152, "pm_host_api");
-_Static_assert(sizeof(pm_host_api) == 224, "pm_host_api");
+_Static_assert(offsetof(pm_host_api, result_delete) == 144, "pm_host_api");
+_Static_assert(offsetof(pm_host_api, host_call) == 152, "pm_host_api");
+_Static_assert(offsetof(pm_host_api, error_delete) == 24, "pm_host_api");
+_Static_assert(offsetof(pm_host_api, buffer_delete) == 88, "pm_host_api");
+_Static_assert(offsetof(pm_host_api, reserved) == 160, "pm_host_api");
+_Static_assert(offsetof(pm_host_api, result_set_buffer) == 224, "pm_host_api: 1.1 appends after 1.0's 224 bytes");
+_Static_assert(sizeof(pm_host_api) == 232, "pm_host_api");
 
 _Static_assert(offsetof(pm_function_descriptor, name) == 8, "pm_function_descriptor");
 _Static_assert(offsetof(pm_function_descriptor, signature) == 16, "pm_function_descriptor");

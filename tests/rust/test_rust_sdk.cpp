@@ -3,6 +3,7 @@
 // references kept past a call, calls back into Python, the library kept mapped by its buffers.
 #include "rust_fixture.hpp"
 
+#include "../support/failing_allocator.hpp"
 #include "../support/plugin_calls.hpp"
 #include "../support/raised.hpp"
 
@@ -174,4 +175,28 @@ TEST(RustSdk, ALibraryStaysMappedWhileABufferItMadeIsAlive) {
   EXPECT_EQ(gray->shape(), (shape_t{2, 2}));
   gray.reset();  // the plugin's release callback runs now, its code still mapped
   EXPECT_EQ(ledger::instance().counts().live_blocks, before.live_blocks);
+}
+
+TEST(RustSdk, RunningOutOfMemoryInTheHostTableIsAnOwnedError) {
+  load_plugin_once(the_host(), PM_TESTKIT_PLUGIN);
+  const std::string big(std::size_t{4} << 20, 'x');
+  const message args(json::array({big}));
+  // testkit.echo answers with 4 MiB of JSON text, which the host reads in result_set_json: with
+  // large allocations failing, that host-table function meets a std::bad_alloc, which must come
+  // back to the plugin as an owned error (passed on to the caller), not unwind through Rust.
+  std::optional<error> failed;
+  {
+    testing_support::failing_allocations fail_from(std::size_t{1} << 20);
+    try {
+      the_host().call("rust", "testkit.echo", args);
+    } catch (const error& e) {
+      failed = e;
+    }
+  }
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->runtime(), "host");
+  EXPECT_EQ(failed->type(), "MemoryError");
+  EXPECT_NE(failed->trace().find("testkit.echo"), std::string::npos) << failed->trace();
+  // Nothing was left broken: the same call succeeds with memory to spare.
+  EXPECT_EQ(the_host().call("rust", "testkit.echo", args).value(), big);
 }

@@ -4,11 +4,14 @@
  *   ramp(n)                              a new float64 buffer 0, 1, …, n-1 made with malloc and
  *                                        handed to the host without a copy
  *   describe(buffer)                     {"dtype": d, "ndim": n, "first_byte": b, "id": "b…"}
+ *   same(buffer)                         the argument itself, as a result that is only a buffer
+ *                                        (result_set_buffer, ABI 1.1: no JSON either way)
  *   py_mean(buffer), py_sqrt(x)          call back into Python (numpy.mean, math.sqrt) through
  *                                        the host, the buffer still a view of the same memory
  */
 #include <promethean/rust/plugin_abi.h>
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +82,20 @@ static pm_error* describe(const pm_host_api* host, const char* args, size_t leng
   return host->result_set_json(result, text, (size_t)n);
 }
 
+static pm_error* same(const pm_host_api* host, const char* args, size_t length, const pm_buffer_view* views,
+                      size_t view_count, pm_result* result) {
+  (void)args;
+  (void)length;
+  if (view_count != 1) return fail(host, "TypeError", "same(buffer) takes one buffer");
+  /* A member newer than 1.0 is used only when the host's table is long enough to have it. */
+  if (host->struct_size < offsetof(pm_host_api, result_set_buffer) + sizeof host->result_set_buffer) {
+    return fail(host, "AbiMismatch", "same(buffer) needs a host of plugin ABI 1.1 (result_set_buffer)");
+  }
+  pm_buffer* reference = host->buffer_retain(views[0].buffer); /* the view is borrowed: take a reference */
+  if (!reference) return fail(host, "MemoryError", "same: out of memory");
+  return host->result_set_buffer(result, reference); /* takes the reference over */
+}
+
 /* Forwards the arguments to a Python function, buffers included (they stay views of the same
  * memory), and returns what Python returned. */
 static pm_error* forward_to_py(const pm_host_api* host, const char* function, const char* args, size_t length,
@@ -87,12 +104,12 @@ static pm_error* forward_to_py(const pm_host_api* host, const char* function, co
   if (view_count > 8) return fail(host, "TypeError", "at most 8 buffers");
   for (size_t i = 0; i < view_count; ++i) buffers[i] = views[i].buffer; /* borrowed for the call */
   pm_result* answer = NULL;
-  pm_error* e = host->call(host, "py", function, args, length, buffers, view_count, &answer);
+  pm_error* e = host->host_call(host, "py", function, args, length, buffers, view_count, &answer);
   if (e) return e; /* a Python error passes through as it is */
   size_t answer_length = 0;
   const char* json = host->result_json(answer, &answer_length);
   e = host->result_set_json(result, json, answer_length);
-  host->result_free(answer);
+  host->result_delete(answer);
   return e;
 }
 
@@ -110,6 +127,7 @@ static const pm_function_descriptor functions[] = {
     {sizeof(pm_function_descriptor), "scale", "(values: float64[...], factor: number) -> count", scale, NULL, {0}},
     {sizeof(pm_function_descriptor), "ramp", "(n: int) -> float64[n]", ramp, NULL, {0}},
     {sizeof(pm_function_descriptor), "describe", "(buffer) -> {dtype, ndim, first_byte, id, type}", describe, NULL, {0}},
+    {sizeof(pm_function_descriptor), "same", "(buffer) -> the same buffer", same, NULL, {0}},
     {sizeof(pm_function_descriptor), "py_mean", "(values: buffer) -> number, by numpy.mean", py_mean, NULL, {0}},
     {sizeof(pm_function_descriptor), "py_sqrt", "(x: number) -> number, by math.sqrt", py_sqrt, NULL, {0}},
 };

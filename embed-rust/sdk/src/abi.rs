@@ -1,10 +1,10 @@
-//! The C ABI of `plugin_abi.h`, mirrored field for field (`#[repr(C)]`). Version 1.0.
+//! The C ABI of `plugin_abi.h`, mirrored field for field (`#[repr(C)]`). Version 1.1.
 #![allow(non_camel_case_types)]
 
 use std::os::raw::{c_char, c_void};
 
 pub const PM_PLUGIN_ABI_MAJOR: u16 = 1;
-pub const PM_PLUGIN_ABI_MINOR: u16 = 0;
+pub const PM_PLUGIN_ABI_MINOR: u16 = 1;
 
 pub const PM_DTYPE_INT8: u32 = 0;
 pub const PM_DTYPE_UINT8: u32 = 1;
@@ -73,7 +73,7 @@ pub struct pm_host_api {
     pub abi_minor: u16,
     pub context: *mut c_void,
     pub error_new: unsafe extern "C" fn(*const pm_host_api, *const c_char, *const c_char) -> *mut pm_error,
-    pub error_free: unsafe extern "C" fn(*mut pm_error),
+    pub error_delete: unsafe extern "C" fn(*mut pm_error),
     pub error_runtime: unsafe extern "C" fn(*const pm_error) -> *const c_char,
     pub error_type: unsafe extern "C" fn(*const pm_error) -> *const c_char,
     pub error_message: unsafe extern "C" fn(*const pm_error) -> *const c_char,
@@ -90,15 +90,15 @@ pub struct pm_host_api {
         *mut *mut pm_buffer,
     ) -> *mut pm_error,
     pub buffer_retain: unsafe extern "C" fn(*const pm_buffer) -> *mut pm_buffer,
-    pub buffer_release: unsafe extern "C" fn(*mut pm_buffer),
+    pub buffer_delete: unsafe extern "C" fn(*mut pm_buffer),
     pub buffer_view: unsafe extern "C" fn(*const pm_buffer, *mut pm_buffer_view),
     pub result_set_json: unsafe extern "C" fn(*mut pm_result, *const c_char, usize) -> *mut pm_error,
     pub result_add_buffer: unsafe extern "C" fn(*mut pm_result, *mut pm_buffer) -> usize,
     pub result_json: unsafe extern "C" fn(*const pm_result, *mut usize) -> *const c_char,
     pub result_buffer_count: unsafe extern "C" fn(*const pm_result) -> usize,
     pub result_buffer_view: unsafe extern "C" fn(*const pm_result, usize, *mut pm_buffer_view),
-    pub result_free: unsafe extern "C" fn(*mut pm_result),
-    pub call: unsafe extern "C" fn(
+    pub result_delete: unsafe extern "C" fn(*mut pm_result),
+    pub host_call: unsafe extern "C" fn(
         *const pm_host_api,
         *const c_char,
         *const c_char,
@@ -109,6 +109,20 @@ pub struct pm_host_api {
         *mut *mut pm_result,
     ) -> *mut pm_error,
     pub reserved: [*mut c_void; 8],
+    // 1.1: read only through `pm_host_api::result_set_buffer()`, which checks struct_size.
+    result_set_buffer: Option<unsafe extern "C" fn(*mut pm_result, *mut pm_buffer) -> *mut pm_error>,
+}
+
+impl pm_host_api {
+    /// `result_set_buffer` (1.1) when the host has it: a 1.0 host's table ends before it, and the
+    /// field must not be read at all then.
+    pub fn result_set_buffer(&self) -> Option<unsafe extern "C" fn(*mut pm_result, *mut pm_buffer) -> *mut pm_error> {
+        let end = std::mem::offset_of!(pm_host_api, result_set_buffer) + std::mem::size_of::<usize>();
+        if (self.struct_size as usize) < end {
+            return None;
+        }
+        self.result_set_buffer
+    }
 }
 
 pub const PM_VALUE_NULL: u32 = 0;
@@ -192,7 +206,10 @@ pub struct pm_plugin_descriptor {
 
 // The same layout the C header pins (tests/rust/abi_layout.c).
 const _: () = assert!(std::mem::size_of::<pm_buffer_view>() == 104);
-const _: () = assert!(std::mem::size_of::<pm_host_api>() == 224);
+const _: () = assert!(std::mem::size_of::<pm_host_api>() == 232);
+const _: () = assert!(std::mem::offset_of!(pm_host_api, result_delete) == 144);
+const _: () = assert!(std::mem::offset_of!(pm_host_api, host_call) == 152);
+const _: () = assert!(std::mem::offset_of!(pm_host_api, result_set_buffer) == 224);
 const _: () = assert!(std::mem::size_of::<pm_function_descriptor>() == 48);
 const _: () = assert!(std::mem::size_of::<pm_plugin_descriptor>() == 72);
 const _: () = assert!(std::mem::size_of::<pm_value>() == 24);

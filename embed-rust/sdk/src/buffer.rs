@@ -298,7 +298,7 @@ impl Clone for Buffer {
 impl Drop for Buffer {
     fn drop(&mut self) {
         if let Ok(api) = host_api() {
-            unsafe { (api.buffer_release)(self.raw) };
+            unsafe { (api.buffer_delete)(self.raw) };
         }
     }
 }

@@ -77,7 +77,7 @@ impl Error {
 impl Drop for Error {
     fn drop(&mut self) {
         if let Repr::Host { raw, api } = self.repr {
-            unsafe { (api.error_free)(raw) };
+            unsafe { (api.error_delete)(raw) };
         }
     }
 }

@@ -233,6 +233,9 @@ impl<T: Element> FromArg for BufferViewMut<T> {
 pub struct Output {
     pub json: String,
     pub buffers: Vec<Buffer>,
+    /// The value is the one buffer in `buffers` and nothing else: handed to the host with
+    /// result_set_buffer (ABI 1.1), so that no JSON is written or parsed; `json` is then unused.
+    pub whole_buffer: bool,
 }
 
 pub trait IntoOutput: Sized {
@@ -340,8 +343,8 @@ json_output!(
 impl IntoOutput for Buffer {
     #[inline]
     fn into_output(self, out: &mut Output) -> Result<(), Error> {
-        out.json = format!("{{\"_type\":\"Buffer\",\"view\":{}}}", out.buffers.len());
         out.buffers.push(self);
+        out.whole_buffer = true;
         Ok(())
     }
 }
@@ -463,7 +466,15 @@ unsafe fn finish(
     outcome: std::thread::Result<Result<Output, Error>>,
 ) -> *mut pm_error {
     match outcome {
-        Ok(Ok(out)) => {
+        Ok(Ok(mut out)) => {
+            if out.whole_buffer {
+                if let (Some(set_buffer), 1) = (api.result_set_buffer(), out.buffers.len()) {
+                    let b = out.buffers.pop().expect("one buffer");
+                    return set_buffer(result, b.into_raw());
+                }
+                // A 1.0 host: the same value as JSON naming the buffer.
+                out.json = format!("{{\"_type\":\"Buffer\",\"view\":{}}}", out.buffers.len() - 1);
+            }
             for b in out.buffers {
                 (api.result_add_buffer)(result, b.into_raw());
             }

@@ -99,7 +99,7 @@ impl Host {
         let function = CString::new(function).map_err(|_| Error::new("ValueError", "function name with a NUL"))?;
         let mut result: *mut pm_result = std::ptr::null_mut();
         let e = unsafe {
-            (self.api.call)(
+            (self.api.host_call)(
                 self.api,
                 runtime.as_ptr(),
                 function.as_ptr(),
@@ -114,7 +114,7 @@ impl Host {
             return Err(Error::from_host(e, self.api));
         }
         let reply = unsafe { self.read_result(result) };
-        unsafe { (self.api.result_free)(result) };
+        unsafe { (self.api.result_delete)(result) };
         reply
     }
 

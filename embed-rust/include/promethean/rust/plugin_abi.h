@@ -1,5 +1,5 @@
 /*
- * The Promethean plugin ABI, version 1.0: how a shared library (a Rust cdylib, or C, or anything
+ * The Promethean plugin ABI, version 1.1: how a shared library (a Rust cdylib, or C, or anything
  * with a C ABI) offers functions to the host, and how it calls back.
  *
  * A PLUGIN exports one symbol, PM_PLUGIN_ENTRY_NAME ("promethean_plugin_entry"), a function
@@ -19,6 +19,7 @@
  * A RESULT is written into the pm_result the host passes: host->result_set_json() for the JSON
  * value (copied by the host; no call means null), and host->result_add_buffer() to hand over a
  * buffer reference, which returns its index; the JSON refers to it as {"_type":"Buffer","view":i}.
+ * A result that is one buffer and nothing else needs no JSON: host->result_set_buffer() (1.1).
  * A buffer made by the plugin from its own memory (a Rust Vec) is handed over without a copy with
  * host->buffer_adopt(), which takes a release callback that the host calls exactly once, from any
  * thread, when the last reference in any runtime is gone. The plugin's library stays loaded while
@@ -27,16 +28,26 @@
  * ERRORS are owned objects: every function that can fail returns pm_error*, NULL meaning success.
  * A plugin function returns either NULL (success) or an error it made with host->error_new() or
  * got from a host call; the host takes it over. An error the plugin gets from a host call and does
- * not return must be freed with host->error_free(). Nothing unwinds across this boundary: a Rust
- * panic, a C++ exception must be caught inside the plugin and returned as a pm_error.
+ * not return must be given back with host->error_delete(). pm_error is the one owned error of
+ * promethean/pm_error.h, the embedding C API's (promethean.h) too. Nothing unwinds across this
+ * boundary, either way: the host turns every C++ exception, running out of memory included, into
+ * an error; a Rust panic, a C++ exception must be caught inside the plugin and returned as one.
  *
  * THREADS: plugin functions may be called from any thread, also concurrently; the host API may be
  * called from any thread, during a call or outside one (a thread the plugin started).
  *
  * EVOLUTION: append-only. New host functions go at the end of pm_host_api (check struct_size
  * before calling one newer than your minor); new descriptor fields go at the end of their struct;
- * the reserved slots are zero and stay for future use. Changing or removing anything bumps the
- * major version.
+ * the reserved slots are zero and stay for future use. Changing the layout or the meaning of
+ * anything, or removing it, bumps the major version.
+ *
+ * NAMES follow the C API's scheme, pm_<noun>_<verb>: a host-table member is the function's name
+ * without "pm_" (error_delete, buffer_delete, result_delete, host_call), every owned object is
+ * given back with its `_delete`. Version 1.1 renamed 1.0's error_free, buffer_release,
+ * result_free and call to these, without moving anything: a C identifier is no part of the binary
+ * layout (tests/rust/abi_layout.c pins the offsets), so the major version stays 1 and a plugin
+ * built for 1.0 runs unchanged; only its source, rebuilt, needs the new names. 1.1 also appended
+ * result_set_buffer.
  */
 #ifndef PROMETHEAN_RUST_PLUGIN_ABI_H
 #define PROMETHEAN_RUST_PLUGIN_ABI_H
@@ -44,12 +55,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* pm_error, the owned error (shared with the embedding C API, promethean.h). */
+#include <promethean/pm_error.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 #define PM_PLUGIN_ABI_MAJOR 1
-#define PM_PLUGIN_ABI_MINOR 0
+#define PM_PLUGIN_ABI_MINOR 1
 #define PM_PLUGIN_ENTRY_NAME "promethean_plugin_entry"
 
 /* Marks the entry function as exported, also when a build hides symbols by default. */
@@ -73,9 +87,12 @@ typedef enum pm_dtype {
   PM_DTYPE_FLOAT64 = 9
 } pm_dtype;
 
-/* Opaque host objects. A pm_buffer* is one reference to a Buffer; a pm_error* an owned error. */
+/* Opaque host objects. A pm_buffer* is one reference to a Buffer (the same object as the C API's
+ * pm_buffer); a pm_error* an owned error (pm_error.h); a pm_result* a value with buffers. */
+#ifndef PROMETHEAN_PM_BUFFER_DECLARED
+#define PROMETHEAN_PM_BUFFER_DECLARED
 typedef struct pm_buffer pm_buffer;
-typedef struct pm_error pm_error;
+#endif
 typedef struct pm_result pm_result;
 
 /* A view of a buffer's memory and layout. Borrowed: valid while the reference `buffer` lives (for
@@ -105,15 +122,15 @@ typedef struct pm_host_api {
 
   /* -- errors -- */
   /* A new error of the plugin's: `type` like "ValueError", `message` for a person. Owned by the
-   * caller (return it from the plugin function, or free it). */
+   * caller (return it from the plugin function, or delete it). */
   pm_error* (*error_new)(const struct pm_host_api* host, const char* type, const char* message);
   /* Frees an error the plugin owns and does not return. NULL is fine. */
-  void (*error_free)(pm_error* error);
-  /* The error's fields, valid until it is freed; never NULL. */
-  const char* (*error_runtime)(const pm_error* error);
-  const char* (*error_type)(const pm_error* error);
-  const char* (*error_message)(const pm_error* error);
-  const char* (*error_trace)(const pm_error* error);
+  pm_error_delete_fn error_delete;
+  /* The error's fields, valid until it is deleted; never NULL. */
+  pm_error_field_fn error_runtime;
+  pm_error_field_fn error_type;
+  pm_error_field_fn error_message;
+  pm_error_field_fn error_trace;
 
   /* -- buffers -- */
   /* A new zero-filled host buffer (64-byte aligned, C order), typed when `type_name` is non-NULL
@@ -126,9 +143,10 @@ typedef struct pm_host_api {
   pm_error* (*buffer_adopt)(const struct pm_host_api* host, void* data, uint32_t dtype, uint32_t ndim,
                             const uint64_t* shape, void (*release)(void* release_context), void* release_context,
                             pm_buffer** out);
-  /* One more reference to the same buffer; release each with buffer_release. */
+  /* One more reference to the same buffer (NULL when memory runs out); give each back with
+   * buffer_delete, which drops that reference. NULL is fine for buffer_delete. */
   pm_buffer* (*buffer_retain)(const pm_buffer* buffer);
-  void (*buffer_release)(pm_buffer* buffer);
+  void (*buffer_delete)(pm_buffer* buffer);
   /* The view of a buffer, valid while the reference lives. */
   void (*buffer_view)(const pm_buffer* buffer, pm_buffer_view* out);
 
@@ -136,24 +154,33 @@ typedef struct pm_host_api {
   /* Sets the JSON value (copied; UTF-8, `length` bytes). Invalid JSON is an error. */
   pm_error* (*result_set_json)(pm_result* result, const char* json, size_t length);
   /* Hands a buffer reference over to the result (it takes ownership); returns its index i, which
-   * the JSON names as {"_type":"Buffer","view":i}. */
+   * the JSON names as {"_type":"Buffer","view":i}. When memory runs out it returns (size_t)-1 and
+   * the reference is dropped. */
   size_t (*result_add_buffer)(pm_result* result, pm_buffer* buffer);
-  /* The JSON of a result (buffers appear as handles with a "view" index); valid until freed. */
+  /* The JSON of a result (buffers appear as handles with a "view" index); valid until the result
+   * is deleted. NULL (and *length 0) when memory runs out. */
   const char* (*result_json)(const pm_result* result, size_t* length);
   size_t (*result_buffer_count)(const pm_result* result);
-  /* The i-th buffer's view, valid until the result is freed. */
+  /* The i-th buffer's view, valid until the result is deleted (all zero when i is out of range or
+   * memory runs out). */
   void (*result_buffer_view)(const pm_result* result, size_t i, pm_buffer_view* out);
-  void (*result_free)(pm_result* result);
+  void (*result_delete)(pm_result* result);
 
   /* -- calls into any runtime -- */
   /* Calls `function` in `runtime` ("py", "js", "rust", "sh") with a JSON argument array, whose
    * buffer arguments are {"_type":"Buffer","view":i} naming buffers[i] (borrowed). On success
-   * *out is a new result, owned by the caller (free it with result_free). Waits for the callee;
-   * the plugin may hold no lock of its own that the callee might need. */
-  pm_error* (*call)(const struct pm_host_api* host, const char* runtime, const char* function, const char* args_json,
+   * *out is a new result, owned by the caller (give it back with result_delete). Waits for the
+   * callee; the plugin may hold no lock of its own that the callee might need. */
+  pm_error* (*host_call)(const struct pm_host_api* host, const char* runtime, const char* function, const char* args_json,
                     size_t args_length, pm_buffer* const* buffers, size_t buffer_count, pm_result** out);
 
   void* reserved[8];
+
+  /* -- 1.1: check host->struct_size covers a member before calling it -- */
+  /* The result's value is this buffer, and nothing else: no JSON is written or parsed. Takes the
+   * reference over (also on failure). Replaces a value set before (result_set_json); buffers
+   * added before stay in the result, unnamed. */
+  pm_error* (*result_set_buffer)(pm_result* result, pm_buffer* buffer);
 } pm_host_api;
 
 /* A value of a typed call (see pm_plugin_typed_function). */

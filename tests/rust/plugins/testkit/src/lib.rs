@@ -22,6 +22,11 @@ fn fill(mut values: BufferViewMut<i32>, value: i32) {
     }
 }
 
+/// The text back: a result as large as its argument, which the host reads as JSON text.
+fn echo(text: String) -> String {
+    text
+}
+
 /// A host-allocated typed buffer, written here.
 fn zeros_typed(n: usize, type_name: String) -> Result<Buffer, Error> {
     let mut b = Buffer::zeros::<u8>(&[n, 3], Some(&type_name))?;
@@ -91,5 +96,5 @@ fn fan_out(threads: u32) -> Result<promethean::Json, Error> {
 promethean::plugin! {
     name: "testkit",
     version: "0.0.1",
-    functions: [panics, add, address, fill, zeros_typed, keep, release_kept, bad_shape, count_keys, fan_out],
+    functions: [panics, echo, add, address, fill, zeros_typed, keep, release_kept, bad_shape, count_keys, fan_out],
 }

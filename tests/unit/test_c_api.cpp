@@ -1,0 +1,66 @@
+// The C API's one guard (detail::c_guard): every C++ exception, std::bad_alloc included, comes
+// back as an owned pm_error, from the guard itself and from a real C API call.
+#include "../support/failing_allocator.hpp"
+
+#include <promethean/detail/c_guard.hpp>
+#include <promethean/error.hpp>
+#include <promethean/promethean.h>
+
+#include <gtest/gtest.h>
+
+#include <new>
+#include <stdexcept>
+#include <string>
+
+using promethean::detail::c_guard;
+using promethean::detail::c_guard_or;
+using promethean::testing_support::failing_allocations;
+
+namespace {
+/// The error's runtime, type and message as one string, and the error deleted.
+std::string taken(pm_error* e) {
+  std::string s = std::string(pm_error_runtime(e)) + " " + pm_error_type(e) + ": " + pm_error_message(e);
+  pm_error_delete(e);
+  return s;
+}
+}  // namespace
+
+TEST(CGuard, EveryExceptionBecomesAnOwnedError) {
+  EXPECT_EQ(c_guard([] {}), nullptr);
+  EXPECT_EQ(taken(c_guard([] { throw promethean::usage_error("bad flag"); })), "host UsageError: bad flag");
+  EXPECT_EQ(taken(c_guard([] { throw promethean::plugin_error("ValueError", "no"); })), "rust ValueError: no");
+  EXPECT_EQ(taken(c_guard([] { throw std::bad_alloc(); })), "host MemoryError: out of memory");
+  EXPECT_EQ(taken(c_guard([] { throw std::runtime_error("odd"); })), "host InternalError: odd");
+  EXPECT_EQ(taken(c_guard([] { throw 42; })), "host InternalError: unknown exception in the host");
+  // The out-of-memory error is static: deleting it (twice, from two failures) is fine.
+  pm_error* a = c_guard([] { throw std::bad_alloc(); });
+  pm_error* b = c_guard([] { throw std::bad_alloc(); });
+  pm_error_delete(a);
+  pm_error_delete(b);
+  EXPECT_EQ(c_guard_or(-1, [] { return 7; }), 7);
+  EXPECT_EQ(c_guard_or(-1, []() -> int { throw std::bad_alloc(); }), -1);
+}
+
+TEST(CApi, RunningOutOfMemoryInACallIsAnOwnedError) {
+  pm_host* host = nullptr;
+  ASSERT_EQ(pm_host_new("sh", 0, &host), nullptr);
+  // A 4 MiB string argument: parsing args_json needs a large block, and large blocks fail here.
+  const std::string args = "[\"" + std::string(std::size_t{4} << 20, 'x') + "\"]";
+  pm_message* out = nullptr;
+  pm_error* e = nullptr;
+  {
+    failing_allocations fail_from(std::size_t{1} << 20);
+    e = pm_host_call(host, "sh", "printf", args.c_str(), &out);
+  }
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(out, nullptr);  // not written on failure
+  EXPECT_STREQ(pm_error_runtime(e), "host");
+  EXPECT_STREQ(pm_error_type(e), "MemoryError");
+  pm_error_delete(e);
+  // The host goes on serving.
+  char* names = nullptr;
+  ASSERT_EQ(pm_host_runtimes(host, &names), nullptr);
+  EXPECT_NE(std::string(names).find("\"sh\""), std::string::npos) << names;
+  pm_string_delete(names);
+  pm_host_delete(host);
+}
