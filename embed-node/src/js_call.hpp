@@ -32,6 +32,7 @@ message invoke(v8::Isolate* isolate, v8::Local<v8::Context> ctx, const resolved&
                v8::Local<v8::Value>* argv, std::string_view function);
 
 /// invoke() with n arguments, argument i being convert(isolate, i): on the stack for up to eight.
+/// Converts them in order, 0 to n-1 (a message::cursor taking their buffers relies on it).
 template <class Convert>
 message invoke_with(v8::Isolate* isolate, v8::Local<v8::Context> ctx, const resolved& target, std::size_t n,
                     Convert&& convert, std::string_view function) {

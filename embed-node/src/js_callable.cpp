@@ -31,8 +31,9 @@ class js_callable final : public callable_target {
   message call_json(const message& args, const call_options& options) const override {
     return with_deadline(options, [&] { return "call of '" + m_name + "'"; }, [&] {
       const nlohmann::json& values = args.value();
+      message::cursor at(args);
       return call_with(values.size(), [&](v8::Isolate* isolate, std::size_t i) {
-        return from_message_value(isolate, values[i], args);
+        return from_message_value(isolate, values[i], at);
       });
     });
   }

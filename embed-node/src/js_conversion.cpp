@@ -8,6 +8,7 @@
 #include <promethean/error.hpp>
 #include <promethean/host/host.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 #include <unordered_set>
@@ -58,6 +59,9 @@ dtype dtype_of_view(v8::Local<v8::Value> v) {
 
 void convert(v8::Isolate* isolate, v8::Local<v8::Value> v, nlohmann::json& out, std::vector<buffer>& buffers,
              std::vector<function_ref>& functions, int depth);
+
+void convert_object(v8::Isolate* isolate, v8::Local<v8::Object> o, nlohmann::json& out, std::vector<buffer>& buffers,
+                    std::vector<function_ref>& functions, int depth);
 
 void convert_function(v8::Isolate* isolate, v8::Local<v8::Function> fn, nlohmann::json& out,
                       std::vector<function_ref>& functions) {
@@ -156,17 +160,38 @@ void convert(v8::Isolate* isolate, v8::Local<v8::Value> v, nlohmann::json& out, 
                  "BigInt, string, array, plain object, ArrayBuffer or TypedArray, or a function (give the class a "
                  "toJSON method to send it as JSON)");
     }
-    v8::Local<v8::Array> keys;
-    if (!o->GetOwnPropertyNames(ctx, v8::ONLY_ENUMERABLE).ToLocal(&keys)) type_error("listing an object's keys threw");
-    out = nlohmann::json::object();
-    for (std::uint32_t i = 0; i < keys->Length(); ++i) {
-      v8::Local<v8::Value> key = keys->Get(ctx, i).ToLocalChecked();
-      v8::Local<v8::Value> item;
-      if (!o->Get(ctx, key).ToLocal(&item)) type_error("reading property " + to_utf8(isolate, key) + " threw");
-      convert(isolate, item, out[to_utf8(isolate, key)], buffers, functions, depth + 1);
-    }
+    convert_object(isolate, o, out, buffers, functions, depth);
   } else {
     type_error("cannot send a " + describe_type(isolate, v) + " across runtimes");
+  }
+}
+
+/// A plain object's properties are converted in key order, the order the JSON object keeps them in
+/// and receivers walk them in, so that buffers and functions are collected in walk order
+/// (message.hpp). An object that is a handle (`{_type: "Buffer", buffer_id: …}`, made by hand or
+/// by bufferInfo) names a live buffer or function, resolved here as message(json) resolves one.
+void convert_object(v8::Isolate* isolate, v8::Local<v8::Object> o, nlohmann::json& out, std::vector<buffer>& buffers,
+                    std::vector<function_ref>& functions, int depth) {
+  auto ctx = isolate->GetCurrentContext();
+  v8::Local<v8::Array> keys;
+  if (!o->GetOwnPropertyNames(ctx, v8::ONLY_ENUMERABLE).ToLocal(&keys)) type_error("listing an object's keys threw");
+  std::vector<std::pair<std::string, v8::Local<v8::Value>>> items;
+  items.reserve(keys->Length());
+  for (std::uint32_t i = 0; i < keys->Length(); ++i) {
+    v8::Local<v8::Value> key = keys->Get(ctx, i).ToLocalChecked();
+    v8::Local<v8::Value> item;
+    if (!o->Get(ctx, key).ToLocal(&item)) type_error("reading property " + to_utf8(isolate, key) + " threw");
+    items.emplace_back(to_utf8(isolate, key), item);
+  }
+  std::sort(items.begin(), items.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  const std::size_t buffers_before = buffers.size();
+  const std::size_t functions_before = functions.size();
+  out = nlohmann::json::object();
+  for (auto& [key, item] : items) convert(isolate, item, out[std::move(key)], buffers, functions, depth + 1);
+  if (is_buffer_handle(out) || function_handle::is_handle(out)) {
+    buffers.erase(buffers.begin() + static_cast<std::ptrdiff_t>(buffers_before), buffers.end());
+    functions.erase(functions.begin() + static_cast<std::ptrdiff_t>(functions_before), functions.end());
+    message::resolve_handle(out, buffers, functions);
   }
 }
 
@@ -278,12 +303,12 @@ v8::Local<v8::Value> integer(v8::Isolate* isolate, std::int64_t i) {
 
 message to_message(v8::Isolate* isolate, v8::Local<v8::Value> value) {
   // The commonest result, a small integer, without the general walk (convert() gives the same).
-  if (value->IsInt32()) return message(nlohmann::json(std::int64_t{value.As<v8::Int32>()->Value()}), {}, {});
+  if (value->IsInt32()) return message(message::in_walk_order, nlohmann::json(std::int64_t{value.As<v8::Int32>()->Value()}));
   nlohmann::json out;
   std::vector<buffer> buffers;
   std::vector<function_ref> functions;
   convert(isolate, value, out, buffers, functions, 0);
-  return message(std::move(out), std::move(buffers), std::move(functions));
+  return message(message::in_walk_order, std::move(out), std::move(buffers), std::move(functions));
 }
 
 message arguments_to_message(v8::Isolate* isolate, const v8::FunctionCallbackInfo<v8::Value>& info, int first) {
@@ -295,11 +320,12 @@ message arguments_to_message(v8::Isolate* isolate, const v8::FunctionCallbackInf
     convert(isolate, info[i], v, buffers, functions, 1);
     out.push_back(std::move(v));
   }
-  return message(std::move(out), std::move(buffers), std::move(functions));
+  return message(message::in_walk_order, std::move(out), std::move(buffers), std::move(functions));
 }
 
 v8::Local<v8::Value> from_message(v8::Isolate* isolate, const message& m) {
-  return from_message_value(isolate, m.value(), m);
+  message::cursor at(m);
+  return from_message_value(isolate, m.value(), at);
 }
 
 v8::Local<v8::Value> from_argument(v8::Isolate* isolate, const argument& a) {
@@ -314,7 +340,7 @@ v8::Local<v8::Value> from_argument(v8::Isolate* isolate, const argument& a) {
   return v8::Undefined(isolate);  // not reached: every kind is handled above
 }
 
-v8::Local<v8::Value> from_message_value(v8::Isolate* isolate, const nlohmann::json& j, const message& m) {
+v8::Local<v8::Value> from_message_value(v8::Isolate* isolate, const nlohmann::json& j, message::cursor& at) {
   auto ctx = isolate->GetCurrentContext();
   switch (j.type()) {
     case nlohmann::json::value_t::null: return v8::Null(isolate);
@@ -330,29 +356,23 @@ v8::Local<v8::Value> from_message_value(v8::Isolate* isolate, const nlohmann::js
     case nlohmann::json::value_t::array: {
       v8::Local<v8::Array> out = v8::Array::New(isolate, static_cast<int>(j.size()));
       std::uint32_t i = 0;
-      for (const auto& v : j) out->Set(ctx, i++, from_message_value(isolate, v, m)).Check();
+      for (const auto& v : j) out->Set(ctx, i++, from_message_value(isolate, v, at)).Check();
       return out;
     }
     case nlohmann::json::value_t::object: {
-      if (is_buffer_handle(j)) {
-        auto b = m.find_buffer(j.value("buffer_id", ""));
-        return to_typed_array(isolate, b ? *b : buffer_from_json(j));
-      }
+      // Handles take the message's next buffer or function (walk order: message.hpp).
+      if (is_buffer_handle(j)) return to_typed_array(isolate, at.next_buffer(j));
       if (function_handle::is_handle(j)) {
-        const std::string id = j.value("function_id", "");
-        for (const auto& f : m.functions()) {
-          if (f->id() != id) continue;
-          if (f->runtime() == "js") {
-            auto& g = engine::get();
-            if (auto it = g.callables.find(id); it != g.callables.end()) return it->second.Get(isolate);
-          }
-          return foreign_function_value(isolate, f);
+        const function_ref& f = at.next_function(j);
+        if (f->runtime() == "js") {
+          auto& g = engine::get();
+          if (auto it = g.callables.find(f->id()); it != g.callables.end()) return it->second.Get(isolate);
         }
-        throw message_error("Function handle " + id + " is not held by the message");
+        return foreign_function_value(isolate, f);
       }
       v8::Local<v8::Object> out = v8::Object::New(isolate);
       for (const auto& [key, value] : j.items()) {
-        out->Set(ctx, v8_string(isolate, key), from_message_value(isolate, value, m)).Check();
+        out->Set(ctx, v8_string(isolate, key), from_message_value(isolate, value, at)).Check();
       }
       return out;
     }

@@ -11,7 +11,9 @@
 //
 // message → JS: JSON values as the matching JS types (integers outside ±2^53 as BigInt, so that
 // no digit is lost); a Buffer handle as a TypedArray of its dtype over the same memory; a Function
-// handle as a JS function that routes to its runtime (or the original JS function).
+// handle as a JS function that routes to its runtime (or the original JS function). Both are the
+// very buffer and function the message holds, taken by position (message::cursor), never looked up
+// by id.
 #pragma once
 
 #include <promethean/buffer/buffer.hpp>
@@ -28,7 +30,10 @@ message to_message(v8::Isolate* isolate, v8::Local<v8::Value> value);
 message arguments_to_message(v8::Isolate* isolate, const v8::FunctionCallbackInfo<v8::Value>& info, int first);
 
 v8::Local<v8::Value> from_message(v8::Isolate* isolate, const message& m);
-v8::Local<v8::Value> from_message_value(v8::Isolate* isolate, const nlohmann::json& value, const message& m);
+/// One JSON value of a message (an element of its argument array, say) as JS, its handles taking
+/// the message's buffers and functions from `at`: convert the values in walk order (the elements
+/// of an array by index), with one cursor for the whole message.
+v8::Local<v8::Value> from_message_value(v8::Isolate* isolate, const nlohmann::json& value, message::cursor& at);
 
 /// A typed argument (host.resolve's callables) as the JS value its JSON form would give.
 v8::Local<v8::Value> from_argument(v8::Isolate* isolate, const argument& a);

@@ -86,9 +86,10 @@ class js_runtime final : public runtime {
     v8::Isolate* isolate = e.isolate();
     const resolved target = resolve(isolate, e.context(), function);
     const nlohmann::json& values = args.value();
+    message::cursor at(args);
     return invoke_with(
         isolate, e.context(), target, values.size(),
-        [&](v8::Isolate* i, std::size_t k) { return from_message_value(i, values[k], args); }, function);
+        [&](v8::Isolate* i, std::size_t k) { return from_message_value(i, values[k], at); }, function);
   }
 
   /// The function found once; its calls skip the lookup and take typed arguments (js_callable.hpp).

@@ -32,7 +32,8 @@ class python_callable final : public callable_target {
     return with_deadline(options, [&] { return "call of '" + m_name + "'"; }, [&] {
       return guarded([&] {
         const nlohmann::json& values = args.value();
-        return vectorcall_message(m_fn, values.size(), [&](std::size_t i) { return from_message_value(values[i], args); });
+        message::cursor at(args);
+        return vectorcall_message(m_fn, values.size(), [&](std::size_t i) { return from_message_value(values[i], at); });
       });
     });
   }

@@ -56,6 +56,9 @@ dtype dtype_of_format(const char* format, Py_ssize_t itemsize, py::handle owner)
 void convert(py::handle o, nlohmann::json& out, std::vector<buffer>& buffers, std::vector<function_ref>& functions,
              int depth);
 
+void convert_dict(py::handle o, nlohmann::json& out, std::vector<buffer>& buffers, std::vector<function_ref>& functions,
+                  int depth);
+
 void convert_sequence(py::handle seq, nlohmann::json& out, std::vector<buffer>& buffers,
                       std::vector<function_ref>& functions, int depth) {
   out = nlohmann::json::array();
@@ -63,6 +66,33 @@ void convert_sequence(py::handle seq, nlohmann::json& out, std::vector<buffer>& 
     nlohmann::json v;
     convert(item, v, buffers, functions, depth + 1);
     out.push_back(std::move(v));
+  }
+}
+
+/// A dict's members are converted in key order, the order the JSON object keeps them in and
+/// receivers walk them in, so that buffers and functions are collected in walk order (message.hpp).
+/// A dict that is a handle (`{"_type": "Buffer", "buffer_id": …}`, made by hand or by
+/// buffer_info) names a live buffer or function, resolved here as message(json) resolves one.
+void convert_dict(py::handle o, nlohmann::json& out, std::vector<buffer>& buffers, std::vector<function_ref>& functions,
+                  int depth) {
+  std::vector<std::pair<std::string, py::object>> items;
+  items.reserve(static_cast<std::size_t>(PyDict_GET_SIZE(o.ptr())));
+  for (auto [key, value] : py::reinterpret_borrow<py::dict>(o)) {
+    if (!PyUnicode_Check(key.ptr())) {
+      type_error("dict key " + py::repr(key).cast<std::string>() + " of type " + type_name(key) +
+                 " cannot cross as JSON: keys must be str");
+    }
+    items.emplace_back(key.cast<std::string>(), py::reinterpret_borrow<py::object>(value));
+  }
+  std::sort(items.begin(), items.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  const std::size_t buffers_before = buffers.size();
+  const std::size_t functions_before = functions.size();
+  out = nlohmann::json::object();
+  for (auto& [key, value] : items) convert(value, out[std::move(key)], buffers, functions, depth + 1);
+  if (is_buffer_handle(out) || function_handle::is_handle(out)) {
+    buffers.erase(buffers.begin() + static_cast<std::ptrdiff_t>(buffers_before), buffers.end());
+    functions.erase(functions.begin() + static_cast<std::ptrdiff_t>(functions_before), functions.end());
+    message::resolve_handle(out, buffers, functions);
   }
 }
 
@@ -109,14 +139,7 @@ void convert(py::handle o, nlohmann::json& out, std::vector<buffer>& buffers, st
   } else if (PyUnicode_Check(p)) {
     out = o.cast<std::string>();
   } else if (PyDict_Check(p)) {
-    out = nlohmann::json::object();
-    for (auto [key, value] : py::reinterpret_borrow<py::dict>(o)) {
-      if (!PyUnicode_Check(key.ptr())) {
-        type_error("dict key " + py::repr(key).cast<std::string>() + " of type " + type_name(key) +
-                   " cannot cross as JSON: keys must be str");
-      }
-      convert(value, out[key.cast<std::string>()], buffers, functions, depth + 1);
-    }
+    convert_dict(o, out, buffers, functions, depth);
   } else if (PyList_Check(p) || PyTuple_Check(p)) {
     convert_sequence(o, out, buffers, functions, depth);
   } else if (numpy_generic() && PyObject_IsInstance(p, numpy_generic().ptr()) == 1) {
@@ -145,7 +168,7 @@ void convert(py::handle o, nlohmann::json& out, std::vector<buffer>& buffers, st
   }
 }
 
-py::object from_json(const nlohmann::json& j, const message& m);
+py::object from_json(const nlohmann::json& j, message::cursor& at);
 
 /// What a Python proxy of another runtime's function holds: the function handle, and the method
 /// definition CPython needs for as long as the proxy lives (it names the proxy).
@@ -188,7 +211,7 @@ py::object foreign_callable(const function_ref& f) {
   return fn;
 }
 
-py::object from_json(const nlohmann::json& j, const message& m) {
+py::object from_json(const nlohmann::json& j, message::cursor& at) {
   switch (j.type()) {
     case nlohmann::json::value_t::null: return py::none();
     case nlohmann::json::value_t::boolean: return py::bool_(j.get<bool>());
@@ -198,29 +221,22 @@ py::object from_json(const nlohmann::json& j, const message& m) {
     case nlohmann::json::value_t::string: return py::str(j.get_ref<const std::string&>());
     case nlohmann::json::value_t::array: {
       py::list out;
-      for (const auto& v : j) out.append(from_json(v, m));
+      for (const auto& v : j) out.append(from_json(v, at));
       return out;
     }
     case nlohmann::json::value_t::object: {
-      if (is_buffer_handle(j)) {
-        auto b = m.find_buffer(j.value("buffer_id", ""));
-        return to_numpy(b ? *b : buffer_from_json(j));
-      }
+      // Handles take the message's next buffer or function (walk order: message.hpp).
+      if (is_buffer_handle(j)) return to_numpy(at.next_buffer(j));
       if (function_handle::is_handle(j)) {
-        const std::string id = j.value("function_id", "");
-        for (const auto& f : m.functions()) {
-          if (f->id() == id) {
-            if (f->runtime() == "py") {
-              auto it = state().callables.find(id);
-              if (it != state().callables.end()) return it->second;
-            }
-            return foreign_callable(f);
-          }
+        const function_ref& f = at.next_function(j);
+        if (f->runtime() == "py") {
+          auto it = state().callables.find(f->id());
+          if (it != state().callables.end()) return it->second;
         }
-        throw message_error("Function handle " + id + " is not held by the message");
+        return foreign_callable(f);
       }
       py::dict out;
-      for (const auto& [key, value] : j.items()) out[py::str(key)] = from_json(value, m);
+      for (const auto& [key, value] : j.items()) out[py::str(key)] = from_json(value, at);
       return out;
     }
     default: throw message_error("cannot convert JSON value " + j.dump() + " to Python");
@@ -288,11 +304,18 @@ void remember_adopted(PyObject* obj, const buffer& b) {
 }  // namespace
 
 message to_message(py::handle obj) {
+  // The commonest result, an int that fits in 64 bits, straight into the message: no general walk
+  // and no value moved through it (convert() gives the same).
+  if (PyLong_CheckExact(obj.ptr())) {
+    int overflow = 0;
+    const long long v = PyLong_AsLongLongAndOverflow(obj.ptr(), &overflow);
+    if (overflow == 0) return message(message::in_walk_order, nlohmann::json(v));
+  }
   nlohmann::json value;
   std::vector<buffer> buffers;
   std::vector<function_ref> functions;
   convert(obj, value, buffers, functions, 0);
-  return message(std::move(value), std::move(buffers), std::move(functions));
+  return message(message::in_walk_order, std::move(value), std::move(buffers), std::move(functions));
 }
 
 message arguments_to_message(PyObject* const* args, std::size_t n) {
@@ -305,10 +328,13 @@ message arguments_to_message(PyObject* const* args, std::size_t n) {
     convert(args[i], v, buffers, functions, 1);
     values.push_back(std::move(v));
   }
-  return message(std::move(values), std::move(buffers), std::move(functions));
+  return message(message::in_walk_order, std::move(values), std::move(buffers), std::move(functions));
 }
 
-py::object from_message(const message& m) { return from_json(m.value(), m); }
+py::object from_message(const message& m) {
+  message::cursor at(m);
+  return from_json(m.value(), at);
+}
 
 py::object from_argument(const argument& a) {
   switch (a.type()) {
@@ -327,7 +353,7 @@ py::object from_argument(const argument& a) {
   return py::none();  // not reached: every kind is handled above
 }
 
-py::object from_message_value(const nlohmann::json& value, const message& m) { return from_json(value, m); }
+py::object from_message_value(const nlohmann::json& value, message::cursor& at) { return from_json(value, at); }
 
 buffer adopt(py::handle obj) {
   const bool is_ndarray = py::array::check_(obj);

@@ -8,7 +8,8 @@
 //
 // message → Python: JSON values as the matching Python types; a Buffer handle becomes a numpy
 // array over the same memory (read-only buffers give non-writeable arrays); a Function handle
-// becomes a callable that routes to its runtime.
+// becomes a callable that routes to its runtime. Both are the very buffer and function the message
+// holds, taken by position (message::cursor), never looked up by id.
 #pragma once
 
 #include <promethean/buffer/buffer.hpp>
@@ -25,9 +26,10 @@ message to_message(pybind11::handle obj);
 message arguments_to_message(PyObject* const* args, std::size_t n);
 pybind11::object from_message(const message& m);
 
-/// One JSON value of `m` (an element of its argument array, say) as Python; handles resolve
-/// against the buffers and functions `m` holds.
-pybind11::object from_message_value(const nlohmann::json& value, const message& m);
+/// One JSON value of a message (an element of its argument array, say) as Python, its handles
+/// taking the message's buffers and functions from `at`: convert the values in walk order (the
+/// elements of an array by index), with one cursor for the whole message.
+pybind11::object from_message_value(const nlohmann::json& value, message::cursor& at);
 
 /// A typed argument (host.resolve's callables) as the Python value its JSON form would give.
 pybind11::object from_argument(const argument& a);

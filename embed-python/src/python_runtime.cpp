@@ -162,7 +162,8 @@ class python_runtime final : public runtime {
       py::object fn = resolve(function);
       require_callable(fn, function);
       const nlohmann::json& values = args.value();
-      return vectorcall_message(fn.ptr(), values.size(), [&](std::size_t i) { return from_message_value(values[i], args); });
+      message::cursor at(args);
+      return vectorcall_message(fn.ptr(), values.size(), [&](std::size_t i) { return from_message_value(values[i], at); });
     });
   }
 

@@ -14,7 +14,8 @@
 namespace promethean::python {
 
 /// Calls `fn` with n arguments, argument i being convert(i) (a new reference as a py::object),
-/// and returns the result as a message. The GIL is held; Python errors propagate as
+/// and returns the result as a message. Converts the arguments in order, 0 to n-1 (a
+/// message::cursor taking their buffers relies on it). The GIL is held; Python errors propagate as
 /// error_already_set.
 template <class Convert>
 message vectorcall_message(PyObject* fn, std::size_t n, Convert&& convert) {

@@ -21,7 +21,7 @@ class with_gil {
     if (!state().alive.load()) throw usage_error("the py runtime has shut down", "py");
     ensure_thread_state();
     m_state = PyGILState_Ensure();
-    drain_releases();
+    if (!state().releases.empty()) drain_releases();  // a call less on the hot path, where it is empty
   }
   ~with_gil() { PyGILState_Release(m_state); }
   with_gil(const with_gil&) = delete;

@@ -53,7 +53,7 @@ message to_message(std::span<const argument> args) {
     values.push_back(a.to_json());
     if (a.type() == argument::kind::buffer) buffers.push_back(a.as_buffer());
   }
-  return message(std::move(values), std::move(buffers), {});
+  return message(message::in_walk_order, std::move(values), std::move(buffers), {});
 }
 
 callable_target::~callable_target() = default;

@@ -58,6 +58,45 @@ TEST(Message, HandlesNamingNothingAreClearErrors) {
   EXPECT_THROW(message(nlohmann::json{{"_type", "Function"}, {"function_id", "f999999999"}}), message_error);
 }
 
+TEST(Message, ACursorTakesTheHeldBuffersInWalkOrder) {
+  auto a = buffer::allocate(dtype::uint8, {1});
+  auto b = buffer::allocate(dtype::uint8, {2});
+  auto f = function_handle::create("js", "cb");
+  // Walk order: depth first, arrays by index, object members by key ("a" < "b" < "c").
+  const message m(nlohmann::json{{"c", buffer_to_json(a)}, {"a", nlohmann::json::array({buffer_to_json(b), f->to_json()})},
+                                 {"b", buffer_to_json(b)}});
+  ASSERT_EQ(m.buffers().size(), 3u);
+  EXPECT_EQ(m.buffers()[0].id(), b.id());
+  EXPECT_EQ(m.buffers()[1].id(), b.id());
+  EXPECT_EQ(m.buffers()[2].id(), a.id());
+  message::cursor at(m);
+  EXPECT_EQ(at.next_buffer(m.value()["a"][0]).cdata(), b.cdata());
+  EXPECT_EQ(at.next_function(m.value()["a"][1]), f);
+  EXPECT_EQ(at.next_buffer(m.value()["b"]).cdata(), b.cdata());
+  EXPECT_EQ(at.next_buffer(m.value()["c"]).cdata(), a.cdata());
+  EXPECT_THROW(at.next_buffer(m.value()["c"]), message_error);  // nothing left
+  // Out of step: the handle does not name the buffer at the cursor.
+  message::cursor wrong(m);
+  EXPECT_THROW(wrong.next_buffer(m.value()["c"]), message_error);
+}
+
+TEST(Message, APartOfAMessageHoldsWhatItNamesAndNothingElse) {
+  auto a = buffer::allocate(dtype::uint8, {1});
+  auto b = buffer::allocate(dtype::uint8, {2});
+  const message whole(nlohmann::json::array({buffer_to_json(a), buffer_to_json(b)}));
+  const message part(whole.value()[1], whole.buffers(), whole.functions());
+  ASSERT_EQ(part.buffers().size(), 1u);
+  EXPECT_EQ(part.buffers()[0].id(), b.id());
+  ASSERT_TRUE(part.as_buffer());
+  EXPECT_EQ(part.as_buffer()->cdata(), b.cdata());
+  // A handle naming none of the given buffers, although live, is refused.
+  auto e = buffer::allocate(dtype::uint8, {3});
+  EXPECT_THROW(message(nlohmann::json::array({buffer_to_json(e)}), {a, b}, {}), message_error);
+  EXPECT_THROW(message(nlohmann::json::array({buffer_to_json(e)}), {}, {}), message_error);
+  // as_buffer of a handle the message does not hold is the same clear error, not a lookup.
+  EXPECT_THROW(message(message::in_walk_order, buffer_to_json(e), {}, {}).as_buffer(), message_error);
+}
+
 TEST(MetaObject, JsonShapeAndRoundTrip) {
   meta_object m{"py", message(nlohmann::json(45))};
   EXPECT_EQ(m.to_json(), (nlohmann::json{{"_type", "MetaObject"}, {"source", "py"}, {"data", 45}}));

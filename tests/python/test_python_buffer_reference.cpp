@@ -1,0 +1,96 @@
+// Buffers by reference into and out of py: the receiver gets the very buffer the message holds,
+// taken by position (message::cursor), never by looking its id up again; a handle the message
+// does not hold is refused.
+#include "python_fixture.hpp"
+
+#include <promethean/buffer/buffer_json.hpp>
+#include <promethean/error.hpp>
+
+#include "../support/raised.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+
+using namespace promethean;
+using nlohmann::json;
+using promethean::testing_support::raised;
+
+namespace {
+/// `b`'s handle with a shape the live buffer does not have: the ledger's lookup refuses it.
+json handle_with_wrong_shape(const buffer& b) {
+  json h = buffer_to_json(b);
+  h["shape"] = json::array({999});
+  return h;
+}
+}  // namespace
+
+TEST(PyBufferReference, TheReceiverGetsTheBufferTheMessageHoldsWithoutALookup) {
+  auto b = buffer::allocate(dtype::int32, {4});
+  b.span<std::int32_t>()[3] = 41;
+  the_host().define("py", {"ref_probe", {"a"}, "return [int(a.ctypes.data), list(a.shape), int(a[3]), a]"});
+  // The handle in the JSON disagrees with the live buffer: a lookup by id (the ledger's) refuses
+  // it, so a receiver that still looked the id up could not have got the buffer.
+  const json lying = handle_with_wrong_shape(b);
+  EXPECT_THROW(buffer_from_json(lying), message_error);
+  const message args(message::in_walk_order, json::array({lying}), {b}, {});
+  const message r = the_host().call("py", "ref_probe", args);
+  EXPECT_EQ(r.value()[0].get<std::uintptr_t>(), reinterpret_cast<std::uintptr_t>(b.cdata()));  // same memory
+  EXPECT_EQ(r.value()[1], json::array({4}));  // the held buffer's shape, not the handle's
+  EXPECT_EQ(r.value()[2], 41);
+  ASSERT_EQ(r.buffers().size(), 1u);
+  EXPECT_EQ(r.buffers()[0].id(), b.id());  // back as that very buffer: the same ledger entry
+}
+
+TEST(PyBufferReference, EachHandleTakesItsOwnBufferByPosition) {
+  auto first = buffer::allocate(dtype::uint8, {2});
+  auto second = buffer::allocate(dtype::uint8, {3});
+  the_host().define("py", {"ref_sizes", {"x", "nested"}, "return [len(x), len(nested['b']), len(nested['a'][0])]"});
+  // Walk order: argument 0, then the object's members by key ("a" before "b").
+  const message args(json::array({buffer_to_json(first), json::object({{"b", buffer_to_json(first)}, {"a", json::array({buffer_to_json(second)})}})}));
+  ASSERT_EQ(args.buffers().size(), 3u);
+  EXPECT_EQ(args.buffers()[1].id(), second.id());
+  EXPECT_EQ(the_host().call("py", "ref_sizes", args).value(), json::array({2, 2, 3}));
+}
+
+TEST(PyBufferReference, AHandleTheMessageDoesNotHoldIsRefused) {
+  auto held = buffer::allocate(dtype::uint8, {2});
+  auto other = buffer::allocate(dtype::uint8, {5});  // live, in the ledger, but not in the message
+  the_host().define("py", {"ref_len", {"a"}, "return len(a)"});
+  // Forged into a message's JSON: the receiver refuses it rather than look it up.
+  auto forged = raised<message_error>(
+      [&] { the_host().call("py", "ref_len", message(message::in_walk_order, json::array({buffer_to_json(other)}), {}, {})); });
+  EXPECT_NE(forged.message().find("names " + other.id()), std::string::npos) << forged.message();
+  EXPECT_NE(forged.message().find("does not hold"), std::string::npos) << forged.message();
+  // Handles out of step with the buffers (a different buffer at that position) are refused too.
+  EXPECT_THROW(
+      the_host().call("py", "ref_len", message(message::in_walk_order, json::array({buffer_to_json(other)}), {held}, {})),
+      message_error);
+  // Put together from JSON and buffers that do not include it: refused when the message is made.
+  auto made = raised<message_error>([&] { message(json::array({buffer_to_json(other)}), {held}, {}); });
+  EXPECT_NE(made.message().find("does not hold"), std::string::npos) << made.message();
+  // A part of a larger message (its buffers a superset) takes only what it names.
+  const message part(json::array({buffer_to_json(other)}), {held, other}, {});
+  ASSERT_EQ(part.buffers().size(), 1u);
+  EXPECT_EQ(the_host().call("py", "ref_len", part).value(), 5);
+}
+
+TEST(PyBufferReference, DictsAreCollectedInWalkOrderAndHandleDictsAreResolved) {
+  // Insertion order z, a; walk order a, z: the message's buffers follow the walk.
+  the_host().eval("py", "import numpy as np\nref_z = np.zeros(7, dtype=np.uint8)\nref_a = np.zeros(3, dtype=np.uint8)");
+  const message m = the_host().eval("py", "{'z': ref_z, 'a': ref_a}").data;
+  ASSERT_EQ(m.buffers().size(), 2u);
+  EXPECT_EQ(m.buffers()[0].shape(), (shape_t{3}));
+  EXPECT_EQ(m.buffers()[1].shape(), (shape_t{7}));
+  the_host().define("py", {"ref_pair", {"d"}, "return [len(d['z']), len(d['a'])]"});
+  EXPECT_EQ(the_host().call("py", "ref_pair", json::array({m.value()})).value(), json::array({7, 3}));
+  EXPECT_EQ(the_host().call("py", "ref_pair", message(json::array({m.value()}), m.buffers(), {})).value(),
+            json::array({7, 3}));
+  // A dict that is a handle (buffer_info's) names the live buffer: the message holds it.
+  the_host().define("py", {"ref_len", {"a"}, "return len(a)"});
+  the_host().eval("py", "import promethean");
+  const message info = the_host().eval("py", "promethean.buffer_info(ref_z)").data;
+  ASSERT_EQ(info.buffers().size(), 1u);
+  EXPECT_EQ(info.buffers()[0].shape(), (shape_t{7}));
+  EXPECT_EQ(the_host().call("py", "ref_len", json::array({info.value()})).value(), 7);
+}
