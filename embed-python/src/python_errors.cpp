@@ -18,7 +18,7 @@ py::object& foreign_error_type() {
 
 void define_foreign_error(py::module_& m) {
   py::dict scope;
-  py::exec(R"(
+  py::exec(py::str(R"(
 class ForeignError(Exception):
     """An error raised in another runtime: .runtime, .type, .message and .trace say what and where."""
     def __init__(self, runtime, type, message, trace=""):
@@ -27,19 +27,19 @@ class ForeignError(Exception):
         self.type = type
         self.message = message
         self.trace = trace
-)", scope);
+)"), scope);
   py::object cls = scope["ForeignError"];
   cls.attr("__module__") = "promethean";
   m.attr("ForeignError") = cls;
   foreign_error_type() = cls;
-  py::exec(R"(
+  py::exec(py::str(R"(
 class TimeoutError(TimeoutError):
     """Raised asynchronously in Python code still running when its call's timeout passes
     (promethean.call(..., timeout=s), call_options::timeout). Like KeyboardInterrupt, it is noticed
     between bytecodes: a long C call (time.sleep, a big numpy operation) finishes first."""
     def __init__(self, *args):
         super().__init__(*(args or ("the call's timeout passed",)))
-)", scope);
+)"), scope);
   py::object timeout = scope["TimeoutError"];
   timeout.attr("__module__") = "promethean";
   m.attr("TimeoutError") = timeout;

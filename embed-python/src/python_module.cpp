@@ -231,7 +231,7 @@ PyObject* make_module() {
   m.def("view", &view, py::arg("x"), py::arg("name"),
         "The named view of a buffer, computed by the runtime that registered it (or that owns the buffer).");
   m.def("runtimes", &runtimes, "The dispatch map: every runtime with its version and entries.");
-  py::exec(R"(
+  py::exec(py::str(R"(
 def export(fn=None, name=None):
     """Make a Python function callable from other runtimes by name: @export, @export(name="x"),
     or export(fn, "x")."""
@@ -240,7 +240,7 @@ def export(fn=None, name=None):
     if isinstance(fn, str) and name is None:
         return lambda f: _export(f, fn)
     return _export(fn, name)
-)", m.attr("__dict__"));
+)"), m.attr("__dict__"));
   return m.release().ptr();
 }
 
