@@ -47,6 +47,8 @@ TEST(MetaNumbers, IntegersNeverWrap) {
   EXPECT_EQ(past.type(), "OverflowError");
   EXPECT_EQ(past.message(), "integer overflow in (+ 18446744073709551615 1)");
   EXPECT_EQ(sib("(* 1.5 2)"), 3.0);  // reals stay reals
+  EXPECT_EQ(sib("(< 1 (get (eval-in \"py\" \"2**64 - 1\") :data))"), true);  // compared exactly too
+  EXPECT_EQ(sib("(= -1 (get (eval-in \"py\" \"2**64 - 1\") :data))"), false);
 }
 
 TEST(MetaNumbers, StringsCountCharacters) {
@@ -78,6 +80,9 @@ TEST(MetaControl, TryCatchesErrorsOfEveryRuntime) {
   EXPECT_EQ(sib("(try (throw (object :code 7)) (catch e (get (get e :value) :code)))"), 7);
   EXPECT_EQ(sib("(try (try (eval-in \"py\" \"{}['k']\") (catch e (throw e))) (catch e2 [(get e2 :runtime) (get e2 :type)]))"),
             json::parse(R"(["py", "KeyError"])"));
+  EXPECT_EQ(sib("(try (eval-in \"js\" \"while (true) {}\" :timeout 0.2) (catch e [(get e :runtime) (get e :type)]))"),
+            json::parse(R"(["js", "Timeout"])"));
+  EXPECT_EQ(raised([] { sib("(try (exit 3) (catch e 1))"); }).type(), "SystemExit");  // exit passes
   auto uncaught = raised<script_error>([] { sib("(throw \"plain\")"); });
   EXPECT_EQ(uncaught.type(), "Error");
   EXPECT_EQ(uncaught.message(), "plain");

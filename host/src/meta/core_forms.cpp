@@ -280,12 +280,19 @@ void evaluator::install_core_forms() {
       return message(nlohmann::json(true));
     };
   };
-  m_builtins["="] = comparison("=", [](const nlohmann::json& a, const nlohmann::json& b) { return a == b; });
-  m_builtins["!="] = comparison("!=", [](const nlohmann::json& a, const nlohmann::json& b) { return a != b; });
-  m_builtins["<"] = comparison("<", [](const nlohmann::json& a, const nlohmann::json& b) { return a < b; });
-  m_builtins[">"] = comparison(">", [](const nlohmann::json& a, const nlohmann::json& b) { return a > b; });
-  m_builtins["<="] = comparison("<=", [](const nlohmann::json& a, const nlohmann::json& b) { return a <= b; });
-  m_builtins[">="] = comparison(">=", [](const nlohmann::json& a, const nlohmann::json& b) { return a >= b; });
+  // Two integers compare exactly (JSON's own comparison casts a uint64 past 2^63 to a negative).
+  auto ordered = [](auto cmp) {
+    return [cmp](const nlohmann::json& a, const nlohmann::json& b) {
+      if (a.is_number_integer() && b.is_number_integer()) return cmp(wide_of(a), wide_of(b));
+      return cmp(a, b);
+    };
+  };
+  m_builtins["="] = comparison("=", ordered([](const auto& a, const auto& b) { return a == b; }));
+  m_builtins["!="] = comparison("!=", ordered([](const auto& a, const auto& b) { return a != b; }));
+  m_builtins["<"] = comparison("<", ordered([](const auto& a, const auto& b) { return a < b; }));
+  m_builtins[">"] = comparison(">", ordered([](const auto& a, const auto& b) { return a > b; }));
+  m_builtins["<="] = comparison("<=", ordered([](const auto& a, const auto& b) { return a <= b; }));
+  m_builtins[">="] = comparison(">=", ordered([](const auto& a, const auto& b) { return a >= b; }));
   m_builtins["not"] = [](std::vector<message>& args, const node& n) -> message {
     check_arity(args, 1, n, "not");
     return message(nlohmann::json(!truthy(args[0])));
