@@ -336,6 +336,16 @@ TEST(CliMeta, ReplReportsAnErrorWithItsLineAndGoesOn) {
   EXPECT_EQ(run({"repl", "extra"}).status, 2);
 }
 
+TEST(CliMeta, ReplReportsAStrayParenWithoutLosingTheFormBeforeIt) {
+  // Issue 27: `(+ 1 2))` prints 3, then reports the ')' at its own line and column, and goes on.
+  auto r = run({"repl"}, "", "(+ 1 2))\n(+ 3 4)\n  ] (+ 5 6)\n(nope)\n");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "3\n7\n11\n");
+  EXPECT_TRUE(contains(r.err, "<stdin>:1:8: meta SyntaxError: unexpected ')' (nothing is open)")) << r.err;
+  EXPECT_TRUE(contains(r.err, "<stdin>:3:3: meta SyntaxError: unexpected ']' (nothing is open)")) << r.err;
+  EXPECT_TRUE(contains(r.err, "<stdin>:4:2: meta NameError: unknown symbol 'nope'")) << r.err;
+}
+
 TEST(CliMeta, ScriptsGetArgvAndExit) {
   const auto script = std::filesystem::temp_directory_path() / ("argv_" + std::to_string(::getpid()) + ".sib");
   std::ofstream(script) << "(print (length argv) (get argv 1) (get argv 2))\n(exit (length argv))\n(print \"not here\")\n";

@@ -9,12 +9,11 @@
 
 #include <cmath>
 #include <cstdio>
+#include <set>
 
 namespace promethean::meta {
 
-using namespace detail;
-
-namespace {
+namespace detail {
 bool truthy(const message& m) {
   const auto& v = m.value();
   if (v.is_null()) return false;
@@ -24,8 +23,12 @@ bool truthy(const message& m) {
   return true;
 }
 
-/// How `print` and `str` show a value: strings as they are, everything else as JSON.
 std::string display(const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+}  // namespace detail
+
+using namespace detail;
+
+namespace {
 
 /// Syntax as data (quote): lists and arrays as arrays, symbols and keywords as strings.
 nlohmann::json quoted(const node& n) {
@@ -58,6 +61,28 @@ bool all_integers(const std::vector<message>& args) {
   }
   return true;
 }
+
+// Integers are exact: computed in 128 bits, a result must fit int64, or uint64 when an operand is
+// already past int64 (a uint64 from another runtime); else it is an OverflowError, never a wrap.
+__extension__ typedef __int128 wide;  // GCC/Clang: 128-bit, wide enough for any int64/uint64 step
+
+wide wide_of(const nlohmann::json& v) {
+  return v.is_number_unsigned() ? static_cast<wide>(v.get<std::uint64_t>()) : static_cast<wide>(v.get<std::int64_t>());
+}
+
+[[noreturn]] void overflow(const char* op, const std::vector<message>& args, const node& n) {
+  std::string call = std::string("(") + op;
+  for (const auto& a : args) call += " " + a.dump();
+  fail(n, "OverflowError", "integer overflow in " + call + ")");
+}
+
+message integer_result(wide v, const char* op, const std::vector<message>& args, const node& n) {
+  if (v >= INT64_MIN && v <= INT64_MAX) return message(nlohmann::json(static_cast<std::int64_t>(v)));
+  bool unsigned_operand = false;
+  for (const auto& a : args) unsigned_operand |= wide_of(a.value()) > INT64_MAX;
+  if (unsigned_operand && v > 0 && v <= static_cast<wide>(UINT64_MAX)) return message(nlohmann::json(static_cast<std::uint64_t>(v)));
+  overflow(op, args, n);
+}
 }  // namespace
 
 void evaluator::install_core_forms() {
@@ -83,6 +108,7 @@ void evaluator::install_core_forms() {
     if (n.items.size() < 3) fail(n, "SyntaxError", "(fn (params) body…), got " + n.show());
     return make_function("fn", n.items[1], std::vector<node>(n.items.begin() + 2, n.items.end()), e, n);
   };
+  m_specials["lambda"] = m_specials["fn"];
   m_specials["let"] = [this](const node& n, const env_ptr& e) -> message {
     if (n.items.size() < 3) fail(n, "SyntaxError", "(let ((name value) …) body…), got " + n.show());
     auto scope = std::make_shared<environment>();
@@ -189,15 +215,22 @@ void evaluator::install_core_forms() {
     for (const auto& v : values) parts.push_back(&v);
     return combine(std::move(o), parts);
   };
+  // `ints` gets 128-bit operands and says false on overflow; unary (- x) is (- 0 x).
   auto arithmetic = [](const char* op, auto ints, auto reals) {
     return [op, ints, reals](std::vector<message>& args, const node& n) -> message {
       if (args.empty()) fail(n, "ArityError", std::string("'") + op + "' needs at least one number");
       for (const auto& a : args) number_of(a, n, op);
       if (all_integers(args)) {
-        std::int64_t acc = args[0].value().get<std::int64_t>();
-        if (args.size() == 1) return message(nlohmann::json(ints(std::int64_t{0}, acc, n)));
-        for (std::size_t i = 1; i < args.size(); ++i) acc = ints(acc, args[i].value().get<std::int64_t>(), n);
-        return message(nlohmann::json(acc));
+        wide acc = wide_of(args[0].value());
+        if (args.size() == 1) {
+          wide result = 0;
+          if (!ints(wide{0}, acc, result, n)) overflow(op, args, n);
+          return integer_result(result, op, args, n);
+        }
+        for (std::size_t i = 1; i < args.size(); ++i) {
+          if (!ints(acc, wide_of(args[i].value()), acc, n)) overflow(op, args, n);
+        }
+        return integer_result(acc, op, args, n);
       }
       double acc = args[0].value().get<double>();
       if (args.size() == 1) return message(nlohmann::json(reals(0.0, acc)));
@@ -205,26 +238,37 @@ void evaluator::install_core_forms() {
       return message(nlohmann::json(acc));
     };
   };
-  m_builtins["+"] = arithmetic("+", [](std::int64_t a, std::int64_t b, const node&) { return a + b; },
+  m_builtins["+"] = arithmetic("+", [](wide a, wide b, wide& r, const node&) { return !__builtin_add_overflow(a, b, &r); },
                                [](double a, double b) { return a + b; });
-  m_builtins["-"] = arithmetic("-", [](std::int64_t a, std::int64_t b, const node&) { return a - b; },
+  m_builtins["-"] = arithmetic("-", [](wide a, wide b, wide& r, const node&) { return !__builtin_sub_overflow(a, b, &r); },
                                [](double a, double b) { return a - b; });
-  m_builtins["*"] = arithmetic("*", [](std::int64_t a, std::int64_t b, const node&) { return a * b; },
+  m_builtins["*"] = arithmetic("*", [](wide a, wide b, wide& r, const node&) { return !__builtin_mul_overflow(a, b, &r); },
                                [](double a, double b) { return a * b; });
+  // Integers that divide exactly stay exact integers (a double would round past 2^53).
   m_builtins["/"] = [](std::vector<message>& args, const node& n) -> message {
     if (args.size() < 2) fail(n, "ArityError", "'/' needs at least two numbers");
-    double acc = number_of(args[0], n, "/");
+    for (const auto& a : args) number_of(a, n, "/");
     for (std::size_t i = 1; i < args.size(); ++i) {
-      const double d = number_of(args[i], n, "/");
-      if (d == 0) fail(n, "ZeroDivisionError", "division by zero");
-      acc /= d;
+      if (args[i].value().get<double>() == 0) fail(n, "ZeroDivisionError", "division by zero");
     }
-    if (acc == std::trunc(acc) && all_integers(args)) return message(nlohmann::json(static_cast<std::int64_t>(acc)));
+    if (all_integers(args)) {
+      wide acc = wide_of(args[0].value());
+      bool exact = true;
+      for (std::size_t i = 1; i < args.size() && exact; ++i) {
+        const wide d = wide_of(args[i].value());
+        exact = acc % d == 0;
+        if (exact) acc /= d;
+      }
+      if (exact) return integer_result(acc, "/", args, n);
+    }
+    double acc = args[0].value().get<double>();
+    for (std::size_t i = 1; i < args.size(); ++i) acc /= args[i].value().get<double>();
     return message(nlohmann::json(acc));
   };
-  m_builtins["%"] = arithmetic("%", [](std::int64_t a, std::int64_t b, const node& n) {
+  m_builtins["%"] = arithmetic("%", [](wide a, wide b, wide& r, const node& n) {
                       if (b == 0) fail(n, "ZeroDivisionError", "modulo by zero");
-                      return a % b;
+                      r = a % b;
+                      return true;
                     },
                     [](double a, double b) { return std::fmod(a, b); });
   auto comparison = [](const char* op, auto cmp) {
@@ -236,12 +280,19 @@ void evaluator::install_core_forms() {
       return message(nlohmann::json(true));
     };
   };
-  m_builtins["="] = comparison("=", [](const nlohmann::json& a, const nlohmann::json& b) { return a == b; });
-  m_builtins["!="] = comparison("!=", [](const nlohmann::json& a, const nlohmann::json& b) { return a != b; });
-  m_builtins["<"] = comparison("<", [](const nlohmann::json& a, const nlohmann::json& b) { return a < b; });
-  m_builtins[">"] = comparison(">", [](const nlohmann::json& a, const nlohmann::json& b) { return a > b; });
-  m_builtins["<="] = comparison("<=", [](const nlohmann::json& a, const nlohmann::json& b) { return a <= b; });
-  m_builtins[">="] = comparison(">=", [](const nlohmann::json& a, const nlohmann::json& b) { return a >= b; });
+  // Two integers compare exactly (JSON's own comparison casts a uint64 past 2^63 to a negative).
+  auto ordered = [](auto cmp) {
+    return [cmp](const nlohmann::json& a, const nlohmann::json& b) {
+      if (a.is_number_integer() && b.is_number_integer()) return cmp(wide_of(a), wide_of(b));
+      return cmp(a, b);
+    };
+  };
+  m_builtins["="] = comparison("=", ordered([](const auto& a, const auto& b) { return a == b; }));
+  m_builtins["!="] = comparison("!=", ordered([](const auto& a, const auto& b) { return a != b; }));
+  m_builtins["<"] = comparison("<", ordered([](const auto& a, const auto& b) { return a < b; }));
+  m_builtins[">"] = comparison(">", ordered([](const auto& a, const auto& b) { return a > b; }));
+  m_builtins["<="] = comparison("<=", ordered([](const auto& a, const auto& b) { return a <= b; }));
+  m_builtins[">="] = comparison(">=", ordered([](const auto& a, const auto& b) { return a >= b; }));
   m_builtins["not"] = [](std::vector<message>& args, const node& n) -> message {
     check_arity(args, 1, n, "not");
     return message(nlohmann::json(!truthy(args[0])));
@@ -314,20 +365,19 @@ void evaluator::install_core_forms() {
     for (const auto& [k, v] : args[0].value().items()) names.push_back(k);
     return message(std::move(names));
   };
-  m_builtins["range"] = [](std::vector<message>& args, const node& n) -> message {
-    if (args.empty() || args.size() > 2 || !all_integers(args)) fail(n, "TypeError", "(range end) or (range start end), integers");
-    const std::int64_t start = args.size() == 2 ? args[0].value().get<std::int64_t>() : 0;
-    const std::int64_t end = args.back().value().get<std::int64_t>();
-    if (end - start > 10'000'000) fail(n, "ValueError", "(range …) of more than 10 million numbers");
-    nlohmann::json numbers = nlohmann::json::array();
-    for (std::int64_t i = start; i < end; ++i) numbers.push_back(i);
-    return message(std::move(numbers));
+  // (forms): the name of every special form and builtin, sorted (what docs/META.md must list).
+  m_builtins["forms"] = [this](std::vector<message>& args, const node& n) -> message {
+    check_arity(args, 0, n, "forms");
+    std::set<std::string> names;
+    for (const auto& [name, form] : m_specials) names.insert(name);
+    for (const auto& [name, form] : m_builtins) names.insert(name);
+    return message(nlohmann::json(names));
   };
   m_builtins["list"] = [](std::vector<message>& args, const node&) -> message { return array_of(args); };
   m_builtins["length"] = [](std::vector<message>& args, const node& n) -> message {
     check_arity(args, 1, n, "length");
     const auto& v = args[0].value();
-    if (v.is_string()) return message(nlohmann::json(v.get_ref<const std::string&>().size()));
+    if (v.is_string()) return message(nlohmann::json(utf8_length(v.get_ref<const std::string&>())));
     if (v.is_array() || v.is_object()) return message(nlohmann::json(v.size()));
     fail(n, "TypeError", "(length x) needs a string, an array or an object");
   };

@@ -19,6 +19,7 @@ struct evaluator::closure {
   std::string rest;  // the &rest parameter, or empty
   std::vector<node> body;
   env_ptr scope;
+  std::string builtin;  // a builtin taken as a value: the builtin's name, and no body
 };
 
 namespace detail {
@@ -71,10 +72,22 @@ message get_in(const message& obj, const nlohmann::json& key, const node& at) {
       fail(at, "IndexError", "index " + std::to_string(i) + " out of range for " + std::to_string(v.size()) + " items");
     }
     result = v[static_cast<std::size_t>(i)];
+  } else if (v.is_string() && key.is_number_integer()) {  // a character: a code point, not a byte
+    const auto i = key.get<std::int64_t>();
+    const auto& s = v.get_ref<const std::string&>();
+    const std::size_t count = utf8_length(s);
+    if (i < 0 || static_cast<std::size_t>(i) >= count) {
+      fail(at, "IndexError", "index " + std::to_string(i) + " out of range for " + std::to_string(count) + " characters");
+    }
+    result = utf8_slice(s, static_cast<std::size_t>(i), static_cast<std::size_t>(i) + 1);
   } else {
     fail(at, "TypeError", "cannot get " + key.dump() + " of " + v.dump().substr(0, 200));
   }
   return message(std::move(result), obj.buffers(), obj.functions());
+}
+
+message item_of(const message& list, const nlohmann::json& item) {
+  return message(item, list.buffers(), list.functions());
 }
 
 void check_arity(const std::vector<message>& args, std::size_t want, const node& n, const char* form) {
@@ -100,6 +113,9 @@ evaluator::evaluator(host& h, std::ostream& out) : m_host(h), m_out(out), m_glob
   install_core_forms();
   install_router_forms();
   install_buffer_forms();
+  install_control_forms();
+  install_list_forms();
+  install_string_forms();
 }
 
 evaluator::~evaluator() { clear(); }
@@ -111,6 +127,7 @@ void evaluator::clear() {
     gone.swap(m_closures);
   }
   m_global = std::make_shared<environment>();
+  m_builtin_values.clear();
   gone.clear();  // releasing closures releases environments, which release function handles
 }
 
@@ -165,7 +182,7 @@ node evaluator::expand(const node& n) {
     if ((h == "def" || h == "var" || h == "macro") && n.items.size() >= 4 &&
         (n.items[2].type == node::kind::list || n.items[2].type == node::kind::array)) {
       skip = 2;
-    } else if (h == "fn") {
+    } else if (h == "fn" || h == "lambda") {
       skip = 1;
     } else if (h == "let" && n.items.size() >= 2) {
       node out = n;
@@ -263,6 +280,7 @@ message evaluator::eval_symbol(const node& n, const env_ptr& e) {
     if (auto it = scope->vars.find(n.text); it != scope->vars.end()) return it->second;
   }
   if (n.text == "runtime-dispatch") return message(m_host.dispatch_map());
+  if (m_builtins.count(n.text) > 0) return builtin_value(n.text);
   // A dotted path into a bound value: image.shape, config.size.width.
   if (auto dot = n.text.find('.'); dot != std::string::npos && dot > 0) {
     node head = n;
@@ -350,6 +368,16 @@ message evaluator::call_function(std::string_view id, const std::vector<message>
     if (auto it = m_closures.find(id); it != m_closures.end()) c = it->second;
   }
   if (!c) throw usage_error("meta: no function " + std::string(id), "meta");
+  if (!c->builtin.empty()) {
+    node where{node::kind::list};
+    where.where = call_site ? *call_site : source_location{"<" + c->builtin + ">", 0, 0};
+    node head{node::kind::symbol};
+    head.text = c->builtin;
+    head.where = where.where;
+    where.items.push_back(std::move(head));
+    std::vector<message> copy = args;
+    return m_builtins.at(c->builtin)(copy, where);
+  }
   if (args.size() < c->params.size() || (c->rest.empty() && args.size() > c->params.size())) {
     throw script_error("ArityError",
                        c->name + " expects " + std::to_string(c->params.size()) + (c->rest.empty() ? "" : " or more") +
@@ -394,6 +422,24 @@ void evaluator::define(const std::string& name, const std::vector<std::string>& 
   node where;
   where.where = source_location{"<meta:fn " + name + ">", 1, 1};
   m_global->vars[name] = make_function(name, list, std::move(forms), m_global, where);
+}
+
+message evaluator::builtin_value(const std::string& name) {
+  if (auto it = m_builtin_values.find(name); it != m_builtin_values.end()) return it->second;
+  auto c = std::make_shared<closure>();
+  c->name = name;
+  c->builtin = name;
+  auto id = std::make_shared<std::string>();
+  auto f = function_handle::create("meta", name, [this, id] {
+    std::lock_guard lock(m_closures_mutex);
+    m_closures.erase(*id);
+  });
+  *id = f->id();
+  {
+    std::lock_guard lock(m_closures_mutex);
+    m_closures[*id] = std::move(c);
+  }
+  return m_builtin_values[name] = message::of(f);
 }
 
 message evaluator::make_function(const std::string& name, const node& params, std::vector<node> body, const env_ptr& e,

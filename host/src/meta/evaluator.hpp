@@ -89,6 +89,11 @@ class evaluator {
   void install_core_forms();    ///< core_forms.cpp: def, let, if, macro, arithmetic, lists…
   void install_router_forms();  ///< router_forms.cpp: eval-in, call, send-json, load, py:fn…
   void install_buffer_forms();  ///< buffer_forms.cpp: register-buffer-type, buffer.*
+  void install_control_forms(); ///< control_forms.cpp: try/catch/finally, throw, set!, cond
+  void install_list_forms();    ///< list_forms.cpp: filter, reduce, first, nth, apply, range…
+  void install_string_forms();  ///< string_forms.cpp: split, join, upper, replace…
+  /// A builtin as a value (`(reduce + 0 xs)`): a meta function that runs the builtin, one per name.
+  message builtin_value(const std::string& name);
 
   /// Runs a call into another runtime with the evaluation lock given up (see set_lock).
   template <class F>
@@ -104,6 +109,7 @@ class evaluator {
   std::map<std::string, special, std::less<>> m_specials;
   std::map<std::string, builtin, std::less<>> m_builtins;
   std::map<std::string, message, std::less<>> m_macros;  // name → the expander (a meta function)
+  std::map<std::string, message, std::less<>> m_builtin_values;  // name → its function (builtin_value)
   std::uint64_t m_fresh = 0;                              // counter for gensym and splice names
   std::mutex m_closures_mutex;
   std::map<std::string, std::shared_ptr<closure>, std::less<>> m_closures;  // function id → closure

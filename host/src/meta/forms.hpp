@@ -1,5 +1,6 @@
 // Private: what the evaluator's files share (evaluator.cpp, and the forms by kind: core_forms.cpp,
-// router_forms.cpp, buffer_forms.cpp): errors at a form, values made of parts, argument checks.
+// router_forms.cpp, buffer_forms.cpp, control_forms.cpp, list_forms.cpp, string_forms.cpp): errors at
+// a form, values made of parts, argument checks, truth, display and strings as code points.
 #pragma once
 
 #include "reader.hpp"
@@ -29,5 +30,19 @@ message get_in(const message& obj, const nlohmann::json& key, const node& at);
 
 /// An ArityError unless the form `(form …)` at `n` got exactly `want` arguments.
 void check_arity(const std::vector<message>& args, std::size_t want, const node& n, const char* form);
+
+/// Falsy values are null, false, 0 and "" (core_forms.cpp).
+bool truthy(const message& m);
+
+/// How `print` and `str` show a value: strings as they are, everything else as JSON.
+std::string display(const nlohmann::json& v);
+
+/// The element `item` of the list `list` as a value that holds the list's buffers and functions.
+message item_of(const message& list, const nlohmann::json& item);
+
+/// Strings count characters (code points), not bytes (string_forms.cpp): the number of code
+/// points of UTF-8 text, and the code points [start, end) of it (clamped to the text).
+std::size_t utf8_length(const std::string& s);
+std::string utf8_slice(const std::string& s, std::size_t start, std::size_t end);
 
 }  // namespace promethean::meta::detail

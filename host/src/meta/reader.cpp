@@ -28,10 +28,16 @@ class reader {
     while (true) {
       skip_space();
       if (at_end()) return forms;
-      if (peek() == ')' || peek() == ']') fail("SyntaxError", std::string("unexpected '") + peek() + "' (nothing is open)");
+      if (peek() == ')' || peek() == ']') {
+        m_stray = m_pos;
+        fail("SyntaxError", std::string("unexpected '") + peek() + "' (nothing is open)");
+      }
       forms.push_back(form());
     }
   }
+
+  /// Where all() met a ')' or ']' that closes nothing (npos if it did not).
+  std::size_t stray() const { return m_stray; }
 
  private:
   bool at_end() const { return m_pos >= m_src.size(); }
@@ -277,6 +283,7 @@ class reader {
   std::string_view m_src;
   const std::string& m_file;
   std::size_t m_pos = 0;
+  std::size_t m_stray = std::string_view::npos;
   int m_line = 1;
   int m_column = 1;
 };
@@ -330,6 +337,17 @@ std::string node::show() const {
 
 std::vector<node> read_all(std::string_view source, const std::string& file, int first_line) {
   return reader(source, file, first_line).all();
+}
+
+std::size_t stray_closer(std::string_view source) {
+  static const std::string file = "<input>";
+  reader r(source, file);
+  try {
+    r.all();
+  } catch (const script_error&) {
+    return r.stray();
+  }
+  return std::string_view::npos;
 }
 
 std::string incomplete(std::string_view source) {

@@ -39,6 +39,10 @@ std::vector<node> read_all(std::string_view source, const std::string& file, int
 /// the REPL reads more lines while this is non-empty.
 std::string incomplete(std::string_view source);
 
+/// The offset of the first ')' or ']' that closes nothing, after forms that read well; npos when
+/// there is none. A REPL evaluates what comes before it, then reports it.
+std::size_t stray_closer(std::string_view source);
+
 /// True for a character that ends an atom (a symbol, keyword or number): whitespace, brackets,
 /// quotes, `;` and the quote/unquote marks. Code-as-data uses it to tell which strings read back
 /// as keywords.

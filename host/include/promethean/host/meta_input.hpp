@@ -3,6 +3,7 @@
 
 #include <promethean/config.hpp>
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -12,5 +13,10 @@ namespace promethean {
 /// with nothing after it), or empty when it is complete. Input with an error that more text cannot
 /// fix (a stray ')') counts as complete, so that evaluating it reports the error.
 PROMETHEAN_API std::string meta_input_incomplete(std::string_view source);
+
+/// The offset in `source` of the first ')' or ']' that closes nothing, when the forms before it
+/// read well (`std::string_view::npos` otherwise), so that a REPL evaluates those forms and then
+/// reports the stray closer instead of losing them.
+PROMETHEAN_API std::size_t meta_input_stray_closer(std::string_view source);
 
 }  // namespace promethean
