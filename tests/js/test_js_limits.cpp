@@ -93,3 +93,27 @@ def too_long_for_js():
   EXPECT_EQ(the_host().eval("py", R"(__import__('promethean').call("js", "len", "abcd"))").data.value(), 4);
 }
 
+TEST(JsDepthLimits, DeepValuesAreErrorsNotStackOverflows) {
+  the_host().define("js", {"same", {"x"}, "x"});
+  auto nested = [](std::size_t levels) {
+    json v = 1;
+    for (std::size_t i = 0; i < levels; ++i) {
+      json outer = json::array();
+      outer.push_back(std::move(v));
+      v = std::move(outer);
+    }
+    return v;
+  };
+  // Deeper than JS takes (the marshallers' 256 levels, both ways): a TypeError naming the limit.
+  auto into_js = raised<error>([&] { the_host().call("js", "same", json::array({nested(300)})); });
+  EXPECT_EQ(into_js.type(), "TypeError") << into_js.what();
+  EXPECT_NE(into_js.message().find("nested deeper than 256 levels"), std::string::npos) << into_js.message();
+  // A million deep, made in C++: refused when the message is made.
+  json million = nested(1'000'000);
+  auto message_made = raised<message_error>([&] { message m(std::move(million)); });
+  EXPECT_NE(message_made.message().find("nested deeper than 512 levels"), std::string::npos) << message_made.message();
+  // From JS, a deep array is refused by the marshaller, and JS goes on.
+  auto from_js = raised<error>([] { js_eval("let d = 1; for (let i = 0; i < 100000; i++) d = [d]; d"); });
+  EXPECT_NE(from_js.message().find("nested deeper than 256 levels"), std::string::npos) << from_js.message();
+  EXPECT_EQ(the_host().call("js", "same", json::array({nested(100)})).value(), nested(100));
+}
