@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <memory>
 #include <set>
 #include <unordered_set>
 
@@ -17,8 +19,17 @@ namespace promethean::js {
 namespace {
 constexpr int k_max_depth = 256;
 constexpr double k_max_safe_integer = 9007199254740991.0;  // 2^53 - 1
+/// v8::Array::New takes an int length.
+constexpr std::size_t k_max_array_length = static_cast<std::size_t>(INT32_MAX);
 
 [[noreturn]] void type_error(const std::string& message) { throw js_error("TypeError", message); }
+
+/// A V8 operation that input made fail (an empty Maybe): a clear error, never a fatal
+/// ToLocalChecked. It fails when JS is being terminated (a timeout) or V8 ran out of room.
+[[noreturn]] void v8_failed(v8::Isolate* isolate, const std::string& doing) {
+  if (isolate->IsExecutionTerminating()) throw js_error("Terminated", "JS execution was terminated while " + doing);
+  throw js_error("RangeError", "JS could not hold the value: " + doing + " failed");
+}
 
 /// What a value is, for error messages: "Map", "class Point", "symbol".
 std::string describe_type(v8::Isolate* isolate, v8::Local<v8::Value> v) {
@@ -62,6 +73,8 @@ void convert(v8::Isolate* isolate, v8::Local<v8::Value> v, nlohmann::json& out, 
 
 void convert_object(v8::Isolate* isolate, v8::Local<v8::Object> o, nlohmann::json& out, std::vector<buffer>& buffers,
                     std::vector<function_ref>& functions, int depth);
+
+v8::Local<v8::Value> from_json(v8::Isolate* isolate, const nlohmann::json& j, message::cursor& at, int depth);
 
 void convert_function(v8::Isolate* isolate, v8::Local<v8::Function> fn, nlohmann::json& out,
                       std::vector<function_ref>& functions) {
@@ -178,7 +191,8 @@ void convert_object(v8::Isolate* isolate, v8::Local<v8::Object> o, nlohmann::jso
   std::vector<std::pair<std::string, v8::Local<v8::Value>>> items;
   items.reserve(keys->Length());
   for (std::uint32_t i = 0; i < keys->Length(); ++i) {
-    v8::Local<v8::Value> key = keys->Get(ctx, i).ToLocalChecked();
+    v8::Local<v8::Value> key;
+    if (!keys->Get(ctx, i).ToLocal(&key)) v8_failed(isolate, "listing an object's keys");
     v8::Local<v8::Value> item;
     if (!o->Get(ctx, key).ToLocal(&item)) type_error("reading property " + to_utf8(isolate, key) + " threw");
     items.emplace_back(to_utf8(isolate, key), item);
@@ -213,14 +227,17 @@ void foreign_call(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 v8::Local<v8::Value> foreign_function_value(v8::Isolate* isolate, const function_ref& f) {
   auto ctx = isolate->GetCurrentContext();
-  auto* holder = new foreign_function{f, {}};
-  v8::Local<v8::Function> fn =
-      v8::Function::New(ctx, foreign_call, v8::External::New(isolate, holder)).ToLocalChecked();
-  fn->SetName(v8_string(isolate, f->name()));
-  fn->SetPrivate(ctx, function_id_key(isolate), v8::External::New(isolate, holder)).Check();
+  v8::Local<v8::String> name = v8_string(isolate, f->name());
+  auto holder = std::make_unique<foreign_function>(foreign_function{f, {}});
+  v8::Local<v8::Function> fn;
+  if (!v8::Function::New(ctx, foreign_call, v8::External::New(isolate, holder.get())).ToLocal(&fn) ||
+      !fn->SetPrivate(ctx, function_id_key(isolate), v8::External::New(isolate, holder.get())).FromMaybe(false)) {
+    v8_failed(isolate, "making a JS function for " + f->name());
+  }
+  fn->SetName(name);
   holder->self.Reset(isolate, fn);
   holder->self.SetWeak(
-      holder,
+      holder.get(),
       [](const v8::WeakCallbackInfo<foreign_function>& data) {
         foreign_function* h = data.GetParameter();
         h->self.Reset();
@@ -228,7 +245,7 @@ v8::Local<v8::Value> foreign_function_value(v8::Isolate* isolate, const function
         delete h;
       },
       v8::WeakCallbackType::kParameter);
-  foreign_functions().insert(holder);
+  foreign_functions().insert(holder.release());
   return fn;
 }
 
@@ -269,9 +286,14 @@ weak_view* carried_weak_view(v8::Isolate* isolate, v8::Local<v8::Value> value) {
 
 void remember_view(v8::Isolate* isolate, const buffer& b, v8::Local<v8::Value> view) {
   auto& g = engine::get();
-  auto* w = new weak_view{b.serial(), b, v8::Global<v8::Value>(isolate, view)};
+  auto owned = std::make_unique<weak_view>(weak_view{b.serial(), b, v8::Global<v8::Value>(isolate, view)});
+  if (!view.As<v8::Object>()
+           ->SetPrivate(isolate->GetCurrentContext(), weak_view_key(isolate), v8::External::New(isolate, owned.get()))
+           .FromMaybe(false)) {
+    v8_failed(isolate, "marking the TypedArray of buffer " + b.id());
+  }
+  weak_view* w = owned.release();
   all_weak_views().insert(w);
-  view.As<v8::Object>()->SetPrivate(isolate->GetCurrentContext(), weak_view_key(isolate), v8::External::New(isolate, w)).Check();
   // The latest TypedArray of a Buffer is the one handed out again (an older one keeps its own
   // weak_view until V8 collects it).
   g.views_by_buffer[b.serial()] = w;
@@ -328,6 +350,10 @@ v8::Local<v8::Value> from_message(v8::Isolate* isolate, const message& m) {
   return from_message_value(isolate, m.value(), at);
 }
 
+v8::Local<v8::Value> from_message_value(v8::Isolate* isolate, const nlohmann::json& j, message::cursor& at) {
+  return from_json(isolate, j, at, 0);
+}
+
 v8::Local<v8::Value> from_argument(v8::Isolate* isolate, const argument& a) {
   switch (a.type()) {
     case argument::kind::null: return v8::Null(isolate);
@@ -340,7 +366,11 @@ v8::Local<v8::Value> from_argument(v8::Isolate* isolate, const argument& a) {
   return v8::Undefined(isolate);  // not reached: every kind is handled above
 }
 
-v8::Local<v8::Value> from_message_value(v8::Isolate* isolate, const nlohmann::json& j, message::cursor& at) {
+namespace {
+v8::Local<v8::Value> from_json(v8::Isolate* isolate, const nlohmann::json& j, message::cursor& at, int depth) {
+  // A message may come from JSON text of any depth (the C API, a plugin): the same bound as the
+  // other direction, so that a deep value is an error, not a native stack overflow.
+  if (depth > k_max_depth) type_error("value nested deeper than " + std::to_string(k_max_depth) + " levels");
   auto ctx = isolate->GetCurrentContext();
   switch (j.type()) {
     case nlohmann::json::value_t::null: return v8::Null(isolate);
@@ -354,9 +384,18 @@ v8::Local<v8::Value> from_message_value(v8::Isolate* isolate, const nlohmann::js
     case nlohmann::json::value_t::number_float: return v8::Number::New(isolate, j.get<double>());
     case nlohmann::json::value_t::string: return v8_string(isolate, j.get_ref<const std::string&>());
     case nlohmann::json::value_t::array: {
+      if (j.size() > k_max_array_length) {
+        throw js_error("RangeError", "an array of " + std::to_string(j.size()) + " elements is too long for JS (at most " +
+                                         std::to_string(k_max_array_length) + ")");
+      }
       v8::Local<v8::Array> out = v8::Array::New(isolate, static_cast<int>(j.size()));
       std::uint32_t i = 0;
-      for (const auto& v : j) out->Set(ctx, i++, from_message_value(isolate, v, at)).Check();
+      for (const auto& v : j) {
+        if (!out->CreateDataProperty(ctx, i, from_json(isolate, v, at, depth + 1)).FromMaybe(false)) {
+          v8_failed(isolate, "setting element " + std::to_string(i) + " of an array");
+        }
+        ++i;
+      }
       return out;
     }
     case nlohmann::json::value_t::object: {
@@ -370,15 +409,21 @@ v8::Local<v8::Value> from_message_value(v8::Isolate* isolate, const nlohmann::js
         }
         return foreign_function_value(isolate, f);
       }
+      // Keys are data, as JSON.parse makes them: CreateDataProperty defines an own property
+      // (where Set would run the __proto__ setter and change the object's prototype).
       v8::Local<v8::Object> out = v8::Object::New(isolate);
       for (const auto& [key, value] : j.items()) {
-        out->Set(ctx, v8_string(isolate, key), from_message_value(isolate, value, at)).Check();
+        if (!out->CreateDataProperty(ctx, v8_string(isolate, key), from_json(isolate, value, at, depth + 1))
+                 .FromMaybe(false)) {
+          v8_failed(isolate, "setting property " + key + " of an object");
+        }
       }
       return out;
     }
     default: throw message_error("cannot convert JSON value " + j.dump() + " to JS");
   }
 }
+}  // namespace
 
 std::optional<buffer> adopt(v8::Isolate* isolate, v8::Local<v8::Value> value) {
   std::shared_ptr<v8::BackingStore> store;
@@ -434,6 +479,12 @@ v8::Local<v8::Value> to_typed_array(v8::Isolate* isolate, const buffer& b) {
   if (!b.is_c_contiguous()) {
     throw buffer_error("strided buffer " + b.id() + " cannot reach JS: a TypedArray is contiguous (make a contiguous "
                        "copy in the runtime that owns it)");
+  }
+  if (b.size() > v8::TypedArray::kMaxLength) {
+    // TypedArray::New would abort the process (an API check), not fail.
+    throw js_error("RangeError", "buffer " + b.id() + " has " + std::to_string(b.size()) +
+                                     " elements, too many for a JS TypedArray (at most v8::TypedArray::kMaxLength = " +
+                                     std::to_string(v8::TypedArray::kMaxLength) + ")");
   }
   auto& g = engine::get();
   if (auto it = g.views_by_buffer.find(b.serial()); it != g.views_by_buffer.end() && !it->second->view.IsEmpty()) {

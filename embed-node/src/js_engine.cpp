@@ -257,8 +257,17 @@ void engine::interrupt() {
 }
 
 v8::Local<v8::String> v8_string(v8::Isolate* isolate, std::string_view s) {
-  return v8::String::NewFromUtf8(isolate, s.data(), v8::NewStringType::kNormal, static_cast<int>(s.size()))
-      .ToLocalChecked();
+  // V8 refuses more than String::kMaxLength bytes of UTF-8 (an empty MaybeLocal); the size check
+  // comes first because the length is an int (a size past 2 GiB would wrap).
+  v8::Local<v8::String> out;
+  if (s.size() > static_cast<std::size_t>(v8::String::kMaxLength) ||
+      !v8::String::NewFromUtf8(isolate, s.data(), v8::NewStringType::kNormal, static_cast<int>(s.size()))
+           .ToLocal(&out)) {
+    throw js_error("RangeError", "a string of " + std::to_string(s.size()) +
+                                     " bytes is too long for JS: V8 holds at most v8::String::kMaxLength = " +
+                                     std::to_string(v8::String::kMaxLength) + " bytes of UTF-8 in one string");
+  }
+  return out;
 }
 
 std::string to_utf8(v8::Isolate* isolate, v8::Local<v8::Value> v) {

@@ -12,6 +12,15 @@ std::string string_property(v8::Isolate* isolate, v8::Local<v8::Object> o, const
   if (!o->Get(isolate->GetCurrentContext(), v8_string(isolate, name)).ToLocal(&v) || !v->IsString()) return {};
   return to_utf8(isolate, v);
 }
+
+/// Error text as a JS string, clipped when it is too long to be one (an error may quote a value
+/// that was itself too large for JS): raising an error never fails for want of room.
+v8::Local<v8::String> error_text(v8::Isolate* isolate, std::string_view text) {
+  constexpr std::size_t k_max_error_text = std::size_t{1} << 20;
+  if (text.size() <= k_max_error_text) return v8_string(isolate, text);
+  return v8_string(isolate, std::string(text.substr(0, k_max_error_text)) + "... (clipped: " +
+                                std::to_string(text.size()) + " bytes in all)");
+}
 }  // namespace
 
 void throw_exception_value(v8::Isolate* isolate, v8::Local<v8::Value> exception) {
@@ -54,19 +63,19 @@ void throw_from_js(v8::Isolate* isolate, v8::TryCatch& caught, std::string_view 
 void throw_into_js(v8::Isolate* isolate, const error& e) {
   auto& g = engine::get();
   v8::Local<v8::Context> ctx = isolate->GetCurrentContext();
-  v8::Local<v8::Value> args[] = {v8_string(isolate, e.runtime()), v8_string(isolate, e.type()),
-                                 v8_string(isolate, e.message()), v8_string(isolate, e.trace())};
+  v8::Local<v8::Value> args[] = {error_text(isolate, e.runtime()), error_text(isolate, e.type()),
+                                 error_text(isolate, e.message()), error_text(isolate, e.trace())};
   v8::Local<v8::Object> thrown;
   if (g.foreign_error.IsEmpty() ||
       !g.foreign_error.Get(isolate)->NewInstance(ctx, 4, args).ToLocal(&thrown)) {
-    isolate->ThrowException(v8::Exception::Error(v8_string(isolate, e.what())));
+    isolate->ThrowException(v8::Exception::Error(error_text(isolate, e.what())));
     return;
   }
   isolate->ThrowException(thrown);
 }
 
 void throw_type_error(v8::Isolate* isolate, std::string_view message) {
-  isolate->ThrowException(v8::Exception::TypeError(v8_string(isolate, message)));
+  isolate->ThrowException(v8::Exception::TypeError(error_text(isolate, message)));
 }
 
 }  // namespace promethean::js

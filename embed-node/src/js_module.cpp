@@ -65,7 +65,11 @@ v8::Local<v8::Function> function_arg(const info_t& info, int i, const char* func
 
 /// JSON as plain JS values (buffer handles stay objects: for bufferInfo and runtimes()).
 v8::Local<v8::Value> plain(v8::Isolate* isolate, const nlohmann::json& j) {
-  return v8::JSON::Parse(isolate->GetCurrentContext(), v8_string(isolate, j.dump())).ToLocalChecked();
+  v8::Local<v8::Value> out;
+  if (!v8::JSON::Parse(isolate->GetCurrentContext(), v8_string(isolate, j.dump())).ToLocal(&out)) {
+    throw js_error("RangeError", "JS could not parse the host's JSON (" + std::to_string(j.size()) + " items)");
+  }
+  return out;
 }
 
 buffer buffer_arg(const info_t& info, int i, const char* function) {

@@ -7,6 +7,7 @@
 #include <promethean/buffer/buffer_json.hpp>
 #include <promethean/buffer/dtype.hpp>
 #include <promethean/host/host.hpp>
+#include <promethean/host/json_text.hpp>
 #include <promethean/type_tag.hpp>
 
 #include <cstring>
@@ -103,10 +104,12 @@ void buffer_view(const pm_buffer* b, pm_buffer_view* out) { fill_view(b->b, cons
 pm_error* result_set_json(pm_result* r, const char* json, std::size_t length) {
   return c_guard([&] {
     try {
-      r->value = nlohmann::json::parse(json, json + length);
+      r->value = parse_json_text(std::string_view(json, length));
       r->whole_buffer.reset();
     } catch (const nlohmann::json::parse_error& e) {
       throw plugin_error("NotJSON", std::string("result_set_json: ") + e.what());
+    } catch (const message_error& e) {
+      throw plugin_error("NotJSON", "result_set_json: " + e.message());
     }
   });
 }
@@ -164,9 +167,11 @@ pm_error* host_call(const pm_host_api* api, const char* runtime, const char* fun
   return c_guard([&] {
     nlohmann::json args;
     try {
-      args = nlohmann::json::parse(args_json, args_json + args_length);
+      args = parse_json_text(std::string_view(args_json, args_length));
     } catch (const nlohmann::json::parse_error& e) {
       throw plugin_error("NotJSON", std::string("call: the arguments are not JSON: ") + e.what());
+    } catch (const message_error& e) {
+      throw plugin_error("NotJSON", "call: the arguments: " + e.message());
     }
     std::vector<buffer> views;
     views.reserve(buffer_count);

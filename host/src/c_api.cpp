@@ -9,6 +9,7 @@
 #include <promethean/error.hpp>
 #include <promethean/host/host.hpp>
 #include <promethean/host/host_buffers.hpp>
+#include <promethean/host/json_text.hpp>
 
 #include <cmath>
 #include <cstring>
@@ -54,9 +55,11 @@ std::string_view text(const char* s, const char* function, const char* what) {
 nlohmann::json parse_json(const char* s, const char* function, const char* what) {
   const std::string_view t = text(s, function, what);
   try {
-    return nlohmann::json::parse(t);
+    return promethean::parse_json_text(t);
   } catch (const nlohmann::json::parse_error& e) {
     throw promethean::message_error(std::string(function) + ": " + what + " is not valid JSON (" + e.what() + ")");
+  } catch (const promethean::message_error& e) {
+    throw promethean::message_error(std::string(function) + ": " + what + ": " + e.message());
   }
 }
 

@@ -1,6 +1,7 @@
 // Messages: JSON plus the live references it names; and MetaObjects.
 #include <promethean/buffer/buffer_json.hpp>
 #include <promethean/error.hpp>
+#include <promethean/host/json_text.hpp>
 #include <promethean/host/message.hpp>
 #include <promethean/host/meta_object.hpp>
 #include <promethean/host/runtime.hpp>
@@ -10,18 +11,26 @@ namespace promethean {
 namespace {
 /// Calls on_buffer(handle) and on_function(handle) at each handle inside `j`, in walk order (see
 /// message.hpp): the order receivers' conversions walk a value in.
+/// Every message is walked once when it is made, so the bound on nesting sits here: a value
+/// made in C++ or in meta (not parsed from text, see json_text.hpp) that nests deeper is an error
+/// here, before any conversion or dump() recurses through it.
 template <class OnBuffer, class OnFunction>
-void walk(const nlohmann::json& j, OnBuffer& on_buffer, OnFunction& on_function) {
+void walk(const nlohmann::json& j, OnBuffer& on_buffer, OnFunction& on_function, std::size_t depth = 0) {
+  if (!j.is_structured()) return;
+  if (depth >= k_max_json_depth) {
+    throw message_error("a message nested deeper than " + std::to_string(k_max_json_depth) +
+                        " levels (arrays and objects): refused");
+  }
   if (j.is_object()) {
     if (is_buffer_handle(j)) {
       on_buffer(j);
     } else if (function_handle::is_handle(j)) {
       on_function(j);
     } else {
-      for (const auto& value : j) walk(value, on_buffer, on_function);  // members in key order
+      for (const auto& value : j) walk(value, on_buffer, on_function, depth + 1);  // members in key order
     }
-  } else if (j.is_array()) {
-    for (const auto& value : j) walk(value, on_buffer, on_function);
+  } else {
+    for (const auto& value : j) walk(value, on_buffer, on_function, depth + 1);
   }
 }
 

@@ -4,6 +4,7 @@
 #include "process.hpp"
 
 #include <promethean/error.hpp>
+#include <promethean/host/json_text.hpp>
 
 #include <cctype>
 #include <climits>
@@ -162,10 +163,14 @@ message shell_runtime::send_json(const message& payload, const call_options& opt
                       r.err);
   }
   if (r.out.find_first_not_of(" \t\r\n") == std::string::npos) return message();
-  auto reply = nlohmann::json::parse(r.out, nullptr, /*allow_exceptions=*/false);
-  if (reply.is_discarded()) {
+  nlohmann::json reply;
+  try {
+    reply = parse_json_text(r.out);
+  } catch (const nlohmann::json::parse_error&) {
     throw shell_error("NotJSON", "message handler `" + handler + "` printed something that is not JSON: " +
                                      clip(r.out));
+  } catch (const message_error& e) {
+    throw shell_error("NotJSON", "message handler `" + handler + "` printed " + e.message());
   }
   return message(std::move(reply));
 }

@@ -307,6 +307,20 @@ TEST(CliMeta, AScriptErrorNamesFileLineAndColumnAndExits1) {
   EXPECT_TRUE(contains(r.err, script + ":3:3: meta ArityError")) << r.err;
 }
 
+TEST(CliMeta, CodeNestedAMillionDeepIsASyntaxErrorNotACrash) {
+  // Issue 24: (quote (((…)))) 20,000 deep ended in a segmentation fault.
+  const auto script = std::filesystem::temp_directory_path() / ("promethean_deep_" + std::to_string(::getpid()) + ".sib");
+  {
+    std::ofstream out(script);
+    out << "(quote " << std::string(1'000'000, '(') << std::string(1'000'000, ')') << ")\n";
+  }
+  auto r = run({"run", script.string()});
+  std::filesystem::remove(script);
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_TRUE(contains(r.err, "SyntaxError")) << r.err.substr(0, 2000);
+  EXPECT_TRUE(contains(r.err, "nested deeper than 1000 levels")) << r.err.substr(0, 2000);
+}
+
 TEST(CliMeta, TheReadmeExampleRuns) {
   auto r = run({"run", std::string(PROMETHEAN_SOURCE_DIR) + "/examples/hello.sib"});
   EXPECT_EQ(r.status, 0) << r.err;

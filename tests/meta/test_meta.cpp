@@ -216,3 +216,22 @@ TEST(MetaCore, ListBuiltinsAndHexMarshalExit) {
   EXPECT_EQ(raised<script_error>([] { sib("(map 1 2)"); }).type(), "TypeError");
   EXPECT_EQ(raised<script_error>([] { sib("(hex -1)"); }).type(), "TypeError");
 }
+
+TEST(MetaLimits, CodeAndJsonNestedAMillionDeepAreErrorsNamingTheLimit) {
+  // Issue 24: (quote (((…)))) 20,000 deep overflowed the native stack.
+  const std::size_t deep = 1'000'000;
+  const std::string quoted = "(quote " + std::string(deep, '(') + std::string(deep, ')') + ")";
+  auto code = raised<script_error>([&] { sib(quoted); });
+  EXPECT_EQ(code.type(), "SyntaxError") << code.what();
+  EXPECT_NE(std::string(code.what()).find("nested deeper than 1000 levels"), std::string::npos) << code.what();
+  // JSON text, parsed by json.parse and receive-json: refused before any value is built.
+  const std::string text = std::string(deep, '[') + std::string(deep, ']');
+  for (const std::string form : {"(json.parse text)", "(receive-json \"py\" text)"}) {
+    auto e = raised<error>([&] { sib("(def text " + json(text).dump() + ") " + form); });
+    EXPECT_NE(std::string(e.what()).find("nested deeper than 512 levels"), std::string::npos) << form << ": " << e.what();
+  }
+  // Moderately deep code and data still work, and the runtime goes on.
+  EXPECT_EQ(sib("(quote " + std::string(500, '(') + "1" + std::string(500, ')') + ")").dump(),
+            std::string(500, '[') + "1" + std::string(500, ']'));
+  EXPECT_EQ(sib("(+ 1 2)"), 3);
+}

@@ -64,3 +64,22 @@ TEST(CApi, RunningOutOfMemoryInACallIsAnOwnedError) {
   pm_string_delete(names);
   pm_host_delete(host);
 }
+
+TEST(CApi, ArgumentsNestedAMillionDeepAreAnErrorNamingTheLimit) {
+  pm_host* host = nullptr;
+  ASSERT_EQ(pm_host_new("sh", 0, &host), nullptr);
+  const std::string deep = std::string(1'000'000, '[') + std::string(1'000'000, ']');
+  pm_message* out = nullptr;
+  pm_error* e = pm_host_call(host, "sh", "printf", deep.c_str(), &out);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(out, nullptr);
+  EXPECT_STREQ(pm_error_type(e), "MessageError");
+  EXPECT_NE(std::string(pm_error_message(e)).find("nested deeper than 512 levels"), std::string::npos)
+      << pm_error_message(e);
+  pm_error_delete(e);
+  // The host goes on serving.
+  ASSERT_EQ(pm_host_call(host, "sh", "printf", "[\"ok\"]", &out), nullptr);
+  EXPECT_NE(std::string(pm_message_json(out)).find("ok"), std::string::npos) << pm_message_json(out);
+  pm_message_delete(out);
+  pm_host_delete(host);
+}

@@ -2,6 +2,7 @@
 #include <promethean/buffer/buffer_json.hpp>
 #include <promethean/buffer/ledger.hpp>
 #include <promethean/error.hpp>
+#include <promethean/host/json_text.hpp>
 #include <promethean/host/message.hpp>
 #include <promethean/host/meta_object.hpp>
 
@@ -104,4 +105,29 @@ TEST(MetaObject, JsonShapeAndRoundTrip) {
   EXPECT_EQ(back.source, "py");
   EXPECT_EQ(back.data.value(), 45);
   EXPECT_THROW(meta_object::from_json(nlohmann::json{{"_type", "MetaObject"}}), message_error);
+}
+
+TEST(JsonText, NestingIsBoundedWhereTextComesInAndWhereMessagesAreMade) {
+  // The parser every JSON entry uses (C API, plugin results and calls, sh replies, meta).
+  auto nested_text = [](std::size_t levels) { return std::string(levels, '[') + std::string(levels, ']'); };
+  EXPECT_EQ(parse_json_text(nested_text(k_max_json_depth)).dump(), nested_text(k_max_json_depth));
+  for (std::size_t levels : {k_max_json_depth + 1, std::size_t{1'000'000}}) {
+    try {
+      parse_json_text(nested_text(levels));
+      ADD_FAILURE() << levels << " levels parsed";
+    } catch (const message_error& e) {
+      EXPECT_NE(std::string(e.what()).find("nested deeper than 512 levels"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_THROW(parse_json_text("{\"a\": [1, 2}"), nlohmann::json::parse_error);
+  EXPECT_THROW(parse_json_text("[1] trailing"), nlohmann::json::parse_error);
+  EXPECT_EQ(parse_json_text(R"({"a": [1, {"b": null}]})"), nlohmann::json::parse(R"({"a": [1, {"b": null}]})"));
+  // A value built in C++ (or in meta) a million deep: refused when the message is made.
+  nlohmann::json v = 1;
+  for (int i = 0; i < 1'000'000; ++i) {
+    nlohmann::json outer = nlohmann::json::array();
+    outer.push_back(std::move(v));
+    v = std::move(outer);
+  }
+  EXPECT_THROW(message m(std::move(v)), message_error);
 }

@@ -98,3 +98,25 @@ TEST(MetaReader, IncompleteInputIsToldFromErrors) {
   EXPECT_EQ(meta::incomplete("(def x 1)"), "");
   EXPECT_EQ(meta::incomplete(")"), "");  // an error, not more input needed
 }
+
+TEST(MetaReader, FormsNestedAMillionDeepAreASyntaxErrorNamingTheLimit) {
+  // Issue 24: 20,000 levels overflowed the native stack. Every way of nesting is bounded.
+  const std::size_t deep = 1'000'000;
+  for (const auto& [open, close] : {std::pair<std::string, std::string>{"(", ")"}, {"[", "]"}, {"'", ""}}) {
+    std::string src;
+    src.reserve(deep * 2 + 8);
+    for (std::size_t i = 0; i < deep; ++i) src += open;
+    src += "x";
+    for (std::size_t i = 0; i < deep; ++i) src += close;
+    auto e = raised<script_error>([&] { read_all(src, "deep.sib"); });
+    EXPECT_EQ(e.type(), "SyntaxError") << e.what();
+    EXPECT_NE(std::string(e.what()).find("nested deeper than " + std::to_string(meta::k_max_nesting)),
+              std::string::npos)
+        << e.what();
+  }
+  // At the limit, it reads.
+  std::string ok;
+  for (int i = 0; i < meta::k_max_nesting; ++i) ok += "(";
+  for (int i = 0; i < meta::k_max_nesting; ++i) ok += ")";
+  EXPECT_EQ(read_all(ok, "t.sib").size(), 1u);
+}

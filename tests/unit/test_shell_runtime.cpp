@@ -145,3 +145,15 @@ TEST(ShellRuntime, RunScriptReturnsTheScriptsExitStatus) {
   EXPECT_EQ(h.run_script(script, {"7"}), 7);
   std::filesystem::remove(script);
 }
+
+TEST(ShellRuntime, AReplyNestedAMillionDeepIsRefusedNamingTheLimit) {
+  host h;
+  // awk prints a million '[' then a million ']': JSON text far deeper than any message.
+  h.set_message_handler("sh", "cat >/dev/null; awk 'BEGIN { for (i = 0; i < 1000000; i++) printf \"[\"; "
+                              "for (i = 0; i < 1000000; i++) printf \"]\" }'");
+  auto deep = raised<shell_error>([&] { h.send_json("sh", nlohmann::json(1)); });
+  EXPECT_EQ(deep.type(), "NotJSON");
+  EXPECT_NE(std::string(deep.what()).find("nested deeper than 512 levels"), std::string::npos) << deep.what();
+  h.set_message_handler("sh", "cat >/dev/null; echo '[[1]]'");
+  EXPECT_EQ(h.send_json("sh", nlohmann::json(1)).value(), nlohmann::json::parse("[[1]]"));
+}

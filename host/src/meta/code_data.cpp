@@ -52,8 +52,15 @@ nlohmann::json to_code_data(const node& form) {
   return nullptr;
 }
 
-node from_code_data(const nlohmann::json& value, const message& whole, const source_location& where,
-                    const splice_binder& bind) {
+namespace {
+node from_code_data_at(const nlohmann::json& value, const message& whole, const source_location& where,
+                       const splice_binder& bind, int depth) {
+  // Data made at run time (a macro's result, a value built in a loop) can nest deeper than any
+  // source: refused here as the reader refuses it, before the walks over forms recurse on it.
+  if (depth > k_max_nesting) {
+    throw script_error("RecursionError",
+                       "code as data nested deeper than " + std::to_string(k_max_nesting) + " levels", where);
+  }
   node n;
   n.where = where;
   std::string name;
@@ -79,19 +86,25 @@ node from_code_data(const nlohmann::json& value, const message& whole, const sou
     }
   } else if (value.is_array()) {
     n.type = node::kind::list;
-    for (const auto& item : value) n.items.push_back(from_code_data(item, whole, where, bind));
+    for (const auto& item : value) n.items.push_back(from_code_data_at(item, whole, where, bind, depth + 1));
   } else if (is_symbol_data(value, &name)) {
     n.type = node::kind::symbol;
     n.text = std::move(name);
   } else if (has_type_tag(value, "Array") && value.contains("items") && value["items"].is_array()) {
     n.type = node::kind::array;
-    for (const auto& item : value["items"]) n.items.push_back(from_code_data(item, whole, where, bind));
+    for (const auto& item : value["items"]) n.items.push_back(from_code_data_at(item, whole, where, bind, depth + 1));
   } else {
     // An object, a Buffer or a Function handle: no literal syntax, so refer to it by a name.
     n.type = node::kind::symbol;
     n.text = bind(message(value, whole.buffers(), whole.functions()));
   }
   return n;
+}
+}  // namespace
+
+node from_code_data(const nlohmann::json& value, const message& whole, const source_location& where,
+                    const splice_binder& bind) {
+  return from_code_data_at(value, whole, where, bind, 0);
 }
 
 }  // namespace promethean::meta

@@ -6,6 +6,7 @@
 #include "forms.hpp"
 
 #include <promethean/error.hpp>
+#include <promethean/host/json_text.hpp>
 
 #include <cmath>
 #include <cstdio>
@@ -394,7 +395,7 @@ void evaluator::install_core_forms() {
     check_arity(args, 1, n, "json.parse");
     if (!args[0].value().is_string()) fail(n, "TypeError", "(json.parse text) needs a string");
     try {
-      return message(nlohmann::json::parse(args[0].value().get<std::string>()));
+      return message(parse_json_text(args[0].value().get<std::string>()));
     } catch (const nlohmann::json::parse_error& e) {
       fail(n, "JSONError", std::string("not JSON: ") + e.what());
     }

@@ -92,6 +92,15 @@ class reader {
     skip_space();
     if (at_end()) throw unfinished("SyntaxError", "unexpected end of input", here());
     const source_location where = here();
+    // Forms nest by recursion here (and in every later walk): a bound, not a stack overflow.
+    if (m_depth >= k_max_nesting) {
+      fail("SyntaxError", "forms nested deeper than " + std::to_string(k_max_nesting) + " levels");
+    }
+    ++m_depth;
+    struct unwind {
+      int& depth;
+      ~unwind() { --depth; }
+    } guard{m_depth};
     const char c = peek();
     switch (c) {
       case '(': return sequence(node::kind::list, ')', where);
@@ -280,6 +289,7 @@ class reader {
     fail_at(where, "SyntaxError", "'" + std::string(word) + "' is not a number");
   }
 
+  int m_depth = 0;  ///< forms open around the one being read
   std::string_view m_src;
   const std::string& m_file;
   std::size_t m_pos = 0;

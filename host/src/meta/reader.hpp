@@ -31,6 +31,11 @@ struct node {
   std::string show() const;
 };
 
+/// How deep code may nest: the reader refuses deeper forms (a SyntaxError), and code-as-data and
+/// the renderer, which walk forms recursively, refuse deeper values (a RecursionError), so that no
+/// walk overflows the native stack. Far beyond what anyone writes by hand.
+constexpr int k_max_nesting = 1000;
+
 /// Every top-level form of `source`. `file` names the source in errors.
 /// `first_line` is the line number of the source's first line (a REPL reads a script piecewise).
 std::vector<node> read_all(std::string_view source, const std::string& file, int first_line = 1);

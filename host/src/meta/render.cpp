@@ -25,6 +25,17 @@ class renderer {
   renderer(target_language language, const std::set<std::string>& params) : m_py(language == target_language::python), m_params(params) {}
 
   std::string expr(const node& n) const {
+    // Forms come from the reader or from code as data, both bounded; the bound here keeps this
+    // walk safe on its own.
+    if (m_depth >= k_max_nesting) {
+      throw script_error("RecursionError", "cannot render forms nested deeper than " + std::to_string(k_max_nesting) +
+                                               " levels", n.where);
+    }
+    ++m_depth;
+    struct unwind {
+      int& depth;
+      ~unwind() { --depth; }
+    } guard{m_depth};
     switch (n.type) {
       case node::kind::null: return m_py ? "None" : "null";
       case node::kind::boolean: return n.boolean ? (m_py ? "True" : "true") : (m_py ? "False" : "false");
@@ -105,6 +116,7 @@ class renderer {
 
   bool m_py;
   const std::set<std::string>& m_params;
+  mutable int m_depth = 0;  ///< expressions open around the one being rendered
 };
 
 }  // namespace

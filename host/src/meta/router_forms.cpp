@@ -8,6 +8,7 @@
 #include <promethean/error.hpp>
 #include <promethean/host/deadline.hpp>
 #include <promethean/host/host.hpp>
+#include <promethean/host/json_text.hpp>
 #include <promethean/host/meta_object.hpp>
 
 #include <cmath>
@@ -132,7 +133,7 @@ void evaluator::install_router_forms() {
     if (!args[1].value().is_string()) fail(n, "TypeError", "(receive-json runtime text): the text is a string");
     nlohmann::json parsed;
     try {
-      parsed = nlohmann::json::parse(args[1].value().get<std::string>());
+      parsed = parse_json_text(args[1].value().get<std::string>());
     } catch (const nlohmann::json::parse_error& e) {
       fail(n, "JSONError", "the JSON received from " + runtime_name(args[0], n) + " is not JSON: " + e.what());
     }
