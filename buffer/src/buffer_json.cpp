@@ -12,14 +12,19 @@ namespace promethean {
 
 namespace {
 nlohmann::json make_handle(const buffer& b) {
-  return {{"_type", "Buffer"},
-          {"buffer_id", b.id()},
-          {"format", std::string(dtype_name(b.format()))},
-          {"shape", b.shape()},
-          {"strides", b.strides()},
-          {"language", b.language()},
-          {"type", b.type_name().empty() ? nlohmann::json(nullptr) : nlohmann::json(b.type_name())},
-          {"readonly", b.readonly()}};
+  // Member by member into the object: an initializer list copies every element once more, and a
+  // buffer adopted per call builds its handle on each call.
+  nlohmann::json handle(nlohmann::json::value_t::object);
+  auto& members = handle.get_ref<nlohmann::json::object_t&>();
+  members.emplace("_type", "Buffer");
+  members.emplace("buffer_id", b.id());
+  members.emplace("format", std::string(dtype_name(b.format())));
+  members.emplace("shape", b.shape());
+  members.emplace("strides", b.strides());
+  members.emplace("language", b.language());
+  members.emplace("type", b.type_name().empty() ? nlohmann::json(nullptr) : nlohmann::json(b.type_name()));
+  members.emplace("readonly", b.readonly());
+  return handle;
 }
 }  // namespace
 
@@ -33,6 +38,7 @@ nlohmann::json buffer_info_json(const buffer& b) {
 nlohmann::json buffer_to_json(const buffer& b) {
   const detail::buffer_state& st = b.state();
   if (const nlohmann::json* ready = st.handle.load(std::memory_order_acquire)) return *ready;
+  if (!st.handle_asked.exchange(true, std::memory_order_relaxed)) return make_handle(b);
   // Two threads may build it at once; the first to publish wins and the other's copy is dropped.
   auto built = std::make_unique<const nlohmann::json>(make_handle(b));
   const nlohmann::json* expected = nullptr;

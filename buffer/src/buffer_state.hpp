@@ -39,6 +39,10 @@ struct buffer_state {
   // compare-exchange rather than std::call_once: glibc's pthread_once ends every first call with a
   // futex wake, a syscall that cost microseconds per handoff on a paravirtualised VM.
   mutable std::atomic<const nlohmann::json*> handle{nullptr};
+  // Set at the first request for the handle, which is built and handed over without being kept:
+  // a buffer adopted for one call (a numpy array passed anew each call) names itself once, and
+  // keeping its handle cost an allocation and a copy more. The second request builds the cache.
+  mutable std::atomic<bool> handle_asked{false};
   ~buffer_state();
 };
 

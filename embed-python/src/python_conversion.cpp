@@ -273,10 +273,9 @@ std::optional<buffer> readopt(PyObject* obj) {
   auto it = cache.find(obj);
   if (it == cache.end()) return std::nullopt;
   auto live = ledger::instance().find_serial(it->second.serial);
-  if (!live) {
-    cache.erase(it);
-    return std::nullopt;
-  }
+  // A dead entry stays for remember_adopted to overwrite in place (an array passed anew each call
+  // would otherwise cost a node freed and another allocated per call); the sweep drops the rest.
+  if (!live) return std::nullopt;
   const auto* a = py::detail::array_proxy(obj);
   const bool writeable = (a->flags & py::detail::npy_api::NPY_ARRAY_WRITEABLE_) != 0;
   if (a->descr != it->second.descr || static_cast<const void*>(a->data) != live->cdata() ||
@@ -310,6 +309,9 @@ message to_message(py::handle obj) {
     int overflow = 0;
     const long long v = PyLong_AsLongLongAndOverflow(obj.ptr(), &overflow);
     if (overflow == 0) return message(message::in_walk_order, nlohmann::json(v));
+  } else if (PyFloat_CheckExact(obj.ptr())) {
+    const double v = PyFloat_AS_DOUBLE(obj.ptr());
+    if (std::isfinite(v)) return message(message::in_walk_order, nlohmann::json(v));  // else convert()'s error
   }
   nlohmann::json value;
   std::vector<buffer> buffers;
@@ -423,12 +425,19 @@ constexpr const char* k_capsule_name = "promethean.buffer";
 
 /// The host buffer a numpy array made by to_numpy() is a view of, when `view` describes exactly it.
 std::optional<buffer> exported_buffer(py::handle obj, const Py_buffer& view) {
-  PyObject* base = PyObject_GetAttrString(obj.ptr(), "base");
-  if (base == nullptr) {
-    PyErr_Clear();
-    return std::nullopt;
+  py::object owner;
+  if (py::array::check_(obj)) {
+    // An ndarray's base straight from the struct: `.base` by name makes a str and looks it up.
+    owner = py::reinterpret_borrow<py::object>(py::detail::array_proxy(obj.ptr())->base);
+    if (!owner) return std::nullopt;
+  } else {
+    PyObject* base = PyObject_GetAttrString(obj.ptr(), "base");
+    if (base == nullptr) {
+      PyErr_Clear();
+      return std::nullopt;
+    }
+    owner = py::reinterpret_steal<py::object>(base);
   }
-  py::object owner = py::reinterpret_steal<py::object>(base);
   if (PyCapsule_IsValid(owner.ptr(), k_capsule_name) == 0) return std::nullopt;
   auto* ref = static_cast<export_ref*>(PyCapsule_GetPointer(owner.ptr(), k_capsule_name));
   const buffer& b = ref->get();

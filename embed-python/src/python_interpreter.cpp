@@ -87,9 +87,19 @@ double thread_grace_seconds() {
 }
 }  // namespace
 
+namespace {
+/// Set once a thread is known to keep a thread state for the interpreter's life: the thread that
+/// started it, or a thread given one of its own below. Then the check on every call is this flag
+/// (PyGILState_GetThisThreadState is a TLS lookup on the hottest path). A thread whose state is
+/// someone else's (a PyGILState_Ensure it may release) keeps asking.
+thread_local bool t_keeps_thread_state = false;
+}  // namespace
+
 void ensure_thread_state() {
+  if (t_keeps_thread_state) return;
   if (PyGILState_GetThisThreadState() == nullptr) {
     thread_local foreign_thread_state registered;
+    t_keeps_thread_state = true;
   }
 }
 
@@ -120,6 +130,7 @@ interpreter interpreter::start_own(host& h) {
   s.alive = true;
   self.m_init_thread = std::this_thread::get_id();
   self.m_main_ident = PyThread_get_thread_ident();
+  t_keeps_thread_state = true;  // the main thread state lives until finalisation
   // Ctrl-C raises KeyboardInterrupt as in python3: Python's SIGINT handler is its default one,
   // but the process-level handler stays the host's (interrupt() trips Python's from there).
   {

@@ -12,7 +12,6 @@
 
 #include <cstring>
 #include <optional>
-#include <unordered_map>
 
 namespace promethean::rust {
 namespace {
@@ -221,17 +220,18 @@ nlohmann::json rebuild(const nlohmann::json& j, F& replace) {
 }  // namespace
 
 void to_abi(const message& m, nlohmann::json& value, std::vector<buffer>& buffers) {
-  std::unordered_map<std::string, std::size_t> index_of;
+  // rebuild walks objects in key order, arrays by index, and does not enter a handle: the
+  // message's walk order, so the cursor hands over each handle's buffer without an id lookup.
+  // A buffer named twice gets one view, found by its serial (a handful of buffers: a scan).
+  message::cursor cursor(m);
   auto annotate = [&](const nlohmann::json& j) -> std::optional<nlohmann::json> {
     if (!is_buffer_handle(j)) return std::nullopt;
-    const std::string id = j.value("buffer_id", "");
-    auto [it, fresh] = index_of.emplace(id, buffers.size());
-    if (fresh) {
-      auto b = m.find_buffer(id);
-      buffers.push_back(b ? *b : buffer_from_json(j));
-    }
+    const buffer& b = cursor.next_buffer(j);
+    std::size_t view = 0;
+    while (view < buffers.size() && buffers[view].serial() != b.serial()) ++view;
+    if (view == buffers.size()) buffers.push_back(b);
     nlohmann::json annotated = j;
-    annotated["view"] = it->second;
+    annotated["view"] = view;
     return annotated;
   };
   value = rebuild(m.value(), annotate);
@@ -241,7 +241,16 @@ message from_abi(const nlohmann::json& value, const std::vector<buffer>& buffers
   std::vector<buffer> held;
   auto resolve = [&](const nlohmann::json& j) -> std::optional<nlohmann::json> {
     auto view = j.find("view");
-    if (!has_type_tag(j, "Buffer") || view == j.end()) return std::nullopt;
+    if (view == j.end()) {
+      // The message is built in walk order without a second walk, so a handle that names
+      // nothing the result holds is refused here, where it came in.
+      if (is_buffer_handle(j) || function_handle::is_handle(j)) {
+        throw message_error(who + ": the result has a handle that is not one of its views (" + j.dump() +
+                            "); the message carrying it does not hold what it names");
+      }
+      return std::nullopt;
+    }
+    if (!has_type_tag(j, "Buffer")) return std::nullopt;
     if (!view->is_number_unsigned() && !view->is_number_integer()) {
       throw plugin_error("BadResult", who + ": a Buffer's \"view\" must be an index, got " + view->dump());
     }
@@ -254,7 +263,8 @@ message from_abi(const nlohmann::json& value, const std::vector<buffer>& buffers
     return buffer_to_json(held.back());
   };
   nlohmann::json resolved = rebuild(value, resolve);
-  return message(std::move(resolved), std::move(held), {});
+  // rebuild visits the handles in walk order, so `held` is already the message's order.
+  return message(message::in_walk_order, std::move(resolved), std::move(held), {});
 }
 
 message from_abi(pm_result&& result, const std::string& who) {
@@ -264,7 +274,7 @@ message from_abi(pm_result&& result, const std::string& who) {
     nlohmann::json handle = buffer_to_json(whole);
     std::vector<buffer> held;
     held.push_back(std::move(whole));
-    return message(std::move(handle), std::move(held), {});
+    return message(message::in_walk_order, std::move(handle), std::move(held), {});
   }
   return from_abi(result.value, result.buffers, who);
 }

@@ -118,10 +118,20 @@ call_options inherit_deadline(call_options options) {
   return options;
 }
 
+namespace detail {
+std::atomic<std::uint64_t> g_deadline_scopes{0};
+}  // namespace detail
+
 deadline_scope::deadline_scope(watchdog::clock::time_point when) noexcept : m_saved(t_deadline) {
+  // Counted before the deadline is set: a thread that reads zero has no scope of its own alive
+  // (its own increments are ordered before its reads), and another thread's deadline is not its.
+  detail::g_deadline_scopes.fetch_add(1, std::memory_order_relaxed);
   if (!t_deadline || when < *t_deadline) t_deadline = when;
 }
 
-deadline_scope::~deadline_scope() { t_deadline = m_saved; }
+deadline_scope::~deadline_scope() {
+  t_deadline = m_saved;
+  detail::g_deadline_scopes.fetch_sub(1, std::memory_order_relaxed);
+}
 
 }  // namespace promethean

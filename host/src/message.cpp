@@ -105,13 +105,6 @@ message message::of(const buffer& b) { return message(in_walk_order, buffer_to_j
 
 message message::of(const function_ref& f) { return message(in_walk_order, f->to_json(), {}, {f}); }
 
-std::optional<buffer> message::find_buffer(std::string_view id) const {
-  for (const auto& b : m_buffers) {
-    if (b.id() == id) return b;
-  }
-  return std::nullopt;
-}
-
 std::optional<buffer> message::as_buffer() const {
   if (!is_buffer_handle(m_value)) return std::nullopt;
   return cursor(*this).next_buffer(m_value);

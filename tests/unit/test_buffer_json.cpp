@@ -20,6 +20,19 @@ TEST(BufferJson, HandleHasExactlyTheDesignedShape) {
   EXPECT_TRUE(buffer_to_json(b.as_readonly().select(2, 0))["type"].is_null());
 }
 
+TEST(BufferJson, TheHandleIsTheSameBuiltAtFirstAndKeptAfter) {
+  // The first request builds the handle without keeping it; later ones build and read the cache.
+  auto b = buffer::allocate(dtype::int32, {2, 5}, {.language = "js"});
+  const auto first = buffer_to_json(b);
+  const auto second = buffer_to_json(b);
+  const auto third = buffer_to_json(b);
+  EXPECT_EQ(first, second);
+  EXPECT_EQ(second, third);
+  EXPECT_EQ(first["buffer_id"], b.id());
+  EXPECT_EQ(first["shape"], nlohmann::json({2, 5}));
+  EXPECT_EQ(first["strides"], nlohmann::json({20, 4}));
+}
+
 TEST(BufferJson, RoundTripFindsTheSameLiveBuffer) {
   auto b = buffer::allocate(dtype::float64, {3, 4});
   auto view = b.select(1, 2);

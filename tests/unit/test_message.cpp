@@ -20,7 +20,7 @@ TEST(Message, ABufferInFlightStaysAliveAfterItsOwnerLetsGo) {
   }  // the owning runtime dropped its reference
   EXPECT_EQ(released, 0);
   ASSERT_EQ(in_flight.buffers().size(), 1u);
-  auto b = in_flight.find_buffer(in_flight.value()["frame"]["buffer_id"].get<std::string>());
+  std::optional<buffer> b = message::cursor(in_flight).next_buffer(in_flight.value()["frame"]);
   ASSERT_TRUE(b);
   EXPECT_EQ(static_cast<int>(b->cdata()[7]), 8);
   b.reset();

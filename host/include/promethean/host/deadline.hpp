@@ -17,6 +17,7 @@
 #include <promethean/host/message.hpp>
 #include <promethean/host/runtime.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -57,6 +58,13 @@ PROMETHEAN_API std::optional<watchdog::clock::time_point> deadline_for(const cal
 /// whose calls go on to other runtimes: meta, sh). Returns `options` unchanged without one.
 PROMETHEAN_API call_options inherit_deadline(call_options options);
 
+namespace detail {
+/// How many deadline_scopes live, in all threads. While none does, no thread has a deadline, and a
+/// call without a timeout of its own needs no look at this thread's (a thread-local read across
+/// libraries costs more than the rest of the check).
+PROMETHEAN_API extern std::atomic<std::uint64_t> g_deadline_scopes;
+}  // namespace detail
+
 /// While it lives, this thread's deadline is at most `when` (it only ever tightens).
 class PROMETHEAN_API deadline_scope {
  public:
@@ -76,6 +84,7 @@ class PROMETHEAN_API deadline_scope {
 /// raised (kept as the trace). Without a deadline, just `body()`: no clock read, no allocation.
 template <class Deadline, class W, class F>
 message run_timed(const char* runtime, const call_options& options, W&& what, F&& body) {
+  if (!options.timeout && detail::g_deadline_scopes.load(std::memory_order_relaxed) == 0) return body();
   const auto when = deadline_for(options);
   if (!when) return body();
   const auto limit = options.timeout ? *options.timeout

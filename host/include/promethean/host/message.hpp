@@ -73,10 +73,6 @@ class PROMETHEAN_API message {
   const std::vector<buffer>& buffers() const noexcept { return m_buffers; }
   const std::vector<function_ref>& functions() const noexcept { return m_functions; }
 
-  /// The buffer named `id` among those this message holds (a search by id: for code that has only
-  /// an id; a receiver converting the value takes buffers with a cursor instead).
-  std::optional<buffer> find_buffer(std::string_view id) const;
-
   /// The buffer this message is, when its value is a single Buffer handle.
   std::optional<buffer> as_buffer() const;
 
