@@ -1,10 +1,10 @@
 // Runtime modules: finding, loading and checking the shared object of an engine-bound runtime.
 #include <promethean/error.hpp>
 #include <promethean/host/runtime_module.hpp>
+#include <promethean/host/search_path.hpp>
 
 #include <dlfcn.h>
 
-#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <vector>
@@ -13,18 +13,7 @@ namespace promethean {
 namespace {
 
 std::vector<std::filesystem::path> module_directories() {
-  std::vector<std::filesystem::path> dirs;
-  if (const char* env = std::getenv("PROMETHEAN_RUNTIME_PATH")) {
-    const std::string list = env;
-    std::size_t start = 0;
-    while (start <= list.size()) {
-      const auto colon = list.find(':', start);
-      const std::string dir = list.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
-      if (!dir.empty()) dirs.emplace_back(dir);
-      if (colon == std::string::npos) break;
-      start = colon + 1;
-    }
-  }
+  auto dirs = directories_from_env("PROMETHEAN_RUNTIME_PATH");
   if (auto own = core_library_directory(); !own.empty()) {
     dirs.push_back(own / "promethean" / "runtimes");  // installed: <libdir>/promethean/runtimes
     dirs.push_back(own / "runtimes");                 // the build tree (promethean/ is the CLI there)
@@ -77,14 +66,6 @@ const runtime_module_descriptor& load_module(const std::string& name) {
 }
 
 }  // namespace
-
-std::filesystem::path core_library_directory() {
-  Dl_info info{};
-  if (::dladdr(reinterpret_cast<void*>(&core_library_directory), &info) == 0 || info.dli_fname == nullptr) return {};
-  std::error_code ec;
-  auto path = std::filesystem::canonical(info.dli_fname, ec);
-  return ec ? std::filesystem::path() : path.parent_path();
-}
 
 runtime_factory module_runtime_factory(std::string name) {
   return runtime_factory{name, [name](host& h) -> std::unique_ptr<runtime> {

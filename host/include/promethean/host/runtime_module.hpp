@@ -18,6 +18,7 @@
 
 #include <promethean/config.hpp>
 #include <promethean/host/host.hpp>
+#include <promethean/host/search_path.hpp>  // core_library_directory(), for the modules
 
 #include <cstdint>
 #include <filesystem>
@@ -37,10 +38,6 @@ struct runtime_module_descriptor {
 /// A factory for the runtime `name` that loads its module on first start; a missing or broken
 /// module is a usage_error naming the file, the directories searched and the loader's message.
 PROMETHEAN_API runtime_factory module_runtime_factory(std::string name);
-
-/// The directory of libpromethean (or of the executable the core is linked into): where modules,
-/// plugins and the `promethean` command are looked for.
-PROMETHEAN_API std::filesystem::path core_library_directory();
 
 }  // namespace promethean
 

@@ -1,0 +1,20 @@
+/// Where the host looks for files it loads by name (runtime modules, plugins): the directories of
+/// a ':'-separated environment variable, then places relative to libpromethean itself.
+#pragma once
+
+#include <promethean/config.hpp>
+
+#include <filesystem>
+#include <vector>
+
+namespace promethean {
+
+/// The directories named in the environment variable `variable` (':'-separated, empty entries
+/// skipped), in order; none when it is unset.
+PROMETHEAN_API std::vector<std::filesystem::path> directories_from_env(const char* variable);
+
+/// The directory of libpromethean (or of the executable the core is linked into): where modules,
+/// plugins and the `promethean` command are looked for.
+PROMETHEAN_API std::filesystem::path core_library_directory();
+
+}  // namespace promethean
