@@ -117,7 +117,10 @@ impl pm_host_api {
     /// `result_set_buffer` (1.1) when the host has it: a 1.0 host's table ends before it, and the
     /// field must not be read at all then.
     pub fn result_set_buffer(&self) -> Option<unsafe extern "C" fn(*mut pm_result, *mut pm_buffer) -> *mut pm_error> {
-        let end = std::mem::offset_of!(pm_host_api, result_set_buffer) + std::mem::size_of::<usize>();
+        // The field's end, from its address in the table (std::mem::offset_of! needs Rust 1.77;
+        // Debian 12's rustc is 1.63).
+        let table = self as *const pm_host_api as usize;
+        let end = std::ptr::addr_of!(self.result_set_buffer) as usize - table + std::mem::size_of::<usize>();
         if (self.struct_size as usize) < end {
             return None;
         }
@@ -207,9 +210,23 @@ pub struct pm_plugin_descriptor {
 // The same layout the C header pins (tests/rust/abi_layout.c).
 const _: () = assert!(std::mem::size_of::<pm_buffer_view>() == 104);
 const _: () = assert!(std::mem::size_of::<pm_host_api>() == 232);
-const _: () = assert!(std::mem::offset_of!(pm_host_api, result_delete) == 144);
-const _: () = assert!(std::mem::offset_of!(pm_host_api, host_call) == 152);
-const _: () = assert!(std::mem::offset_of!(pm_host_api, result_set_buffer) == 224);
+
+/// The offsets of the renamed and appended host-table members, checked by `cargo test` (offset_of!
+/// would check them at compile time, but needs Rust 1.77; Debian 12's rustc is 1.63).
+#[cfg(test)]
+mod layout {
+    use super::pm_host_api;
+    fn offset(field: impl Fn(*const pm_host_api) -> usize) -> usize {
+        let table = std::mem::MaybeUninit::<pm_host_api>::uninit();
+        field(table.as_ptr()) - table.as_ptr() as usize
+    }
+    #[test]
+    fn host_table_offsets_are_the_c_headers() {
+        assert_eq!(offset(|t| unsafe { std::ptr::addr_of!((*t).result_delete) } as usize), 144);
+        assert_eq!(offset(|t| unsafe { std::ptr::addr_of!((*t).host_call) } as usize), 152);
+        assert_eq!(offset(|t| unsafe { std::ptr::addr_of!((*t).result_set_buffer) } as usize), 224);
+    }
+}
 const _: () = assert!(std::mem::size_of::<pm_function_descriptor>() == 48);
 const _: () = assert!(std::mem::size_of::<pm_plugin_descriptor>() == 72);
 const _: () = assert!(std::mem::size_of::<pm_value>() == 24);
