@@ -3,6 +3,7 @@
 #include "evaluator.hpp"
 
 #include "forms.hpp"
+#include "utf8.hpp"
 
 #include <promethean/error.hpp>
 
@@ -71,23 +72,7 @@ std::u32string decode(const std::string& s) {
 
 std::string encode(const std::u32string& cps) {
   std::string out;
-  for (const char32_t cp : cps) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  }
+  for (const char32_t cp : cps) append_utf8(out, static_cast<std::uint32_t>(cp));
   return out;
 }
 
