@@ -32,6 +32,17 @@ inline std::string slurp(const std::filesystem::path& p) {
   return ss.str();
 }
 
+/// The result of a shell command that wrote its streams to `out` and `err` (removed here).
+inline run_result finished_run(int raw_status, const std::filesystem::path& out, const std::filesystem::path& err) {
+  run_result r;
+  r.status = WIFEXITED(raw_status) ? WEXITSTATUS(raw_status) : 128 + WTERMSIG(raw_status);
+  r.out = slurp(out);
+  r.err = slurp(err);
+  std::filesystem::remove(out);
+  std::filesystem::remove(err);
+  return r;
+}
+
 /// Runs the CLI with `args`, stdin from `input` (a pipe-like file; empty: /dev/null), capturing
 /// both streams into files; `env` is prepended as VAR=value words.
 inline run_result run(const std::vector<std::string>& args, const std::string& env = "", const std::string& input = "") {
@@ -47,13 +58,7 @@ inline run_result run(const std::vector<std::string>& args, const std::string& e
     stdin_from = in.string();
   }
   cmd += " <" + quote(stdin_from) + " >" + quote(out.string()) + " 2>" + quote(err.string());
-  const int raw = std::system(cmd.c_str());
-  run_result r;
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-  r.out = slurp(out);
-  r.err = slurp(err);
-  std::filesystem::remove(out);
-  std::filesystem::remove(err);
+  auto r = finished_run(std::system(cmd.c_str()), out, err);
   std::filesystem::remove(in);
   return r;
 }

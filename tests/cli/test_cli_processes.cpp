@@ -23,14 +23,7 @@ run_result interrupted_run(const std::string& script, const std::string& signal_
                           " >" + quote(out.string()) + " 2>" + quote(err.string()) + " </dev/null & pid=$!; " +
                           "for i in $(seq 200); do grep -q ready " + quote(out.string()) + " && break; sleep 0.05; done; " +
                           "sleep 0.2; kill -" + signal_name + " $pid; wait $pid";
-  const int raw = std::system(cmd.c_str());
-  run_result r;
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-  r.out = slurp(out);
-  r.err = slurp(err);
-  std::filesystem::remove(out);
-  std::filesystem::remove(err);
-  return r;
+  return finished_run(std::system(cmd.c_str()), out, err);
 }
 }  // namespace
 

@@ -6,17 +6,13 @@
 #include <promethean/error.hpp>
 #include <promethean/host/host.hpp>
 
-#include <gtest/gtest.h>
+#include "meta_fixture.hpp"
 
-extern promethean::host* g_host;
+#include <gtest/gtest.h>
 
 using namespace promethean;
 using nlohmann::json;
 using promethean::testing_support::raised;
-
-namespace {
-json sib(const std::string& code) { return g_host->eval("meta", code).data.value(); }
-}  // namespace
 
 TEST(MetaNumbers, IntegersNeverWrap) {
   auto doubled = raised<script_error>([] { sib("(* 9223372036854775807 2)"); });

@@ -424,13 +424,10 @@ void evaluator::define(const std::string& name, const std::vector<std::string>& 
   m_global->vars[name] = make_function(name, list, std::move(forms), m_global, where);
 }
 
-message evaluator::builtin_value(const std::string& name) {
-  if (auto it = m_builtin_values.find(name); it != m_builtin_values.end()) return it->second;
-  auto c = std::make_shared<closure>();
-  c->name = name;
-  c->builtin = name;
+message evaluator::publish(std::shared_ptr<closure> c) {
+  // The handle owns the closure's table entry: the entry goes when the last reference does.
   auto id = std::make_shared<std::string>();
-  auto f = function_handle::create("meta", name, [this, id] {
+  auto f = function_handle::create("meta", c->name, [this, id] {
     std::lock_guard lock(m_closures_mutex);
     m_closures.erase(*id);
   });
@@ -439,7 +436,15 @@ message evaluator::builtin_value(const std::string& name) {
     std::lock_guard lock(m_closures_mutex);
     m_closures[*id] = std::move(c);
   }
-  return m_builtin_values[name] = message::of(f);
+  return message::of(f);
+}
+
+message evaluator::builtin_value(const std::string& name) {
+  if (auto it = m_builtin_values.find(name); it != m_builtin_values.end()) return it->second;
+  auto c = std::make_shared<closure>();
+  c->name = name;
+  c->builtin = name;
+  return m_builtin_values[name] = publish(std::move(c));
 }
 
 message evaluator::make_function(const std::string& name, const node& params, std::vector<node> body, const env_ptr& e,
@@ -463,17 +468,7 @@ message evaluator::make_function(const std::string& name, const node& params, st
   }
   c->body = std::move(body);
   c->scope = e;
-  auto id = std::make_shared<std::string>();
-  auto f = function_handle::create("meta", name, [this, id] {
-    std::lock_guard lock(m_closures_mutex);
-    m_closures.erase(*id);
-  });
-  *id = f->id();
-  {
-    std::lock_guard lock(m_closures_mutex);
-    m_closures[*id] = std::move(c);
-  }
-  return message::of(f);
+  return publish(std::move(c));
 }
 
 }  // namespace promethean::meta

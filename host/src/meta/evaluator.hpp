@@ -94,6 +94,8 @@ class evaluator {
   void install_string_forms();  ///< string_forms.cpp: split, join, upper, replace…
   /// A builtin as a value (`(reduce + 0 xs)`): a meta function that runs the builtin, one per name.
   message builtin_value(const std::string& name);
+  /// A closure as a meta function handle, callable from every runtime while the handle lives.
+  message publish(std::shared_ptr<closure> c);
 
   /// Runs a call into another runtime with the evaluation lock given up (see set_lock).
   template <class F>
