@@ -186,7 +186,9 @@ PyObject* call_foreign(PyObject* self, PyObject* const* args, Py_ssize_t nargs) 
   if (proxy == nullptr) return nullptr;
   try {
     const message call_args = arguments_to_message(args, static_cast<std::size_t>(nargs));
-    const message result = without_gil([&] { return state().owner->call(proxy->f->runtime(), proxy->f->id(), call_args); });
+    host* h = state().owner;
+    if (h == nullptr) throw usage_error("promethean has shut down: no runtime can be called any more", "py");
+    const message result = without_gil([&] { return h->call(proxy->f->runtime(), proxy->f->id(), call_args); });
     return from_message(result).release().ptr();
   } catch (...) {
     return python_error_from_current_exception();

@@ -97,6 +97,10 @@ PyObject* python_error_from_current_exception() {
 }
 
 void raise_foreign(const error& e) {
+  // A signal that came while the call was away (Ctrl-C in the hosted mode, which also stopped the
+  // call) is Python's to report, as python3 would: its handler's exception (KeyboardInterrupt)
+  // instead of the error of the call it cut short. Only the main thread runs handlers.
+  if (PyErr_CheckSignals() != 0) throw py::error_already_set();
   py::object err = foreign_error_type()(e.runtime(), e.type(), e.message(), e.trace());
   PyErr_SetObject(foreign_error_type().ptr(), err.ptr());
   throw py::error_already_set();

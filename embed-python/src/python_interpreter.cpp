@@ -168,6 +168,27 @@ sys.path[:] = [p for p in sys.path if p not in before] + before
   return self;
 }
 
+interpreter interpreter::adopt_running(host& h) {
+  auto& s = state();
+  if (!Py_IsInitialized()) throw usage_error("the py runtime can adopt only a running Python", "py");
+  if (s.alive.load()) {
+    throw usage_error("a py runtime already holds this process's Python: one Host per process", "py");
+  }
+  interpreter self;
+  self.m_adopted = true;
+  self.m_init_thread = std::this_thread::get_id();
+  s.ever_started = true;
+  s.owner = &h;
+  s.closing.store(false);
+  s.alive = true;
+  return self;
+}
+
+void mark_adopted_finalized() {
+  g_finalizing = true;
+  state().alive = false;
+}
+
 /// Python's rule at exit is to wait for every non-daemon thread; so does the host, before any
 /// runtime shuts down (those threads may still call JS), but for a bounded time: after the
 /// grace period (PROMETHEAN_THREAD_GRACE seconds, default 10) a thread still running gets
@@ -237,7 +258,7 @@ void interpreter::interrupt_main() const {
   // records the signal but does not make the main thread look at it. An asynchronous
   // exception does: the main thread raises it at its next bytecode.
   auto& s = state();
-  if (!s.alive.load()) return;
+  if (m_adopted || !s.alive.load()) return;
   PyGILState_STATE gil = PyGILState_Ensure();
   if (s.alive.load()) PyThreadState_SetAsyncExc(m_main_ident, PyExc_KeyboardInterrupt);
   PyGILState_Release(gil);
@@ -246,6 +267,23 @@ void interpreter::interrupt_main() const {
 void interpreter::finalize() {
   auto& s = state();
   if (!s.alive.load()) return;
+  if (m_adopted) {
+    if (s.owner == nullptr) return;  // given back already
+    // Python is the user's: it goes on, and finalises itself when its program ends. What the
+    // runtime took goes back. `alive` stays set, since the interpreter still lives: buffers held
+    // in Python objects are released as those objects die, and releases that other runtimes
+    // queue while they shut down after this one still reach Python (mark_adopted_finalized()
+    // ends that when Python itself finalises).
+    PyGILState_STATE gil = PyGILState_Ensure();
+    flush_stdio();
+    s.exported.clear();
+    s.callables.clear();
+    s.message_handler = py::object();
+    drain_releases();
+    s.owner = nullptr;
+    PyGILState_Release(gil);
+    return;
+  }
   if (std::this_thread::get_id() == m_init_thread) {
     PyEval_RestoreThread(m_saved);
   } else {

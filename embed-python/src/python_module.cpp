@@ -1,10 +1,13 @@
 // The built-in `promethean` Python module: DESIGN.md's Python API, routing through the Host.
+#include "python_module.hpp"
+
 #include "python_conversion.hpp"
 #include "python_errors.hpp"
 #include "python_state.hpp"
 #include "without_gil.hpp"
 
 #include <promethean/buffer/buffer_json.hpp>
+#include <promethean/config.hpp>
 #include <promethean/error.hpp>
 #include <promethean/host/host.hpp>
 
@@ -20,7 +23,13 @@ namespace py = pybind11;
 namespace promethean::python {
 namespace {
 
-host& the_host() { return *state().owner; }
+/// The Host the module routes through; none after it shut down (a Python atexit handler that
+/// runs after the hosted mode's, say): a clear error then.
+host& the_host() {
+  host* h = state().owner;
+  if (h == nullptr) throw usage_error("promethean has shut down: no runtime can be called any more", "py");
+  return *h;
+}
 
 /// Runs a host call with the GIL released (the callee may need it, or another runtime's lock),
 /// turning promethean errors into promethean.ForeignError.
@@ -205,6 +214,7 @@ PyObject* make_module() {
   static PyModuleDef def{};
   py::module_ m = py::module_::create_extension_module(
       "promethean", "Promethean: call other runtimes and share buffers without copying.", &def);
+  m.attr("__version__") = PROMETHEAN_VERSION_STRING;
   define_foreign_error(m);
   m.def("eval", &eval_in, py::arg("runtime"), py::arg("code"), py::kw_only(), py::arg("timeout") = py::none(),
         "Evaluate code in a runtime; returns its value. timeout=seconds stops it with a Timeout error.");

@@ -101,7 +101,7 @@ py::object resolve(std::string_view name) {
 
 class python_runtime final : public runtime {
  public:
-  explicit python_runtime(host& h) : m_interpreter(interpreter::start_own(h)) {}
+  explicit python_runtime(interpreter i) : m_interpreter(i) {}
 
   ~python_runtime() override { shutdown(); }
 
@@ -116,7 +116,7 @@ class python_runtime final : public runtime {
     return {{"name", "py"},
             {"language", "Python"},
             {"version", version()},
-            {"executable", k_python},
+            {"executable", executable()},
             {"eval", "an expression -> its value; statements -> null (run in __main__)"},
             {"call", "an exported name, a __main__ or builtin name, or a dotted module path"},
             {"marshal", "JSON -> a Python literal"},
@@ -303,7 +303,9 @@ class python_runtime final : public runtime {
   void interrupt() override { m_interpreter.interrupt_main(); }
 
   void before_shutdown() override {
-    if (!state().alive.load()) return;
+    // An adopted Python joins its own threads when its program ends, before its atexit handlers
+    // (where the hosted mode shuts the Host down).
+    if (m_interpreter.adopted() || !state().alive.load()) return;
     with_gil gil;
     try {
       interpreter::join_non_daemon_threads();
@@ -315,6 +317,12 @@ class python_runtime final : public runtime {
   void shutdown() override { m_interpreter.finalize(); }
 
  private:
+  std::string executable() const {
+    if (!m_interpreter.adopted()) return k_python;
+    with_gil gil;
+    return py::str(py::module_::import("sys").attr("executable"));
+  }
+
   /// SystemExit gives its code (None 0, an int, else printed and 1); any other exception prints
   /// its traceback like python3 does and gives 1.
   static int exit_status_of(py::error_already_set& e) {
@@ -336,6 +344,12 @@ class python_runtime final : public runtime {
 }  // namespace promethean::python
 
 namespace promethean {
-std::unique_ptr<runtime> make_python_runtime(host& h) { return std::make_unique<python::python_runtime>(h); }
+std::unique_ptr<runtime> make_python_runtime(host& h) {
+  return std::make_unique<python::python_runtime>(python::interpreter::start_own(h));
+}
+
+std::unique_ptr<runtime> make_adopted_python_runtime(host& h) {
+  return std::make_unique<python::python_runtime>(python::interpreter::adopt_running(h));
+}
 
 }  // namespace promethean

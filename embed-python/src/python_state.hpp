@@ -5,6 +5,8 @@
 
 #include <pybind11/pybind11.h>
 
+#include <pthread.h>
+
 #include <atomic>
 #include <string_view>
 #include <unordered_map>
@@ -29,6 +31,11 @@ struct python_state {
   /// threads_out, this covers the wait for the GIL after the call): shutdown waits for none to be
   /// left before it finalises (interpreter::finalize).
   std::atomic<int> threads_to_return{0};
+  /// Whether Python's main thread is away in a call out of Python (the hosted mode's SIGINT
+  /// forwarding reads it in a signal handler: a lock-free atomic). `main_thread` is that thread's
+  /// pthread id, set when the hosted mode starts (zero otherwise: nothing counted).
+  std::atomic<int> main_thread_away{0};
+  pthread_t main_thread{};
   /// Set (with the GIL held) when the runtime starts shutting down: from then on only
   /// `closing_thread`, the one ending Python, may call out of Python (without_gil.hpp).
   std::atomic<bool> closing{false};

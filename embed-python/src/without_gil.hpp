@@ -46,8 +46,17 @@ template <class F>
 auto without_gil(F&& f) -> decltype(f()) {
   using result_t = decltype(f());
   struct away {
-    away() { state().threads_out.fetch_add(1, std::memory_order_relaxed); }
-    ~away() { state().threads_out.fetch_sub(1, std::memory_order_release); }
+    away() : m_main(pthread_equal(pthread_self(), state().main_thread) != 0) {
+      state().threads_out.fetch_add(1, std::memory_order_relaxed);
+      if (m_main) state().main_thread_away.fetch_add(1, std::memory_order_relaxed);
+    }
+    ~away() {
+      if (m_main) state().main_thread_away.fetch_sub(1, std::memory_order_relaxed);
+      state().threads_out.fetch_sub(1, std::memory_order_release);
+    }
+    away(const away&) = delete;
+    away& operator=(const away&) = delete;
+    bool m_main;
   };
   auto& s = state();
   // With the GIL held: `closing` is set with the GIL held too, so either shutdown sees this

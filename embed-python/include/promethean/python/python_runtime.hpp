@@ -17,4 +17,9 @@ class host;
 /// process (CPython cannot be initialised twice).
 PROMETHEAN_API std::unique_ptr<runtime> make_python_runtime(host& h);
 
+/// Makes the `py` runtime for `h` from the Python this process already runs (the Python-hosted
+/// mode: `import promethean` in the user's python3), which it never initialises nor finalises.
+/// Throws usage_error when Python is not running or a py runtime already holds it.
+PROMETHEAN_API std::unique_ptr<runtime> make_adopted_python_runtime(host& h);
+
 }  // namespace promethean

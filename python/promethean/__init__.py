@@ -1,0 +1,20 @@
+"""Promethean: call JavaScript, Rust, shell and meta code from this Python, and share buffers
+(numpy arrays, anything with the buffer protocol) with them without a copy.
+
+Imported in the user's own python3 (a venv, a notebook, a Dask worker), this package is the
+Python-hosted way in: the interpreter that is running becomes Promethean's py runtime, untouched
+(its signal handlers, its exit), and js, rust, sh and meta start when first used. Inside
+`promethean run`, `import promethean` is the host's built-in module instead, with the same API.
+
+    import numpy as np, promethean
+    promethean.eval("js", "globalThis.total = (a) => a.reduce((s, x) => s + x, 0)")
+    promethean.call("js", "total", np.arange(10, dtype=np.float64))   # 45.0, no copy made
+"""
+
+from promethean import _native
+
+# The API is the native module's, the same functions as the built-in module of the embedded mode.
+globals().update({name: value for name, value in vars(_native).items()
+                  if not (name.startswith("__") and name.endswith("__"))})
+__version__ = _native.__version__
+__all__ = sorted(name for name in vars(_native) if not name.startswith("_"))
