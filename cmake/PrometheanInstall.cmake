@@ -97,5 +97,16 @@ install(DIRECTORY "${PROJECT_SOURCE_DIR}/embed-rust/sdk/"
   PATTERN "target" EXCLUDE
   PATTERN "Cargo.lock" EXCLUDE)
 
+# The Python package (pyproject.toml). pip builds the wheel with scikit-build-core, whose install
+# prefix is the package's own directory (site-packages/promethean): the extension and the Python
+# files at its top, everything above in the same places as in any prefix (lib/, bin/, include/,
+# share/), so that every relative path the library and the CLI use holds there too.
+set_target_properties(promethean_python_extension PROPERTIES INSTALL_RPATH "$ORIGIN/${CMAKE_INSTALL_LIBDIR}")
+if(SKBUILD)
+  install(TARGETS promethean_python_extension LIBRARY DESTINATION "." COMPONENT runtime)
+  file(GLOB _pm_python_files "${PROJECT_SOURCE_DIR}/python/promethean/*")
+  install(FILES ${_pm_python_files} DESTINATION "." COMPONENT runtime)
+endif()
+
 # A .deb of the same files.
 include(PrometheanPackage)

@@ -13,6 +13,7 @@
 #include <js_bootstrap_source.hpp>
 
 #include <promethean/error.hpp>
+#include <promethean/host/host.hpp>
 
 #include <pthread.h>
 
@@ -66,7 +67,12 @@ void engine::start_environment(host& h) {
   v8::V8::InitializePlatform(platform.get());
   v8::V8::Initialize();
   std::vector<std::string> errors;
-  setup = node::CommonEnvironmentSetup::Create(platform.get(), &errors, init.args(), init.exec_args());
+  // Node's inspector listens on SIGUSR1 (as `node` does) only where the host owns the signals;
+  // loaded into a program that keeps its own (the Python-hosted mode), it takes none.
+  namespace env_flags = node::EnvironmentFlags;
+  const auto flags = h.owns_process_signals() ? env_flags::kDefaultFlags : env_flags::kOwnsProcessState;
+  setup = node::CommonEnvironmentSetup::Create(platform.get(), &errors, init.args(), init.exec_args(),
+                                               static_cast<env_flags::Flags>(flags));
   if (!setup) throw js_error("InitError", "cannot create the Node environment: " + joined(errors));
   isolate = setup->isolate();
   env = setup->env();

@@ -35,6 +35,7 @@ host* g_host = nullptr;  ///< the process's Host in the hosted mode, from import
 /// runtime module, which would load a second libpython into this process).
 host_options hosted_options() {
   host_options options;
+  options.owns_process_signals = false;  // Python's, untouched
   options.factories = default_runtime_factories();
   const runtime_factory adopted{"py", make_adopted_python_runtime};
   auto py_factory = std::find_if(options.factories.begin(), options.factories.end(),

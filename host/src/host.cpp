@@ -32,6 +32,7 @@ struct host::impl {
   std::map<std::string, std::unique_ptr<runtime>, std::less<>> started;
   buffer_type_registry buffer_types;
   view_registry views;
+  bool owns_process_signals = true;
 
   // Started runtimes again, for the hot path: every call looks its runtime up, and a mutex there
   // cost more than the rest of a py call's routing. Append-only (written under `mutex`), read
@@ -77,6 +78,7 @@ struct host::impl {
 };
 
 host::host(host_options options) : m_impl(std::make_unique<impl>()) {
+  m_impl->owns_process_signals = options.owns_process_signals;
   auto offered = options.factories.empty() ? default_runtime_factories() : std::move(options.factories);
   if (options.runtimes.empty()) {
     for (auto& f : offered) m_impl->factories.emplace(f.name, std::move(f));
@@ -135,6 +137,8 @@ host::~host() {
   for (auto& rt : stopped) rt.reset();  // in the same order
   ledger::instance().check_at_shutdown();
 }
+
+bool host::owns_process_signals() const noexcept { return m_impl->owns_process_signals; }
 
 runtime& host::get(std::string_view name) {
   if (runtime* rt = m_impl->find_started(name)) return *rt;

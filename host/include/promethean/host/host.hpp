@@ -55,6 +55,10 @@ struct host_options {
   std::vector<runtime_factory> factories;
   /// Start every runtime in the constructor instead of on first use.
   bool start_eagerly = false;
+  /// Whether this Host's composer owns the process's signals (the CLI, an embedder). False when
+  /// Promethean was loaded into a program that keeps its own (`import promethean` in python3):
+  /// then no runtime installs a signal handler (Node's inspector stays off SIGUSR1).
+  bool owns_process_signals = true;
 };
 
 class PROMETHEAN_API host {
@@ -101,6 +105,9 @@ class PROMETHEAN_API host {
 
   /// Interrupts every started runtime (runtime::interrupt): what the CLI's SIGINT policy calls.
   void interrupt();
+
+  /// host_options::owns_process_signals, for the runtimes to ask.
+  bool owns_process_signals() const noexcept;
 
   /// Buffers for an embedder: create, look up by id, xtensor view. Include
   /// <promethean/host/host_buffers.hpp> to use it (kept out of here: it brings in xtensor).

@@ -1,0 +1,78 @@
+"""How a plain python3 that imported promethean ends (the hosted mode): each case of
+data/exit_case.py in a process of its own, its exit status and output checked. Run by
+tests/python_api/CMakeLists.txt with PYTHONPATH at the package (the build tree's, or none when
+PYTHON is a venv's python that has it installed).
+
+    test_hosted_exit.py PYTHON
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import unittest
+
+PYTHON = sys.argv.pop(1) if len(sys.argv) > 1 else sys.executable
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+CASE = os.path.join(DATA, "exit_case.py")
+
+
+def end(case):
+    started = time.monotonic()
+    done = subprocess.run([PYTHON, CASE, case], capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, PROMETHEAN_LEAK_CHECK="1"))
+    return done, time.monotonic() - started
+
+
+class HostedExit(unittest.TestCase):
+    def test_normal_end_with_timers_pending_and_buffers_held(self):
+        done, seconds = end("normal")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(done.stdout, "normal end\n")
+        self.assertNotIn("leak", done.stderr)
+        self.assertLess(seconds, 20)  # the pending 60 s timer is dropped, not waited for
+
+    def test_sys_exit_keeps_its_status(self):
+        done, _ = end("sys_exit")
+        self.assertEqual(done.returncode, 7, done.stderr)
+        self.assertNotIn("leak", done.stderr)
+
+    def test_uncaught_exception_is_pythons(self):
+        done, _ = end("uncaught")
+        self.assertEqual(done.returncode, 1)
+        self.assertIn("RuntimeError: uncaught on purpose", done.stderr)
+        self.assertNotIn("leak", done.stderr)
+
+    def test_a_call_after_the_host_ended_is_a_clear_error(self):
+        done, _ = end("atexit_before_import")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn("late call: promethean has shut down", done.stdout)
+
+    def test_the_ledger_is_checked_after_python_finalised(self):
+        done, _ = end("leak")
+        self.assertNotEqual(done.returncode, 0)
+        self.assertIn("leak check failed: 1 memory block(s), 1000 bytes still live", done.stderr)
+
+
+class HostedSignals(unittest.TestCase):
+    def test_node_takes_no_signal_handler_from_python(self):
+        done = subprocess.run([PYTHON, os.path.join(DATA, "signal_case.py"), "handlers"], capture_output=True,
+                              text=True, timeout=60)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(done.stdout, "c same\npy same\n")
+
+    def test_ctrl_c_is_keyboard_interrupt_as_in_python(self):
+        child = subprocess.Popen([PYTHON, os.path.join(DATA, "signal_case.py"), "sleep"], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+        self.assertEqual(child.stdout.readline(), "ready\n")
+        started = time.monotonic()
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=30)
+        self.assertLess(time.monotonic() - started, 5)
+        self.assertEqual(child.returncode, -signal.SIGINT, err)  # python3 dies of SIGINT, as without promethean
+        self.assertIn("KeyboardInterrupt", err)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,234 @@
+"""The Python API, one suite for every way in: run inside `promethean run` (the embedded mode,
+where `promethean` is the host's built-in module) and inside a venv's plain python (the hosted
+mode, where it is the pip-installed package), with the same assertions. run_python_api_tests.py
+runs it; tests/CMakeLists.txt registers it once per mode and interpreter.
+"""
+
+import gc
+import os
+import sys
+import threading
+import time
+import unittest
+
+import numpy as np
+
+import promethean
+
+HOSTED = hasattr(promethean, "_native")
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+
+
+def address(a):
+    return a.__array_interface__["data"][0]
+
+
+class Mode(unittest.TestCase):
+    def test_the_mode_is_the_one_asked_for(self):
+        expected = os.environ.get("PROMETHEAN_TEST_MODE")
+        self.assertIn(expected, ("embedded", "hosted"))
+        self.assertEqual(HOSTED, expected == "hosted")
+
+    def test_one_libpython_at_most(self):
+        with open("/proc/self/maps") as maps:
+            mapped = {line.split()[-1] for line in maps if "libpython" in line.split()[-1]}
+        self.assertLessEqual(len(mapped), 1, mapped)
+        if HOSTED:
+            # The user's python3: Debian's has libpython built in (nothing mapped), another CPython
+            # maps its own shared one, never Debian's beside it.
+            libdir = os.path.realpath(os.path.join(sys.base_prefix, "lib"))
+            for path in mapped:
+                self.assertTrue(os.path.realpath(path).startswith(libdir), (path, libdir))
+
+    def test_version_and_runtimes(self):
+        self.assertRegex(promethean.__version__, r"^\d+\.\d+\.\d+$")
+        found = promethean.runtimes()
+        for name in ("py", "js", "rust", "sh", "meta"):
+            self.assertIn(name, found)
+        self.assertEqual(found["py"]["version"], "%d.%d.%d" % sys.version_info[:3])
+
+
+class EvalAndCall(unittest.TestCase):
+    def test_eval_in_every_runtime(self):
+        self.assertEqual(promethean.eval("js", "6 * 7"), 42)
+        self.assertEqual(promethean.eval("sh", "echo hi")["stdout"], "hi\n")
+        self.assertEqual(promethean.eval("meta", "(+ 1 2)"), 3)
+        self.assertEqual(promethean.eval("py", "1 + 1"), 2)
+
+    def test_call_js_with_values(self):
+        promethean.eval("js", "globalThis.describe = (o) => ({keys: Object.keys(o).sort(), n: o.list.length})")
+        self.assertEqual(promethean.call("js", "describe", {"b": 1, "a": None, "list": [1, 2, 3]}),
+                         {"keys": ["a", "b", "list"], "n": 3})
+
+    def test_export_is_callable_from_js_and_meta(self):
+        @promethean.export
+        def api_twice(x):
+            return 2 * x
+
+        @promethean.export("api_named")
+        def whatever(x):
+            return x + 1
+
+        self.assertEqual(promethean.eval("js", "promethean.call('py', 'api_twice', 21)"), 42)
+        self.assertEqual(promethean.eval("meta", '(call "py" "api_named" 41)'), 42)
+
+    def test_python_functions_cross_as_values(self):
+        promethean.eval("js", "globalThis.apply = (f, x) => f(x) + 1")
+        self.assertEqual(promethean.call("js", "apply", lambda x: x * 10, 4), 41)
+
+    def test_js_functions_come_back_callable(self):
+        add = promethean.eval("js", "(a, b) => a + b")
+        self.assertEqual(add(2, 3), 5)
+
+    def test_load_js_and_python_files(self):
+        promethean.load("js", os.path.join(DATA, "api_helpers.js"))
+        self.assertEqual(promethean.call("js", "apiHelpers.shout", "hey"), "HEY!")
+        promethean.load("py", os.path.join(DATA, "api_module.py"))
+        self.assertEqual(promethean.call("py", "api_module.square", 9), 81)
+
+    def test_rust_plugin(self):
+        promethean.load("rust", "imageops")
+        image = np.zeros((4, 5, 3), dtype=np.uint8)
+        image[..., 0] = 255
+        self.assertEqual(promethean.call("rust", "imageops.address", image), address(image))
+        gray = promethean.call("rust", "imageops.grayscale", image)
+        self.assertEqual(gray.shape, (4, 5))
+        self.assertTrue((gray == gray[0, 0]).all())
+
+
+class Messages(unittest.TestCase):
+    def test_send_json_to_js(self):
+        promethean.eval("js", "promethean.onMessage((m) => ({got: m.n + 1}))")
+        self.assertEqual(promethean.send_json("js", {"n": 41}), {"got": 42})
+
+    def test_on_message_in_py(self):
+        @promethean.on_message
+        def handler(message):
+            return {"echo": message}
+
+        self.assertEqual(promethean.eval("js", "promethean.sendJson('py', {a: [1, 2]})"), {"echo": {"a": [1, 2]}})
+
+
+class Errors(unittest.TestCase):
+    def test_js_error_is_a_foreign_error(self):
+        with self.assertRaises(promethean.ForeignError) as caught:
+            promethean.eval("js", "throw new TypeError('nope')")
+        self.assertEqual(caught.exception.runtime, "js")
+        self.assertEqual(caught.exception.type, "TypeError")
+        self.assertIn("nope", caught.exception.message)
+
+    def test_unknown_runtime(self):
+        with self.assertRaises(promethean.ForeignError) as caught:
+            promethean.eval("cobol", "1")
+        self.assertIn("unknown runtime", str(caught.exception))
+
+    def test_bad_arguments_are_type_errors(self):
+        with self.assertRaises(TypeError):
+            promethean.call("js")
+        with self.assertRaises(TypeError):
+            promethean.call("js", "x", timeout="soon")
+
+    def test_timeout_stops_runaway_js_and_js_goes_on(self):
+        started = time.monotonic()
+        with self.assertRaises(promethean.ForeignError) as caught:
+            promethean.eval("js", "while (true) {}", timeout=0.3)
+        self.assertEqual(caught.exception.type, "Timeout")
+        self.assertLess(time.monotonic() - started, 5)
+        self.assertEqual(promethean.eval("js", "1 + 1"), 2)
+
+    def test_timeout_stops_python_called_from_js(self):
+        @promethean.export
+        def api_spin():
+            while True:
+                pass
+
+        with self.assertRaises(promethean.ForeignError) as caught:
+            promethean.eval("js", "promethean.call('py', 'api_spin')", timeout=0.3)
+        self.assertEqual(caught.exception.type, "Timeout")
+
+
+class ZeroCopy(unittest.TestCase):
+    def test_numpy_to_js_in_place_both_ways(self):
+        a = np.arange(8, dtype=np.float64)
+        promethean.eval("js", "globalThis.bump = (x) => { x[0] = 100; return x }")
+        back = promethean.call("js", "bump", a)
+        self.assertEqual(a[0], 100)  # JS wrote into Python's memory
+        self.assertEqual(address(back), address(a))
+        back[1] = -5  # and the array that came back is the same memory
+        self.assertEqual(a[1], -5)
+
+    def test_js_typed_array_to_numpy_in_place(self):
+        t = promethean.eval("js", "globalThis.shared = new Float32Array([1, 2, 3]); shared")
+        self.assertEqual(t.dtype, np.float32)
+        t[2] = 30
+        self.assertEqual(promethean.eval("js", "shared[2]"), 30)
+        info = promethean.buffer_info(t)
+        self.assertEqual(info["language"], "js")
+        self.assertEqual(info["shape"], [3])
+
+    def test_alloc_and_buffer_types(self):
+        promethean.register_buffer_type("ApiRGB", ["height", "width", "channels"], "uint8", {"channels": 3})
+        img = promethean.alloc([2, 3, 3], type="ApiRGB")
+        self.assertEqual((img.shape, img.dtype), ((2, 3, 3), np.uint8))
+        info = promethean.buffer_info(img)
+        self.assertEqual(info["type"], "ApiRGB")
+        self.assertEqual(info["address"], address(img))
+        promethean.eval("js", "globalThis.fill7 = (b) => { b.fill(7); return b.length }")
+        self.assertEqual(promethean.call("js", "fill7", img), 18)
+        self.assertTrue((img == 7).all())
+
+    def test_registered_views_route_to_their_runtime(self):
+        promethean.register_buffer_type("ApiGray", ["height", "width"], "uint8")
+        promethean.eval("js", "promethean.registerView('ApiGray', 'mean', (b) => b.reduce((s, x) => s + x, 0) / b.length)")
+        g = promethean.alloc([2, 2], type="ApiGray")
+        g[:] = [[0, 2], [4, 6]]
+        self.assertEqual(promethean.view(g, "mean"), 3)  # computed in JS, on Python's array
+        promethean.register_view("ApiGray", "total", lambda b: int(b.sum()))
+        promethean.eval("js", "globalThis.totalOf = (b) => promethean.view(b, 'total')")
+        self.assertEqual(promethean.call("js", "totalOf", g), 12)  # JS asks, Python computes
+
+    def test_js_holds_numpy_memory_after_python_drops_it(self):
+        a = np.full(1 << 16, 3, dtype=np.uint8)
+        promethean.eval("js", "globalThis.keep = null; globalThis.hold = (x) => { keep = x; return x.length }")
+        self.assertEqual(promethean.call("js", "hold", a), 1 << 16)
+        del a
+        gc.collect()
+        self.assertEqual(promethean.eval("js", "keep.reduce((s, x) => s + x, 0)"), 3 << 16)
+        promethean.eval("js", "keep = null")
+
+
+class Threads(unittest.TestCase):
+    def test_calls_from_many_python_threads(self):
+        promethean.eval("js", "globalThis.sq = (x) => x * x")
+        results, errors = {}, []
+
+        def work(i):
+            try:
+                results[i] = [promethean.call("js", "sq", i * 100 + k) for k in range(50)]
+            except BaseException as e:  # noqa: BLE001 - reported below
+                errors.append(e)
+
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        for i in range(4):
+            self.assertEqual(results[i], [(i * 100 + k) ** 2 for k in range(50)])
+
+    def test_js_calls_back_into_python_from_a_thread(self):
+        @promethean.export
+        def api_thread_name():
+            return threading.current_thread().name
+
+        out = []
+        t = threading.Thread(target=lambda: out.append(promethean.eval("js", "promethean.call('py', 'api_thread_name')")),
+                             name="worker-7")
+        t.start()
+        t.join()
+        self.assertEqual(out, ["worker-7"])
+
+
+if __name__ == "__main__":
+    unittest.main()
