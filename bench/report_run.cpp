@@ -175,6 +175,7 @@ int run_report(const std::vector<std::string>& args) {
     r.machine = describe_machine(the_host().dispatch_map());
     stop_host();  // its memory goes before the startup children start
     r.startup = measure_startup(self_path(), p.startup_repetitions);
+    r.hosted = measure_hosted(self_path(), p.startup_repetitions);
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
     const auto targets = evaluate_targets(r);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "registry.hpp"
+#include "hosted.hpp"
 #include "startup.hpp"
 
 #include <nlohmann/json.hpp>
@@ -38,6 +39,7 @@ struct results {
   machine_info machine;
   std::vector<measurement> benchmarks;
   std::vector<startup_measurement> startup;
+  std::vector<hosted_measurement> hosted;  ///< the Python-hosted mode beside the embedded one
   double seconds = 0;  ///< wall time of the whole run
 
   const measurement* find(const std::string& name) const;

@@ -1,0 +1,147 @@
+#include "hosted.hpp"
+
+#include "child_process.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace promethean::bench {
+
+namespace {
+
+/// The figures, printed as one JSON line. Per-call figures are the best of five timed loops (the
+/// least disturbed by the rest of the machine), in ns per call.
+constexpr const char* k_script = R"py(import sys, time
+t0 = time.perf_counter()
+import promethean
+import_ms = (time.perf_counter() - t0) * 1e3
+import json
+import numpy as np
+t0 = time.perf_counter()
+promethean.eval("js", "1")
+first_js_ms = (time.perf_counter() - t0) * 1e3
+n = int(sys.argv[1])
+promethean.eval("js", "globalThis.same = (x) => x")
+@promethean.export
+def same(x):
+    return x
+call = promethean.call
+def per_call(loop):
+    best = float("inf")
+    for _ in range(5):
+        t = time.perf_counter_ns()
+        loop()
+        best = min(best, (time.perf_counter_ns() - t) / n)
+    return best
+def py_to_js(arg):
+    def loop():
+        for _ in range(n):
+            call("js", "same", arg)
+    return loop
+js_loop = ("(() => { const t = process.hrtime.bigint(); for (let i = 0; i < %d; i++) promethean.call('py', 'same', i);"
+           " return Number(process.hrtime.bigint() - t) / %d })()") % (n, n)
+js_to_py = min(promethean.eval("js", js_loop) for _ in range(5))
+print(json.dumps({
+    "import": import_ms,
+    "first_js": first_js_ms,
+    "py_to_js": per_call(py_to_js(1)),
+    "js_to_py": js_to_py,
+    "handoff_py_to_js_1k": per_call(py_to_js(np.zeros(1 << 10, dtype=np.uint8))),
+    "handoff_py_to_js_1m": per_call(py_to_js(np.zeros(1 << 20, dtype=np.uint8))),
+}), flush=True)
+)py";
+
+struct row {
+  const char* what;
+  const char* description;
+  const char* unit;
+};
+
+const std::vector<row>& rows() {
+  static const std::vector<row> r{
+      {"import", "import promethean (JS not started)", "ms"},
+      {"first_js", "the first JS result (Node started)", "ms"},
+      {"py_to_js", "py → js call, promethean.call('js', f, 1)", "ns"},
+      {"js_to_py", "js → py call, promethean.call('py', f, i) in a JS loop", "ns"},
+      {"handoff_py_to_js_1k", "py → js handoff, a 1 KiB numpy array", "ns"},
+      {"handoff_py_to_js_1m", "py → js handoff, a 1 MiB numpy array", "ns"},
+  };
+  return r;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+std::string first_existing(const std::vector<std::filesystem::path>& candidates, const std::string& what, bool executable) {
+  std::string tried;
+  for (const auto& c : candidates) {
+    if (!c.empty() && ::access(c.c_str(), executable ? X_OK : F_OK) == 0) return c.string();
+    tried += (tried.empty() ? "" : ", ") + c.string();
+  }
+  throw std::runtime_error("hosted: " + what + " not found (looked at " + tried + ")");
+}
+
+nlohmann::json run_once(const std::vector<std::string>& argv, const char* mode) {
+  child_process child(argv);
+  const std::string line = child.read_line();
+  if (const int status = child.finish(); status != 0) {
+    throw std::runtime_error(std::string("hosted: the ") + mode + " run exited with status " + std::to_string(status));
+  }
+  try {
+    return nlohmann::json::parse(line);
+  } catch (const nlohmann::json::exception&) {
+    throw std::runtime_error(std::string("hosted: the ") + mode + " run printed '" + line + "', not its figures");
+  }
+}
+
+}  // namespace
+
+std::vector<hosted_measurement> measure_hosted(const std::string& self, int repetitions) {
+  const auto here = std::filesystem::path(self).parent_path();
+  const char* env = std::getenv("PROMETHEAN");
+  const std::string cli = first_existing({env ? std::filesystem::path(env) : std::filesystem::path(),
+                                          here.parent_path() / "promethean"},
+                                         "the promethean CLI", true);
+  // The package as the build assembles it (library/CMakeLists.txt): <build>/python/promethean.
+  const std::string package = first_existing({here.parent_path() / "python" / "promethean" / "__init__.py"},
+                                             "the promethean Python package of the build tree", false);
+  const std::string python_path = std::filesystem::path(package).parent_path().parent_path().string();
+  const auto dir = std::filesystem::temp_directory_path() / ("promethean_hosted_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string script = (dir / "hosted_bench.py").string();
+  std::ofstream(script) << k_script;
+  const std::string calls = "20000";
+
+  std::vector<std::vector<double>> embedded(rows().size()), hosted(rows().size());
+  for (int i = 0; i < repetitions; ++i) {
+    const auto e = run_once({cli, "run", script, calls}, "embedded");
+    const auto h = run_once({"/usr/bin/env", "PYTHONPATH=" + python_path, "/usr/bin/python3", script, calls}, "hosted");
+    for (std::size_t n = 0; n < rows().size(); ++n) {
+      embedded[n].push_back(e.at(rows()[n].what).get<double>());
+      hosted[n].push_back(h.at(rows()[n].what).get<double>());
+    }
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  std::vector<hosted_measurement> out;
+  for (std::size_t n = 0; n < rows().size(); ++n) {
+    const auto& r = rows()[n];
+    const bool import = std::string(r.what) == "import";  // the embedded mode imports at start: nothing to time
+    out.push_back({r.what, r.description, r.unit, import ? -1 : median(embedded[n]), median(hosted[n])});
+  }
+  return out;
+}
+
+}  // namespace promethean::bench
