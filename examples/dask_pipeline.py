@@ -3,11 +3,12 @@ processes; each task makes a numpy image chunk in its worker and routes it py ->
 without a copy (Rust makes the grayscale, JS its histogram); the results are gathered here and
 checked against numpy.
 
-    python3 examples/dask_pipeline.py [CHUNKS]
+    python3 examples/dask_pipeline.py [CHUNKS] [SCHEDULER_ADDRESS]
 
 Needs the promethean package where the workers run (pip install, docs/PYTHON.md), and Dask
-(Debian's python3-distributed). On several machines, the same code with a Client of a
-`dask scheduler` / `dask worker` cluster: docs/PYTHON.md, "Dask".
+(Debian's python3-distributed). With a scheduler's address (tcp://HOST:8786), the tasks go to the
+workers of a `dask scheduler` / `dask worker` cluster, on as many machines as it has, instead of a
+local cluster: docs/PYTHON.md, "Dask".
 """
 
 import os
@@ -60,11 +61,20 @@ def process_chunk(seed):
     }
 
 
+def run_tasks(client, chunks):
+    return client.gather(client.map(process_chunk, range(chunks)))
+
+
 def main():
     chunks = int(sys.argv[1]) if len(sys.argv) > 1 else 8
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
-        results = client.gather(client.map(process_chunk, range(chunks)))
+    if len(sys.argv) > 2:
+        with Client(sys.argv[2]) as client:
+            client.upload_file(__file__)  # the workers import this module to run process_chunk
+            results = run_tasks(client, chunks)
+    else:
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+                Client(cluster) as client:
+            results = run_tasks(client, chunks)
     workers = sorted({r["pid"] for r in results})
     for r in results:
         expected = luma(chunk_image(r["seed"]))

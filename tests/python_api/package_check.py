@@ -13,7 +13,8 @@
       with the package installed in VENV (made with --system-site-packages, for Debian's Jupyter,
       Dask and Pillow): examples/notebook.ipynb executed headless by Debian's jupyter-nbconvert
       on a kernel of the venv, its outputs checked (a picture, the zero-copy lines), and
-      examples/dask_pipeline.py run by the venv's python (it checks its own results).
+      examples/dask_pipeline.py run by the venv's python (it checks its own results), on a local
+      cluster and on a `dask scheduler` / `dask worker` cluster of separate processes.
 
 Everything runs as a subprocess with the output shown; any failure exits non-zero.
 """
@@ -25,6 +26,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 
 def run(argv, **kwargs):
@@ -96,7 +98,28 @@ def check_examples(args):
     missing = [line for line in expected if line not in text]
     if errors or missing or pictures != 1:
         sys.exit(f"notebook: errors {errors}, missing {missing}, {pictures} picture(s) (expected 1)")
-    run([python, os.path.join(args.source, "examples", "dask_pipeline.py"), "6"], env=env, cwd=args.venv)
+    example = os.path.join(args.source, "examples", "dask_pipeline.py")
+    run([python, example, "6"], env=env, cwd=args.venv)
+    # The same tasks on a cluster of separate processes, as on several machines: a `dask
+    # scheduler` and a `dask worker` of two processes, all started from the venv's python.
+    scheduler_file = os.path.join(args.out, "scheduler.json")
+    dask = shutil.which("dask")
+    cluster = [subprocess.Popen([python, dask, "scheduler", "--host", "127.0.0.1", "--port", "0",
+                                 "--dashboard-address", ":0", "--scheduler-file", scheduler_file], env=env)]
+    try:
+        for _ in range(300):
+            if os.path.exists(scheduler_file):
+                break
+            time.sleep(0.1)
+        with open(scheduler_file) as f:
+            address = json.load(f)["address"]
+        cluster.append(subprocess.Popen([python, dask, "worker", address, "--nworkers", "2", "--nthreads", "1",
+                                         "--dashboard-address", ":0"], env=env))
+        run([python, example, "4", address], env=env, cwd=args.venv)
+    finally:
+        for process in reversed(cluster):
+            process.terminate()
+            process.wait(timeout=60)
 
 
 def main():
