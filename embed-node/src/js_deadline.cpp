@@ -7,6 +7,11 @@ namespace promethean::js {
 namespace {
 thread_local js_deadline* t_innermost = nullptr;
 
+/// Cancels so far (cancel_calls()); a scope is cancelled when this moved on since it began.
+std::atomic<std::uint64_t> g_cancels{0};
+thread_local int t_cancel_depth = 0;                ///< cancel_scopes of this thread
+thread_local std::uint64_t t_cancels_at_start = 0;  ///< g_cancels when the outermost one began
+
 /// Runs on whichever thread holds the isolate, at V8's next interrupt check.
 void on_interrupt(v8::Isolate* isolate, void*) {
   if (js_deadline::expired_here()) isolate->TerminateExecution();
@@ -49,7 +54,9 @@ bool js_deadline::finish() {
   return true;
 }
 
-bool js_deadline::expired_here() noexcept {
+bool js_deadline::expired_here() noexcept { return cancel_scope::cancelled_here() || deadline_passed_here(); }
+
+bool js_deadline::deadline_passed_here() noexcept {
   for (const js_deadline* d = t_innermost; d != nullptr; d = d->m_outer) {
     if (d->m_expired.load(std::memory_order_relaxed)) return true;
   }
@@ -58,6 +65,36 @@ bool js_deadline::expired_here() noexcept {
 
 void terminate_if_expired(v8::Isolate* isolate) noexcept {
   if (t_innermost != nullptr && js_deadline::expired_here()) isolate->TerminateExecution();
+}
+
+cancel_scope::cancel_scope() noexcept : m_outermost(t_cancel_depth++ == 0) {
+  if (m_outermost) t_cancels_at_start = g_cancels.load(std::memory_order_acquire);
+}
+
+cancel_scope::~cancel_scope() {
+  --t_cancel_depth;
+  if (!m_outermost || g_cancels.load(std::memory_order_acquire) == t_cancels_at_start) return;
+  // Cancelled: the termination it caused must not stop the next call (as js_deadline::finish).
+  auto& g = engine::get();
+  if (js_deadline::deadline_passed_here() || !g.alive.load() || g.interrupted.load()) return;  // theirs stays
+  try {
+    entered e;
+    g.isolate->CancelTerminateExecution();
+  } catch (const error&) {
+    // the runtime shut down meanwhile: nothing left to cancel
+  }
+}
+
+bool cancel_scope::cancelled_here() noexcept {
+  return t_cancel_depth > 0 && g_cancels.load(std::memory_order_relaxed) != t_cancels_at_start;
+}
+
+void cancel_calls() {
+  auto& g = engine::get();
+  g_cancels.fetch_add(1, std::memory_order_acq_rel);
+  if (!g.alive.load()) return;
+  g.isolate->RequestInterrupt(on_interrupt, nullptr);  // the thread in JS terminates its own
+  uv_async_send(&g.wakeup);                           // a thread waiting for the loop looks again
 }
 
 }  // namespace promethean::js

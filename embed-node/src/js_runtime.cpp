@@ -217,6 +217,7 @@ class js_runtime final : public runtime {
   void shutdown() override { engine::get().stop(); }
 
   void interrupt() override { engine::get().interrupt(); }
+  void cancel_calls() override { js::cancel_calls(); }
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 // shuts down here: Node and the plugins stop while Python still runs, so JS timers still pending
 // are dropped and buffers JS held are released), then finalises, which frees the buffers still
 // held in Python objects; only then is the ledger checked (Py_AtExit).
+#include "python_hosted_signals.hpp"
 #include "python_interpreter.hpp"
 #include "python_module.hpp"
 #include "python_state.hpp"
@@ -54,6 +55,7 @@ void shut_down_host() {
   host* h = g_host;
   if (h == nullptr) return;
   g_host = nullptr;
+  stop_sigint_forwarding();
   // Buffers still held in Python objects are freed as Python finalises, after this: the leak
   // check waits for that (at_python_end).
   auto& ledger = ledger::instance();
@@ -90,8 +92,10 @@ PyObject* make_hosted_module() {
   h->get("py");  // adopts the interpreter: the module's functions route through this Host from now on
   py::object module = py::reinterpret_steal<py::object>(make_module());
   if (!module) throw py::error_already_set();
+  module.attr("_rewrap_sigint") = py::cpp_function(&rewrap_sigint);
   py::module_::import("atexit").attr("register")(py::cpp_function(&shut_down_host));
   if (Py_AtExit(&at_python_end) != 0) throw std::runtime_error("Py_AtExit: no room for the leak check");
+  start_sigint_forwarding(*h);
   g_host = h.release();
   return module.release().ptr();
 }

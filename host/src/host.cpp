@@ -251,6 +251,13 @@ void host::interrupt() {
   }
 }
 
+void host::cancel_calls() {
+  std::lock_guard lock(m_impl->mutex);
+  for (auto& [name, rt] : m_impl->started) {
+    if (rt) rt->cancel_calls();
+  }
+}
+
 buffer_type_registry& host::buffer_types() noexcept { return m_impl->buffer_types; }
 
 view_registry& host::views() noexcept { return m_impl->views; }

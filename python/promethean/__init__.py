@@ -17,4 +17,27 @@ from promethean import _native
 globals().update({name: value for name, value in vars(_native).items()
                   if not (name.startswith("__") and name.endswith("__"))})
 __version__ = _native.__version__
+
+
+def _keep_ctrl_c_reaching_other_runtimes():
+    """Python installs its own C-level SIGINT handler whenever the program sets a SIGINT handler
+    (signal.signal; asyncio.run does it too), replacing the wrapper that lets Ctrl-C stop a call
+    Python's main thread waits for in another runtime: wrap it again after each such call. The
+    Python-level behaviour of signal.signal is unchanged (docs/PYTHON.md, "Signals")."""
+    import _signal
+
+    original = _signal.signal
+
+    def signal(signalnum, handler, /):
+        previous = original(signalnum, handler)
+        if signalnum == _signal.SIGINT:
+            _native._rewrap_sigint()
+        return previous
+
+    signal.__doc__ = original.__doc__
+    signal.__wrapped__ = original
+    _signal.signal = signal
+
+
+_keep_ctrl_c_reaching_other_runtimes()
 __all__ = sorted(name for name in vars(_native) if not name.startswith("_"))

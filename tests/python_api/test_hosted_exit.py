@@ -73,6 +73,30 @@ class HostedSignals(unittest.TestCase):
         self.assertEqual(child.returncode, -signal.SIGINT, err)  # python3 dies of SIGINT, as without promethean
         self.assertIn("KeyboardInterrupt", err)
 
+    def interrupted(self, case):
+        child = subprocess.Popen([PYTHON, os.path.join(DATA, "signal_case.py"), case], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+        self.assertEqual(child.stdout.readline(), "ready\n")
+        time.sleep(0.3)  # into the JS call
+        started = time.monotonic()
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=30)
+        self.assertLess(time.monotonic() - started, 5)
+        self.assertEqual(child.returncode, 0, err)
+        return out
+
+    def test_ctrl_c_stops_a_js_loop_the_main_thread_waits_for(self):
+        out = self.interrupted("js_loop")
+        self.assertRegex(out, r"^KeyboardInterrupt after \d+\.\d s\nnext call: 42\n$")
+
+    def test_ctrl_c_stops_waiting_for_a_promise(self):
+        out = self.interrupted("js_promise")
+        self.assertRegex(out, r"^KeyboardInterrupt after \d+\.\d s\nnext call: 42\n$")
+
+    def test_ctrl_c_runs_the_programs_own_handler(self):
+        out = self.interrupted("js_loop_own_handler")
+        self.assertRegex(out, r"^Stop after \d+\.\d s\nnext call: 42\n$")
+
 
 if __name__ == "__main__":
     unittest.main()

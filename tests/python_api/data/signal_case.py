@@ -7,13 +7,16 @@ import sys
 import time
 
 libc = ctypes.CDLL(None, use_errno=True)
+# SIGINT's C-level handler is Python's wrapped by promethean's (python_hosted_signals.hpp): its
+# behaviour is tested by the Ctrl-C cases, its Python-level handler here.
+C_WATCHED = [signal.SIGTERM, signal.SIGPIPE, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2]
 WATCHED = [signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2]
 
 
 def c_handlers():
     """The C-level handler of each watched signal (struct sigaction's first field)."""
     out = {}
-    for signo in WATCHED:
+    for signo in C_WATCHED:
         action = ctypes.create_string_buffer(256)
         if libc.sigaction(int(signo), None, action) != 0:
             raise OSError(ctypes.get_errno(), "sigaction")
@@ -32,3 +35,23 @@ if sys.argv[1] == "handlers":
 elif sys.argv[1] == "sleep":
     print("ready", flush=True)
     time.sleep(30)
+elif sys.argv[1] in ("js_loop", "js_promise", "js_loop_own_handler"):
+    # Ctrl-C while the main thread waits on JS: the JS call stops, Python's handler raises (its
+    # default KeyboardInterrupt, or the program's own), and JS serves the next call.
+    class Stop(Exception):
+        pass
+
+    def own_handler(signo, frame):
+        raise Stop("own handler")
+
+    if sys.argv[1] == "js_loop_own_handler":
+        signal.signal(signal.SIGINT, own_handler)  # Python installs its C handler again here
+    code = {"js_promise": "new Promise((settle) => setTimeout(settle, 60000))"}.get(sys.argv[1], "while (true) {}")
+    started = time.monotonic()
+    try:
+        print("ready", flush=True)
+        promethean.eval("js", code)
+        print("the JS call returned")
+    except (KeyboardInterrupt, Stop) as e:
+        print(f"{type(e).__name__} after {time.monotonic() - started:.1f} s")
+    print("next call:", promethean.eval("js", "6 * 7"), flush=True)

@@ -106,6 +106,10 @@ class PROMETHEAN_API host {
   /// Interrupts every started runtime (runtime::interrupt): what the CLI's SIGINT policy calls.
   void interrupt();
 
+  /// Stops the calls in progress in every started runtime (runtime::cancel_calls); the runtimes
+  /// stay usable. What the hosted modes' Ctrl-C calls, where the program goes on after it.
+  void cancel_calls();
+
   /// host_options::owns_process_signals, for the runtimes to ask.
   bool owns_process_signals() const noexcept;
 

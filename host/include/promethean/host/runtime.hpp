@@ -99,6 +99,12 @@ class PROMETHEAN_API runtime {
   /// its main thread, JS stops executing and its event loop ends. Called from any thread (a
   /// signal watcher); must not block or wait for the runtime.
   virtual void interrupt() {}
+
+  /// Stops the calls in progress in this runtime, as a passed timeout would (they fail with an
+  /// error), and stays usable: the next call works. From any thread (a signal watcher's): the
+  /// hosted modes' Ctrl-C, where the program goes on. Default: nothing (calls that cannot be
+  /// stopped from outside run to their end).
+  virtual void cancel_calls() {}
 };
 
 }  // namespace promethean
