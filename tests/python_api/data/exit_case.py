@@ -1,4 +1,4 @@
-"""One way for a plain python3 that imported promethean to end (test_hosted_exit.py runs each):
+"""One way for a plain python3 that imported promethean to end (test_hosted_process.py runs each):
 the host must stop JS and the plugins before Python finalises, free every buffer once (the ledger,
 checked after finalisation with PROMETHEAN_LEAK_CHECK=1), and leave the exit status Python's."""
 

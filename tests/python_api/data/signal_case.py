@@ -1,4 +1,4 @@
-"""Signals in a plain python3 that imported promethean and started JS (test_hosted_exit.py):
+"""Signals in a plain python3 that imported promethean and started JS (test_hosted_process.py):
 Python's own handling stays; Node takes none of Python's signals."""
 
 import ctypes

@@ -1,5 +1,6 @@
-"""How a plain python3 that imported promethean ends (the hosted mode): each case of
-data/exit_case.py in a process of its own, its exit status and output checked. Run by
+"""A plain python3 that imported promethean (the hosted mode), as a process: how it ends (each
+case of data/exit_case.py in a process of its own, its exit status and output checked), its
+signals (data/signal_case.py), fork and multiprocessing (data/fork_case.py). Run by
 tests/python_api/CMakeLists.txt with PYTHONPATH at the package (the build tree's, or none when
 PYTHON is a venv's python that has it installed).
 
@@ -96,6 +97,25 @@ class HostedSignals(unittest.TestCase):
     def test_ctrl_c_runs_the_programs_own_handler(self):
         out = self.interrupted("js_loop_own_handler")
         self.assertRegex(out, r"^Stop after \d+\.\d s\nnext call: 42\n$")
+
+
+class HostedChildren(unittest.TestCase):
+    def run_case(self, case):
+        done = subprocess.run([PYTHON, os.path.join(DATA, "fork_case.py"), case], capture_output=True, text=True,
+                              timeout=120)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        return done.stdout
+
+    def test_a_forked_child_has_py_and_a_clear_error_for_js(self):
+        out = self.run_case("fork")
+        self.assertIn("child: ", out)
+        self.assertNotIn("child: JS answered", out)
+        self.assertRegex(out, r"child: \w+ \| .*fork")
+        self.assertIn("child py: 42\n", out)
+        self.assertIn("parent: 0 42\n", out)
+
+    def test_spawned_multiprocessing_children_have_hosts_of_their_own(self):
+        self.assertEqual(self.run_case("spawn"), "squares: [4, 9, 16] in True\n")
 
 
 if __name__ == "__main__":
