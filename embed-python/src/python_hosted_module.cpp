@@ -21,9 +21,9 @@
 #include <pybind11/pybind11.h>
 
 #include <algorithm>
-#include <exception>
 #include <memory>
-#include <new>
+#include <stdexcept>
+
 #include <pthread.h>
 
 namespace py = pybind11;
@@ -102,19 +102,7 @@ PyObject* make_hosted_module() {
 }  // namespace
 }  // namespace promethean::python
 
-// Called by CPython's import machinery (a C caller): every C++ exception becomes the Python
-// exception of a failed import, nothing unwinds into the interpreter.
+// The extension's init, found by CPython's import machinery by its name (promethean._native).
 extern "C" __attribute__((visibility("default"))) PyObject* PyInit__native() {
-  try {
-    return promethean::python::make_hosted_module();
-  } catch (py::error_already_set& e) {
-    e.restore();
-  } catch (const std::bad_alloc&) {
-    PyErr_NoMemory();
-  } catch (const std::exception& e) {
-    PyErr_Format(PyExc_ImportError, "cannot start promethean in this Python: %s", e.what());
-  } catch (...) {
-    PyErr_SetString(PyExc_ImportError, "cannot start promethean in this Python: unknown C++ exception");
-  }
-  return nullptr;
+  return promethean::python::module_init("start promethean in this Python", &promethean::python::make_hosted_module);
 }

@@ -256,19 +256,7 @@ def export(fn=None, name=None):
 
 }  // namespace promethean::python
 
-// Called by CPython's import machinery (a C caller): every C++ exception becomes the Python
-// exception of a failed import, nothing unwinds into the interpreter.
+// The built-in module's init (the embedded mode's inittab entry).
 extern "C" PyObject* promethean_python_module_init() {
-  try {
-    return promethean::python::make_module();
-  } catch (py::error_already_set& e) {
-    e.restore();
-  } catch (const std::bad_alloc&) {
-    PyErr_NoMemory();
-  } catch (const std::exception& e) {
-    PyErr_Format(PyExc_ImportError, "cannot initialise the promethean module: %s", e.what());
-  } catch (...) {
-    PyErr_SetString(PyExc_ImportError, "cannot initialise the promethean module: unknown C++ exception");
-  }
-  return nullptr;
+  return promethean::python::module_init("initialise the promethean module", &promethean::python::make_module);
 }

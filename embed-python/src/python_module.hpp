@@ -2,12 +2,34 @@
 // when the host starts its own Python, the extension promethean._native in the hosted mode.
 #pragma once
 
-#include <Python.h>
+#include <pybind11/pybind11.h>
+
+#include <exception>
+#include <new>
 
 namespace promethean::python {
 
 /// Makes the module object (named `promethean`); the caller holds the GIL. Throws
 /// pybind11::error_already_set or the error family.
 PyObject* make_module();
+
+/// Runs a module init for CPython's import machinery (a C caller): every C++ exception becomes
+/// the Python exception of a failed import ("cannot <doing>: …"), nothing unwinds into the
+/// interpreter. Returns the module, or nullptr with the exception set.
+template <class F>
+PyObject* module_init(const char* doing, F&& init) noexcept {
+  try {
+    return init();
+  } catch (pybind11::error_already_set& e) {
+    e.restore();
+  } catch (const std::bad_alloc&) {
+    PyErr_NoMemory();
+  } catch (const std::exception& e) {
+    PyErr_Format(PyExc_ImportError, "cannot %s: %s", doing, e.what());
+  } catch (...) {
+    PyErr_Format(PyExc_ImportError, "cannot %s: unknown C++ exception", doing);
+  }
+  return nullptr;
+}
 
 }  // namespace promethean::python
