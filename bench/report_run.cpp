@@ -1,6 +1,7 @@
 #include "report_run.hpp"
 
 #include "bench_host.hpp"
+#include "chaos.hpp"
 #include "collector.hpp"
 #include "registry.hpp"
 #include "report.hpp"
@@ -15,6 +16,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -28,6 +30,7 @@ namespace {
 
 constexpr const char* k_usage = R"(Usage: promethean bench [--quick] [--json] [--plot FILE.svg]
        promethean bench --soak [--soak-calls N] [--json]
+       promethean bench --chaos SECONDS [--json]
 
 Measures, in one process and one run: call overhead between the host and every runtime and
 between runtimes, beside raw engine calls and peer processes over pipes; buffer handoff from
@@ -41,6 +44,12 @@ between runtimes, beside raw engine calls and peer processes over pipes; buffer 
                      sampled as they go (start, peak, end, fitted slope) and the buffer ledger
                      checked after; exit status 1 if a buffer leaked (about a minute)
   --soak-calls N     the soak's number of calls (default 1000000)
+  --chaos SECONDS    instead, the chaos soak: 4 threads making random nested cross-runtime calls
+                     carrying buffers for SECONDS, with faults injected at random (exceptions,
+                     Rust panics, timeouts, cancelled calls, malformed input, buffers released in
+                     flight); exit status 1 unless every call ended in its value or the error its
+                     fault calls for, the ledger is back where it started and memory is flat; 3
+                     when a thread hangs (docs/RELIABILITY.md)
   -h, --help         show this help
 
 The full run takes a few minutes; its JSON path stops at 64 MiB (beyond, one handoff takes
@@ -54,6 +63,7 @@ struct report_options {
   bool soak = false;
   std::int64_t soak_calls = 1000000;
   bool soak_calls_given = false;
+  std::optional<double> chaos_seconds;
   std::optional<std::filesystem::path> plot;
 };
 
@@ -83,6 +93,15 @@ report_options parse(const std::vector<std::string>& args) {
       }
       o.soak_calls = n;
       o.soak_calls_given = true;
+    } else if (a == "--chaos") {
+      if (i + 1 >= args.size()) throw usage_error{"--chaos needs a number of seconds, e.g. --chaos 60"};
+      const std::string& v = args[++i];
+      char* end = nullptr;
+      const double s = std::strtod(v.c_str(), &end);
+      if (v.empty() || end != v.c_str() + v.size() || !(s >= 1) || s > 86400) {
+        throw usage_error{"--chaos needs a number of seconds from 1 to 86400, got '" + v + "'"};
+      }
+      o.chaos_seconds = s;
     } else if (a == "--plot") {
       if (i + 1 >= args.size() || args[i + 1].empty()) throw usage_error{"--plot needs a file name, e.g. --plot handoff.svg"};
       o.plot = args[++i];
@@ -90,10 +109,11 @@ report_options parse(const std::vector<std::string>& args) {
       if (a.size() == 7) throw usage_error{"--plot needs a file name, e.g. --plot=handoff.svg"};
       o.plot = a.substr(7);
     } else {
-      throw usage_error{"unknown option '" + a + "' (options: --quick, --json, --plot FILE.svg, --soak, --soak-calls N)"};
+      throw usage_error{"unknown option '" + a + "' (options: --quick, --json, --plot FILE.svg, --soak, --soak-calls N, --chaos SECONDS)"};
     }
   }
   if (o.soak && (o.level != depth::full || o.plot)) throw usage_error{"--soak runs alone: it takes only --soak-calls and --json"};
+  if (o.chaos_seconds && (o.soak || o.level != depth::full || o.plot)) throw usage_error{"--chaos runs alone: it takes only --json"};
   if (!o.soak && o.soak_calls_given) throw usage_error{"--soak-calls goes with --soak"};
   return o;
 }
@@ -128,6 +148,29 @@ int run_soak_report(const report_options& options) {
   }
 }
 
+/// The chaos soak, alone: its table (or JSON) on stdout; 1 when it did not pass.
+int run_chaos_report(const report_options& options) {
+  try {
+    start_host();
+    const chaos_result r = run_chaos(*options.chaos_seconds, 4);
+    stop_host();
+    if (options.json) {
+      std::cout << nlohmann::json{{"chaos", chaos_to_json(r)}}.dump(2) << "\n";
+    } else {
+      write_chaos_table(std::cout, r);
+    }
+    std::cout.flush();
+    if (r.verdict != "passed") {
+      std::cerr << "promethean bench: the chaos soak failed: " << r.verdict << "\n";
+      return 1;
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "promethean bench: chaos: " << e.what() << "\n";
+    return 1;
+  }
+}
+
 }  // namespace
 
 int run_report(const std::vector<std::string>& args) {
@@ -154,6 +197,7 @@ int run_report(const std::vector<std::string>& args) {
     }
   }
   if (options.soak) return run_soak_report(options);
+  if (options.chaos_seconds) return run_chaos_report(options);
   try {
     const auto t0 = std::chrono::steady_clock::now();
     const plan p = make_plan(options.level);

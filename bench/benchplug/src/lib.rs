@@ -26,8 +26,17 @@ fn parse_len(text: String) -> Result<u64, Error> {
     }
 }
 
+/// A Rust panic on purpose (the chaos soak's injected fault): the SDK must catch it at the
+/// boundary and hand the host a Panic error, never unwind into C++.
+fn chaos_panic(code: i64) -> i64 {
+    if code >= 0 {
+        panic!("chaos: a Rust panic on purpose ({})", code);
+    }
+    code
+}
+
 promethean::plugin! {
     name: "benchplug",
     version: "0.1.0",
-    functions: [add, len, parse_len],
+    functions: [add, len, parse_len, chaos_panic],
 }
