@@ -53,3 +53,24 @@ TEST(JsBackgroundLoop, ThreadsCallingJsWhileATimerFiresGetTheirOwnResults) {
   EXPECT_EQ(wrong.load(), 0);
   EXPECT_GE(ticked, 10);
 }
+
+TEST(JsBackgroundLoop, CallersAreNotStarvedByALoopThatAlwaysHasWorkReady) {
+  // setImmediate in a cycle: the loop thread never sleeps, yet it lets callers take the lock.
+  js_eval("globalThis.bgSpins = 0; globalThis.bgSpinning = true; "
+          "(function spin() { bgSpins++; if (bgSpinning) setImmediate(spin); })(); 0");
+  std::this_thread::sleep_for(50ms);
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2; ++t) {
+    threads.emplace_back([] {
+      for (int k = 0; k < 300; ++k) the_host().call("js", "Math.max", json::array({k, 1}));
+    });
+  }
+  for (int k = 0; k < 300; ++k) EXPECT_EQ(js_eval(std::to_string(k) + " + 1"), k + 1);
+  for (auto& t : threads) t.join();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const int spins = js_eval("bgSpins").get<int>();
+  std::this_thread::sleep_for(50ms);
+  EXPECT_GT(js_eval("bgSpinning = false; bgSpins").get<int>(), spins);  // and the loop went on
+  EXPECT_LT(seconds, 10.0);  // 900 calls: milliseconds when callers go first
+}
