@@ -8,6 +8,7 @@
 #include "js_event_loop.hpp"
 #include "js_module.hpp"
 #include "js_host_call.hpp"
+#include "js_loop_thread.hpp"
 #include "parked_lock.hpp"
 
 #include <js_bootstrap_source.hpp>
@@ -50,6 +51,7 @@ std::string joined(const std::vector<std::string>& lines) {
 void engine::start(host& h) {
   start_environment(h);
   park_isolate_lock(isolate, context);  // this thread's later calls into JS skip most of V8's locking
+  start_loop_thread();                  // timers and I/O go on while no thread is in JS
 }
 
 void engine::start_environment(host& h) {
@@ -119,6 +121,7 @@ void engine::start_environment(host& h) {
 
 void engine::stop() {
   if (!alive.exchange(false)) return;  // from here on, new entries are refused
+  request_loop_thread_stop();          // it leaves JS at the end of its turn, as other threads do
   // Threads still in JS finish what they run: a call returns, a thread waiting for the loop (an
   // awaited Promise) wakes, sees JS is over and leaves. Terminating them at once instead would
   // cut Node's own callbacks (a timer) short, which leaves its async-hook stack corrupt: Node
@@ -149,6 +152,7 @@ void engine::stop() {
               << " thread(s) still inside JS after 5 s at shutdown; the Node environment is not freed\n";
     return;
   }
+  join_loop_thread();  // out of JS (no users left): it ends at once
   {
     entered e{entered::for_shutdown_t{}};
     isolate->CancelTerminateExecution();
@@ -239,10 +243,10 @@ entered::~entered() {
   // What this entry queued (a Buffer let go by a collected TypedArray) goes now, not at the next
   // entry: a host that drops its last handle then sees the memory freed.
   if (!g.releases.empty()) g.releases.drain();
-  // Leaving JS (still locked): if this thread added a timer or an immediate that a thread
-  // waiting for the loop would sleep past, wake it.
+  // Leaving JS (still locked): if this thread added a timer, an immediate or I/O (a server, a
+  // socket) that a thread waiting for the loop would sleep past, wake it.
   if (t_entered_depth != 1 || g.pollers.load(std::memory_order_relaxed) == 0 || !g.alive.load()) return;
-  const int now = uv_backend_timeout(event_loop());
+  const int now = wait_timeout(event_loop());
   const int waiting = g.poll_timeout.load(std::memory_order_relaxed);
   if (now == 0 || (now > 0 && (waiting < 0 || now < waiting)) || g.pollers.load() > 1) uv_async_send(&g.wakeup);
 }

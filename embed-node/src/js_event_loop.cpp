@@ -5,6 +5,7 @@
 #include "js_deadline.hpp"
 #include "js_engine.hpp"
 #include "js_errors.hpp"
+#include "js_loop_thread.hpp"
 
 #include <promethean/error.hpp>
 
@@ -15,19 +16,32 @@
 
 namespace promethean::js {
 
-namespace {
-/// Blocks until the loop has work (its backend fd is readable) or `timeout_ms` passes (-1: no
-/// limit), holding no lock: the loop's state is only read and written under the isolate lock.
 void wait_for_loop(uv_loop_t* loop, int timeout_ms) {
   pollfd fd{uv_backend_fd(loop), POLLIN, 0};
   ::poll(&fd, 1, timeout_ms);
 }
+
+namespace {
+/// Fd watchers started since the loop last polled (a server that began to listen, a socket that
+/// began to read): libuv adds them to its backend fd only when a turn polls, so a thread waiting
+/// on that fd would not see their events until something else woke it.
+bool has_unregistered_watchers(const uv_loop_t* loop) {
+  // watcher_queue is a queue head of uv.h's loop struct: empty when its first pointer (`next`)
+  // points back at itself, in every libuv 1.x.
+  const auto* head = reinterpret_cast<void* const*>(&loop->watcher_queue);
+  return head[0] != static_cast<const void*>(&loop->watcher_queue);
+}
 }  // namespace
+
+int wait_timeout(uv_loop_t* loop) {
+  if (has_unregistered_watchers(loop)) return 0;  // a turn must register them first
+  return uv_loop_alive(loop) != 0 ? uv_backend_timeout(loop) : -1;
+}
 
 uv_loop_t* event_loop() { return engine::get().setup->event_loop(); }
 
 int engine::begin_wait() {
-  const int timeout = uv_backend_timeout(event_loop());
+  const int timeout = wait_timeout(event_loop());
   poll_timeout.store(timeout, std::memory_order_relaxed);
   pollers.fetch_add(1);
   return timeout;
@@ -44,6 +58,7 @@ void pump_event_loop() {
 int run_event_loop() {
   auto& g = engine::get();
   uv_loop_t* loop = event_loop();
+  loop_driver driving;  // the script's loop, as Node's: the loop thread stands aside
   while (true) {
     int timeout = 0;
     {
@@ -72,7 +87,10 @@ int run_event_loop() {
   entered e;
   v8::TryCatch caught(g.isolate);
   const int code = node::EmitProcessExit(g.env).FromMaybe(1);
-  return g.exit_code ? *g.exit_code : code;
+  // The program is over, and later calls into JS say so; set under the lock, where the loop
+  // thread, about to take over the loop, reads it.
+  if (!g.exit_code) g.exit_code = code;
+  return *g.exit_code;
 }
 
 void await_promise(v8::Local<v8::Promise> promise) {
@@ -82,6 +100,10 @@ void await_promise(v8::Local<v8::Promise> promise) {
     g.isolate->PerformMicrotaskCheckpoint();
     return promise->State() != v8::Promise::kPending;
   };
+  if (settled()) return;
+  // This thread runs the loop itself while it waits (the loop thread may be the one blocked, in a
+  // callback that called the runtime this thread came from), and the loop thread stands aside.
+  loop_driver driving;
   while (!settled()) {
     if (js_deadline::expired_here()) {
       throw js_error("Terminated", "the call's deadline passed while a Promise was awaited");

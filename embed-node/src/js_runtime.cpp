@@ -209,9 +209,7 @@ class js_runtime final : public runtime {
     }
     // The loop as Node runs it (timers, I/O, beforeExit, exit) until nothing is left or
     // process.exit(), but giving the isolate up between callbacks for other threads' calls.
-    const int code = run_event_loop();
-    g.exit_code = code;  // the program is over; later calls into js say so
-    return code;
+    return run_event_loop();  // which records the code: the program is over, later calls into js say so
   }
 
   void shutdown() override { engine::get().stop(); }

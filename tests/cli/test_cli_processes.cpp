@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <csignal>
 #include <string>
 #include <vector>
@@ -40,6 +41,15 @@ TEST(CliSignals, CtrlCStopsALongJsLoopAndAnIdleEventLoop) {
   auto idle = interrupted_run("idle_timer.js", "INT");
   EXPECT_EQ(idle.status, 130) << idle.err;
   EXPECT_FALSE(contains(idle.err, "corrupted")) << idle.err;
+}
+
+TEST(CliSignals, CtrlCWhilePythonSleepsWithAJsIntervalRunningExits130) {
+  // The loop thread blocks the process's signals: the sleep in Python's main thread is the one cut.
+  const auto start = std::chrono::steady_clock::now();
+  auto r = interrupted_run("js_interval_while_python_sleeps.py", "INT");
+  EXPECT_EQ(r.status, 130) << r.err;
+  EXPECT_TRUE(contains(r.err, "KeyboardInterrupt")) << r.err;
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 20.0);
 }
 
 TEST(CliSignals, SigtermEndsTheHostWith143) {
@@ -167,6 +177,13 @@ TEST(CliFork, JsInAForkedChildIsAClearErrorAndTheParentGoesOn) {
   EXPECT_TRUE(contains(r.out, "child py still works: 9\n")) << r.out;
   EXPECT_TRUE(contains(r.out, "child exit status: 3\n")) << r.out;
   EXPECT_TRUE(contains(r.out, "parent js again: 10\n")) << r.out;
+  EXPECT_LT(seconds, 20.0);
+}
+
+TEST(CliFork, AForkWhileTheJsLoopThreadRunsLeavesAChildThatExitsAndAParentThatTicks) {
+  auto [r, seconds] = bounded_run({"run", data_file("fork/fork_while_js_timers_run.py")});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "child js: UsageError\nchild py: 42\nchild exit status: 4\nparent ticks go on: True\n") << r.err;
   EXPECT_LT(seconds, 20.0);
 }
 
