@@ -52,8 +52,24 @@ py::object& timeout_error_type() {
   return *type;
 }
 
+namespace {
+/// sys.exit(n) or sys.exit(): the code asks the host to exit, with python3's status (None 0, an
+/// int modulo 256); an exit_error, so that `promethean eval py 'sys.exit(4)'` exits 4 as
+/// `python3 -c` does and meta's try lets it pass. Any other code (a message) stays an error.
+void throw_if_exit(const py::object& type, const py::object& value) {
+  if (!type || !value || !PyErr_GivenExceptionMatches(type.ptr(), PyExc_SystemExit)) return;
+  py::object code = value.attr("code");
+  if (code.is_none()) throw exit_error("py", 0);
+  if (!PyLong_Check(code.ptr())) return;
+  const long status = PyLong_AsLong(code.ptr());
+  if (status == -1 && PyErr_Occurred()) PyErr_Clear();  // too big: -1, as python3 reads it
+  throw exit_error("py", static_cast<int>(status & 0xff));
+}
+}  // namespace
+
 void throw_from_python(py::error_already_set& e) {
   py::object type = e.type(), value = e.value(), tb = e.trace();
+  throw_if_exit(type, value);
   std::string trace;
   try {
     py::object lines = py::module_::import("traceback").attr("format_exception")(type, value, tb);
