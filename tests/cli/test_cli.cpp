@@ -84,6 +84,8 @@ TEST(Cli, EvalErrors) {
   auto timeout = run({"eval", "--timeout", "0.3", "sh", "sleep 20"});
   EXPECT_EQ(timeout.status, 1);
   EXPECT_TRUE(contains(timeout.err, "sh Timeout")) << timeout.err;
+  // The limit as py and js say it (issue 27 item 9).
+  EXPECT_TRUE(contains(timeout.err, "sh command did not finish within its timeout of 0.3 s and was killed")) << timeout.err;
   EXPECT_EQ(run({"eval", "--timeout", "soon", "sh", "true"}).status, 2);
 }
 
