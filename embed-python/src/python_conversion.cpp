@@ -33,7 +33,23 @@ std::string type_name(py::handle o) { return py::str(py::type::handle_of(o).attr
 dtype dtype_of_format(const char* format, Py_ssize_t itemsize, py::handle owner) {
   std::string f = format ? format : "B";
   if (!f.empty() && (f[0] == '@' || f[0] == '=' || f[0] == '<')) f.erase(0, 1);
-  if (f.size() != 1) type_error("buffer of " + type_name(owner) + " has format '" + f + "', which has no Promethean dtype");
+  // The refusals name the way out, as the README promises.
+  if (!f.empty() && (f[0] == '>' || f[0] == '!')) {
+    type_error("buffer of " + type_name(owner) + " has big-endian format '" + f +
+               "', and the host is little-endian: convert, e.g. with .astype(a.dtype.newbyteorder('<'))");
+  }
+  if (f.size() == 2 && f[0] == 'Z') {
+    const std::string hint = itemsize == 16  ? ".view('float64') for complex128"
+                             : itemsize == 8 ? ".view('float32') for complex64"
+                                             : ".astype('complex128').view('float64')";
+    type_error("buffer of " + type_name(owner) + " has complex format '" + f +
+               "', which has no Promethean dtype: send the real and imaginary parts, interleaved, e.g. with " + hint +
+               " (no copy), or .real and .imag apart");
+  }
+  if (f.size() != 1) {
+    type_error("buffer of " + type_name(owner) + " has format '" + f +
+               "', which has no Promethean dtype (a structured array's fields go one by one, e.g. a['x'])");
+  }
   const char c = f[0];
   const bool is_signed = c == 'b' || c == 'h' || c == 'i' || c == 'l' || c == 'q';
   const bool is_unsigned = c == 'B' || c == 'H' || c == 'I' || c == 'L' || c == 'Q';
