@@ -2,6 +2,7 @@
 #include "python_conversion.hpp"
 
 #include "python_errors.hpp"
+#include "python_foreign_function.hpp"
 #include "python_state.hpp"
 #include "without_gil.hpp"
 
@@ -186,15 +187,13 @@ void convert(py::handle o, nlohmann::json& out, std::vector<buffer>& buffers, st
 
 py::object from_json(const nlohmann::json& j, message::cursor& at);
 
-/// What a Python proxy of another runtime's function holds: the function handle, and the method
-/// definition CPython needs for as long as the proxy lives (it names the proxy).
+/// What a Python proxy of another runtime's function holds: the function handle.
 struct foreign_proxy {
   function_ref f;
-  std::string name;
-  PyMethodDef def{};
 };
 
-/// A proxy's call, as a METH_FASTCALL function with `self` the capsule of its foreign_proxy: it
+/// A proxy's call (a promethean.ForeignFunction's, python_foreign_function.hpp) with `self` the
+/// capsule of its foreign_proxy: it
 /// reads the arguments CPython passes, and owns no Python reference while it waits for the other
 /// runtime (see python_module.cpp's route() for why that matters at exit).
 PyObject* call_foreign(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
@@ -212,17 +211,14 @@ PyObject* call_foreign(PyObject* self, PyObject* const* args, Py_ssize_t nargs) 
 py::object foreign_callable(const function_ref& f) {
   auto proxy = std::make_unique<foreign_proxy>();
   proxy->f = f;
-  proxy->name = f->name();
-  proxy->def.ml_name = proxy->name.c_str();
-  proxy->def.ml_meth = reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&call_foreign));
-  proxy->def.ml_flags = METH_FASTCALL;
-  proxy->def.ml_doc = nullptr;
   auto capsule = py::reinterpret_steal<py::object>(PyCapsule_New(proxy.get(), "promethean.foreign_proxy", [](PyObject* c) {
     delete static_cast<foreign_proxy*>(PyCapsule_GetPointer(c, "promethean.foreign_proxy"));
   }));
   if (!capsule) throw py::error_already_set();
-  foreign_proxy* def_owner = proxy.release();  // the capsule owns it now
-  auto fn = py::reinterpret_steal<py::object>(PyCFunction_NewEx(&def_owner->def, capsule.ptr(), nullptr));
+  proxy.release();  // the capsule owns it now
+  // Named in its repr (`<promethean js function hello>`); an anonymous function as JS says it.
+  const std::string name = f->name().empty() ? "anonymous" : f->name();
+  auto fn = py::reinterpret_steal<py::object>(make_foreign_function(capsule.ptr(), &call_foreign, f->runtime(), name));
   if (!fn) throw py::error_already_set();
   return fn;
 }
