@@ -63,6 +63,12 @@ TEST(CliBlocking, CtrlCEndsABlockingCallOfTheMainThreadAsPython3Does) {
   for (const auto& kind : k_blocking_calls) expect_interrupted_like_python3(kind, false);
 }
 
+TEST(CliBlocking, CtrlCEndsAsyncioRunAsPython3Does) {
+  // asyncio.run installs a SIGINT handler of its own (so the host's is not called): its
+  // KeyboardInterrupt, uncaught, still gives 130.
+  expect_interrupted_like_python3("asyncio", false);
+}
+
 TEST(CliBlocking, CtrlCEndsABlockingPythonCallNestedInAJsCall) {
   for (const auto& kind : k_blocking_calls) expect_interrupted_like_python3(kind, true);
 }

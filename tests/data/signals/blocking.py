@@ -38,6 +38,10 @@ def block(kind):
         import threading
         ready()
         threading.Event().wait()
+    elif kind == "asyncio":
+        import asyncio
+        ready()
+        asyncio.run(asyncio.sleep(30))
     else:
         raise ValueError("unknown kind " + kind)
     print("not reached", flush=True)
