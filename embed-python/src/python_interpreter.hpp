@@ -33,9 +33,8 @@ class interpreter {
   /// down, since those threads may still call other runtimes. The caller holds the GIL.
   static void join_non_daemon_threads();
 
-  /// Raises KeyboardInterrupt in the thread that started Python (the one running the script),
-  /// as Ctrl-C does in python3: also out of a blocking call (time.sleep, a lock wait) when the
-  /// interpreter is our own (python_main_wake.hpp). From any thread.
+  /// Raises KeyboardInterrupt in the thread that started Python (the one running the script).
+  /// From any thread.
   void interrupt_main() const;
 
   /// Ends the interpreter: threads away in other runtimes come back (bounded), the runtime's
