@@ -13,7 +13,8 @@
 //   (PyErr_CheckSignals) before it retries.
 // - An interrupt trips Python's SIGINT handler (PyErr_SetInterruptEx: a KeyboardInterrupt, or the
 //   script's own handler) and sends SIGURG to the main thread (pthread_kill): the handlers run
-//   in signal order, SIGINT's first.
+//   in signal order, SIGINT's first. SIGURG is sent again 5 and 50 ms later, from the watchdog:
+//   one that lands between CPython's look at the tripped signals and its next wait is lost.
 // - A timeout sets its asynchronous exception (python_deadline.cpp) and sends SIGURG: the no-op
 //   handler is Python code, and entering it raises the pending exception.
 //
