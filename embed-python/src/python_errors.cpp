@@ -36,7 +36,8 @@ class ForeignError(Exception):
 class TimeoutError(TimeoutError):
     """Raised asynchronously in Python code still running when its call's timeout passes
     (promethean.call(..., timeout=s), call_options::timeout). Like KeyboardInterrupt, it is noticed
-    between bytecodes: a long C call (time.sleep, a big numpy operation) finishes first."""
+    between bytecodes: a long C call (a big numpy operation) finishes first, and so does a blocking
+    one (time.sleep, a lock wait) except on the main thread of an embedded Python, which is woken."""
     def __init__(self, *args):
         super().__init__(*(args or ("the call's timeout passed",)))
 )"), scope);
