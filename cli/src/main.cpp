@@ -57,7 +57,8 @@ Options:
   -V, --version                 show the version
 
 Exit status: the script's for `run`; 0 on success; 1 when the code raised an
-error; 2 for a usage error (unknown command, runtime or option).
+error; n for Python's sys.exit(n); 2 for a usage error (unknown command, runtime
+or option).
 )";
 
 /// While it lives, SIGINT and SIGTERM interrupt this host's runtimes (signals.hpp).
@@ -305,6 +306,8 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const usage_failure& u) {
     return fail_usage(u.message);
+  } catch (const promethean::exit_error& e) {
+    return status_after(e.status());  // sys.exit(n) in `eval py`, as `python3 -c` has it
   } catch (const promethean::error& e) {
     return status_after(report(e));
   } catch (const std::exception& e) {

@@ -2,6 +2,7 @@
 #include "python_conversion.hpp"
 
 #include "python_errors.hpp"
+#include "python_foreign_function.hpp"
 #include "python_state.hpp"
 #include "without_gil.hpp"
 
@@ -33,7 +34,23 @@ std::string type_name(py::handle o) { return py::str(py::type::handle_of(o).attr
 dtype dtype_of_format(const char* format, Py_ssize_t itemsize, py::handle owner) {
   std::string f = format ? format : "B";
   if (!f.empty() && (f[0] == '@' || f[0] == '=' || f[0] == '<')) f.erase(0, 1);
-  if (f.size() != 1) type_error("buffer of " + type_name(owner) + " has format '" + f + "', which has no Promethean dtype");
+  // The refusals name the way out, as the README promises.
+  if (!f.empty() && (f[0] == '>' || f[0] == '!')) {
+    type_error("buffer of " + type_name(owner) + " has big-endian format '" + f +
+               "', and the host is little-endian: convert, e.g. with .astype(a.dtype.newbyteorder('<'))");
+  }
+  if (f.size() == 2 && f[0] == 'Z') {
+    const std::string hint = itemsize == 16  ? ".view('float64') for complex128"
+                             : itemsize == 8 ? ".view('float32') for complex64"
+                                             : ".astype('complex128').view('float64')";
+    type_error("buffer of " + type_name(owner) + " has complex format '" + f +
+               "', which has no Promethean dtype: send the real and imaginary parts, interleaved, e.g. with " + hint +
+               " (no copy), or .real and .imag apart");
+  }
+  if (f.size() != 1) {
+    type_error("buffer of " + type_name(owner) + " has format '" + f +
+               "', which has no Promethean dtype (a structured array's fields go one by one, e.g. a['x'])");
+  }
   const char c = f[0];
   const bool is_signed = c == 'b' || c == 'h' || c == 'i' || c == 'l' || c == 'q';
   const bool is_unsigned = c == 'B' || c == 'H' || c == 'I' || c == 'L' || c == 'Q';
@@ -170,15 +187,13 @@ void convert(py::handle o, nlohmann::json& out, std::vector<buffer>& buffers, st
 
 py::object from_json(const nlohmann::json& j, message::cursor& at);
 
-/// What a Python proxy of another runtime's function holds: the function handle, and the method
-/// definition CPython needs for as long as the proxy lives (it names the proxy).
+/// What a Python proxy of another runtime's function holds: the function handle.
 struct foreign_proxy {
   function_ref f;
-  std::string name;
-  PyMethodDef def{};
 };
 
-/// A proxy's call, as a METH_FASTCALL function with `self` the capsule of its foreign_proxy: it
+/// A proxy's call (a promethean.ForeignFunction's, python_foreign_function.hpp) with `self` the
+/// capsule of its foreign_proxy: it
 /// reads the arguments CPython passes, and owns no Python reference while it waits for the other
 /// runtime (see python_module.cpp's route() for why that matters at exit).
 PyObject* call_foreign(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
@@ -198,17 +213,14 @@ PyObject* call_foreign(PyObject* self, PyObject* const* args, Py_ssize_t nargs) 
 py::object foreign_callable(const function_ref& f) {
   auto proxy = std::make_unique<foreign_proxy>();
   proxy->f = f;
-  proxy->name = f->name();
-  proxy->def.ml_name = proxy->name.c_str();
-  proxy->def.ml_meth = reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&call_foreign));
-  proxy->def.ml_flags = METH_FASTCALL;
-  proxy->def.ml_doc = nullptr;
   auto capsule = py::reinterpret_steal<py::object>(PyCapsule_New(proxy.get(), "promethean.foreign_proxy", [](PyObject* c) {
     delete static_cast<foreign_proxy*>(PyCapsule_GetPointer(c, "promethean.foreign_proxy"));
   }));
   if (!capsule) throw py::error_already_set();
-  foreign_proxy* def_owner = proxy.release();  // the capsule owns it now
-  auto fn = py::reinterpret_steal<py::object>(PyCFunction_NewEx(&def_owner->def, capsule.ptr(), nullptr));
+  proxy.release();  // the capsule owns it now
+  // Named in its repr (`<promethean js function hello>`); an anonymous function as JS says it.
+  const std::string name = f->name().empty() ? "anonymous" : f->name();
+  auto fn = py::reinterpret_steal<py::object>(make_foreign_function(capsule.ptr(), &call_foreign, f->runtime(), name));
   if (!fn) throw py::error_already_set();
   return fn;
 }

@@ -2,6 +2,7 @@
 #include "python_deadline.hpp"
 
 #include "python_errors.hpp"
+#include "python_main_wake.hpp"
 #include "python_state.hpp"
 
 #include <Python.h>
@@ -22,7 +23,12 @@ void py_deadline::fire(void* self) {
   auto* d = static_cast<py_deadline*>(self);
   if (!state().alive.load()) return;
   PyGILState_STATE gil = PyGILState_Ensure();
-  if (state().alive.load() && timeout_error_type()) PyThreadState_SetAsyncExc(d->m_thread, timeout_error_type().ptr());
+  if (state().alive.load() && timeout_error_type()) {
+    PyThreadState_SetAsyncExc(d->m_thread, timeout_error_type().ptr());
+    // The main thread blocked in a system call is woken to raise it (embedded mode); another
+    // thread raises it at its next bytecode only (python_main_wake.hpp).
+    main_wake::wake(d->m_thread);
+  }
   PyGILState_Release(gil);
 }
 

@@ -4,7 +4,9 @@
 // deadline that passes just as the call returns cannot hit the next one.
 //
 // The rule users must know: an asynchronous exception is noticed between bytecodes only. A long
-// call into C (time.sleep, a blocking read, a big numpy operation) runs to its end first.
+// call into C (a big numpy operation) runs to its end first; so does a blocking call (time.sleep,
+// a blocking read, a lock wait), except on Python's main thread in embedded mode, which is woken
+// (python_main_wake.hpp).
 #pragma once
 
 #include <promethean/error.hpp>

@@ -36,7 +36,8 @@ class ForeignError(Exception):
 class TimeoutError(TimeoutError):
     """Raised asynchronously in Python code still running when its call's timeout passes
     (promethean.call(..., timeout=s), call_options::timeout). Like KeyboardInterrupt, it is noticed
-    between bytecodes: a long C call (time.sleep, a big numpy operation) finishes first."""
+    between bytecodes: a long C call (a big numpy operation) finishes first, and so does a blocking
+    one (time.sleep, a lock wait) except on the main thread of an embedded Python, which is woken."""
     def __init__(self, *args):
         super().__init__(*(args or ("the call's timeout passed",)))
 )"), scope);
@@ -52,8 +53,24 @@ py::object& timeout_error_type() {
   return *type;
 }
 
+namespace {
+/// sys.exit(n) or sys.exit(): the code asks the host to exit, with python3's status (None 0, an
+/// int modulo 256); an exit_error, so that `promethean eval py 'sys.exit(4)'` exits 4 as
+/// `python3 -c` does and meta's try lets it pass. Any other code (a message) stays an error.
+void throw_if_exit(const py::object& type, const py::object& value) {
+  if (!type || !value || !PyErr_GivenExceptionMatches(type.ptr(), PyExc_SystemExit)) return;
+  py::object code = value.attr("code");
+  if (code.is_none()) throw exit_error("py", 0);
+  if (!PyLong_Check(code.ptr())) return;
+  const long status = PyLong_AsLong(code.ptr());
+  if (status == -1 && PyErr_Occurred()) PyErr_Clear();  // too big: -1, as python3 reads it
+  throw exit_error("py", static_cast<int>(status & 0xff));
+}
+}  // namespace
+
 void throw_from_python(py::error_already_set& e) {
   py::object type = e.type(), value = e.value(), tb = e.trace();
+  throw_if_exit(type, value);
   std::string trace;
   try {
     py::object lines = py::module_::import("traceback").attr("format_exception")(type, value, tb);

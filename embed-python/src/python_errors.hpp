@@ -9,7 +9,8 @@ namespace promethean::python {
 
 /// Throws the Python exception being handled (pybind11's error_already_set) as a python_error with
 /// its type name, message and formatted traceback. A ForeignError is thrown as the error it carries
-/// (its runtime, type and message), with the Python frames it crossed added to its trace.
+/// (its runtime, type and message), with the Python frames it crossed added to its trace. A
+/// SystemExit with a status (sys.exit(n), sys.exit()) is thrown as exit_error.
 [[noreturn]] void throw_from_python(pybind11::error_already_set& e);
 
 /// Raises `e` in Python as promethean.ForeignError (runtime, type, message, trace attributes).

@@ -3,6 +3,7 @@
 #include "python_interpreter.hpp"
 
 #include "python_errors.hpp"
+#include "python_main_wake.hpp"
 #include "python_multiprocessing.hpp"
 #include "python_state.hpp"
 
@@ -140,6 +141,8 @@ interpreter interpreter::start_own(host& h) {
     PyRun_SimpleString("import _signal as _s; _s.signal(_s.SIGINT, _s.default_int_handler); del _s");
     ::sigaction(SIGINT, &host_handler, nullptr);
   }
+  // ... and a Ctrl-C or a timeout also ends a blocking call of the main thread (time.sleep, a lock).
+  main_wake::install();
   try {
     // Start-up imports are start-up time: the venv's site-packages are found without glob, and
     // every py::exec here takes a py::str, since pybind11's string-literal overload dedents the
@@ -254,13 +257,16 @@ def _join(seconds):
 
 void interpreter::interrupt_main() const {
   // KeyboardInterrupt in the thread that started Python (the one running the script). Not
-  // PyErr_SetInterruptEx: called from a thread other than Python's main one, CPython 3.11
-  // records the signal but does not make the main thread look at it. An asynchronous
-  // exception does: the main thread raises it at its next bytecode.
+  // PyErr_SetInterruptEx alone: called from a thread other than Python's main one, CPython 3.11
+  // records the signal but does not make the main thread look at it; the wake-up signal does
+  // (python_main_wake.hpp). Without it, an asynchronous exception: the main thread raises it at
+  // its next bytecode (a blocking call runs to its end first).
   auto& s = state();
   if (m_adopted || !s.alive.load()) return;
   PyGILState_STATE gil = PyGILState_Ensure();
-  if (s.alive.load()) PyThreadState_SetAsyncExc(m_main_ident, PyExc_KeyboardInterrupt);
+  // Embedded mode: CPython's own SIGINT handling, which also ends a blocking call
+  // (python_main_wake.hpp); otherwise the asynchronous exception.
+  if (s.alive.load() && !main_wake::interrupt()) PyThreadState_SetAsyncExc(m_main_ident, PyExc_KeyboardInterrupt);
   PyGILState_Release(gil);
 }
 
@@ -307,6 +313,7 @@ void interpreter::finalize() {
   s.message_handler = py::object();
   drain_releases();
   hold_modules_if_threads_remain();
+  main_wake::uninstall();
   g_finalizing = true;
   Py_FinalizeEx();
   s.alive = false;

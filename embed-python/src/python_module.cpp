@@ -3,6 +3,7 @@
 
 #include "python_conversion.hpp"
 #include "python_errors.hpp"
+#include "python_foreign_function.hpp"
 #include "python_state.hpp"
 #include "without_gil.hpp"
 
@@ -251,6 +252,10 @@ def export(fn=None, name=None):
         return lambda f: _export(f, fn)
     return _export(fn, name)
 )"), m.attr("__dict__"));
+  // The type of another runtime's functions in Python, for isinstance (python_foreign_function.hpp).
+  PyObject* foreign_function = foreign_function_type();
+  if (foreign_function == nullptr) throw py::error_already_set();
+  m.attr("ForeignFunction") = py::reinterpret_borrow<py::object>(foreign_function);
   return m.release().ptr();
 }
 

@@ -21,6 +21,7 @@
 #include <array>
 #include <chrono>
 #include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -333,9 +334,12 @@ class python_runtime final : public runtime {
       py::print(code, py::arg("file") = py::module_::import("sys").attr("stderr"));
       return 1;
     }
+    // An uncaught KeyboardInterrupt: 130, as python3 (which dies by SIGINT) gives the shell, also
+    // when a handler of the script's own raised it (asyncio.run's does).
+    const bool interrupted = e.matches(PyExc_KeyboardInterrupt);
     e.restore();
     PyErr_Print();
-    return 1;
+    return interrupted ? 128 + SIGINT : 1;
   }
 
   interpreter m_interpreter;

@@ -6,6 +6,7 @@
 #include "abi_objects.hpp"
 
 #include <promethean/error.hpp>
+#include <promethean/host/deadline.hpp>
 
 #include <array>
 #include <cstdint>
@@ -147,13 +148,15 @@ class plugin_callable final : public callable_target {
  public:
   plugin_callable(const plugin_library& lib, const plugin_library::function& f) : m_lib(lib), m_fn(f) {}
 
-  message call_json(const message& args, const call_options&) const override {
+  message call_json(const message& args, const call_options& options) const override {
     check_attached();
+    refuse_timeout(options, m_fn.qualified);
     return call_plugin(m_lib, m_fn, args);
   }
 
-  message call_typed(std::span<const argument> args, const call_options&) const override {
+  message call_typed(std::span<const argument> args, const call_options& options) const override {
     check_attached();
+    refuse_timeout(options, m_fn.qualified);
     return call_plugin(m_lib, m_fn, args);
   }
 
@@ -169,6 +172,18 @@ class plugin_callable final : public callable_target {
 };
 
 }  // namespace
+
+void refuse_timeout(const call_options& options, const std::string& function) {
+  if (!options.timeout) return;
+  // Tighter than this thread's deadline (or without one): the timeout is this call's own.
+  const auto enclosing = thread_deadline();
+  if (enclosing && watchdog::clock::now() + *options.timeout >= *enclosing) return;
+  throw usage_error("rust calls cannot be timed out: " + function +
+                        " is native plugin code, which runs to its end once called. Give the timeout to the py or "
+                        "js call around it instead (the calls the plugin makes back into py or js are stopped when "
+                        "it passes)",
+                    "rust");
+}
 
 message call_plugin(const plugin_library& lib, const plugin_library::function& f, const message& args) {
   if (f.typed != nullptr) {

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <span>
+#include <string>
 
 namespace promethean::rust {
 
@@ -19,6 +20,12 @@ message call_plugin(const plugin_library& lib, const plugin_library::function& f
 /// Calls `f` with typed arguments: straight into the typed form when the plugin has one (no JSON
 /// on either side, nothing allocated for a scalar result), else their JSON message.
 message call_plugin(const plugin_library& lib, const plugin_library::function& f, std::span<const argument> args);
+
+/// A timeout given to a rust call is refused (usage_error), not ignored: a plugin function is
+/// native code, which runs to its end once called. A timeout that only carries the deadline of an
+/// enclosing timed call on this thread (meta passes it on) is let through: that deadline stops the
+/// calls the plugin makes back into py or js. Costs nothing without a timeout.
+void refuse_timeout(const call_options& options, const std::string& function);
 
 /// The callable target of `f` (host::resolve). `lib` and `f` live for the process (see
 /// plugin_library); a call once the loading runtime shut down is a usage_error.

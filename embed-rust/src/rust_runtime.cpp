@@ -57,8 +57,9 @@ class rust_runtime final : public runtime {
                       "rust");
   }
 
-  message call(std::string_view function, const message& args, const call_options&) override {
+  message call(std::string_view function, const message& args, const call_options& options) override {
     const table_entry e = lookup(function);
+    refuse_timeout(options, e.fn->qualified);
     return call_plugin(*e.lib, *e.fn, args);
   }
 

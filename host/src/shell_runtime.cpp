@@ -8,6 +8,7 @@
 
 #include <cctype>
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -48,10 +49,17 @@ std::string clip(const std::string& s, std::size_t n = 200) {
   return s.size() <= n ? s : s.substr(0, n) + "…";
 }
 
+/// The limit in seconds, as timeout_error writes it for py and js ("0.5 s", "300 s").
+std::string seconds_text(std::chrono::milliseconds limit) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g s", static_cast<double>(limit.count()) / 1000.0);
+  return text;
+}
+
 void check_timeout(const process_result& r, std::string_view what, std::chrono::milliseconds limit) {
   if (r.timed_out) {
-    throw shell_error("Timeout", std::string(what) + " did not finish within " +
-                                     std::to_string(limit.count()) + " ms and was killed", r.err);
+    throw shell_error("Timeout", std::string(what) + " did not finish within its timeout of " + seconds_text(limit) +
+                                     " and was killed", r.err);
   }
 }
 }  // namespace

@@ -48,6 +48,22 @@ TEST(Cli, EvalShPrintsTheResultAsJson) {
   EXPECT_TRUE(r.err.empty());
 }
 
+TEST(Cli, SysExitInEvaluatedPythonGivesItsStatusAsPython3CDoes) {
+  auto four = run({"eval", "py", "import sys; sys.exit(4)"});
+  EXPECT_EQ(four.status, 4) << four.err;
+  EXPECT_EQ(four.out, "");
+  EXPECT_EQ(four.err, "");  // python3 -c prints nothing either
+  EXPECT_EQ(run({"eval", "py", "import sys; sys.exit()"}).status, 0);
+  EXPECT_EQ(run({"eval", "py", "raise SystemExit(300)"}).status, 300 & 0xff);
+  auto text = run({"eval", "py", "import sys; sys.exit('bye')"});  // a message: status 1, as python3
+  EXPECT_EQ(text.status, 1);
+  EXPECT_TRUE(contains(text.err, "bye")) << text.err;
+  // Through meta it is an error (meta's try lets it pass), as meta's own (exit n) inside a call.
+  auto meta = run({"eval", "meta", R"sib((try (eval-in "py" "import sys; sys.exit(3)") (catch e 9)))sib"});
+  EXPECT_EQ(meta.status, 1) << meta.err;
+  EXPECT_TRUE(contains(meta.err, "py SystemExit: exit status 3")) << meta.err;
+}
+
 TEST(Cli, EvalMetaPrintsTheMetaObject) {
   auto r = run({"eval", "--meta", "sh", "printf x"});
   EXPECT_EQ(r.status, 0) << r.err;
@@ -68,6 +84,8 @@ TEST(Cli, EvalErrors) {
   auto timeout = run({"eval", "--timeout", "0.3", "sh", "sleep 20"});
   EXPECT_EQ(timeout.status, 1);
   EXPECT_TRUE(contains(timeout.err, "sh Timeout")) << timeout.err;
+  // The limit as py and js say it (issue 27 item 9).
+  EXPECT_TRUE(contains(timeout.err, "sh command did not finish within its timeout of 0.3 s and was killed")) << timeout.err;
   EXPECT_EQ(run({"eval", "--timeout", "soon", "sh", "true"}).status, 2);
 }
 

@@ -103,8 +103,8 @@ TEST(CliTimeout, RunStopsASibScriptWhoseCallIntoPythonNeverReturns) {
 }
 
 TEST(CliTimeout, AScriptStuckInACCallIsEndedAfterTheGracePeriod) {
-  // time.sleep never notices an interrupt: the backstop ends the process 2 s after the deadline.
-  auto [r, seconds] = bounded_run({"run", "--timeout", "0.3", data_file("timeouts/sleeping.py")});
+  // A time.sleep that no interrupt reaches: the backstop ends the process 2 s after the deadline.
+  auto [r, seconds] = bounded_run({"run", "--timeout", "0.3", data_file("timeouts/deaf.py")});
   EXPECT_EQ(r.status, 124) << r.err;
   EXPECT_EQ(r.out, "started\n");
   EXPECT_TRUE(contains(r.err, "timed out after 0.3 s")) << r.err;

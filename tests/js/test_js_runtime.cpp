@@ -266,6 +266,20 @@ TEST(JsFunctions, FunctionsCrossAsHandlesBothWays) {
   EXPECT_EQ(the_host().eval("py", "__import__('promethean').eval('js', '(x) => x + 1')(41)").data.value(), 42);
 }
 
+TEST(JsFunctions, AJsFunctionInPythonHasAReprNamingIt) {
+  // Not `<built-in method hello of PyCapsule object at 0x...>` (issue 27 item 9).
+  the_host().eval("py", "import promethean\nhello = promethean.eval('js', '(function hello(a, b) { return a + b; })')");
+  EXPECT_EQ(the_host().eval("py", "repr(hello)").data.value(), "<promethean js function hello>");
+  EXPECT_EQ(the_host().eval("py", "[hello.__name__, hello.runtime, isinstance(hello, promethean.ForeignFunction), hello(2, 7)]")
+                .data.value(),
+            json::array({"hello", "js", true, 9}));
+  EXPECT_EQ(the_host().eval("py", "repr(promethean.eval('js', '(x) => x'))").data.value(), "<promethean js function anonymous>");
+  auto keywords = raised<python_error>([] { the_host().eval("py", "hello(a=1)"); });
+  EXPECT_NE(std::string(keywords.what()).find("hello() takes no keyword arguments"), std::string::npos) << keywords.what();
+  auto made = raised<python_error>([] { the_host().eval("py", "promethean.ForeignFunction()"); });
+  EXPECT_EQ(made.type(), "TypeError");  // only the bridge makes them
+}
+
 TEST(JsModule, MessagesBufferTypesViewsAndRuntimes) {
   js_eval("promethean.onMessage((msg) => ({ echo: msg, lang: 'js' }))");
   EXPECT_EQ(the_host().send_json("js", json{{"msg", "hello"}}).value(), (json{{"echo", {{"msg", "hello"}}}, {"lang", "js"}}));

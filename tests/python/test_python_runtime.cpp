@@ -51,6 +51,23 @@ TEST(PyMarshal, ValuesWithoutAJsonSpellingAreClearErrors) {
   EXPECT_NE(std::string(obj.what()).find("cannot send a object"), std::string::npos);
   auto boolean = raised<python_error>([] { py_eval("__import__('numpy').zeros(3, dtype=bool)"); });
   EXPECT_NE(std::string(boolean.what()).find("astype"), std::string::npos);
+  // Complex and big-endian arrays: the hint the README promises (issue 27 item 9).
+  auto complex = raised<python_error>([] { py_eval("__import__('numpy').zeros(3, dtype='complex128')"); });
+  EXPECT_EQ(complex.type(), "TypeError");
+  EXPECT_NE(std::string(complex.what()).find("complex format 'Zd'"), std::string::npos) << complex.what();
+  EXPECT_NE(std::string(complex.what()).find(".view('float64') for complex128"), std::string::npos) << complex.what();
+  auto complex64 = raised<python_error>([] { py_eval("__import__('numpy').zeros(3, dtype='complex64')"); });
+  EXPECT_NE(std::string(complex64.what()).find(".view('float32')"), std::string::npos) << complex64.what();
+  auto big = raised<python_error>([] { py_eval("__import__('numpy').zeros(3, dtype='>f8')"); });
+  EXPECT_NE(std::string(big.what()).find("big-endian format '>d'"), std::string::npos) << big.what();
+  EXPECT_NE(std::string(big.what()).find(".astype(a.dtype.newbyteorder('<'))"), std::string::npos) << big.what();
+  // And the hints work: what they make crosses, as a buffer.
+  auto parts = the_host().eval("py", "__import__('numpy').array([1+2j]).view('float64')").data;
+  ASSERT_TRUE(parts.as_buffer());
+  EXPECT_EQ(parts.as_buffer()->span<double>()[1], 2.0);
+  auto little = the_host().eval("py", "(lambda a: a.astype(a.dtype.newbyteorder('<')))(__import__('numpy').ones(2, dtype='>f8'))").data;
+  ASSERT_TRUE(little.as_buffer());
+  EXPECT_EQ(little.as_buffer()->span<double>()[0], 1.0);
 }
 
 TEST(PyCall, DottedNamesBuiltinsAndModules) {

@@ -147,3 +147,21 @@ TEST(RustCall, APluginCallsBackIntoPython) {
   EXPECT_EQ(failed.type(), "ValueError");
   EXPECT_NE(failed.trace().find("[rust] in cdemo.py_sqrt"), std::string::npos) << failed.trace();
 }
+
+TEST(RustCall, ATimeoutIsRefusedClearlyNotIgnored) {
+  load_cdemo();
+  call_options timed;
+  timed.timeout = std::chrono::seconds(2);
+  auto e = raised<usage_error>([&] { the_host().call("rust", "cdemo.ramp", json::array({1}), timed); });
+  EXPECT_EQ(e.runtime(), "rust");
+  EXPECT_NE(e.message().find("rust calls cannot be timed out: cdemo.ramp is native plugin code"), std::string::npos)
+      << e.message();
+  auto through_callable = raised<usage_error>([&] { the_host().resolve("rust", "cdemo.ramp").call(json::array({1}), timed); });
+  EXPECT_NE(through_callable.message().find("cannot be timed out"), std::string::npos);
+  auto from_python = raised([] { the_host().eval("py", "import promethean; promethean.call('rust', 'cdemo.ramp', 1, timeout=2)"); });
+  EXPECT_NE(from_python.message().find("rust calls cannot be timed out"), std::string::npos) << from_python.message();
+  // The deadline of an enclosing timed call, which meta passes on to its calls, is not refused.
+  EXPECT_EQ(the_host().eval("meta", R"((buffer.shape (call "rust" "cdemo.ramp" 3)))", timed).data.value(), json::array({3}));
+  // Without a timeout, as before.
+  EXPECT_EQ(the_host().call("rust", "cdemo.ramp", json::array({1})).as_buffer()->size(), 1u);
+}

@@ -1,4 +1,4 @@
-# Stuck in a C call (time.sleep), where Python notices no interrupt: the backstop ends it.
+# Blocked in a C call (time.sleep): the timeout wakes it, as Ctrl-C would in python3.
 import time
 print("started", flush=True)
 time.sleep(60)
