@@ -197,6 +197,47 @@ class ZeroCopy(unittest.TestCase):
         promethean.eval("js", "keep = null")
 
 
+class EventLoop(unittest.TestCase):
+    """Node's loop runs while Python works, with no call into JS (the js runtime's loop thread)."""
+
+    def test_a_js_interval_ticks_while_python_sleeps_and_computes(self):
+        promethean.eval("js", "globalThis.apiTicks = 0; globalThis.apiTimer = setInterval(() => { apiTicks++; }, 50); 0")
+        try:
+            time.sleep(0.5)
+            slept = promethean.eval("js", "apiTicks")
+            deadline, n = time.monotonic() + 0.5, 0
+            while time.monotonic() < deadline:
+                n += 1
+            computed = promethean.eval("js", "apiTicks") - slept
+        finally:
+            promethean.eval("js", "clearInterval(apiTimer); 0")
+        self.assertGreaterEqual(slept, 6)
+        self.assertGreaterEqual(computed, 6)
+
+    def test_a_js_http_server_answers_while_python_sleeps(self):
+        import json
+        import urllib.request
+
+        port = promethean.eval("js", """
+            globalThis.apiServer = require('node:http').createServer((req, res) => res.end(JSON.stringify({path: req.url})));
+            apiServer.listen(0);
+            apiServer.address().port""")
+        replies = []
+
+        def fetch():
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/asked", timeout=10) as r:
+                replies.append(json.loads(r.read()))
+
+        asker = threading.Thread(target=fetch)
+        try:
+            asker.start()
+            time.sleep(1.0)  # served meanwhile: the main thread does not come back to JS before
+            self.assertEqual(replies, [{"path": "/asked"}])
+        finally:
+            asker.join()
+            promethean.eval("js", "apiServer.close(); 0")
+
+
 class Threads(unittest.TestCase):
     def test_calls_from_many_python_threads(self):
         promethean.eval("js", "globalThis.sq = (x) => x * x")
