@@ -63,7 +63,7 @@ function runMain(file, args) {
 }
 
 /** Builds the `promethean` module around the native functions; returns ForeignError for C++. */
-function install(natives) {
+function install(natives, mainScript) {
   const promethean = Object.freeze({
     eval: natives.eval,
     call: natives.call,
@@ -102,11 +102,15 @@ function install(natives) {
     if (request === 'promethean') return promethean;
     return load.call(this, request, parent, isMain);
   };
-  // Code the host evaluates gets a `require` resolving from the current directory, as in the
-  // Node REPL. A script's own modules keep their own require.
+  // Code the host evaluates gets a `require` resolving from the folder of the program's main
+  // script (`promethean run app.py`, the python3 script that imported promethean), whatever the
+  // working directory, as a require inside that script would; with no script (a REPL, a
+  // notebook), from the current directory, as in the Node REPL. A script's own modules keep
+  // their own require.
   if (globalThis.require === undefined) {
+    const base = mainScript ? path.dirname(path.resolve(mainScript)) : process.cwd();
     Object.defineProperty(globalThis, 'require', {
-      value: Module.createRequire(path.join(process.cwd(), '[promethean-eval]')),
+      value: Module.createRequire(path.join(base, '[promethean-eval]')),
       configurable: true,
       writable: true,
     });

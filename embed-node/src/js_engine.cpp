@@ -116,7 +116,7 @@ void engine::start_environment(host& h) {
     return true;
   }();
   (void)at_fork;
-  install_module(isolate, ctx, value.As<v8::Object>());
+  install_module(isolate, ctx, value.As<v8::Object>(), h.main_script());
 }
 
 void engine::stop() {

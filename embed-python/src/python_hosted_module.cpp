@@ -89,6 +89,12 @@ PyObject* make_hosted_module() {
   // pthread_self() as Python knows it: threading's ident is pthread_self() on Linux.
   state().main_thread = static_cast<pthread_t>(main_thread.attr("ident").cast<unsigned long>());
   auto h = std::make_unique<host>(hosted_options());
+  // The script this python3 runs (python3 app.py, python3 -m pkg.app), when there is one: the
+  // code it evaluates in other runtimes resolves its imports from its folder.
+  py::object main_module = py::module_::import("__main__");
+  if (py::hasattr(main_module, "__file__") && py::isinstance<py::str>(main_module.attr("__file__"))) {
+    h->set_main_script(main_module.attr("__file__").cast<std::string>());
+  }
   h->get("py");  // adopts the interpreter: the module's functions route through this Host from now on
   py::object module = py::reinterpret_steal<py::object>(make_module());
   if (!module) throw py::error_already_set();

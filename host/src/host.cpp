@@ -33,6 +33,7 @@ struct host::impl {
   buffer_type_registry buffer_types;
   view_registry views;
   bool owns_process_signals = true;
+  std::filesystem::path main_script;  ///< host::main_script
 
   // Started runtimes again, for the hot path: every call looks its runtime up, and a mutex there
   // cost more than the rest of a py call's routing. Append-only (written under `mutex`), read
@@ -140,6 +141,18 @@ host::~host() {
 
 bool host::owns_process_signals() const noexcept { return m_impl->owns_process_signals; }
 
+void host::set_main_script(const std::filesystem::path& path) {
+  std::error_code ec;
+  auto absolute = std::filesystem::absolute(path, ec);
+  std::lock_guard lock(m_impl->mutex);
+  m_impl->main_script = ec ? path : absolute;
+}
+
+std::filesystem::path host::main_script() const {
+  std::lock_guard lock(m_impl->mutex);
+  return m_impl->main_script;
+}
+
 runtime& host::get(std::string_view name) {
   if (runtime* rt = m_impl->find_started(name)) return *rt;
   std::lock_guard lock(m_impl->mutex);
@@ -241,6 +254,7 @@ int host::run_script(const std::filesystem::path& path, const std::vector<std::s
   }
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) throw usage_error("no such script: " + path.string());
+  set_main_script(path);
   return get(rt).run_script(path, args);
 }
 

@@ -98,8 +98,17 @@ class PROMETHEAN_API host {
   /// The runtime that runs files with this extension (".sh" → "sh"), or empty.
   static std::string runtime_for_file(const std::filesystem::path& path);
 
-  /// Runs a script by its extension as the program; returns its exit status.
+  /// Runs a script by its extension as the program; returns its exit status. It becomes the
+  /// main script (below).
   int run_script(const std::filesystem::path& path, const std::vector<std::string>& args);
+
+  /// The program's main script, absolute (empty when there is none: a REPL, a notebook). Code
+  /// that runtimes evaluate on its behalf resolves its imports from that script's folder, as the
+  /// script's own would (js: the `require` of `promethean.eval("js", …)`), whatever the working
+  /// directory. Set by run_script, or by a way in that knows it (the Python-hosted mode: the
+  /// python3 script that imported promethean); read when a runtime starts.
+  void set_main_script(const std::filesystem::path& path);
+  std::filesystem::path main_script() const;
 
   buffer_type_registry& buffer_types() noexcept;
 
