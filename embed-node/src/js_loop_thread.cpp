@@ -3,6 +3,7 @@
 
 #include "js_engine.hpp"
 #include "js_event_loop.hpp"
+#include "js_heap_limit.hpp"
 
 #include <pthread.h>
 
@@ -75,8 +76,12 @@ void run_loop() {
       // that is not, and then an async send (a wakeup, V8's foreground tasks) would stay unread
       // and new I/O watchers unregistered with the backend fd this thread waits on.
       uv_ref(reinterpret_cast<uv_handle_t*>(&g.wakeup));
-      uv_run(loop, UV_RUN_NOWAIT);
+      {
+        loop_turn turn;
+        uv_run(loop, UV_RUN_NOWAIT);
+      }
       uv_unref(reinterpret_cast<uv_handle_t*>(&g.wakeup));
+      report_heap_limit_in_callback(e.isolate());
       if (g.exit_code || js_over()) return;
       if (s.drivers.load() > 0) {
         // A thread began to drive while this turn ran (from a callback that gave the lock up):

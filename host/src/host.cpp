@@ -32,6 +32,7 @@ struct host::impl {
   std::map<std::string, std::unique_ptr<runtime>, std::less<>> started;
   buffer_type_registry buffer_types;
   view_registry views;
+  std::size_t js_heap_limit_mb = 0;
 
   // Started runtimes again, for the hot path: every call looks its runtime up, and a mutex there
   // cost more than the rest of a py call's routing. Append-only (written under `mutex`), read
@@ -77,6 +78,7 @@ struct host::impl {
 };
 
 host::host(host_options options) : m_impl(std::make_unique<impl>()) {
+  m_impl->js_heap_limit_mb = options.js_heap_limit_mb;
   auto offered = options.factories.empty() ? default_runtime_factories() : std::move(options.factories);
   if (options.runtimes.empty()) {
     for (auto& f : offered) m_impl->factories.emplace(f.name, std::move(f));
@@ -239,6 +241,8 @@ int host::run_script(const std::filesystem::path& path, const std::vector<std::s
   if (!std::filesystem::is_regular_file(path, ec)) throw usage_error("no such script: " + path.string());
   return get(rt).run_script(path, args);
 }
+
+std::size_t host::js_heap_limit_mb() const noexcept { return m_impl->js_heap_limit_mb; }
 
 void host::interrupt() {
   std::lock_guard lock(m_impl->mutex);

@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstddef>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -55,6 +56,10 @@ struct host_options {
   std::vector<runtime_factory> factories;
   /// Start every runtime in the constructor instead of on first use.
   bool start_eagerly = false;
+  /// The limit of the JS heap in MiB (V8's old generation, as node's --max-old-space-size); 0 is
+  /// Node's own default. A JS call that allocates past it fails with an error of type
+  /// OutOfMemory, and JS goes on. Read when js starts (once per process: Node starts once).
+  std::size_t js_heap_limit_mb = 0;
 };
 
 class PROMETHEAN_API host {
@@ -101,6 +106,9 @@ class PROMETHEAN_API host {
 
   /// Interrupts every started runtime (runtime::interrupt): what the CLI's SIGINT policy calls.
   void interrupt();
+
+  /// host_options::js_heap_limit_mb, for the js runtime when it starts.
+  std::size_t js_heap_limit_mb() const noexcept;
 
   /// Buffers for an embedder: create, look up by id, xtensor view. Include
   /// <promethean/host/host_buffers.hpp> to use it (kept out of here: it brings in xtensor).
