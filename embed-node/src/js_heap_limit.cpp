@@ -77,10 +77,10 @@ bool recover_from_heap_limit(v8::Isolate* isolate) {
 
 void throw_heap_limit_error(std::string_view doing) {
   const std::size_t mb = state().configured_mb != 0 ? state().configured_mb : state().initial.load() / k_mib;
-  throw js_error("OutOfMemory", "JS ran out of memory while " + std::string(doing) + ": the heap reached its limit of " +
-                                    std::to_string(mb) +
-                                    " MiB (--js-heap-limit MB, host_options::js_heap_limit_mb); the call was stopped "
-                                    "and JS goes on");
+  throw js_error("OutOfMemory", "JS ran out of memory while " + std::string(doing) +
+                                    ": the heap reached its limit of " + std::to_string(mb) +
+                                    " MiB (--js-heap-limit MB, host_options::js_heap_limit_mb); the call was "
+                                    "stopped and JS goes on");
 }
 
 loop_turn::loop_turn() : m_outer(t_turn_depth) { t_turn_depth = entered_depth_here(); }
