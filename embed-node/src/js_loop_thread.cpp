@@ -11,6 +11,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
+#include <cstdlib>
 #include <exception>
 #include <mutex>
 #include <thread>
@@ -24,7 +25,8 @@ struct loop_thread_state {
   std::condition_variable wake;  ///< the thread standing aside waits here for drivers to reach 0
   bool stopping = false;         ///< under `mutex`
   std::atomic<bool> aside{false};
-  std::atomic<int> drivers{0};  ///< live loop_driver scopes, on any thread
+  std::atomic<int> drivers{0};     ///< live loop_driver scopes, on any thread
+  std::atomic<bool> ended{false};  ///< the thread has left its loop for good
 };
 
 loop_thread_state& state() {
@@ -103,6 +105,20 @@ void loop_thread_main() {
   } catch (const std::exception&) {
     // Only entering JS throws here, when JS is over (stopped, a forked child): nothing to drive.
   }
+  state().ended.store(true);
+}
+
+/// At exit() with the engine still running (a program that never deleted its Host): the thread
+/// must not run JS while the libraries' statics are destroyed. Asked to end and given a moment
+/// (it ends at once unless inside a callback); not joined, since it may be inside another runtime.
+void stop_at_exit() {
+  auto& s = state();
+  if (!s.thread.joinable() || s.ended.load() || !engine::get().alive.load()) return;
+  request_loop_thread_stop();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  while (!s.ended.load() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 }  // namespace
@@ -111,6 +127,7 @@ void start_loop_thread() {
   auto& s = state();
   if (s.thread.joinable()) return;
   s.thread = std::thread(loop_thread_main);
+  std::atexit(stop_at_exit);  // registered after the engine's libraries loaded: runs before their statics go
 }
 
 void request_loop_thread_stop() {

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <string>
 #include <thread>
 
@@ -59,4 +60,19 @@ TEST(LibraryJs, AHeapLimitStopsARunawayCallAndJsGoesOn) {
     EXPECT_EQ(e.type(), "OutOfMemory");
   }
   EXPECT_EQ(h.eval("js", "'still here'").data.value(), "still here");
+}
+
+TEST(LibraryJs, AProgramThatExitsWithoutDeletingItsHostExitsCleanlyWhileTimersRun) {
+  // The loop thread is asked to end at exit(), before the libraries' statics are destroyed under
+  // it. Run in a process of its own (gtest re-runs this binary for the statement).
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        pm_host* host = nullptr;
+        if (pm_host_new("js", 0, &host) != nullptr) std::exit(3);
+        c_eval(host, "setInterval(() => { new Array(100).fill(1); }, 1); 0");
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        std::exit(0);  // the host is never deleted
+      },
+      ::testing::ExitedWithCode(0), "");
 }
