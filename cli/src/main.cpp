@@ -37,9 +37,12 @@ Commands:
                                 the exit status is the script's
       --timeout SECONDS         stop the script after SECONDS (as Ctrl-C would) and
                                 exit 124 with "promethean: FILE timed out after N s"
+      --js-heap-limit MB        limit JS's heap to MB MiB (default: Node's); a JS call
+                                that allocates past it fails with OutOfMemory
   eval [OPTIONS] RUNTIME CODE   evaluate CODE in RUNTIME and print the result as JSON
       --meta                    print the MetaObject {"_type", "source", "data"}
       --timeout SECONDS         stop the evaluation after SECONDS
+      --js-heap-limit MB        limit JS's heap to MB MiB, as for run
   repl                          read meta-language forms from stdin, print each
                                 result; works with a pipe (exit 1 if a form failed)
   runtimes                      print the dispatch map: every runtime with its
@@ -115,6 +118,7 @@ struct command_line {
   bool help = false;
   bool version = false;
   std::string timeout;              // eval / run: --timeout SECONDS ("" when not given)
+  std::string js_heap_limit;        // eval / run: --js-heap-limit MB ("" when not given)
   bool as_meta = false;             // eval --meta
   std::vector<std::string> words;   // eval: RUNTIME CODE; run: FILE ARGS…; bench: its arguments
 };
@@ -125,11 +129,27 @@ std::optional<std::chrono::milliseconds> timeout_option(const command_line& c) {
   return timeout_of(c.timeout);
 }
 
+/// The host's options from the command line: `--js-heap-limit MB`, a whole number of MiB.
+promethean::host_options host_options_of(const command_line& c) {
+  promethean::host_options options;
+  if (c.js_heap_limit.empty()) return options;
+  const std::string& text = c.js_heap_limit;
+  std::size_t megabytes = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), megabytes);
+  constexpr std::size_t k_max_megabytes = std::size_t{1} << 22;  // 4 TiB: more than V8 can address
+  if (ec != std::errc() || end != text.data() + text.size() || megabytes == 0 || megabytes > k_max_megabytes) {
+    throw usage_failure{"--js-heap-limit needs a whole number of MiB from 1 to " + std::to_string(k_max_megabytes) +
+                        ", got '" + text + "'"};
+  }
+  options.js_heap_limit_mb = megabytes;
+  return options;
+}
+
 int cmd_eval(const command_line& c) {
   if (c.words.size() != 2) throw usage_failure{"eval takes a RUNTIME and CODE, e.g. promethean eval sh 'echo hi'"};
   promethean::call_options options;
   options.timeout = timeout_option(c);
-  promethean::host h;
+  promethean::host h(host_options_of(c));
   interruptible signals(h);
   auto result = h.eval(c.words[0], c.words[1], options);
   std::cout << (c.as_meta ? result.to_json() : result.data.value()).dump() << "\n";
@@ -153,7 +173,7 @@ int cmd_run(const command_line& c) {
   const auto limit = timeout_option(c);
   if (c.words.empty()) throw usage_failure{"run needs a script: promethean run [--timeout SECONDS] FILE [ARGS...]"};
   const std::string& file = c.words[0];
-  promethean::host h;
+  promethean::host h(host_options_of(c));
   interruptible signals(h);
   if (limit) deadline.emplace(*limit, c.timeout, file);
   std::cout.flush();
@@ -208,12 +228,14 @@ std::string parse(const std::vector<std::string>& args, command_line& out) {
   auto* eval = app.add_subcommand("eval");
   eval->add_flag("--meta", out.as_meta);
   eval->add_option("--timeout", out.timeout);
+  eval->add_option("--js-heap-limit", out.js_heap_limit);
   eval->add_option("words", out.words);
   eval->allow_extras();
 
   // run and bench hand everything after their own options to the script or to promethean_bench.
   auto* run = app.add_subcommand("run");
   run->add_option("--timeout", out.timeout);
+  run->add_option("--js-heap-limit", out.js_heap_limit);
   run->prefix_command();
   auto* bench = app.add_subcommand("bench");
   bench->prefix_command();

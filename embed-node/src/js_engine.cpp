@@ -7,6 +7,7 @@
 #include "js_errors.hpp"
 #include "js_event_loop.hpp"
 #include "js_module.hpp"
+#include "js_heap_limit.hpp"
 #include "js_host_call.hpp"
 #include "js_loop_thread.hpp"
 #include "parked_lock.hpp"
@@ -65,6 +66,7 @@ void engine::start_environment(host& h) {
   if (init.early_return() || !init.errors().empty()) {
     throw js_error("InitError", "cannot initialise Node: " + joined(init.errors()));
   }
+  set_heap_limit(h.js_heap_limit_mb());  // V8's flags, before the isolate exists
   platform = node::MultiIsolatePlatform::Create(2);
   v8::V8::InitializePlatform(platform.get());
   v8::V8::Initialize();
@@ -85,6 +87,7 @@ void engine::start_environment(host& h) {
   });
   v8::Locker locker(isolate);
   v8::Isolate::Scope isolate_scope(isolate);
+  watch_heap_limit(isolate);  // a call past the limit fails alone, instead of Node ending the process
   v8::HandleScope handles(isolate);
   v8::Local<v8::Context> ctx = setup->context();
   v8::Context::Scope context_scope(ctx);
@@ -193,6 +196,8 @@ void engine::stop() {
 namespace {
 thread_local int t_entered_depth = 0;  // this thread's nesting of `entered`
 }  // namespace
+
+int entered_depth_here() noexcept { return t_entered_depth; }
 
 entered::admission::admission(bool check_alive) {
   if (t_entered_depth++ > 0) return;

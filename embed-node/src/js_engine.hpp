@@ -164,6 +164,9 @@ class entered {
   } m_context_entry;
 };
 
+/// This thread's nesting of `entered` scopes (0 outside JS).
+int entered_depth_here() noexcept;
+
 /// The async resource every top-level call's node::CallbackScope names: one object for all of them
 /// (the host's calls have no async context of their own), made once instead of once per call.
 v8::Local<v8::Object> callback_resource(v8::Isolate* isolate);

@@ -2,6 +2,7 @@
 #include "js_errors.hpp"
 
 #include "js_engine.hpp"
+#include "js_heap_limit.hpp"
 
 namespace promethean::js {
 namespace {
@@ -55,6 +56,8 @@ void throw_from_js(v8::Isolate* isolate, v8::TryCatch& caught, std::string_view 
     throw js_error("Exit", "process.exit(" + std::to_string(*g.exit_code) + ") was called while " + std::string(doing) +
                                "; the js runtime has ended");
   }
+  const bool stopped = caught.HasTerminated() || !caught.HasCaught();
+  if (stopped && recover_from_heap_limit(isolate)) throw_heap_limit_error(doing);  // the heap limit stopped it
   if (caught.HasTerminated()) throw js_error("Terminated", "JS execution was terminated while " + std::string(doing));
   if (!caught.HasCaught()) throw js_error("Error", "JS failed without an exception while " + std::string(doing));
   throw_exception_value(isolate, caught.Exception());

@@ -5,6 +5,7 @@
 #include "js_deadline.hpp"
 #include "js_engine.hpp"
 #include "js_errors.hpp"
+#include "js_heap_limit.hpp"
 #include "js_loop_thread.hpp"
 
 #include <promethean/error.hpp>
@@ -64,7 +65,11 @@ int run_event_loop() {
     {
       entered e;
       if (g.exit_code) return *g.exit_code;
-      if (!g.interrupted) uv_run(loop, UV_RUN_NOWAIT);
+      if (!g.interrupted) {
+        loop_turn turn;
+        uv_run(loop, UV_RUN_NOWAIT);
+      }
+      report_heap_limit_in_callback(g.isolate);
       if (g.interrupted) {
         g.exit_code = 128 + SIGINT;  // as Node killed by Ctrl-C: JS is over
         return *g.exit_code;
@@ -115,7 +120,13 @@ void await_promise(v8::Local<v8::Promise> promise) {
     if (g.exit_code) {
       throw js_error("Exit", "process.exit(" + std::to_string(*g.exit_code) + ") was called while a Promise was awaited");
     }
-    uv_run(loop, UV_RUN_NOWAIT);
+    {
+      loop_turn turn;
+      uv_run(loop, UV_RUN_NOWAIT);
+    }
+    if (report_heap_limit_in_callback(g.isolate)) {
+      throw js_error("OutOfMemory", "a callback ran out of memory while a Promise was awaited; JS is ended");
+    }
     if (settled()) break;
     if (!uv_loop_alive(loop)) {
       g.platform->DrainTasks(g.isolate);

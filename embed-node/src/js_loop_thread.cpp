@@ -3,6 +3,7 @@
 
 #include "js_engine.hpp"
 #include "js_event_loop.hpp"
+#include "js_heap_limit.hpp"
 
 #include <pthread.h>
 
@@ -10,6 +11,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
+#include <cstdlib>
 #include <exception>
 #include <mutex>
 #include <thread>
@@ -23,7 +25,8 @@ struct loop_thread_state {
   std::condition_variable wake;  ///< the thread standing aside waits here for drivers to reach 0
   bool stopping = false;         ///< under `mutex`
   std::atomic<bool> aside{false};
-  std::atomic<int> drivers{0};  ///< live loop_driver scopes, on any thread
+  std::atomic<int> drivers{0};     ///< live loop_driver scopes, on any thread
+  std::atomic<bool> ended{false};  ///< the thread has left its loop for good
 };
 
 loop_thread_state& state() {
@@ -75,8 +78,12 @@ void run_loop() {
       // that is not, and then an async send (a wakeup, V8's foreground tasks) would stay unread
       // and new I/O watchers unregistered with the backend fd this thread waits on.
       uv_ref(reinterpret_cast<uv_handle_t*>(&g.wakeup));
-      uv_run(loop, UV_RUN_NOWAIT);
+      {
+        loop_turn turn;
+        uv_run(loop, UV_RUN_NOWAIT);
+      }
       uv_unref(reinterpret_cast<uv_handle_t*>(&g.wakeup));
+      report_heap_limit_in_callback(e.isolate());
       if (g.exit_code || js_over()) return;
       if (s.drivers.load() > 0) {
         // A thread began to drive while this turn ran (from a callback that gave the lock up):
@@ -98,6 +105,20 @@ void loop_thread_main() {
   } catch (const std::exception&) {
     // Only entering JS throws here, when JS is over (stopped, a forked child): nothing to drive.
   }
+  state().ended.store(true);
+}
+
+/// At exit() with the engine still running (a program that never deleted its Host): the thread
+/// must not run JS while the libraries' statics are destroyed. Asked to end and given a moment
+/// (it ends at once unless inside a callback); not joined, since it may be inside another runtime.
+void stop_at_exit() {
+  auto& s = state();
+  if (!s.thread.joinable() || s.ended.load() || !engine::get().alive.load()) return;
+  request_loop_thread_stop();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  while (!s.ended.load() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 }  // namespace
@@ -106,6 +127,7 @@ void start_loop_thread() {
   auto& s = state();
   if (s.thread.joinable()) return;
   s.thread = std::thread(loop_thread_main);
+  std::atexit(stop_at_exit);  // registered after the engine's libraries loaded: runs before their statics go
 }
 
 void request_loop_thread_stop() {

@@ -34,6 +34,7 @@ struct host::impl {
   view_registry views;
   bool owns_process_signals = true;
   std::filesystem::path main_script;  ///< host::main_script
+  std::size_t js_heap_limit_mb = 0;
 
   // Started runtimes again, for the hot path: every call looks its runtime up, and a mutex there
   // cost more than the rest of a py call's routing. Append-only (written under `mutex`), read
@@ -80,6 +81,7 @@ struct host::impl {
 
 host::host(host_options options) : m_impl(std::make_unique<impl>()) {
   m_impl->owns_process_signals = options.owns_process_signals;
+  m_impl->js_heap_limit_mb = options.js_heap_limit_mb;
   auto offered = options.factories.empty() ? default_runtime_factories() : std::move(options.factories);
   if (options.runtimes.empty()) {
     for (auto& f : offered) m_impl->factories.emplace(f.name, std::move(f));
@@ -257,6 +259,8 @@ int host::run_script(const std::filesystem::path& path, const std::vector<std::s
   set_main_script(path);
   return get(rt).run_script(path, args);
 }
+
+std::size_t host::js_heap_limit_mb() const noexcept { return m_impl->js_heap_limit_mb; }
 
 void host::interrupt() {
   std::lock_guard lock(m_impl->mutex);

@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstddef>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -59,6 +60,10 @@ struct host_options {
   /// Promethean was loaded into a program that keeps its own (`import promethean` in python3):
   /// then no runtime installs a signal handler (Node's inspector stays off SIGUSR1).
   bool owns_process_signals = true;
+  /// The limit of the JS heap in MiB (V8's old generation, as node's --max-old-space-size); 0 is
+  /// Node's own default. A JS call that allocates past it fails with an error of type
+  /// OutOfMemory, and JS goes on. Read when js starts (once per process: Node starts once).
+  std::size_t js_heap_limit_mb = 0;
 };
 
 class PROMETHEAN_API host {
@@ -121,6 +126,8 @@ class PROMETHEAN_API host {
 
   /// host_options::owns_process_signals, for the runtimes to ask.
   bool owns_process_signals() const noexcept;
+  /// host_options::js_heap_limit_mb, for the js runtime when it starts.
+  std::size_t js_heap_limit_mb() const noexcept;
 
   /// Buffers for an embedder: create, look up by id, xtensor view. Include
   /// <promethean/host/host_buffers.hpp> to use it (kept out of here: it brings in xtensor).
