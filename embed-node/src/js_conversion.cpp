@@ -270,7 +270,15 @@ std::unordered_set<weak_view*>& all_weak_views() {
 }
 
 v8::Local<v8::Private> weak_view_key(v8::Isolate* isolate) {
-  return v8::Private::ForApi(isolate, v8_string(isolate, "promethean.weak_view"));
+  // Made once per isolate (there is one per process): every TypedArray argument looks its
+  // weak_view up with it, and ForApi makes a string and searches V8's registry for it each time.
+  static v8::Eternal<v8::Private> key;
+  static v8::Isolate* key_isolate = nullptr;
+  if (key_isolate != isolate) {
+    key.Set(isolate, v8::Private::ForApi(isolate, v8_string(isolate, "promethean.weak_view")));
+    key_isolate = isolate;
+  }
+  return key.Get(isolate);
 }
 
 /// The weak_view a TypedArray carries, or null. It is alive: only the TypedArray's own collection
@@ -426,6 +434,23 @@ v8::Local<v8::Value> from_json(v8::Isolate* isolate, const nlohmann::json& j, me
 }  // namespace
 
 std::optional<buffer> adopt(v8::Isolate* isolate, v8::Local<v8::Value> value) {
+  // A TypedArray that JS got for a Buffer, or that already crossed: that very Buffer (same id,
+  // shape and type), when it still describes exactly the same memory. Looked at first, with the
+  // data pointer alone: taking the backing store (a shared_ptr made, then dropped) is for a
+  // TypedArray crossing for the first time.
+  if (value->IsTypedArray()) {
+    if (const weak_view* w = carried_weak_view(isolate, value)) {
+      auto view = value.As<v8::TypedArray>();
+      v8::Local<v8::ArrayBuffer> ab = view->Buffer();
+      if (!ab->WasDetached() && ab->Data() != nullptr) {
+        const auto* data = static_cast<const std::byte*>(ab->Data()) + view->ByteOffset();
+        const buffer& known = w->held;
+        if (known.cdata() == data && known.nbytes() == view->ByteLength() && known.format() == dtype_of_view(value)) {
+          return known;
+        }
+      }
+    }
+  }
   std::shared_ptr<v8::BackingStore> store;
   std::size_t offset = 0;
   std::size_t length = 0;
@@ -447,15 +472,6 @@ std::optional<buffer> adopt(v8::Isolate* isolate, v8::Local<v8::Value> value) {
     format = dtype_of_view(value);
   } else {
     return std::nullopt;
-  }
-  // A TypedArray that JS got for a Buffer, or that already crossed: that very Buffer (same id,
-  // shape and type), when it still describes exactly the same memory.
-  if (value->IsTypedArray()) {
-    if (const weak_view* w = carried_weak_view(isolate, value)) {
-      const buffer& known = w->held;
-      const auto* data = static_cast<const std::byte*>(store->Data()) + offset;
-      if (known.cdata() == data && known.nbytes() == length && known.format() == format) return known;
-    }
   }
   const std::size_t itemsize = dtype_size(format);
   if (length == 0 || store->Data() == nullptr) return buffer::allocate(format, {0}, {.language = "js"});
