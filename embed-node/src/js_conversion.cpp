@@ -347,18 +347,6 @@ message to_message(v8::Isolate* isolate, v8::Local<v8::Value> value) {
   return message(message::in_walk_order, std::move(out), std::move(buffers), std::move(functions));
 }
 
-message arguments_to_message(v8::Isolate* isolate, const v8::FunctionCallbackInfo<v8::Value>& info, int first) {
-  nlohmann::json out = nlohmann::json::array();
-  std::vector<buffer> buffers;
-  std::vector<function_ref> functions;
-  for (int i = first; i < info.Length(); ++i) {
-    nlohmann::json v;
-    convert(isolate, info[i], v, buffers, functions, 1);
-    out.push_back(std::move(v));
-  }
-  return message(message::in_walk_order, std::move(out), std::move(buffers), std::move(functions));
-}
-
 v8::Local<v8::Value> from_message(v8::Isolate* isolate, const message& m) {
   message::cursor at(m);
   return from_message_value(isolate, m.value(), at);
@@ -503,8 +491,8 @@ std::optional<buffer> adopt(v8::Isolate* isolate, v8::Local<v8::Value> value) {
   return adopt_viewed(isolate, value, viewed);
 }
 
-message call_arguments(v8::Isolate* isolate, const v8::FunctionCallbackInfo<v8::Value>& info, int first,
-                       std::vector<lent_handle>& lent) {
+message arguments_to_message(v8::Isolate* isolate, const v8::FunctionCallbackInfo<v8::Value>& info, int first,
+                             std::vector<lent_handle>* lent) {
   nlohmann::json out = nlohmann::json::array();
   auto& values = out.get_ref<nlohmann::json::array_t&>();
   values.reserve(static_cast<std::size_t>(std::max(0, info.Length() - first)));
@@ -516,13 +504,13 @@ message call_arguments(v8::Isolate* isolate, const v8::FunctionCallbackInfo<v8::
     std::optional<buffer> b;
     // A TypedArray argument: its handle, lent by its weak_view when it has one to lend (the same
     // JSON a copy from buffer_to_json would be: the weak_view's Buffer never changes).
-    if (info[i]->IsTypedArray() && (b = adopt_viewed(isolate, info[i], viewed))) {
+    if (lent != nullptr && info[i]->IsTypedArray() && (b = adopt_viewed(isolate, info[i], viewed))) {
       if (viewed != nullptr && !viewed->spare.is_null()) {
         v = std::move(viewed->spare);  // leaves the spare null while it is lent
       } else {
         v = buffer_to_json(*b);
       }
-      if (viewed != nullptr) lent.push_back(lent_handle{values.size(), viewed});
+      if (viewed != nullptr) lent->push_back(lent_handle{values.size(), viewed});
       buffers.push_back(std::move(*b));
     } else {
       convert(isolate, info[i], v, buffers, functions, 1);
@@ -534,7 +522,7 @@ message call_arguments(v8::Isolate* isolate, const v8::FunctionCallbackInfo<v8::
 
 void give_back_handles(message& args, std::vector<lent_handle>& lent) noexcept {
   if (lent.empty()) return;
-  // The message is the caller's own, made by call_arguments for this one call and dropped right
+  // The message is the caller's own, made by arguments_to_message for this one call and dropped right
   // after: its value is not shared (a copy of a message copies its JSON), and it is not read again.
   // Moving elements out of it is moving out of a non-const object the caller owns.
   auto& values = const_cast<nlohmann::json&>(args.value());

@@ -29,9 +29,6 @@ namespace promethean::js {
 
 message to_message(v8::Isolate* isolate, v8::Local<v8::Value> value);
 
-/// info[first..] as a JSON array message (call arguments).
-message arguments_to_message(v8::Isolate* isolate, const v8::FunctionCallbackInfo<v8::Value>& info, int first);
-
 struct weak_view;  // what a TypedArray that crossed knows of its Buffer (js_conversion.cpp)
 
 /// A Buffer handle in a call's argument message that a TypedArray's weak_view lent (its element
@@ -41,14 +38,14 @@ struct lent_handle {
   weak_view* from;
 };
 
-/// arguments_to_message for promethean.call, for a message that lives for that one call: a
-/// TypedArray argument that crossed before lends the JSON handle of its Buffer (a copy it keeps)
-/// instead of a new copy being made, and records it in `lent`. Give the handles back with
-/// give_back_handles(args, lent) when the call is over (under the isolate lock, the TypedArrays
-/// still in the arguments, so their weak_views alive); a handle not given back (the call threw)
-/// is simply copied anew next time.
-message call_arguments(v8::Isolate* isolate, const v8::FunctionCallbackInfo<v8::Value>& info, int first,
-                       std::vector<lent_handle>& lent);
+/// info[first..] as a JSON array message (call arguments). With `lent` (promethean.call, whose
+/// message lives for that one call): a TypedArray argument that crossed before lends the JSON
+/// handle of its Buffer (a copy it keeps) instead of a new copy being made, recorded in `lent`.
+/// Give the handles back with give_back_handles(args, *lent) when the call is over (under the
+/// isolate lock, the TypedArrays still in the arguments, so their weak_views alive); a handle not
+/// given back (the call threw) is simply copied anew next time.
+message arguments_to_message(v8::Isolate* isolate, const v8::FunctionCallbackInfo<v8::Value>& info, int first,
+                             std::vector<lent_handle>* lent = nullptr);
 void give_back_handles(message& args, std::vector<lent_handle>& lent) noexcept;
 
 v8::Local<v8::Value> from_message(v8::Isolate* isolate, const message& m);
