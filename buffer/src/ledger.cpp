@@ -15,7 +15,11 @@ namespace promethean {
 
 struct ledger::impl {
   mutable std::mutex mutex;
-  ledger_counts counts;
+  ledger_counts counts;  // views_by_runtime is left empty here: see views below
+  /// Views per runtime, kept at zero instead of erased: a numpy array made and dropped per
+  /// handoff would otherwise allocate and free a map node (and two std::string keys) each time.
+  /// counts() reports the non-zero entries only, as ledger_counts documents.
+  std::map<std::string, std::int64_t, std::less<>> views;
   std::unordered_map<std::uint64_t, std::weak_ptr<const detail::buffer_state>> buffers;
   std::atomic<bool> abort_on_leak{false};
 };
@@ -36,7 +40,11 @@ ledger::~ledger() { delete m_impl; }
 
 ledger_counts ledger::counts() const {
   std::lock_guard lock(m_impl->mutex);
-  return m_impl->counts;
+  ledger_counts out = m_impl->counts;
+  for (const auto& [runtime, n] : m_impl->views) {
+    if (n != 0) out.views_by_runtime.emplace(runtime, n);
+  }
+  return out;
 }
 
 std::optional<buffer> ledger::find(std::string_view id) const {
@@ -57,9 +65,9 @@ std::optional<buffer> ledger::find_serial(std::uint64_t serial) const {
 
 void ledger::note_view(std::string_view runtime, int delta) {
   std::lock_guard lock(m_impl->mutex);
-  auto& n = m_impl->counts.views_by_runtime[std::string(runtime)];
-  n += delta;
-  if (n == 0) m_impl->counts.views_by_runtime.erase(std::string(runtime));
+  auto it = m_impl->views.find(runtime);  // found without making a std::string (std::less<>)
+  if (it == m_impl->views.end()) it = m_impl->views.emplace(std::string(runtime), 0).first;
+  it->second += delta;
 }
 
 void ledger::set_abort_on_leak(bool on) noexcept { m_impl->abort_on_leak = on; }

@@ -259,6 +259,11 @@ struct weak_view {
   std::uint64_t serial;
   buffer held;
   v8::Global<v8::Value> view;
+  /// A copy of `held`'s JSON handle that promethean.call lends to one call's argument message at
+  /// a time and takes back after it (lend_handle / give_back_handles): copying the handle (eight
+  /// members, strings and arrays: sixteen allocations) and freeing it again was half the cost of
+  /// a handoff. Null while lent, and before the first call.
+  nlohmann::json spare;
 };
 
 namespace {
@@ -270,7 +275,15 @@ std::unordered_set<weak_view*>& all_weak_views() {
 }
 
 v8::Local<v8::Private> weak_view_key(v8::Isolate* isolate) {
-  return v8::Private::ForApi(isolate, v8_string(isolate, "promethean.weak_view"));
+  // Made once per isolate (there is one per process): every TypedArray argument looks its
+  // weak_view up with it, and ForApi makes a string and searches V8's registry for it each time.
+  static v8::Eternal<v8::Private> key;
+  static v8::Isolate* key_isolate = nullptr;
+  if (key_isolate != isolate) {
+    key.Set(isolate, v8::Private::ForApi(isolate, v8_string(isolate, "promethean.weak_view")));
+    key_isolate = isolate;
+  }
+  return key.Get(isolate);
 }
 
 /// The weak_view a TypedArray carries, or null. It is alive: only the TypedArray's own collection
@@ -284,7 +297,7 @@ weak_view* carried_weak_view(v8::Isolate* isolate, v8::Local<v8::Value> value) {
   return static_cast<weak_view*>(carried.As<v8::External>()->Value());
 }
 
-void remember_view(v8::Isolate* isolate, const buffer& b, v8::Local<v8::Value> view) {
+weak_view* remember_view(v8::Isolate* isolate, const buffer& b, v8::Local<v8::Value> view) {
   auto& g = engine::get();
   auto owned = std::make_unique<weak_view>(weak_view{b.serial(), b, v8::Global<v8::Value>(isolate, view)});
   if (!view.As<v8::Object>()
@@ -312,6 +325,7 @@ void remember_view(v8::Isolate* isolate, const buffer& b, v8::Local<v8::Value> v
         delete dead;
       },
       v8::WeakCallbackType::kParameter);
+  return w;
 }
 
 v8::Local<v8::Value> integer(v8::Isolate* isolate, std::int64_t i) {
@@ -330,18 +344,6 @@ message to_message(v8::Isolate* isolate, v8::Local<v8::Value> value) {
   std::vector<buffer> buffers;
   std::vector<function_ref> functions;
   convert(isolate, value, out, buffers, functions, 0);
-  return message(message::in_walk_order, std::move(out), std::move(buffers), std::move(functions));
-}
-
-message arguments_to_message(v8::Isolate* isolate, const v8::FunctionCallbackInfo<v8::Value>& info, int first) {
-  nlohmann::json out = nlohmann::json::array();
-  std::vector<buffer> buffers;
-  std::vector<function_ref> functions;
-  for (int i = first; i < info.Length(); ++i) {
-    nlohmann::json v;
-    convert(isolate, info[i], v, buffers, functions, 1);
-    out.push_back(std::move(v));
-  }
   return message(message::in_walk_order, std::move(out), std::move(buffers), std::move(functions));
 }
 
@@ -425,7 +427,28 @@ v8::Local<v8::Value> from_json(v8::Isolate* isolate, const nlohmann::json& j, me
 }
 }  // namespace
 
-std::optional<buffer> adopt(v8::Isolate* isolate, v8::Local<v8::Value> value) {
+namespace {
+/// adopt(), also saying which weak_view the Buffer is remembered by (for a TypedArray; else null).
+std::optional<buffer> adopt_viewed(v8::Isolate* isolate, v8::Local<v8::Value> value, weak_view*& viewed) {
+  viewed = nullptr;
+  // A TypedArray that JS got for a Buffer, or that already crossed: that very Buffer (same id,
+  // shape and type), when it still describes exactly the same memory. Looked at first, with the
+  // data pointer alone: taking the backing store (a shared_ptr made, then dropped) is for a
+  // TypedArray crossing for the first time.
+  if (value->IsTypedArray()) {
+    if (weak_view* w = carried_weak_view(isolate, value)) {
+      auto view = value.As<v8::TypedArray>();
+      v8::Local<v8::ArrayBuffer> ab = view->Buffer();
+      if (!ab->WasDetached() && ab->Data() != nullptr) {
+        const auto* data = static_cast<const std::byte*>(ab->Data()) + view->ByteOffset();
+        const buffer& known = w->held;
+        if (known.cdata() == data && known.nbytes() == view->ByteLength() && known.format() == dtype_of_view(value)) {
+          viewed = w;
+          return known;
+        }
+      }
+    }
+  }
   std::shared_ptr<v8::BackingStore> store;
   std::size_t offset = 0;
   std::size_t length = 0;
@@ -448,15 +471,6 @@ std::optional<buffer> adopt(v8::Isolate* isolate, v8::Local<v8::Value> value) {
   } else {
     return std::nullopt;
   }
-  // A TypedArray that JS got for a Buffer, or that already crossed: that very Buffer (same id,
-  // shape and type), when it still describes exactly the same memory.
-  if (value->IsTypedArray()) {
-    if (const weak_view* w = carried_weak_view(isolate, value)) {
-      const buffer& known = w->held;
-      const auto* data = static_cast<const std::byte*>(store->Data()) + offset;
-      if (known.cdata() == data && known.nbytes() == length && known.format() == format) return known;
-    }
-  }
   const std::size_t itemsize = dtype_size(format);
   if (length == 0 || store->Data() == nullptr) return buffer::allocate(format, {0}, {.language = "js"});
   adopt_options options;
@@ -467,8 +481,57 @@ std::optional<buffer> adopt(v8::Isolate* isolate, v8::Local<v8::Value> value) {
   buffer adopted = buffer::adopt(data, length, [store = std::move(store)]() mutable { store.reset(); }, format,
                                  {length / itemsize}, options);
   // Crossing back, this Buffer is this very TypedArray again.
-  if (value->IsTypedArray()) remember_view(isolate, adopted, value);
+  if (value->IsTypedArray()) viewed = remember_view(isolate, adopted, value);
   return adopted;
+}
+}  // namespace
+
+std::optional<buffer> adopt(v8::Isolate* isolate, v8::Local<v8::Value> value) {
+  weak_view* viewed = nullptr;
+  return adopt_viewed(isolate, value, viewed);
+}
+
+message arguments_to_message(v8::Isolate* isolate, const v8::FunctionCallbackInfo<v8::Value>& info, int first,
+                             std::vector<lent_handle>* lent) {
+  nlohmann::json out = nlohmann::json::array();
+  auto& values = out.get_ref<nlohmann::json::array_t&>();
+  values.reserve(static_cast<std::size_t>(std::max(0, info.Length() - first)));
+  std::vector<buffer> buffers;
+  std::vector<function_ref> functions;
+  for (int i = first; i < info.Length(); ++i) {
+    nlohmann::json v;
+    weak_view* viewed = nullptr;
+    std::optional<buffer> b;
+    // A TypedArray argument: its handle, lent by its weak_view when it has one to lend (the same
+    // JSON a copy from buffer_to_json would be: the weak_view's Buffer never changes).
+    if (lent != nullptr && info[i]->IsTypedArray() && (b = adopt_viewed(isolate, info[i], viewed))) {
+      if (viewed != nullptr && !viewed->spare.is_null()) {
+        v = std::move(viewed->spare);  // leaves the spare null while it is lent
+      } else {
+        v = buffer_to_json(*b);
+      }
+      if (viewed != nullptr) lent->push_back(lent_handle{values.size(), viewed});
+      buffers.push_back(std::move(*b));
+    } else {
+      convert(isolate, info[i], v, buffers, functions, 1);
+    }
+    values.push_back(std::move(v));
+  }
+  return message(message::in_walk_order, std::move(out), std::move(buffers), std::move(functions));
+}
+
+void give_back_handles(message& args, std::vector<lent_handle>& lent) noexcept {
+  if (lent.empty()) return;
+  // The message is the caller's own, made by arguments_to_message for this one call and dropped right
+  // after: its value is not shared (a copy of a message copies its JSON), and it is not read again.
+  // Moving elements out of it is moving out of a non-const object the caller owns.
+  auto& values = const_cast<nlohmann::json&>(args.value());
+  for (const lent_handle& l : lent) {
+    if (l.from->spare.is_null() && l.index < values.size() && values[l.index].is_object()) {
+      l.from->spare = std::move(values[l.index]);
+    }
+  }
+  lent.clear();
 }
 
 v8::Local<v8::Value> to_typed_array(v8::Isolate* isolate, const buffer& b) {

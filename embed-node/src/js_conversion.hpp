@@ -22,12 +22,31 @@
 
 #include <v8.h>
 
+#include <cstddef>
+#include <vector>
+
 namespace promethean::js {
 
 message to_message(v8::Isolate* isolate, v8::Local<v8::Value> value);
 
-/// info[first..] as a JSON array message (call arguments).
-message arguments_to_message(v8::Isolate* isolate, const v8::FunctionCallbackInfo<v8::Value>& info, int first);
+struct weak_view;  // what a TypedArray that crossed knows of its Buffer (js_conversion.cpp)
+
+/// A Buffer handle in a call's argument message that a TypedArray's weak_view lent (its element
+/// `index` of the argument array), to be given back after the call.
+struct lent_handle {
+  std::size_t index;
+  weak_view* from;
+};
+
+/// info[first..] as a JSON array message (call arguments). With `lent` (promethean.call, whose
+/// message lives for that one call): a TypedArray argument that crossed before lends the JSON
+/// handle of its Buffer (a copy it keeps) instead of a new copy being made, recorded in `lent`.
+/// Give the handles back with give_back_handles(args, *lent) when the call is over (under the
+/// isolate lock, the TypedArrays still in the arguments, so their weak_views alive); a handle not
+/// given back (the call threw) is simply copied anew next time.
+message arguments_to_message(v8::Isolate* isolate, const v8::FunctionCallbackInfo<v8::Value>& info, int first,
+                             std::vector<lent_handle>* lent = nullptr);
+void give_back_handles(message& args, std::vector<lent_handle>& lent) noexcept;
 
 v8::Local<v8::Value> from_message(v8::Isolate* isolate, const message& m);
 /// One JSON value of a message (an element of its argument array, say) as JS, its handles taking

@@ -94,8 +94,10 @@ void js_call(const info_t& info) {
   guarded(info, [&](v8::Isolate* isolate) {
     const std::string rt = string_arg(info, 0, "call", "runtime");
     const std::string fn = string_arg(info, 1, "call", "function");
-    message args = arguments_to_message(isolate, info, 2);
+    std::vector<lent_handle> lent;
+    message args = arguments_to_message(isolate, info, 2, &lent);
     message result = unlocked(isolate, [&] { return the_host().call(rt, fn, args); });
+    give_back_handles(args, lent);
     info.GetReturnValue().Set(from_message(isolate, result));
   });
 }

@@ -485,11 +485,37 @@ py::object to_numpy(const buffer& b) {
     delete ref;
     throw py::error_already_set();
   }
-  std::vector<py::ssize_t> shape(b.shape().begin(), b.shape().end());
-  std::vector<py::ssize_t> strides(b.strides().begin(), b.strides().end());
-  py::array array(py::reinterpret_borrow<py::dtype>(numpy_dtype(b.format())), shape, strides, b.cdata(), owner);
-  // pybind11 makes arrays over foreign memory writeable; clear the flag for read-only buffers.
-  if (b.readonly()) py::detail::array_proxy(array.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+  // numpy's own constructor, as py::array calls it, but with the shape and strides on the stack:
+  // py::array takes them as vectors, and copies them into vectors of its own (four allocations
+  // per handoff, a tenth of it). A buffer's strides are always given, in bytes, one per dimension.
+  const std::size_t ndim = b.ndim();
+  constexpr std::size_t k_stack_dims = 32;  // numpy's NPY_MAXDIMS; more is numpy's error, below
+  std::array<Py_intptr_t, 2 * k_stack_dims> stack_dims;
+  std::vector<Py_intptr_t> heap_dims;
+  Py_intptr_t* dims = stack_dims.data();
+  if (ndim > k_stack_dims) {
+    heap_dims.resize(2 * ndim);
+    dims = heap_dims.data();
+  }
+  for (std::size_t i = 0; i < ndim; ++i) {
+    dims[i] = static_cast<Py_intptr_t>(b.shape()[i]);
+    dims[ndim + i] = static_cast<Py_intptr_t>(b.strides()[i]);
+  }
+  auto& api = py::detail::npy_api::get();
+  PyObject* descr = numpy_dtype(b.format()).ptr();
+  Py_INCREF(descr);  // PyArray_NewFromDescr steals it
+  // Writeable unless the buffer is read-only (pybind11 too makes arrays over foreign memory
+  // writeable); numpy works out the contiguity flags itself.
+  const int flags = b.readonly() ? 0 : py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+  auto array = py::reinterpret_steal<py::object>(api.PyArray_NewFromDescr_(
+      api.PyArray_Type_, descr, static_cast<int>(ndim), dims, dims + ndim, const_cast<std::byte*>(b.cdata()), flags,
+      nullptr));
+  if (!array) throw py::error_already_set();
+  // The capsule becomes the array's base (stolen, also on failure): the buffer lives as long as it.
+  // Without memory (an empty buffer may have none) numpy made its own, as with py::array: no base.
+  if (b.cdata() != nullptr && api.PyArray_SetBaseObject_(array.ptr(), owner.release().ptr()) != 0) {
+    throw py::error_already_set();
+  }
   return array;
 }
 

@@ -18,7 +18,7 @@ namespace promethean::python {
 /// message::cursor taking their buffers relies on it). The GIL is held; Python errors propagate as
 /// error_already_set.
 template <class Convert>
-message vectorcall_message(PyObject* fn, std::size_t n, Convert&& convert) {
+[[gnu::always_inline]] inline message vectorcall_message(PyObject* fn, std::size_t n, Convert&& convert) {
   // Nothing zeroed and nothing allocated for up to eight arguments: only the `converted` first
   // slots are ever read (the frame is on the hottest path; its set-up was a tenth of a call).
   PyObject* small[8];
@@ -38,6 +38,12 @@ message vectorcall_message(PyObject* fn, std::size_t n, Convert&& convert) {
   for (; drop.converted < n; ++drop.converted) argv[drop.converted] = convert(drop.converted).release().ptr();
   auto result = pybind11::reinterpret_steal<pybind11::object>(PyObject_Vectorcall(fn, argv, n, nullptr));
   if (!result) throw pybind11::error_already_set();
+  // The commonest result, an int that fits in 64 bits, here (to_message gives the same, a call later).
+  if (PyLong_CheckExact(result.ptr())) {
+    int overflow = 0;
+    const long long v = PyLong_AsLongLongAndOverflow(result.ptr(), &overflow);
+    if (overflow == 0) return message(message::in_walk_order, nlohmann::json(v));
+  }
   return to_message(result);
 }
 

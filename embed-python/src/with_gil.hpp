@@ -18,10 +18,11 @@ class with_gil {
     // After finalisation PyGILState has no interpreter to make a thread state in. (The Host no
     // longer routes here by then; this catches a call that looked py up just before, or a
     // callable resolved before the runtime shut down.)
-    if (!state().alive.load()) throw usage_error("the py runtime has shut down", "py");
+    python_state& s = state();  // once: it is a call into another file
+    if (!s.alive.load()) throw usage_error("the py runtime has shut down", "py");
     ensure_thread_state();
     m_state = PyGILState_Ensure();
-    if (!state().releases.empty()) drain_releases();  // a call less on the hot path, where it is empty
+    if (!s.releases.empty()) drain_releases();  // a call less on the hot path, where it is empty
   }
   ~with_gil() { PyGILState_Release(m_state); }
   with_gil(const with_gil&) = delete;

@@ -150,6 +150,41 @@ TEST(JsZeroCopy, TypedArrayBecomesABufferOverTheSameMemory) {
   EXPECT_EQ(kinds.buffers().back().shape(), (shape_t{2}));
 }
 
+TEST(JsZeroCopy, ATypedArrayPassedToCallAgainAndAgainArrivesWithItsWholeHandle) {
+  // promethean.call lends a TypedArray's Buffer handle to each call's arguments and takes it back
+  // after the call (js_conversion.cpp): every call must still see the same Buffer with its whole
+  // handle, after a call that threw too, and with the array passed twice in one call.
+  the_host().define("py", {"lend_info", {"a"}, "[__import__('promethean').buffer_info(a), int(a[-1])]"});
+  the_host().define("py", {"lend_pair", {"a", "b"},
+                           "[__import__('promethean').buffer_info(a), __import__('promethean').buffer_info(b)]"});
+  the_host().define("py", {"lend_fail", {"a"}, "int(a[0]) // 0"});
+  auto r = js_eval(R"((() => {
+    const a = new Int16Array([1, 2, 3]);
+    const first = promethean.call('py', 'lend_info', a);
+    const again = promethean.call('py', 'lend_info', a);
+    let threw = false;
+    try { promethean.call('py', 'lend_fail', a); } catch (e) { threw = e.type === 'ZeroDivisionError'; }
+    const after = promethean.call('py', 'lend_info', a);
+    const twice = promethean.call('py', 'lend_pair', a, a);
+    a[2] = 9;
+    const seen = promethean.call('py', 'lend_info', a);
+    return [first, again, threw, after, twice, seen];
+  })())");
+  const json& handle = r[0][0];
+  EXPECT_EQ(handle["_type"], "Buffer");
+  EXPECT_EQ(handle["format"], "int16");
+  EXPECT_EQ(handle["shape"], json::array({3}));
+  EXPECT_EQ(handle["language"], "js");
+  EXPECT_EQ(r[0][1], 3);
+  EXPECT_EQ(r[1][0], handle);
+  EXPECT_EQ(r[2], true);
+  EXPECT_EQ(r[3][0], handle);
+  EXPECT_EQ(r[4][0], handle);
+  EXPECT_EQ(r[4][1], handle);
+  EXPECT_EQ(r[5][0], handle);
+  EXPECT_EQ(r[5][1], 9);  // the same memory, written by JS between the calls
+}
+
 TEST(JsZeroCopy, HostBufferReachesJsAsATypedArrayOverTheSameMemory) {
   auto b = buffer::allocate(dtype::int32, {2, 3});
   the_host().define("js", {"poke", {"a"}, "a[4] = 7; return [a.constructor.name, a.length, promethean.bufferInfo(a)]"});
