@@ -106,6 +106,28 @@ nlohmann::json run_once(const std::vector<std::string>& argv, const char* mode) 
   }
 }
 
+/// The environment a plain python3 needs to load this build's extension: none, except in a
+/// sanitized build, whose runtimes (those this process has mapped) must come first in python3
+/// too, LeakSanitizer off there as in the hosted tests (docs/PYTHON.md, "Under ASan").
+std::vector<std::string> sanitizer_environment() {
+  std::ifstream maps("/proc/self/maps");
+  std::vector<std::string> runtimes;
+  for (std::string line; std::getline(maps, line);) {
+    const auto slash = line.find('/');
+    if (slash == std::string::npos) continue;
+    const std::string path = line.substr(slash);
+    const bool sanitizer = path.find("/libasan.so") != std::string::npos || path.find("/libubsan.so") != std::string::npos;
+    if (sanitizer && std::find(runtimes.begin(), runtimes.end(), path) == runtimes.end()) runtimes.push_back(path);
+  }
+  if (runtimes.empty()) return {};
+  // ASan's runtime must be the very first library.
+  std::stable_partition(runtimes.begin(), runtimes.end(), [](const std::string& r) { return r.find("/libasan.so") != std::string::npos; });
+  std::string preload;
+  for (const auto& r : runtimes) preload += (preload.empty() ? "" : " ") + r;
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  return {"LD_PRELOAD=" + preload, std::string("ASAN_OPTIONS=") + (asan ? std::string(asan) + ":" : "") + "detect_leaks=0"};
+}
+
 }  // namespace
 
 std::vector<hosted_measurement> measure_hosted(const std::string& self, int repetitions) {
@@ -127,7 +149,10 @@ std::vector<hosted_measurement> measure_hosted(const std::string& self, int repe
   std::vector<std::vector<double>> embedded(rows().size()), hosted(rows().size());
   for (int i = 0; i < repetitions; ++i) {
     const auto e = run_once({cli, "run", script, calls}, "embedded");
-    const auto h = run_once({"/usr/bin/env", "PYTHONPATH=" + python_path, "/usr/bin/python3", script, calls}, "hosted");
+    std::vector<std::string> hosted_argv{"/usr/bin/env", "PYTHONPATH=" + python_path};
+    for (const auto& variable : sanitizer_environment()) hosted_argv.push_back(variable);
+    hosted_argv.insert(hosted_argv.end(), {"/usr/bin/python3", script, calls});
+    const auto h = run_once(hosted_argv, "hosted");
     for (std::size_t n = 0; n < rows().size(); ++n) {
       embedded[n].push_back(e.at(rows()[n].what).get<double>());
       hosted[n].push_back(h.at(rows()[n].what).get<double>());
