@@ -125,50 +125,45 @@ std::string self_path() {
   return p.string();
 }
 
-/// The soak, alone: its table (or JSON) on stdout; 1 when a buffer leaked or a call failed.
-int run_soak_report(const report_options& options) {
+/// A run that stands alone (the soak, the chaos soak): the bench Host started for it, its table
+/// or JSON (under `key`) on stdout; 1 when `failure` names what went wrong or it threw.
+template <class Run, class Table, class Json, class Failure>
+int run_alone(const report_options& options, const char* key, Run run, Table table, Json to_json, Failure failure) {
   try {
     start_host();
-    const soak_result r = run_soak(options.soak_calls);
+    const auto r = run();
     stop_host();
     if (options.json) {
-      std::cout << nlohmann::json{{"soak", soak_to_json(r)}}.dump(2) << "\n";
+      std::cout << nlohmann::json{{key, to_json(r)}}.dump(2) << "\n";
     } else {
-      write_soak_table(std::cout, r);
+      table(std::cout, r);
     }
     std::cout.flush();
-    if (r.live_blocks_after != r.live_blocks_before) {
-      std::cerr << "promethean bench: the soak leaked buffers (" << r.verdict << ")\n";
+    if (const std::string why = failure(r); !why.empty()) {
+      std::cerr << "promethean bench: " << why << "\n";
       return 1;
     }
     return 0;
   } catch (const std::exception& e) {
-    std::cerr << "promethean bench: soak: " << e.what() << "\n";
+    std::cerr << "promethean bench: " << key << ": " << e.what() << "\n";
     return 1;
   }
 }
 
-/// The chaos soak, alone: its table (or JSON) on stdout; 1 when it did not pass.
+/// The soak: 1 when a buffer leaked or a call failed.
+int run_soak_report(const report_options& options) {
+  return run_alone(
+      options, "soak", [&] { return run_soak(options.soak_calls); }, write_soak_table, soak_to_json,
+      [](const soak_result& r) {
+        return r.live_blocks_after != r.live_blocks_before ? "the soak leaked buffers (" + r.verdict + ")" : std::string();
+      });
+}
+
+/// The chaos soak: 1 when it did not pass.
 int run_chaos_report(const report_options& options) {
-  try {
-    start_host();
-    const chaos_result r = run_chaos(*options.chaos_seconds, 4);
-    stop_host();
-    if (options.json) {
-      std::cout << nlohmann::json{{"chaos", chaos_to_json(r)}}.dump(2) << "\n";
-    } else {
-      write_chaos_table(std::cout, r);
-    }
-    std::cout.flush();
-    if (r.verdict != "passed") {
-      std::cerr << "promethean bench: the chaos soak failed: " << r.verdict << "\n";
-      return 1;
-    }
-    return 0;
-  } catch (const std::exception& e) {
-    std::cerr << "promethean bench: chaos: " << e.what() << "\n";
-    return 1;
-  }
+  return run_alone(
+      options, "chaos", [&] { return run_chaos(*options.chaos_seconds, 4); }, write_chaos_table, chaos_to_json,
+      [](const chaos_result& r) { return r.verdict != "passed" ? "the chaos soak failed: " + r.verdict : std::string(); });
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include "js_engine.hpp"
 #include "js_errors.hpp"
+#include "js_typed_array.hpp"
 
 #include <promethean/buffer/buffer_json.hpp>
 #include <promethean/error.hpp>
@@ -13,7 +14,6 @@
 #include <cstdint>
 #include <memory>
 #include <set>
-#include <unordered_set>
 
 namespace promethean::js {
 namespace {
@@ -21,24 +21,6 @@ constexpr int k_max_depth = 256;
 constexpr double k_max_safe_integer = 9007199254740991.0;  // 2^53 - 1
 /// v8::Array::New takes an int length.
 constexpr std::size_t k_max_array_length = static_cast<std::size_t>(INT32_MAX);
-
-[[noreturn]] void type_error(const std::string& message) { throw js_error("TypeError", message); }
-
-/// A V8 operation that input made fail (an empty Maybe): a clear error, never a fatal
-/// ToLocalChecked. It fails when JS is being terminated (a timeout) or V8 ran out of room.
-[[noreturn]] void v8_failed(v8::Isolate* isolate, const std::string& doing) {
-  if (isolate->IsExecutionTerminating()) throw js_error("Terminated", "JS execution was terminated while " + doing);
-  throw js_error("RangeError", "JS could not hold the value: " + doing + " failed");
-}
-
-/// What a value is, for error messages: "Map", "class Point", "symbol".
-std::string describe_type(v8::Isolate* isolate, v8::Local<v8::Value> v) {
-  if (v->IsObject()) {
-    std::string ctor = to_utf8(isolate, v.As<v8::Object>()->GetConstructorName());
-    return ctor.empty() ? "object" : ctor;
-  }
-  return to_utf8(isolate, v->TypeOf(isolate));
-}
 
 v8::Local<v8::Private> function_id_key(v8::Isolate* isolate) {
   return v8::Private::ForApi(isolate, v8_string(isolate, "promethean.foreign_function"));
@@ -53,19 +35,6 @@ struct foreign_function {
 std::set<foreign_function*>& foreign_functions() {
   static std::set<foreign_function*> all;  // touched under the isolate lock only
   return all;
-}
-
-dtype dtype_of_view(v8::Local<v8::Value> v) {
-  if (v->IsInt8Array()) return dtype::int8;
-  if (v->IsInt16Array()) return dtype::int16;
-  if (v->IsUint16Array()) return dtype::uint16;
-  if (v->IsInt32Array()) return dtype::int32;
-  if (v->IsUint32Array()) return dtype::uint32;
-  if (v->IsBigInt64Array()) return dtype::int64;
-  if (v->IsBigUint64Array()) return dtype::uint64;
-  if (v->IsFloat32Array()) return dtype::float32;
-  if (v->IsFloat64Array()) return dtype::float64;
-  return dtype::uint8;  // Uint8Array, Uint8ClampedArray, Node's Buffer, DataView
 }
 
 void convert(v8::Isolate* isolate, v8::Local<v8::Value> v, nlohmann::json& out, std::vector<buffer>& buffers,
@@ -251,83 +220,7 @@ v8::Local<v8::Value> foreign_function_value(v8::Isolate* isolate, const function
 
 }  // namespace
 
-/// What a TypedArray that crossed (either way) knows of its Buffer: the Buffer itself, held for as
-/// long as V8 keeps the TypedArray, so that every later crossing is that very Buffer (same id, no
-/// new ArrayBuffer, no ledger lookup). The Buffer holds the backing store, never the JS object, so
-/// this makes no cycle: when V8 collects the TypedArray, the weak callback lets the Buffer go.
-struct weak_view {
-  std::uint64_t serial;
-  buffer held;
-  v8::Global<v8::Value> view;
-  /// A copy of `held`'s JSON handle that promethean.call lends to one call's argument message at
-  /// a time and takes back after it (lend_handle / give_back_handles): copying the handle (eight
-  /// members, strings and arrays: sixteen allocations) and freeing it again was half the cost of
-  /// a handoff. Null while lent, and before the first call.
-  nlohmann::json spare;
-};
-
 namespace {
-/// Every live weak_view (freed by its weak callback, or all at once when the engine stops). Touched
-/// under the isolate lock only.
-std::unordered_set<weak_view*>& all_weak_views() {
-  static std::unordered_set<weak_view*> all;
-  return all;
-}
-
-v8::Local<v8::Private> weak_view_key(v8::Isolate* isolate) {
-  // Made once per isolate (there is one per process): every TypedArray argument looks its
-  // weak_view up with it, and ForApi makes a string and searches V8's registry for it each time.
-  static v8::Eternal<v8::Private> key;
-  static v8::Isolate* key_isolate = nullptr;
-  if (key_isolate != isolate) {
-    key.Set(isolate, v8::Private::ForApi(isolate, v8_string(isolate, "promethean.weak_view")));
-    key_isolate = isolate;
-  }
-  return key.Get(isolate);
-}
-
-/// The weak_view a TypedArray carries, or null. It is alive: only the TypedArray's own collection
-/// (or the engine's end) frees it.
-weak_view* carried_weak_view(v8::Isolate* isolate, v8::Local<v8::Value> value) {
-  v8::Local<v8::Value> carried;
-  if (!value.As<v8::Object>()->GetPrivate(isolate->GetCurrentContext(), weak_view_key(isolate)).ToLocal(&carried) ||
-      !carried->IsExternal()) {
-    return nullptr;
-  }
-  return static_cast<weak_view*>(carried.As<v8::External>()->Value());
-}
-
-weak_view* remember_view(v8::Isolate* isolate, const buffer& b, v8::Local<v8::Value> view) {
-  auto& g = engine::get();
-  auto owned = std::make_unique<weak_view>(weak_view{b.serial(), b, v8::Global<v8::Value>(isolate, view)});
-  if (!view.As<v8::Object>()
-           ->SetPrivate(isolate->GetCurrentContext(), weak_view_key(isolate), v8::External::New(isolate, owned.get()))
-           .FromMaybe(false)) {
-    v8_failed(isolate, "marking the TypedArray of buffer " + b.id());
-  }
-  weak_view* w = owned.release();
-  all_weak_views().insert(w);
-  // The latest TypedArray of a Buffer is the one handed out again (an older one keeps its own
-  // weak_view until V8 collects it).
-  g.views_by_buffer[b.serial()] = w;
-  w->view.SetWeak(
-      w,
-      [](const v8::WeakCallbackInfo<weak_view>& data) {
-        weak_view* dead = data.GetParameter();
-        dead->view.Reset();
-        auto& e = engine::get();
-        if (auto it = e.views_by_buffer.find(dead->serial); it != e.views_by_buffer.end() && it->second == dead) {
-          e.views_by_buffer.erase(it);
-        }
-        all_weak_views().erase(dead);
-        // Dropping the Buffer may release Python memory (and run Python code): not inside V8's GC.
-        e.releases.push([held = std::move(dead->held)] {});
-        delete dead;
-      },
-      v8::WeakCallbackType::kParameter);
-  return w;
-}
-
 v8::Local<v8::Value> integer(v8::Isolate* isolate, std::int64_t i) {
   if (static_cast<double>(i) > k_max_safe_integer || static_cast<double>(i) < -k_max_safe_integer) {
     return v8::BigInt::New(isolate, i);
@@ -427,70 +320,6 @@ v8::Local<v8::Value> from_json(v8::Isolate* isolate, const nlohmann::json& j, me
 }
 }  // namespace
 
-namespace {
-/// adopt(), also saying which weak_view the Buffer is remembered by (for a TypedArray; else null).
-std::optional<buffer> adopt_viewed(v8::Isolate* isolate, v8::Local<v8::Value> value, weak_view*& viewed) {
-  viewed = nullptr;
-  // A TypedArray that JS got for a Buffer, or that already crossed: that very Buffer (same id,
-  // shape and type), when it still describes exactly the same memory. Looked at first, with the
-  // data pointer alone: taking the backing store (a shared_ptr made, then dropped) is for a
-  // TypedArray crossing for the first time.
-  if (value->IsTypedArray()) {
-    if (weak_view* w = carried_weak_view(isolate, value)) {
-      auto view = value.As<v8::TypedArray>();
-      v8::Local<v8::ArrayBuffer> ab = view->Buffer();
-      if (!ab->WasDetached() && ab->Data() != nullptr) {
-        const auto* data = static_cast<const std::byte*>(ab->Data()) + view->ByteOffset();
-        const buffer& known = w->held;
-        if (known.cdata() == data && known.nbytes() == view->ByteLength() && known.format() == dtype_of_view(value)) {
-          viewed = w;
-          return known;
-        }
-      }
-    }
-  }
-  std::shared_ptr<v8::BackingStore> store;
-  std::size_t offset = 0;
-  std::size_t length = 0;
-  dtype format = dtype::uint8;
-  if (value->IsArrayBuffer()) {
-    auto ab = value.As<v8::ArrayBuffer>();
-    store = ab->GetBackingStore();
-    length = ab->ByteLength();
-  } else if (value->IsSharedArrayBuffer()) {
-    auto sab = value.As<v8::SharedArrayBuffer>();
-    store = sab->GetBackingStore();
-    length = sab->ByteLength();
-  } else if (value->IsArrayBufferView()) {
-    auto view = value.As<v8::ArrayBufferView>();
-    if (view->Buffer()->WasDetached()) type_error("cannot send a detached " + describe_type(isolate, value));
-    store = view->Buffer()->GetBackingStore();
-    offset = view->ByteOffset();
-    length = view->ByteLength();
-    format = dtype_of_view(value);
-  } else {
-    return std::nullopt;
-  }
-  const std::size_t itemsize = dtype_size(format);
-  if (length == 0 || store->Data() == nullptr) return buffer::allocate(format, {0}, {.language = "js"});
-  adopt_options options;
-  options.language = "js";
-  auto* data = static_cast<std::byte*>(store->Data()) + offset;
-  // The Buffer holds the backing store; dropping it is legal from any thread, and V8 keeps the
-  // allocator alive for as long as any store of it lives.
-  buffer adopted = buffer::adopt(data, length, [store = std::move(store)]() mutable { store.reset(); }, format,
-                                 {length / itemsize}, options);
-  // Crossing back, this Buffer is this very TypedArray again.
-  if (value->IsTypedArray()) viewed = remember_view(isolate, adopted, value);
-  return adopted;
-}
-}  // namespace
-
-std::optional<buffer> adopt(v8::Isolate* isolate, v8::Local<v8::Value> value) {
-  weak_view* viewed = nullptr;
-  return adopt_viewed(isolate, value, viewed);
-}
-
 message arguments_to_message(v8::Isolate* isolate, const v8::FunctionCallbackInfo<v8::Value>& info, int first,
                              std::vector<lent_handle>* lent) {
   nlohmann::json out = nlohmann::json::array();
@@ -532,77 +361,6 @@ void give_back_handles(message& args, std::vector<lent_handle>& lent) noexcept {
     }
   }
   lent.clear();
-}
-
-v8::Local<v8::Value> to_typed_array(v8::Isolate* isolate, const buffer& b) {
-  if (b.readonly()) {
-    throw buffer_error("read-only buffer " + b.id() + " cannot reach JS: JS has no read-only TypedArrays (make a "
-                       "writable copy in the runtime that owns it)");
-  }
-  if (!b.is_c_contiguous()) {
-    throw buffer_error("strided buffer " + b.id() + " cannot reach JS: a TypedArray is contiguous (make a contiguous "
-                       "copy in the runtime that owns it)");
-  }
-  if (b.size() > v8::TypedArray::kMaxLength) {
-    // TypedArray::New would abort the process (an API check), not fail.
-    throw js_error("RangeError", "buffer " + b.id() + " has " + std::to_string(b.size()) +
-                                     " elements, too many for a JS TypedArray (at most v8::TypedArray::kMaxLength = " +
-                                     std::to_string(v8::TypedArray::kMaxLength) + ")");
-  }
-  auto& g = engine::get();
-  if (auto it = g.views_by_buffer.find(b.serial()); it != g.views_by_buffer.end() && !it->second->view.IsEmpty()) {
-    return it->second->view.Get(isolate);
-  }
-  std::shared_ptr<v8::BackingStore> store;
-  if (auto it = g.stores_by_buffer.find(b.serial()); it != g.stores_by_buffer.end()) store = it->second.lock();
-  if (!store && b.nbytes() > 0) {
-    auto* ref = new export_ref(b, "js");
-    std::unique_ptr<v8::BackingStore> made = v8::ArrayBuffer::NewBackingStore(
-        const_cast<std::byte*>(b.cdata()), b.nbytes(),
-        [](void*, std::size_t, void* deleter_data) {
-          // May run on a GC worker thread: only queue the release, for the next time JS is entered
-          // (or the engine stops).
-          auto* r = static_cast<export_ref*>(deleter_data);
-          engine::get().releases.push([r] {
-            auto& e = engine::get();
-            if (auto it = e.stores_by_buffer.find(r->get().serial()); it != e.stores_by_buffer.end() &&
-                                                                      it->second.expired()) {
-              e.stores_by_buffer.erase(it);
-            }
-            delete r;
-          });
-        },
-        ref);
-    store = std::move(made);
-    g.stores_by_buffer[b.serial()] = store;
-  }
-  v8::Local<v8::ArrayBuffer> ab = store ? v8::ArrayBuffer::New(isolate, store) : v8::ArrayBuffer::New(isolate, 0);
-  const std::size_t n = b.size();
-  v8::Local<v8::Value> view;
-  switch (b.format()) {
-    case dtype::int8: view = v8::Int8Array::New(ab, 0, n); break;
-    case dtype::uint8: view = v8::Uint8Array::New(ab, 0, n); break;
-    case dtype::int16: view = v8::Int16Array::New(ab, 0, n); break;
-    case dtype::uint16: view = v8::Uint16Array::New(ab, 0, n); break;
-    case dtype::int32: view = v8::Int32Array::New(ab, 0, n); break;
-    case dtype::uint32: view = v8::Uint32Array::New(ab, 0, n); break;
-    case dtype::int64: view = v8::BigInt64Array::New(ab, 0, n); break;
-    case dtype::uint64: view = v8::BigUint64Array::New(ab, 0, n); break;
-    case dtype::float32: view = v8::Float32Array::New(ab, 0, n); break;
-    case dtype::float64: view = v8::Float64Array::New(ab, 0, n); break;
-  }
-  if (view.IsEmpty()) throw buffer_error("buffer " + b.id() + " has an unknown dtype");
-  remember_view(isolate, b, view);
-  return view;
-}
-
-void free_weak_views() {
-  for (weak_view* w : all_weak_views()) {
-    w->view.Reset();
-    delete w;
-  }
-  all_weak_views().clear();
-  engine::get().views_by_buffer.clear();
 }
 
 void free_foreign_functions() {

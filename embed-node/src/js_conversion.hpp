@@ -29,7 +29,7 @@ namespace promethean::js {
 
 message to_message(v8::Isolate* isolate, v8::Local<v8::Value> value);
 
-struct weak_view;  // what a TypedArray that crossed knows of its Buffer (js_conversion.cpp)
+struct weak_view;  // what a TypedArray that crossed knows of its Buffer (js_typed_array.hpp)
 
 /// A Buffer handle in a call's argument message that a TypedArray's weak_view lent (its element
 /// `index` of the argument array), to be given back after the call.

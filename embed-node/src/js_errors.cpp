@@ -81,4 +81,19 @@ void throw_type_error(v8::Isolate* isolate, std::string_view message) {
   isolate->ThrowException(v8::Exception::TypeError(error_text(isolate, message)));
 }
 
+void type_error(const std::string& message) { throw js_error("TypeError", message); }
+
+void v8_failed(v8::Isolate* isolate, const std::string& doing) {
+  if (isolate->IsExecutionTerminating()) throw js_error("Terminated", "JS execution was terminated while " + doing);
+  throw js_error("RangeError", "JS could not hold the value: " + doing + " failed");
+}
+
+std::string describe_type(v8::Isolate* isolate, v8::Local<v8::Value> v) {
+  if (v->IsObject()) {
+    std::string ctor = to_utf8(isolate, v.As<v8::Object>()->GetConstructorName());
+    return ctor.empty() ? "object" : ctor;
+  }
+  return to_utf8(isolate, v->TypeOf(isolate));
+}
+
 }  // namespace promethean::js

@@ -10,6 +10,7 @@
 
 #include <v8.h>
 
+#include <string>
 #include <string_view>
 
 namespace promethean::js {
@@ -26,5 +27,17 @@ void throw_into_js(v8::Isolate* isolate, const error& e);
 
 /// Throws a plain JS TypeError with `message` (usage mistakes made from JS).
 void throw_type_error(v8::Isolate* isolate, std::string_view message);
+
+// Errors of values that cannot cross (the conversions): clear errors, never a crash.
+
+/// Throws js_error("TypeError", message).
+[[noreturn]] void type_error(const std::string& message);
+
+/// A V8 operation that input made fail (an empty Maybe): a clear error, never a fatal
+/// ToLocalChecked. It fails when JS is being terminated (a timeout) or V8 ran out of room.
+[[noreturn]] void v8_failed(v8::Isolate* isolate, const std::string& doing);
+
+/// What a value is, for error messages: "Map", "class Point", "symbol".
+std::string describe_type(v8::Isolate* isolate, v8::Local<v8::Value> v);
 
 }  // namespace promethean::js

@@ -9,25 +9,12 @@
 
 namespace promethean::rust {
 
-namespace {
-
-std::vector<std::filesystem::path> search_directories() {
-  auto dirs = directories_from_env("PROMETHEAN_PLUGIN_PATH");
-  if (auto own = core_library_directory(); !own.empty()) {
-    dirs.push_back(own / "promethean" / "plugins");  // installed: <libdir>/promethean/plugins
-    dirs.push_back(own / "plugins");                 // the build tree (promethean/ is the CLI there)
-  }
-  return dirs;
-}
-
-}  // namespace
-
 std::filesystem::path resolve_plugin(const std::filesystem::path& request) {
   const std::string text = request.string();
   if (text.find('/') != std::string::npos || request.extension() == ".so") return request;
   const std::string file = "lib" + text + ".so";
   std::string searched;
-  for (const auto& dir : search_directories()) {
+  for (const auto& dir : search_directories("PROMETHEAN_PLUGIN_PATH", "plugins")) {
     std::error_code ec;
     if (std::filesystem::is_regular_file(dir / file, ec)) return dir / file;
     searched += (searched.empty() ? "" : ", ") + dir.string();

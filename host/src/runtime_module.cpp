@@ -12,21 +12,12 @@
 namespace promethean {
 namespace {
 
-std::vector<std::filesystem::path> module_directories() {
-  auto dirs = directories_from_env("PROMETHEAN_RUNTIME_PATH");
-  if (auto own = core_library_directory(); !own.empty()) {
-    dirs.push_back(own / "promethean" / "runtimes");  // installed: <libdir>/promethean/runtimes
-    dirs.push_back(own / "runtimes");                 // the build tree (promethean/ is the CLI there)
-  }
-  return dirs;
-}
-
 /// Loads the module of `name` and returns its descriptor; throws usage_error saying why not.
 const runtime_module_descriptor& load_module(const std::string& name) {
   const std::string file = "promethean_" + name + ".so";
   std::string searched;
   std::filesystem::path found;
-  for (const auto& dir : module_directories()) {
+  for (const auto& dir : search_directories("PROMETHEAN_RUNTIME_PATH", "runtimes")) {
     std::error_code ec;
     if (std::filesystem::is_regular_file(dir / file, ec)) {
       found = dir / file;

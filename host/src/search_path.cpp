@@ -32,4 +32,13 @@ std::filesystem::path core_library_directory() {
   return ec ? std::filesystem::path() : path.parent_path();
 }
 
+std::vector<std::filesystem::path> search_directories(const char* variable, const char* kind) {
+  auto dirs = directories_from_env(variable);
+  if (auto own = core_library_directory(); !own.empty()) {
+    dirs.push_back(own / "promethean" / kind);
+    dirs.push_back(own / kind);
+  }
+  return dirs;
+}
+
 }  // namespace promethean

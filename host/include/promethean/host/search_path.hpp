@@ -17,4 +17,9 @@ PROMETHEAN_API std::vector<std::filesystem::path> directories_from_env(const cha
 /// plugins and the `promethean` command are looked for.
 PROMETHEAN_API std::filesystem::path core_library_directory();
 
+/// Where files of one kind ("runtimes", "plugins") are looked for, first match wins: the
+/// directories of `variable`, then `<libdir>/promethean/<kind>` (installed), then
+/// `<libdir>/<kind>` (the build tree, where `promethean/` is the CLI).
+PROMETHEAN_API std::vector<std::filesystem::path> search_directories(const char* variable, const char* kind);
+
 }  // namespace promethean
