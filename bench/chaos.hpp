@@ -1,6 +1,6 @@
 // The chaos soak (`promethean bench --chaos SECONDS`): several threads make random nested
 // cross-runtime calls carrying buffers while faults are injected at random (JS and Python
-// exceptions, Rust panics, timeouts firing mid-call, calls cancelled while they run, malformed and
+// exceptions, Rust panics, timeouts firing mid-call, malformed and
 // oversized input, buffers released while other runtimes still hold them). Every call must end in
 // its value or in the clear error its fault calls for; a watchdog fails the run when a thread makes
 // no progress; at the end the buffer ledger must be back where it started and the resident memory

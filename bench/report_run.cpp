@@ -46,7 +46,7 @@ between runtimes, beside raw engine calls and peer processes over pipes; buffer 
   --soak-calls N     the soak's number of calls (default 1000000)
   --chaos SECONDS    instead, the chaos soak: 4 threads making random nested cross-runtime calls
                      carrying buffers for SECONDS, with faults injected at random (exceptions,
-                     Rust panics, timeouts, cancelled calls, malformed input, buffers released in
+                     Rust panics, timeouts, malformed input, buffers released in
                      flight); exit status 1 unless every call ended in its value or the error its
                      fault calls for, the ledger is back where it started and memory is flat; 3
                      when a thread hangs (docs/RELIABILITY.md)

@@ -2,6 +2,7 @@
 #include "js_deadline.hpp"
 
 #include "js_engine.hpp"
+#include "js_heap_limit.hpp"
 
 namespace promethean::js {
 namespace {
@@ -86,7 +87,10 @@ cancel_scope::~cancel_scope() {
 }
 
 bool cancel_scope::cancelled_here() noexcept {
-  return t_cancel_depth > 0 && g_cancels.load(std::memory_order_relaxed) != t_cancels_at_start;
+  // Never inside a turn of the event loop: JS terminated in a Node callback (a timer another call
+  // set, run by this thread while it awaits a Promise) leaves Node's timer lists broken, and no
+  // timer fires again (the chaos soak found it). The awaiting loop looks again between turns.
+  return t_cancel_depth > 0 && g_cancels.load(std::memory_order_relaxed) != t_cancels_at_start && !inside_loop_turn();
 }
 
 void cancel_calls() {

@@ -83,6 +83,8 @@ void throw_heap_limit_error(std::string_view doing) {
                                     "stopped and JS goes on");
 }
 
+bool inside_loop_turn() noexcept { return t_turn_depth >= 0; }
+
 loop_turn::loop_turn() : m_outer(t_turn_depth) { t_turn_depth = entered_depth_here(); }
 
 loop_turn::~loop_turn() { t_turn_depth = m_outer; }

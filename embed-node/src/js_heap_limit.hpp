@@ -45,6 +45,10 @@ class loop_turn {
   int m_outer;
 };
 
+/// Whether this thread is inside a turn of the event loop (at any depth of calls made from its
+/// callbacks).
+bool inside_loop_turn() noexcept;
+
 /// After a turn of the event loop, under the lock: when a callback reached the limit, says so on
 /// stderr (no call is there to fail) and records that the program's JS is over (exit code 134, as
 /// Node's abort). True then.
