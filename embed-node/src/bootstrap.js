@@ -1,16 +1,12 @@
 'use strict';
 // The JS half of the `js` runtime. Node runs this once, as an embedder's bootstrap, when the
 // environment starts: `process` and a `require` of Node's built-in modules are in scope, and what
-// the script returns is the bridge the C++ half calls (see js_engine.cpp and js_module.cpp).
+// the script returns is the bridge the C++ half calls (see js_engine.cpp and js_module.cpp). In the
+// Node-hosted mode (js_adoption.cpp) it runs as a function of the same two, in the running node.
 
 const Module = require('module');
 const path = require('path');
 const { pathToFileURL } = require('url');
-
-// child_process.fork() and worker-like tools start `process.execPath`: that must be Debian's
-// node, not the host binary (which would not understand node's command line).
-process.execPath = '/usr/bin/node';
-process.argv[0] = process.execPath;
 
 /** An error raised in another runtime: `.runtime` ("py"), `.type` ("ZeroDivisionError"),
  * `.message`, and `.trace` (that runtime's own traceback). */
@@ -62,8 +58,15 @@ function runMain(file, args) {
   setImmediate(() => Module.runMain(absolute));
 }
 
-/** Builds the `promethean` module around the native functions; returns ForeignError for C++. */
-function install(natives, mainScript) {
+/** Builds the `promethean` module around the native functions; returns ForeignError for C++.
+ * `hosted`: this is the user's own node, whose process is left as it is. */
+function install(natives, mainScript, hosted) {
+  if (!hosted) {
+    // child_process.fork() and worker-like tools start `process.execPath`: that must be Debian's
+    // node, not the host binary (which would not understand node's command line).
+    process.execPath = '/usr/bin/node';
+    process.argv[0] = process.execPath;
+  }
   const promethean = Object.freeze({
     eval: natives.eval,
     call: natives.call,

@@ -185,7 +185,7 @@ void foreign_call(const v8::FunctionCallbackInfo<v8::Value>& info) {
     message args = arguments_to_message(isolate, info, 0);
     message result;
     {
-      v8::Unlocker unlocked(isolate);  // the callee may need JS itself, from another thread
+      lock_given_up unlocked(isolate);  // the callee may need JS itself, from another thread
       result = engine::get().owner->call(holder->ref->runtime(), holder->ref->id(), args);
     }
     info.GetReturnValue().Set(from_message(isolate, result));

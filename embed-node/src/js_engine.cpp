@@ -67,19 +67,21 @@ void engine::start_environment(host& h) {
     throw js_error("InitError", "cannot initialise Node: " + joined(init.errors()));
   }
   set_heap_limit(h.js_heap_limit_mb());  // V8's flags, before the isolate exists
-  platform = node::MultiIsolatePlatform::Create(2);
-  v8::V8::InitializePlatform(platform.get());
+  own_platform = node::MultiIsolatePlatform::Create(2);
+  platform = own_platform.get();
+  v8::V8::InitializePlatform(platform);
   v8::V8::Initialize();
   std::vector<std::string> errors;
   // Node's inspector listens on SIGUSR1 (as `node` does) only where the host owns the signals;
   // loaded into a program that keeps its own (the Python-hosted mode), it takes none.
   namespace env_flags = node::EnvironmentFlags;
   const auto flags = h.owns_process_signals() ? env_flags::kDefaultFlags : env_flags::kOwnsProcessState;
-  setup = node::CommonEnvironmentSetup::Create(platform.get(), &errors, init.args(), init.exec_args(),
+  setup = node::CommonEnvironmentSetup::Create(platform, &errors, init.args(), init.exec_args(),
                                                static_cast<env_flags::Flags>(flags));
   if (!setup) throw js_error("InitError", "cannot create the Node environment: " + joined(errors));
   isolate = setup->isolate();
   env = setup->env();
+  loop = setup->event_loop();
   // process.exit() must not end the host: record the code and stop JS; the caller reports it.
   node::SetProcessExitHandler(env, [](node::Environment* e, int code) {
     engine::get().exit_code = code;
@@ -108,22 +110,16 @@ void engine::start_environment(host& h) {
   uv_async_init(event_loop(), &wakeup, [](uv_async_t*) {});
   uv_unref(reinterpret_cast<uv_handle_t*>(&wakeup));
   alive = true;
-  // The child of a fork() (Python's os.fork, multiprocessing's 'fork' start method) has none of
-  // Node's threads, and the isolate lock may have been held at the fork: JS is over there, and
-  // entering it fails with a clear error instead of hanging.
-  static const bool at_fork = [] {
-    ::pthread_atfork(nullptr, nullptr, [] {
-      engine::get().forked_child = true;
-      engine::get().alive.store(false);
-    });
-    return true;
-  }();
-  (void)at_fork;
-  install_module(isolate, ctx, value.As<v8::Object>(), h.main_script());
+  refuse_js_after_fork();
+  install_module(isolate, ctx, value.As<v8::Object>(), h.main_script(), false);
 }
 
 void engine::stop() {
   if (!alive.exchange(false)) return;  // from here on, new entries are refused
+  if (adopted) {
+    stop_adopted();
+    return;
+  }
   request_loop_thread_stop();          // it leaves JS at the end of its turn, as other threads do
   // Threads still in JS finish what they run: a call returns, a thread waiting for the loop (an
   // awaited Promise) wakes, sees JS is over and leaves. Terminating them at once instead would
@@ -167,30 +163,49 @@ void engine::stop() {
       node::EmitProcessExit(env);
     }
     node::Stop(env);
-    message_handler.Reset();
-    callback_resource.Reset();
-    tick_info = nullptr;
-    async_stack_length = nullptr;
-    microtasks = nullptr;
-    queued_microtasks = nullptr;
-    queue_state.Reset();
-    foreign_error.Reset();
-    bridge.Reset();
-    exported.clear();
-    callables.clear();
-    modules.clear();
-    resolved_functions.clear();
-    stores_by_buffer.clear();
-    free_foreign_functions();
-    free_weak_views();
-    releases.drain();
-    context.Reset();
-    uv_close(reinterpret_cast<uv_handle_t*>(&wakeup), nullptr);
-    uv_run(event_loop(), UV_RUN_NOWAIT);  // completes the close
+    forget_js_state();
+    uv_run(event_loop(), UV_RUN_NOWAIT);  // completes the wake-up's close
   }
   unpark_isolate_lock();
   setup.reset();       // frees the environment and disposes the isolate: remaining deleters run
   releases.drain();    // what those deleters queued (no V8 needed any more)
+}
+
+void engine::forget_js_state() {
+  message_handler.Reset();
+  callback_resource.Reset();
+  tick_info = nullptr;
+  async_stack_length = nullptr;
+  microtasks = nullptr;
+  queued_microtasks = nullptr;
+  queue_state.Reset();
+  foreign_error.Reset();
+  bridge.Reset();
+  exported.clear();
+  callables.clear();
+  modules.clear();
+  resolved_functions.clear();
+  stores_by_buffer.clear();
+  free_foreign_functions();
+  free_weak_views();
+  releases.drain();
+  context.Reset();
+  adopting_require.Reset();
+  uv_close(reinterpret_cast<uv_handle_t*>(&wakeup), nullptr);
+}
+
+void refuse_js_after_fork() {
+  // The child of a fork() (Python's os.fork, multiprocessing's 'fork' start method) has none of
+  // Node's threads, and the isolate lock may have been held at the fork: JS is over there, and
+  // entering it fails with a clear error instead of hanging.
+  static const bool at_fork = [] {
+    ::pthread_atfork(nullptr, nullptr, [] {
+      engine::get().forked_child = true;
+      engine::get().alive.store(false);
+    });
+    return true;
+  }();
+  (void)at_fork;
 }
 
 namespace {
@@ -229,12 +244,14 @@ entered::entered(for_shutdown_t) : entered(false) {}
 entered::entered(bool check_alive)
     : m_admission(check_alive),
       m_isolate(engine::get().isolate),  // admission checked it is alive
+      m_asking(std::in_place, m_isolate),
       m_locker(m_isolate),
       m_isolate_entry(keeps_entered_here() ? nullptr : m_isolate),
       m_handles(m_isolate),
       m_context(engine::get().context.Get(m_isolate)),
       m_context_entry(m_isolate_entry.isolate == nullptr && t_entered_depth == 1 ? v8::Local<v8::Context>()
                                                                                   : m_context) {
+  m_asking.reset();
   auto& g = engine::get();
   if (!g.releases.empty()) g.releases.drain();
   // A timed call whose deadline passed while this thread waited for the lock: the watchdog's

@@ -10,6 +10,8 @@
 #include <promethean/buffer/release_queue.hpp>
 #include <promethean/host/function_handle.hpp>
 
+#include "js_lock_lending.hpp"
+
 #include <node.h>
 #include <uv.h>
 #include <v8.h>
@@ -32,10 +34,19 @@ namespace promethean::js {
 /// Process-wide state of the embedded Node (there is only ever one environment).
 struct engine {
   host* owner = nullptr;
-  std::unique_ptr<node::MultiIsolatePlatform> platform;
+  /// The embedded mode's own platform and environment (null when the running Node is adopted).
+  std::unique_ptr<node::MultiIsolatePlatform> own_platform;
   std::unique_ptr<node::CommonEnvironmentSetup> setup;
+  /// The platform, isolate, environment and loop JS runs in: the ones made above, or the running
+  /// node's when adopted (the Node-hosted mode: `require('promethean')` in a plain node).
+  node::MultiIsolatePlatform* platform = nullptr;
   v8::Isolate* isolate = nullptr;
   node::Environment* env = nullptr;
+  uv_loop_t* loop = nullptr;
+  bool adopted = false;
+  /// Set by the Node-hosted addon before it starts the js runtime: the `require` of the module
+  /// loading it, which the bootstrap uses (engine::adopt).
+  v8::Global<v8::Function> adopting_require;
   v8::Global<v8::Context> context;
   v8::Global<v8::Object> bridge;           ///< what bootstrap.js returned
   v8::Global<v8::Function> foreign_error;  ///< promethean.ForeignError
@@ -95,10 +106,20 @@ struct engine {
   /// Starts Node (once per process) and creates the environment. Throws js_error / usage_error.
   void start(host& h);
   void start_environment(host& h);
+  /// The Node-hosted mode: takes the node that is running (its isolate, main context, environment
+  /// and loop) as the js runtime's, on its main thread, inside its lock (a module being required).
+  /// Node stays in charge: no loop thread, no signal handlers, no heap limit of ours, and stop()
+  /// leaves its environment running. Throws usage_error off Node's main thread.
+  void adopt(host& h);
   /// Stops and frees the environment; idempotent. JS still running on another thread is
   /// terminated; if a thread still has not left JS after a few seconds (it waits on another
   /// runtime), the environment is left in place rather than freed under it.
   void stop();
+  /// stop() of an adopted Node (js_adoption.cpp): our state goes, Node's environment stays.
+  void stop_adopted();
+  /// Under the lock, at the end of either stop: every handle and table of ours is let go, the
+  /// releases waiting for the lock run, and the wake-up is closed.
+  void forget_js_state();
 
   /// With the lock held: the time the loop may sleep (ms, -1 for no timer), published to
   /// threads that change the loop meanwhile. Pair with end_wait() after waiting. (Both in
@@ -135,6 +156,7 @@ class entered {
   explicit entered(bool check_alive);
   admission m_admission;
   v8::Isolate* m_isolate;
+  std::optional<lock_request> m_asking;  ///< a hosted Node's main thread asked for the lock; ends once held
   v8::Locker m_locker;
   /// Isolate::Scope, except on the parked thread, whose isolate stays entered (parked_lock.hpp).
   struct isolate_entry {
@@ -163,6 +185,9 @@ class entered {
     v8::Local<v8::Context> context;
   } m_context_entry;
 };
+
+/// From the engine's start: in the child of a fork(), JS is refused with a clear error.
+void refuse_js_after_fork();
 
 /// This thread's nesting of `entered` scopes (0 outside JS).
 int entered_depth_here() noexcept;

@@ -39,7 +39,7 @@ int wait_timeout(uv_loop_t* loop) {
   return uv_loop_alive(loop) != 0 ? uv_backend_timeout(loop) : -1;
 }
 
-uv_loop_t* event_loop() { return engine::get().setup->event_loop(); }
+uv_loop_t* event_loop() { return engine::get().loop; }
 
 int engine::begin_wait() {
   const int timeout = wait_timeout(event_loop());
@@ -139,7 +139,7 @@ void await_promise(v8::Local<v8::Promise> promise) {
     }
     const int timeout = g.begin_wait();
     {
-      v8::Unlocker unlocked(g.isolate);  // other threads call into JS while this one waits
+      lock_given_up unlocked(g.isolate);  // other threads call into JS while this one waits
       wait_for_loop(loop, timeout);
     }
     g.end_wait();

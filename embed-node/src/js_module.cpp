@@ -41,7 +41,7 @@ auto unlocked(v8::Isolate* isolate, F&& f) {
     v8::Isolate* isolate;
     ~on_return() { terminate_if_expired(isolate); }
   } check{isolate};
-  v8::Unlocker unlocker(isolate);
+  lock_given_up unlocker(isolate);
   return f();
 }
 
@@ -287,7 +287,7 @@ void js_runtimes(const info_t& info) {
 }  // namespace
 
 void install_module(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> bridge,
-                    const std::filesystem::path& main_script) {
+                    const std::filesystem::path& main_script, bool hosted) {
   v8::Local<v8::Object> natives = v8::Object::New(isolate);
   auto add = [&](const char* name, v8::FunctionCallback fn) {
     v8::Local<v8::Function> f = v8::Function::New(context, fn).ToLocalChecked();
@@ -314,9 +314,9 @@ void install_module(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Lo
   v8::Local<v8::Value> foreign_error;
   v8::Local<v8::Value> script = main_script.empty() ? v8::Undefined(isolate).As<v8::Value>()
                                                     : v8_string(isolate, main_script.string()).As<v8::Value>();
-  v8::Local<v8::Value> argv[] = {natives, script};
+  v8::Local<v8::Value> argv[] = {natives, script, v8::Boolean::New(isolate, hosted)};
   if (!bridge->Get(context, v8_string(isolate, "install")).ToLocal(&install) || !install->IsFunction() ||
-      !install.As<v8::Function>()->Call(context, bridge, 2, argv).ToLocal(&foreign_error) ||
+      !install.As<v8::Function>()->Call(context, bridge, 3, argv).ToLocal(&foreign_error) ||
       !foreign_error->IsFunction()) {
     if (caught.HasCaught()) throw_from_js(isolate, caught, "installing the promethean module");
     throw js_error("InitError", "the bootstrap's install() did not return ForeignError");

@@ -33,7 +33,9 @@ std::string joined(const std::vector<std::string>& items) {
 
 class js_runtime final : public runtime {
  public:
+  struct adopt_running_t {};
   explicit js_runtime(host& h) { engine::get().start(h); }
+  js_runtime(host& h, adopt_running_t) { engine::get().adopt(h); }
   ~js_runtime() override { shutdown(); }
 
   std::string_view name() const noexcept override { return "js"; }
@@ -186,6 +188,11 @@ class js_runtime final : public runtime {
 
   int run_script(const std::filesystem::path& path, const std::vector<std::string>& args) override {
     auto& g = engine::get();
+    if (g.adopted) {
+      throw usage_error("js: this node is already running its program; run " + path.string() +
+                            " with require() or promethean.load() instead",
+                        "js");
+    }
     {
       entered e;
       v8::Isolate* isolate = e.isolate();
@@ -222,5 +229,9 @@ class js_runtime final : public runtime {
 }  // namespace js
 
 std::unique_ptr<runtime> make_js_runtime(host& h) { return std::make_unique<js::js_runtime>(h); }
+
+std::unique_ptr<runtime> make_adopted_js_runtime(host& h) {
+  return std::make_unique<js::js_runtime>(h, js::js_runtime::adopt_running_t{});
+}
 
 }  // namespace promethean

@@ -20,4 +20,8 @@ class host;
 /// process (Node cannot be initialised twice).
 PROMETHEAN_API std::unique_ptr<runtime> make_js_runtime(host& h);
 
+/// The Node-hosted mode: makes the `js` runtime for `h` from the node that is running, on its main
+/// thread, while `require('promethean')` loads the addon (see embed-node/src/js_adoption.cpp).
+PROMETHEAN_API std::unique_ptr<runtime> make_adopted_js_runtime(host& h);
+
 }  // namespace promethean

@@ -1,0 +1,124 @@
+// The Node-hosted mode's way in: `require('promethean')` in the user's own node loads this addon
+// (promethean.node, started by the package's index.js), which makes the process's Host around the
+// node that is running, and ends it when that node's program ends.
+//
+// Node stays in charge of its process: js is the running node (js_adoption.cpp), py, rust, sh and
+// meta start on first use from libpromethean's runtime modules, and no signal handler is touched.
+// The end: Node's 'exit' event (a normal end, process.exit(), an uncaught error) shuts the Host
+// down: Python and the plugins stop while JS can still take back what it lent them; then a full
+// collection lets V8 free what no JS object holds any more, and the ledger is checked.
+#include "js_engine.hpp"
+#include "js_errors.hpp"
+
+#include <promethean/buffer/ledger.hpp>
+#include <promethean/error.hpp>
+#include <promethean/host/host.hpp>
+#include <promethean/js/js_runtime.hpp>
+
+#include <node.h>
+
+#include <algorithm>
+#include <iostream>
+#include <memory>
+
+namespace promethean::js {
+namespace {
+host* g_host = nullptr;  ///< the process's Host in the hosted mode, from start() to the 'exit' event
+
+/// libpromethean's runtimes, with js the running node (never the runtime module, which would make
+/// a second Node environment in this process).
+host_options hosted_options() {
+  host_options options;
+  options.owns_process_signals = false;  // Node's, untouched
+  options.factories = default_runtime_factories();
+  const runtime_factory adopted{"js", make_adopted_js_runtime};
+  auto js_factory = std::find_if(options.factories.begin(), options.factories.end(),
+                                 [](const runtime_factory& f) { return f.name == "js"; });
+  if (js_factory != options.factories.end()) {
+    *js_factory = adopted;
+  } else {
+    options.factories.push_back(adopted);
+  }
+  return options;
+}
+
+v8::Local<v8::Value> global_promethean(v8::Isolate* isolate, v8::Local<v8::Context> ctx) {
+  v8::Local<v8::Value> module;
+  if (!ctx->Global()->Get(ctx, v8_string(isolate, "promethean")).ToLocal(&module) || !module->IsObject()) {
+    throw js_error("InitError", "the promethean module was not installed");
+  }
+  return module;
+}
+
+/// start(require, mainScript): the package's index.js, once per process; returns the module.
+void start(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  v8::HandleScope handles(isolate);
+  auto ctx = isolate->GetCurrentContext();
+  try {
+    auto& g = engine::get();
+    if (g_host != nullptr) {
+      if (g.isolate != isolate) {
+        throw usage_error("require('promethean') works in node's main thread only, not in a worker_threads Worker "
+                          "(a Worker has a V8 isolate of its own; call promethean from the main thread)",
+                          "js");
+      }
+      info.GetReturnValue().Set(global_promethean(isolate, ctx));
+      return;
+    }
+    if (info.Length() < 1 || !info[0]->IsFunction()) {
+      throw usage_error("promethean.node: start(require, mainScript) needs the requiring module's require", "js");
+    }
+    auto h = std::make_unique<host>(hosted_options());
+    if (info.Length() > 1 && info[1]->IsString()) h->set_main_script(to_utf8(isolate, info[1]));
+    g.adopting_require.Reset(isolate, info[0].As<v8::Function>());
+    h->get("js");  // adopts this node: the module's functions route through this Host from now on
+    g.adopting_require.Reset();
+    g_host = h.release();
+    info.GetReturnValue().Set(global_promethean(isolate, ctx));
+  } catch (const error& e) {
+    engine::get().adopting_require.Reset();
+    throw_into_js(isolate, e);
+  } catch (const std::exception& e) {
+    isolate->ThrowException(v8::Exception::Error(v8_string(isolate, std::string("promethean: ") + e.what())));
+  }
+}
+
+/// shutdown(): from the package's 'exit' listener, on the main thread. Idempotent.
+void shutdown(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  host* h = g_host;
+  if (h == nullptr) return;
+  g_host = nullptr;
+  v8::Isolate* isolate = info.GetIsolate();
+  auto& ledger = ledger::instance();
+  const bool abort_on_leak = ledger.abort_on_leak();
+  ledger.set_abort_on_leak(false);  // checked below, once V8 has let go of what it can
+  try {
+    // Without the lock: Python's threads, joined as Python ends, may still be calling JS.
+    lock_given_up unlocked(isolate);
+    delete h;
+  } catch (const std::exception& e) {
+    std::cerr << "promethean: shutting down: " << e.what() << "\n";
+  }
+  // What JS no longer reaches (TypedArrays over Python's or Rust's memory) is freed now, not at a
+  // collection that the ending process would never run.
+  isolate->LowMemoryNotification();
+  engine::get().releases.drain();
+  ledger.set_abort_on_leak(abort_on_leak);
+  ledger.check_at_shutdown();
+}
+}  // namespace
+}  // namespace promethean::js
+
+// The addon's init, found by node's process.dlopen (context-aware: node may load it in a Worker,
+// where start() then says it cannot run).
+NODE_MODULE_INIT(/* exports, module, context */) {
+  v8::Isolate* isolate = context->GetIsolate();
+  auto add = [&](const char* name, v8::FunctionCallback fn) {
+    v8::Local<v8::Function> f = v8::Function::New(context, fn).ToLocalChecked();
+    f->SetName(promethean::js::v8_string(isolate, name));
+    exports->Set(context, promethean::js::v8_string(isolate, name), f).Check();
+  };
+  add("start", promethean::js::start);
+  add("shutdown", promethean::js::shutdown);
+}

@@ -1,0 +1,81 @@
+// The isolate lock lent by a hosted Node's main thread to the threads that ask for it
+// (js_lock_lending.hpp).
+#include "js_lock_lending.hpp"
+
+#include <pthread.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+
+namespace promethean::js {
+namespace {
+
+struct lending_state {
+  v8::Isolate* isolate = nullptr;
+  uv_async_t* wakeup = nullptr;  ///< on Node's loop; freed by its close callback
+  pthread_t main_thread{};
+  std::atomic<bool> active{false};
+  std::atomic<int> requests{0};  ///< threads between asking for the lock and having it
+  std::mutex mutex;
+  std::condition_variable all_served;
+};
+
+lending_state& state() {
+  static auto* s = new lending_state();  // never destroyed: a late thread may still read it at exit
+  return *s;
+}
+
+/// On the main thread, between two callbacks of Node's loop, holding the lock.
+void lend(uv_async_t*) {
+  auto& s = state();
+  if (s.requests.load() == 0) return;  // they locked while the main thread was out of JS
+  v8::Unlocker unlocked(s.isolate);
+  std::unique_lock lock(s.mutex);
+  s.all_served.wait(lock, [&] { return s.requests.load() == 0; });
+  // The lock comes back when the last of them gives it up (and JS it scheduled runs here, next).
+}
+}  // namespace
+
+void start_lock_lending(v8::Isolate* isolate, uv_loop_t* loop) {
+  auto& s = state();
+  s.isolate = isolate;
+  s.main_thread = pthread_self();
+  s.wakeup = new uv_async_t{};
+  uv_async_init(loop, s.wakeup, lend);
+  uv_unref(reinterpret_cast<uv_handle_t*>(s.wakeup));
+  s.active.store(true);
+}
+
+void stop_lock_lending() {
+  auto& s = state();
+  if (!s.active.exchange(false)) return;
+  uv_close(reinterpret_cast<uv_handle_t*>(s.wakeup), [](uv_handle_t* h) { delete reinterpret_cast<uv_async_t*>(h); });
+  s.wakeup = nullptr;
+}
+
+bool on_lending_thread() noexcept {
+  auto& s = state();
+  return s.active.load(std::memory_order_relaxed) && pthread_equal(pthread_self(), s.main_thread) != 0;
+}
+
+lock_request::lock_request(v8::Isolate* isolate) noexcept {
+  auto& s = state();
+  if (!s.active.load(std::memory_order_relaxed) || pthread_equal(pthread_self(), s.main_thread) != 0 ||
+      v8::Locker::IsLocked(isolate)) {
+    return;
+  }
+  m_asked = true;
+  s.requests.fetch_add(1);
+  uv_async_send(s.wakeup);
+}
+
+lock_request::~lock_request() {
+  if (!m_asked) return;
+  auto& s = state();
+  if (s.requests.fetch_sub(1) != 1) return;
+  { std::lock_guard lock(s.mutex); }  // orders this with lend()'s check: it saw >0 and waits, or sees 0
+  s.all_served.notify_all();
+}
+
+}  // namespace promethean::js

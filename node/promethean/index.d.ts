@@ -1,0 +1,110 @@
+// Types of the `promethean` module: the same API in the user's own node (require('promethean'),
+// import promethean from 'promethean') and inside `promethean run`. docs/NODE.md.
+
+/** The runtimes a Host offers: "py", "js", "rust", "sh", "meta". */
+export type RuntimeName = 'py' | 'js' | 'rust' | 'sh' | 'meta' | (string & {});
+
+/** What crosses between runtimes: JSON values, and typed memory without a copy. */
+export type Value =
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | Value[]
+  | { [key: string]: Value }
+  | ArrayBuffer
+  | SharedArrayBuffer
+  | ArrayBufferView
+  | ((...args: any[]) => any);
+
+/** An element type of a buffer, as numpy spells it ("float64", "uint8", …) or a struct format. */
+export type Dtype = string;
+
+/** A buffer type registered with registerBufferType: its element type and rank or fixed shape. */
+export interface BufferTypeSpec {
+  dtype: Dtype;
+  /** The number of dimensions, when the shape varies. */
+  rank?: number;
+  /** A fixed shape; -1 for a dimension that may vary. */
+  shape?: number[];
+  [key: string]: Value | undefined;
+}
+
+/** What bufferInfo says of a buffer. */
+export interface BufferInfo {
+  id: string;
+  dtype: Dtype;
+  shape: number[];
+  strides: number[];
+  bytes: number;
+  owner: string;
+  type?: string;
+  readonly?: boolean;
+  [key: string]: unknown;
+}
+
+/** An error raised in another runtime. */
+export class ForeignError extends Error {
+  /** The runtime it was raised in ("py", "rust", …). */
+  readonly runtime: string;
+  /** That runtime's name for it ("ZeroDivisionError", "Timeout", "RustPanic", …). */
+  readonly type: string;
+  /** That runtime's own traceback. */
+  readonly trace: string;
+  constructor(runtime: string, type: string, message: string, trace?: string);
+}
+
+/** Evaluates `code` in `runtime`; its value (a Promise or coroutine is awaited). */
+declare function evaluate(runtime: RuntimeName, code: string): any;
+export { evaluate as eval };
+/** Calls `fn` (a name in `runtime`, a loaded module's `stem.name`) with `args`. */
+export function call(runtime: RuntimeName, fn: string, ...args: Value[]): any;
+/** The same on the next turn of the event loop: a Promise of the result. */
+export function callAsync(runtime: RuntimeName, fn: string, ...args: Value[]): Promise<any>;
+/** eval with a time limit in seconds: past it, the work is stopped and a ForeignError of type "Timeout" thrown. */
+export function evalWithTimeout(seconds: number, runtime: RuntimeName, code: string): any;
+/** call with a time limit in seconds. */
+export function callWithTimeout(seconds: number, runtime: RuntimeName, fn: string, ...args: Value[]): any;
+/** Makes a JS function callable from the other runtimes by its name (or the function's own name). */
+declare function exportFunction(name: string, fn: (...args: any[]) => any): void;
+declare function exportFunction(fn: (...args: any[]) => any): void;
+export { exportFunction as export };
+/** Loads a file or a plugin into a runtime (a .py module, a Rust plugin by name or path, a .js file). */
+export function load(runtime: RuntimeName, path: string): any;
+/** Sends a JSON message to a runtime's message handler; its reply. */
+export function sendJson(runtime: RuntimeName, message: Value): any;
+/** Registers this runtime's message handler: its return value (or Promise) is the reply. */
+export function onMessage(handler: (message: any) => any): void;
+/** New memory of `bytes` owned by the host, as a TypedArray of `format` (default "uint8"), optionally of a registered type. */
+export function alloc(bytes: number, format?: Dtype, type?: string): ArrayBufferView;
+/** Registers a buffer type (an element type and a rank or shape) under `name`. */
+export function registerBufferType(name: string, spec: BufferTypeSpec): void;
+/** What the host knows of a buffer: id, dtype, shape, strides, owner. */
+export function bufferInfo(buffer: ArrayBuffer | SharedArrayBuffer | ArrayBufferView): BufferInfo;
+/** Registers a named view of a buffer type, computed in JS: `view(buffer, name)` from any runtime routes here. */
+export function registerView(type: string, name: string, fn: (buffer: ArrayBufferView) => any): void;
+/** A named view of a buffer, computed by the runtime that registered it for the buffer's type. */
+export function view(buffer: ArrayBuffer | SharedArrayBuffer | ArrayBufferView, name: string): any;
+/** The dispatch map: the runtimes, what each offers, and where each buffer type's views live. */
+export function runtimes(): Record<string, any>;
+
+declare const promethean: {
+  eval: typeof evaluate;
+  call: typeof call;
+  callAsync: typeof callAsync;
+  evalWithTimeout: typeof evalWithTimeout;
+  callWithTimeout: typeof callWithTimeout;
+  export: typeof exportFunction;
+  load: typeof load;
+  sendJson: typeof sendJson;
+  onMessage: typeof onMessage;
+  alloc: typeof alloc;
+  registerBufferType: typeof registerBufferType;
+  bufferInfo: typeof bufferInfo;
+  registerView: typeof registerView;
+  view: typeof view;
+  runtimes: typeof runtimes;
+  ForeignError: typeof ForeignError;
+};
+export default promethean;
