@@ -21,27 +21,28 @@ export type Value =
 /** An element type of a buffer, as numpy spells it ("float64", "uint8", …) or a struct format. */
 export type Dtype = string;
 
-/** A buffer type registered with registerBufferType: its element type and rank or fixed shape. */
+/** A buffer type for registerBufferType: the names of its dimensions, its element type, and the
+ * dimensions of fixed size. */
 export interface BufferTypeSpec {
-  dtype: Dtype;
-  /** The number of dimensions, when the shape varies. */
-  rank?: number;
-  /** A fixed shape; -1 for a dimension that may vary. */
-  shape?: number[];
-  [key: string]: Value | undefined;
+  layout: string[];
+  format?: Dtype;
+  fixed?: Record<string, number>;
 }
 
 /** What bufferInfo says of a buffer. */
 export interface BufferInfo {
-  id: string;
-  dtype: Dtype;
+  _type: 'Buffer';
+  buffer_id: string;
+  format: Dtype;
   shape: number[];
   strides: number[];
-  bytes: number;
-  owner: string;
-  type?: string;
-  readonly?: boolean;
-  [key: string]: unknown;
+  /** The runtime whose memory it is ("py", "js", "rust", "host"). */
+  language: string;
+  type: string | null;
+  readonly: boolean;
+  /** The address of its first byte: the same in every runtime that sees it (zero-copy). */
+  address: number;
+  nbytes: number;
 }
 
 /** An error raised in another runtime. */
@@ -76,8 +77,9 @@ export function load(runtime: RuntimeName, path: string): any;
 export function sendJson(runtime: RuntimeName, message: Value): any;
 /** Registers this runtime's message handler: its return value (or Promise) is the reply. */
 export function onMessage(handler: (message: any) => any): void;
-/** New memory of `bytes` owned by the host, as a TypedArray of `format` (default "uint8"), optionally of a registered type. */
-export function alloc(bytes: number, format?: Dtype, type?: string): ArrayBufferView;
+/** New memory owned by the host of `shape` (a length or dimensions), as a TypedArray of `format`
+ * (default: the registered type's, else "float32"), optionally of a registered buffer type. */
+export function alloc(shape: number | number[], format?: Dtype | null, type?: string): ArrayBufferView;
 /** Registers a buffer type (an element type and a rank or shape) under `name`. */
 export function registerBufferType(name: string, spec: BufferTypeSpec): void;
 /** What the host knows of a buffer: id, dtype, shape, strides, owner. */

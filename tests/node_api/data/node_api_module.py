@@ -1,0 +1,5 @@
+"""A Python module the JS API suite loads with promethean.load('py', path)."""
+
+
+def greet(name):
+    return f"hello, {name}"

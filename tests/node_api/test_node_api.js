@@ -1,0 +1,268 @@
+'use strict';
+// The JS API, one suite for every way in: run inside `promethean run` (the embedded mode, where
+// `promethean` is the host's built-in module) and inside a plain node with the npm package (the
+// Node-hosted mode), with the same assertions, by Node's own test runner (node:test).
+// PROMETHEAN_TEST_MODE says which mode is expected; PM_TESTKIT_PLUGIN is the test plugin's file.
+// tests/node_api/CMakeLists.txt registers it once per mode.
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const promethean = require('promethean');
+
+const HOSTED = process.env.PROMETHEAN_TEST_MODE === 'hosted';
+const DATA = path.join(__dirname, 'data');
+const TESTKIT = process.env.PM_TESTKIT_PLUGIN;
+
+const py = (code) => promethean.eval('py', code);
+const loaded = new Set();
+/** Loads a plugin once per process (a second load of one name is an error, as it should be). */
+function loadPlugin(nameOrPath) {
+  if (!loaded.has(nameOrPath)) promethean.load('rust', nameOrPath);
+  loaded.add(nameOrPath);
+}
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+test('the mode is the one asked for', () => {
+  assert.ok(['embedded', 'hosted'].includes(process.env.PROMETHEAN_TEST_MODE));
+  // Hosted: the process is node itself, not the promethean binary; either way, one libnode.
+  const maps = fs.readFileSync('/proc/self/maps', 'utf8');
+  const libnodes = new Set(maps.split('\n').filter((l) => l.includes('libnode.so')).map((l) => l.split(/\s+/).pop()));
+  assert.equal(libnodes.size, 1, [...libnodes].join(', '));
+  const exe = fs.readlinkSync('/proc/self/exe');
+  assert.equal(path.basename(exe) === 'promethean', !HOSTED, exe);
+});
+
+test('the runtimes, and versions', () => {
+  const found = promethean.runtimes();
+  for (const name of ['py', 'js', 'rust', 'sh', 'meta']) assert.ok(name in found, name);
+  assert.equal(found.js.version, process.versions.node);
+});
+
+test('eval in every runtime', () => {
+  assert.equal(promethean.eval('js', '6 * 7'), 42);
+  assert.equal(promethean.eval('py', '1 + 1'), 2);
+  assert.equal(promethean.eval('sh', 'echo hi').stdout, 'hi\n');
+  assert.equal(promethean.eval('meta', '(+ 1 2)'), 3);
+});
+
+test('call Python with values, and Python functions come back callable', () => {
+  py('def describe(o):\n    return {"keys": sorted(o), "n": len(o["list"])}');
+  assert.deepEqual(promethean.call('py', 'describe', { b: 1, a: null, list: [1, 2, 3] }), { keys: ['a', 'b', 'list'], n: 3 });
+  py('def adder(k):\n    return lambda x: x + k');
+  const add5 = promethean.call('py', 'adder', 5);
+  assert.equal(typeof add5, 'function');
+  assert.equal(add5(37), 42);
+});
+
+test('export makes a JS function callable from Python and meta', () => {
+  promethean.export('nodeApiTriple', (x) => 3 * x);
+  assert.equal(py("__import__('promethean').call('js', 'nodeApiTriple', 14)"), 42);
+  assert.equal(promethean.eval('meta', '(call "js" "nodeApiTriple" 5)'), 15);
+  function nodeApiNamed(s) { return s.toUpperCase(); }
+  promethean.export(nodeApiNamed);
+  assert.equal(promethean.call('js', 'nodeApiNamed', 'ok'), 'OK');
+});
+
+test('load a Python file and a Rust plugin', () => {
+  promethean.load('py', path.join(DATA, 'node_api_module.py'));
+  assert.equal(promethean.call('py', 'node_api_module.greet', 'node'), 'hello, node');
+  loadPlugin(TESTKIT);
+  assert.equal(promethean.call('rust', 'testkit.add', 40, 2), 42);
+});
+
+test('sendJson and onMessage', () => {
+  py('import promethean\npromethean.on_message(lambda m: {"got": m["msg"], "from": "py"})');
+  assert.deepEqual(promethean.sendJson('py', { msg: 'hi' }), { got: 'hi', from: 'py' });
+  promethean.onMessage((m) => ({ echoed: m }));
+  assert.deepEqual(py("__import__('promethean').send_json('js', [1, 2])"), { echoed: [1, 2] });
+});
+
+test('errors of other runtimes are ForeignErrors with their traceback', () => {
+  py('def fails(x):\n    raise ValueError(f"bad value {x}")');
+  assert.throws(() => promethean.call('py', 'fails', 7), (e) => {
+    assert.ok(e instanceof promethean.ForeignError);
+    assert.equal(e.runtime, 'py');
+    assert.equal(e.type, 'ValueError');
+    assert.match(e.message, /bad value 7/);
+    assert.match(e.trace, /fails/);
+    return true;
+  });
+  assert.throws(() => promethean.eval('nope', '1'), /nope/);
+  assert.throws(() => promethean.call('py'), /argument 2 \(function\) must be a string/);
+});
+
+test('the *WithTimeout forms stop runaway work, and the runtimes go on', () => {
+  py('import time\ndef spin():\n    while True:\n        time.sleep(0.001)');
+  const started = Date.now();
+  assert.throws(() => promethean.callWithTimeout(0.3, 'py', 'spin'), (e) => e.type === 'Timeout');
+  assert.ok(Date.now() - started < 5000);
+  assert.equal(promethean.evalWithTimeout(5, 'py', '2 + 2'), 4);
+});
+
+test('callAsync settles with the result', async () => {
+  py('def slow_square(x):\n    import time\n    time.sleep(0.02)\n    return x * x');
+  assert.equal(await promethean.callAsync('py', 'slow_square', 9), 81);
+  await assert.rejects(promethean.callAsync('py', 'fails', 1), (e) => e.type === 'ValueError');
+});
+
+test('zero-copy: a TypedArray to numpy and back, written both ways', () => {
+  const a = new Float64Array([1, 2, 3, 4]);
+  py('import numpy as np\ndef bump(x):\n    x[0] = 100\n    return x');
+  const back = promethean.call('py', 'bump', a);
+  assert.equal(a[0], 100);  // Python wrote into JS's memory
+  assert.equal(back.buffer, a.buffer);  // and the same memory came back
+  back[1] = -5;
+  assert.equal(a[1], -5);
+  py('def address_of(x):\n    return x.__array_interface__["data"][0]');
+  assert.equal(promethean.call('py', 'address_of', a), promethean.bufferInfo(a).address);
+  const f = new Float32Array(16);
+  loadPlugin(TESTKIT);
+  assert.equal(promethean.call('rust', 'testkit.address', f), promethean.bufferInfo(f).address);
+});
+
+test('zero-copy: numpy memory to JS, written both ways', () => {
+  py('import numpy as np\nshared = np.arange(8, dtype=np.float32)');
+  const t = py('shared');
+  assert.ok(t instanceof Float32Array);
+  t[3] = 99;
+  assert.equal(py('float(shared[3])'), 99);
+  py('shared[4] = -1');
+  assert.equal(t[4], -1);
+  assert.equal(promethean.bufferInfo(t).address, py('shared.__array_interface__["data"][0]'));
+  assert.equal(promethean.bufferInfo(t).language, 'py');
+});
+
+test('alloc, buffer types and registered views', () => {
+  promethean.registerBufferType('NodeGray', { layout: ['height', 'width'], format: 'uint8' });
+  const g = promethean.alloc([2, 2], null, 'NodeGray');
+  assert.ok(g instanceof Uint8Array);
+  g.set([0, 2, 4, 6]);
+  const info = promethean.bufferInfo(g);
+  assert.equal(info.type, 'NodeGray');
+  assert.deepEqual(info.shape, [2, 2]);
+  py('import promethean\npromethean.register_view("NodeGray", "total", lambda b: int(b.sum()))');
+  assert.equal(promethean.view(g, 'total'), 12);  // JS asks, Python computes on JS's memory
+  promethean.registerView('NodeGray', 'mean', (b) => b.reduce((s, x) => s + x, 0) / b.length);
+  py('def mean_of(b):\n    return promethean.view(b, "mean")');
+  assert.equal(promethean.call('py', 'mean_of', g), 3);  // Python asks, JS computes
+});
+
+test('a Python buffer kept by JS outlives Python dropping it, and is freed once', () => {
+  py('import numpy as np\nkept = np.full(1 << 16, 3, dtype=np.uint8)');
+  const held = py('kept');
+  py('del kept\nimport gc\ngc.collect()');
+  assert.equal(held.reduce((s, x) => s + x, 0), 3 << 16);
+});
+
+test('depth js → py → js → rust → py with every frame in the error', () => {
+  loadPlugin('pycall');
+  py(`import promethean, threading
+def node_bottom(x):
+    raise ValueError(f"raised at the bottom with {x}")
+def node_middle():
+    return promethean.call("js", "nodeInner")
+def node_ok(x):
+    return x + 0.5
+def node_middle_ok():
+    return promethean.call("js", "nodeInnerOk")`);
+  globalThis.nodeInner = function nodeInner() { return promethean.call('rust', 'pycall.apply', 'node_bottom', 7); };
+  globalThis.nodeInnerOk = function nodeInnerOk() { return promethean.call('rust', 'pycall.apply', 'node_ok', 2); };
+  function nodeOuter() { return promethean.call('py', 'node_middle'); }
+  assert.equal(promethean.call('py', 'node_middle_ok'), 2.5);
+  assert.throws(nodeOuter, (e) => {
+    assert.equal(e.type, 'ValueError');
+    assert.equal(e.runtime, 'py');
+    for (const frame of ['node_bottom', 'nodeInner', 'pycall.apply', 'node_middle']) {
+      assert.ok(e.trace.includes(frame), `no frame ${frame} in:\n${e.trace}`);
+    }
+    return true;
+  });
+});
+
+test('four Python threads call JS while a JS timer ticks', async () => {
+  let ticks = 0;
+  const timer = setInterval(() => { ticks++; }, 5);
+  try {
+    promethean.export('nodeSquare', (x) => x * x);
+    py(`import threading, promethean
+node_results, node_errors = {}, []
+def node_work(i):
+    try:
+        node_results[i] = [promethean.call("js", "nodeSquare", i * 100 + k) for k in range(50)]
+    except BaseException as e:
+        node_errors.append(repr(e))
+node_threads = [threading.Thread(target=node_work, args=(i,)) for i in range(4)]
+for t in node_threads: t.start()`);
+    // The main thread goes back to its loop: the threads' calls are served from there.
+    while (py('any(t.is_alive() for t in node_threads)')) await sleep(10);
+    assert.deepEqual(py('node_errors'), []);
+    for (let i = 0; i < 4; i++) {
+      assert.deepEqual(py(`node_results[${i}]`), Array.from({ length: 50 }, (_, k) => (i * 100 + k) ** 2));
+    }
+    assert.ok(ticks > 0);
+  } finally {
+    clearInterval(timer);
+  }
+});
+
+test('JS calls Python, which joins a thread that calls JS (no deadlock)', () => {
+  py(`import threading, promethean
+def node_spawn_and_join(x):
+    out = []
+    worker = threading.Thread(target=lambda: out.append(promethean.call("js", "nodeTriple", x)))
+    worker.start()
+    worker.join()
+    return out[0]`);
+  globalThis.nodeTriple = (x) => 3 * x;
+  assert.equal(promethean.call('py', 'node_spawn_and_join', 14), 42);
+});
+
+test('a Python thread awaits an async JS function', () => {
+  globalThis.nodeLater = (x) => new Promise((resolve) => setTimeout(() => resolve(x * 2), 20));
+  py(`import threading, promethean
+def node_await_in_threads(n):
+    results = [None] * n
+    def work(i):
+        results[i] = promethean.call("js", "nodeLater", i)
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
+    for t in threads: t.start()
+    for t in threads: t.join()
+    return results`);
+  // The main thread waits inside Python meanwhile: the threads run the loop themselves.
+  assert.deepEqual(promethean.call('py', 'node_await_in_threads', 4), [0, 2, 4, 6]);
+});
+
+test("a Rust plugin's threads call JS and Python", async () => {
+  loadPlugin(TESTKIT);
+  const expected = (n) => Array.from({ length: n }, (_, i) => {
+    let sumPy = 0;
+    let sumJs = 0;
+    for (let k = 0; k < 50; k++) { sumPy += i + k; sumJs += Math.max(i, k); }
+    return [sumPy, sumJs];
+  });
+  assert.deepEqual(promethean.call('rust', 'testkit.fan_out', 4), expected(4));
+  assert.deepEqual(await promethean.callAsync('rust', 'testkit.fan_out', 2), expected(2));
+});
+
+test('Node goes on while Python sleeps in a thread of its own', async () => {
+  const http = require('node:http');
+  const server = http.createServer((req, res) => res.end(JSON.stringify({ path: req.url })));
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = server.address();
+    py(`import threading, urllib.request, json
+node_replies = []
+def node_fetch(port):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/asked", timeout=10) as r:
+        node_replies.append(json.loads(r.read()))
+node_fetcher = threading.Thread(target=node_fetch, args=(${port},))
+node_fetcher.start()`);
+    while (py('node_fetcher.is_alive()')) await sleep(10);
+    assert.deepEqual(py('node_replies'), [{ path: '/asked' }]);
+  } finally {
+    server.close();
+  }
+});
