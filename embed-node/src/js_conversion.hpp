@@ -68,6 +68,10 @@ v8::Local<v8::Value> to_typed_array(v8::Isolate* isolate, const buffer& b);
 
 /// Forgets the TypedArrays remembered per Buffer (at shutdown, before the isolate goes).
 void free_weak_views();
+/// The Node-hosted mode's end, under the lock: every ArrayBuffer JS was given over another
+/// runtime's memory is detached (its TypedArrays read as empty), so that the memory goes back to
+/// its owner now; node never disposes its isolate, which is what frees them in the embedded mode.
+void detach_lent_memory(v8::Isolate* isolate);
 
 /// Frees the wrappers of foreign functions still alive (at shutdown, before the isolate goes).
 void free_foreign_functions();

@@ -5,8 +5,9 @@
 // Node stays in charge of its process: js is the running node (js_adoption.cpp), py, rust, sh and
 // meta start on first use from libpromethean's runtime modules, and no signal handler is touched.
 // The end: Node's 'exit' event (a normal end, process.exit(), an uncaught error) shuts the Host
-// down: Python and the plugins stop while JS can still take back what it lent them; then a full
-// collection lets V8 free what no JS object holds any more, and the ledger is checked.
+// down: JS first gives back the memory of other runtimes it was lent (detach_lent_memory), then
+// Python and the plugins stop, and the ledger is checked.
+#include "js_conversion.hpp"
 #include "js_engine.hpp"
 #include "js_errors.hpp"
 
@@ -93,6 +94,10 @@ void shutdown(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto& ledger = ledger::instance();
   const bool abort_on_leak = ledger.abort_on_leak();
   ledger.set_abort_on_leak(false);  // checked below, once V8 has let go of what it can
+  // JS lets go of the memory it was lent while every runtime still runs to take it back; later
+  // 'exit' listeners see those TypedArrays empty, never freed memory.
+  detach_lent_memory(isolate);
+  engine::get().releases.drain();
   try {
     // Without the lock: Python's threads, joined as Python ends, may still be calling JS.
     lock_given_up unlocked(isolate);
@@ -100,9 +105,6 @@ void shutdown(const v8::FunctionCallbackInfo<v8::Value>& info) {
   } catch (const std::exception& e) {
     std::cerr << "promethean: shutting down: " << e.what() << "\n";
   }
-  // What JS no longer reaches (TypedArrays over Python's or Rust's memory) is freed now, not at a
-  // collection that the ending process would never run.
-  isolate->LowMemoryNotification();
   engine::get().releases.drain();
   ledger.set_abort_on_leak(abort_on_leak);
   ledger.check_at_shutdown();

@@ -7,8 +7,10 @@
 
 #include <promethean/error.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <unordered_set>
+#include <vector>
 
 namespace promethean::js {
 namespace {
@@ -31,6 +33,29 @@ dtype dtype_of_view(v8::Local<v8::Value> v) {
 std::unordered_set<weak_view*>& all_weak_views() {
   static std::unordered_set<weak_view*> all;
   return all;
+}
+
+/// In the Node-hosted mode, the ArrayBuffers made over other runtimes' memory, held weakly (empty
+/// once V8 collects them): node never disposes its isolate, so at the end of its program the ones
+/// still alive are detached (detach_lent_memory), which gives the memory back to its owner. Pruned
+/// of the collected ones whenever it doubles. Under the isolate lock only.
+struct lent_array_buffers {
+  std::vector<v8::Global<v8::ArrayBuffer>> live;
+  std::size_t prune_at = 64;
+};
+lent_array_buffers& lent() {
+  static auto* l = new lent_array_buffers();  // never destroyed: Globals must not outlive V8 at exit
+  return *l;
+}
+
+void remember_lent(v8::Isolate* isolate, v8::Local<v8::ArrayBuffer> ab) {
+  auto& l = lent();
+  if (l.live.size() >= l.prune_at) {
+    std::erase_if(l.live, [](const v8::Global<v8::ArrayBuffer>& g) { return g.IsEmpty(); });
+    l.prune_at = std::max<std::size_t>(64, 2 * l.live.size());
+  }
+  l.live.emplace_back(isolate, ab);
+  l.live.back().SetWeak();
 }
 
 v8::Local<v8::Private> weak_view_key(v8::Isolate* isolate) {
@@ -191,6 +216,7 @@ v8::Local<v8::Value> to_typed_array(v8::Isolate* isolate, const buffer& b) {
     g.stores_by_buffer[b.serial()] = store;
   }
   v8::Local<v8::ArrayBuffer> ab = store ? v8::ArrayBuffer::New(isolate, store) : v8::ArrayBuffer::New(isolate, 0);
+  if (store && g.adopted) remember_lent(isolate, ab);
   const std::size_t n = b.size();
   v8::Local<v8::Value> view;
   switch (b.format()) {
@@ -208,6 +234,16 @@ v8::Local<v8::Value> to_typed_array(v8::Isolate* isolate, const buffer& b) {
   if (view.IsEmpty()) throw buffer_error("buffer " + b.id() + " has an unknown dtype");
   remember_view(isolate, b, view);
   return view;
+}
+
+void detach_lent_memory(v8::Isolate* isolate) {
+  v8::HandleScope handles(isolate);
+  for (auto& held : lent().live) {
+    if (held.IsEmpty()) continue;
+    v8::Local<v8::ArrayBuffer> ab = held.Get(isolate);
+    if (ab->IsDetachable() && !ab->WasDetached()) ab->Detach();  // its TypedArrays read as empty from now on
+  }
+  lent().live.clear();
 }
 
 void free_weak_views() {
