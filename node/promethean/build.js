@@ -1,6 +1,7 @@
 'use strict';
 // npm's install script (package.json): builds the addon, libpromethean, its runtime modules and the
-// example plugins with the project's CMake, in build/npm of the package, in Release. Needs the
+// example plugins with the project's CMake, in build/npm of the package, in Release (the CLI and
+// the Python package are not built: pip installs those). Needs the
 // build dependencies (scripts/install-deps installs them on Debian 12). A second `npm install`
 // rebuilds only what changed; ccache, when installed, is used.
 
@@ -27,7 +28,8 @@ function run(command, args) {
 try {
   run('cmake', ['-S', root, '-B', build, '-G', 'Ninja', '-DCMAKE_BUILD_TYPE=Release',
                 '-DPROMETHEAN_BUILD_TESTS=OFF', '-DPROMETHEAN_BUILD_BENCH=OFF']);
-  run('cmake', ['--build', build]);
+  run('cmake', ['--build', build, '--target', 'promethean_node_addon', 'promethean_plugin_imageops',
+                'promethean_plugin_pycall', 'promethean_plugin_cdemo']);
 } catch (e) {
   process.stderr.write(`${e.message}\n`);
   process.exit(1);
