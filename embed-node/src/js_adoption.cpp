@@ -20,12 +20,38 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <iostream>
 #include <optional>
 #include <thread>
 
 namespace promethean::js {
+namespace {
+/// Releases queued for the isolate lock (a TypedArray collected, the memory it held going back):
+/// in the embedded mode the next entry into JS runs them, but here JS calls the host without
+/// entering (the main thread is already in), so Node's loop runs them, woken by the queue.
+std::atomic<uv_async_t*> g_release_wakeup{nullptr};
+
+void start_running_releases(uv_loop_t* loop, release_queue& releases) {
+  auto* wakeup = new uv_async_t{};
+  uv_async_init(loop, wakeup, [](uv_async_t*) { engine::get().releases.drain(); });
+  uv_unref(reinterpret_cast<uv_handle_t*>(wakeup));
+  g_release_wakeup.store(wakeup);
+  // Pushes come from any thread (V8's GC threads too), also after the stop: the queue's hook
+  // stays, and finds no handle then (the next entry, or the end, drains).
+  releases.set_wakeup([] {
+    if (uv_async_t* w = g_release_wakeup.load()) uv_async_send(w);
+  });
+}
+
+void stop_running_releases() {
+  uv_async_t* wakeup = g_release_wakeup.exchange(nullptr);
+  if (wakeup == nullptr) return;
+  // Freed at the loop's next turn, by when a push that read it just before has sent.
+  uv_close(reinterpret_cast<uv_handle_t*>(wakeup), [](uv_handle_t* h) { delete reinterpret_cast<uv_async_t*>(h); });
+}
+}  // namespace
 
 void engine::adopt(host& h) {
   if (ever_started) {
@@ -73,6 +99,7 @@ void engine::adopt(host& h) {
   uv_async_init(loop, &wakeup, [](uv_async_t*) {});
   uv_unref(reinterpret_cast<uv_handle_t*>(&wakeup));
   start_lock_lending(isolate, loop);
+  start_running_releases(loop, releases);
   alive = true;
   refuse_js_after_fork();
   install_module(isolate, ctx, value.As<v8::Object>(), h.main_script(), true);
@@ -96,6 +123,7 @@ void engine::stop_adopted() {
     return;
   }
   entered e{entered::for_shutdown_t{}};
+  stop_running_releases();
   forget_js_state();
   stop_lock_lending();
 }
