@@ -78,6 +78,8 @@ const std::vector<row>& rows() {
   return r;
 }
 
+}  // namespace
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const std::size_t n = v.size();
@@ -128,7 +130,6 @@ std::vector<std::string> sanitizer_environment() {
   return {"LD_PRELOAD=" + preload, std::string("ASAN_OPTIONS=") + (asan ? std::string(asan) + ":" : "") + "detect_leaks=0"};
 }
 
-}  // namespace
 
 std::vector<hosted_measurement> measure_hosted(const std::string& self, int repetitions) {
   const auto here = std::filesystem::path(self).parent_path();

@@ -122,16 +122,21 @@ void write_table(std::ostream& out, const results& r, const std::vector<target_r
   for (const auto& s : r.startup) {
     out << "| " << s.description << " | " << fmt("%.1f ms", s.ms) << " | " << s.samples_ms.size() << " |\n";
   }
-  out << "\n## The Python-hosted mode (a plain python3 that imports promethean) beside the embedded one (promethean run)\n\n"
-      << "| what | embedded | hosted | hosted / embedded |\n| --- | ---: | ---: | ---: |\n";
-  for (const auto& h : r.hosted) {
-    const auto figure = [&](double v) {
-      if (v < 0) return std::string("–");
-      return h.unit == "ms" ? fmt("%.1f ms", v) : time_label(v);
-    };
-    const std::string ratio = h.embedded > 0 ? fmt("%.2f×", h.hosted / h.embedded) : "–";
-    out << "| " << h.description << " | " << figure(h.embedded) << " | " << figure(h.hosted) << " | " << ratio << " |\n";
-  }
+  const auto hosted_table = [&](const char* title, const std::vector<hosted_measurement>& rows) {
+    out << "\n## " << title << "\n\n| what | embedded | hosted | hosted / embedded |\n| --- | ---: | ---: | ---: |\n";
+    for (const auto& h : rows) {
+      const auto figure = [&](double v) {
+        if (v < 0) return std::string("–");
+        return h.unit == "ms" ? fmt("%.1f ms", v) : time_label(v);
+      };
+      const std::string ratio = h.embedded > 0 ? fmt("%.2f×", h.hosted / h.embedded) : "–";
+      out << "| " << h.description << " | " << figure(h.embedded) << " | " << figure(h.hosted) << " | " << ratio << " |\n";
+    }
+  };
+  hosted_table("The Python-hosted mode (a plain python3 that imports promethean) beside the embedded one (promethean run)",
+               r.hosted);
+  hosted_table("The Node-hosted mode (a plain node that requires promethean) beside the embedded one (promethean run)",
+               r.node_hosted);
   out << "\n## Targets\n\n| target | measured | status |\n| --- | --- | --- |\n";
   for (const auto& t : targets) {
     const std::string status = t.status == "met" ? "met" : t.status == "missed" ? "**missed**" : t.status;
@@ -155,10 +160,12 @@ nlohmann::json to_json(const results& r, const std::vector<target_result>& targe
   j["machine"] = {{"date", mc.date},         {"cpu", mc.cpu},       {"cpus", mc.cpus},
                   {"kernel", mc.kernel},     {"compiler", mc.compiler}, {"build", mc.build},
                   {"python", mc.python},     {"node", mc.node},     {"rust_abi", mc.rust_abi}};
-  j["hosted"] = nlohmann::json::array();
-  for (const auto& h : r.hosted) {
-    j["hosted"].push_back({{"what", h.what}, {"description", h.description}, {"unit", h.unit},
-                           {"embedded", h.embedded}, {"hosted", h.hosted}});
+  for (const auto& [key, rows] : {std::pair{"hosted", &r.hosted}, std::pair{"node_hosted", &r.node_hosted}}) {
+    j[key] = nlohmann::json::array();
+    for (const auto& h : *rows) {
+      j[key].push_back({{"what", h.what}, {"description", h.description}, {"unit", h.unit},
+                        {"embedded", h.embedded}, {"hosted", h.hosted}});
+    }
   }
   j["benchmarks"] = nlohmann::json::array();
   for (const auto& m : r.benchmarks) {

@@ -7,6 +7,7 @@
 #include "report.hpp"
 #include "sides.hpp"
 #include "soak.hpp"
+#include "node_hosted.hpp"
 #include "startup.hpp"
 #include "svg_plot.hpp"
 #include "targets.hpp"
@@ -215,6 +216,7 @@ int run_report(const std::vector<std::string>& args) {
     stop_host();  // its memory goes before the startup children start
     r.startup = measure_startup(self_path(), p.startup_repetitions);
     r.hosted = measure_hosted(self_path(), p.startup_repetitions);
+    r.node_hosted = measure_node_hosted(self_path(), p.startup_repetitions);
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
     const auto targets = evaluate_targets(r);

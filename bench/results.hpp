@@ -40,6 +40,7 @@ struct results {
   std::vector<measurement> benchmarks;
   std::vector<startup_measurement> startup;
   std::vector<hosted_measurement> hosted;  ///< the Python-hosted mode beside the embedded one
+  std::vector<hosted_measurement> node_hosted;  ///< the Node-hosted mode beside the embedded one
   double seconds = 0;  ///< wall time of the whole run
 
   const measurement* find(const std::string& name) const;

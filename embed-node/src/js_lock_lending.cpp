@@ -5,6 +5,7 @@
 #include <pthread.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 
@@ -17,6 +18,7 @@ struct lending_state {
   pthread_t main_thread{};
   std::atomic<bool> active{false};
   std::atomic<int> requests{0};  ///< threads between asking for the lock and having it
+  std::atomic<bool> lending{false};  ///< the main thread is in lend(), the lock given up
   std::mutex mutex;
   std::condition_variable all_served;
 };
@@ -26,13 +28,22 @@ lending_state& state() {
   return *s;
 }
 
+/// How long the main thread keeps the lock lent after the last request was served, for the next
+/// call of a thread that calls JS in a loop: it then finds the lock lent and asks without waking
+/// the loop (lock_request). Short beside a timer's granularity (1 ms).
+constexpr auto k_linger = std::chrono::microseconds(200);
+
 /// On the main thread, between two callbacks of Node's loop, holding the lock.
 void lend(uv_async_t*) {
   auto& s = state();
   if (s.requests.load() == 0) return;  // they locked while the main thread was out of JS
   v8::Unlocker unlocked(s.isolate);
   std::unique_lock lock(s.mutex);
-  s.all_served.wait(lock, [&] { return s.requests.load() == 0; });
+  s.lending.store(true);
+  do {
+    s.all_served.wait(lock, [&] { return s.requests.load() == 0; });
+  } while (s.all_served.wait_for(lock, k_linger, [&] { return s.requests.load() > 0; }));
+  s.lending.store(false);  // still under the mutex: see lock_request
   // The lock comes back when the last of them gives it up (and JS it scheduled runs here, next).
 }
 }  // namespace
@@ -67,6 +78,15 @@ lock_request::lock_request(v8::Isolate* isolate) noexcept {
   }
   m_asked = true;
   s.requests.fetch_add(1);
+  {
+    // The main thread still in lend() (it clears `lending` under the mutex, right after its last
+    // look at `requests`) sees this request: waking it is enough, the loop need not be.
+    std::lock_guard lock(s.mutex);
+    if (s.lending.load()) {
+      s.all_served.notify_all();
+      return;
+    }
+  }
   uv_async_send(s.wakeup);
 }
 

@@ -89,6 +89,12 @@ def check_run(cli, workdir):
     for what in STARTUP:
         check(what in starts and positive(starts[what]["ms"]), f"startup of {what} measured")
 
+    for key in ("hosted", "node_hosted"):
+        rows = {h["what"]: h for h in report[key]}
+        check(len(rows) >= 6 and all(positive(h["hosted"]) for h in rows.values()), f"the {key} rows are measured")
+    node_rows = {h["what"]: h for h in report["node_hosted"]}
+    check(positive(node_rows["thread_to_js"]["embedded"]), "a foreign thread's call of JS is measured in both modes")
+
     statuses = {t["status"] for t in report["targets"]}
     check(statuses <= {"met", "missed", "not measured"}, f"target statuses are known: {statuses}")
     targets = {t["target"]: t for t in report["targets"]}
