@@ -100,6 +100,11 @@ test('the *WithTimeout forms stop runaway work, and the runtimes go on', () => {
   assert.throws(() => promethean.callWithTimeout(0.3, 'py', 'spin'), (e) => e.type === 'Timeout');
   assert.ok(Date.now() - started < 5000);
   assert.equal(promethean.evalWithTimeout(5, 'py', '2 + 2'), 4);
+  // Runaway JS, directly and under Python: terminated, and JS goes on (timers too).
+  assert.throws(() => promethean.evalWithTimeout(0.3, 'js', 'while (true) {}'), (e) => e.type === 'Timeout');
+  py('import promethean\ndef spin_js():\n    return promethean.eval("js", "while (true) {}")');
+  assert.throws(() => promethean.callWithTimeout(0.3, 'py', 'spin_js'), (e) => e.type === 'Timeout');
+  assert.equal(promethean.eval('js', '1 + 1'), 2);
 });
 
 test('callAsync settles with the result', async () => {
@@ -155,6 +160,18 @@ test('a Python buffer kept by JS outlives Python dropping it, and is freed once'
   const held = py('kept');
   py('del kept\nimport gc\ngc.collect()');
   assert.equal(held.reduce((s, x) => s + x, 0), 3 << 16);
+});
+
+test('a JS buffer kept by Python outlives JS dropping it', async () => {
+  py('js_kept = []\ndef keep_js(a):\n    js_kept.append(a)\n    return len(js_kept)');
+  (() => {
+    const mine = new Uint16Array(1 << 15).fill(5);
+    promethean.call('py', 'keep_js', mine);
+  })();
+  // JS keeps no reference: V8 may collect the TypedArray, the memory stays Python's to read.
+  await sleep(20);
+  assert.equal(py('int(js_kept[-1].sum())'), 5 << 15);
+  py('js_kept.clear()');
 });
 
 test('depth js → py → js → rust → py with every frame in the error', () => {
