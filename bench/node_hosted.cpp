@@ -27,6 +27,7 @@ const firstPyMs = Number(process.hrtime.bigint() - t0) / 1e6;
 const n = Number(process.argv[2]);
 promethean.export('same', (x) => x);
 promethean.eval('py', `import numpy as np, promethean, threading, time
+@promethean.export
 def same(x):
     return x
 def py_loop(n, arg):

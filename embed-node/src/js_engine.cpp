@@ -246,11 +246,12 @@ entered::entered(bool check_alive)
       m_isolate(engine::get().isolate),  // admission checked it is alive
       m_asking(std::in_place, m_isolate),
       m_locker(m_isolate),
-      m_isolate_entry(keeps_entered_here() ? nullptr : m_isolate),
+      // The parked thread, and a hosted node's main thread (node entered the isolate for its whole
+      // life), are in the isolate already.
+      m_isolate_entry(keeps_entered_here() || on_lending_thread() ? nullptr : m_isolate),
       m_handles(m_isolate),
       m_context(engine::get().context.Get(m_isolate)),
-      m_context_entry(m_isolate_entry.isolate == nullptr && t_entered_depth == 1 ? v8::Local<v8::Context>()
-                                                                                  : m_context) {
+      m_context_entry(keeps_entered_here() && t_entered_depth == 1 ? v8::Local<v8::Context>() : m_context) {
   m_asking.reset();
   auto& g = engine::get();
   if (!g.releases.empty()) g.releases.drain();

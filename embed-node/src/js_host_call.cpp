@@ -2,6 +2,8 @@
 // js_host_call.hpp).
 #include "js_host_call.hpp"
 
+#include "js_lock_lending.hpp"
+
 #include "js_engine.hpp"
 
 #include <dlfcn.h>
@@ -98,6 +100,13 @@ const char* host_call_mode() {
 
 host_call_scope::host_call_scope(v8::Isolate* isolate) : m_isolate(isolate) {
   auto& g = engine::get();
+  if (on_lending_thread()) {
+    // A hosted node's main thread enters JS from outside only inside JS of its own (JS called
+    // Python, which calls back): within Node's callback scope of that JS, so this call is nested,
+    // and Node's scope would do nothing after it.
+    ++g.open_host_calls;
+    return;
+  }
   if (node_scope_per_call(g)) {
     m_node_scope.emplace(g.env, callback_resource(isolate), node::async_context{0, 0});
     return;
