@@ -40,17 +40,8 @@ if (globalThis.promethean && typeof globalThis.promethean.call === 'function') {
   // At the end of the program (a normal end, process.exit(), an uncaught error) Python and the
   // plugins stop, every buffer they lent JS is taken back, and the ledger is checked.
   process.on('exit', () => native.shutdown());
-  // Ctrl-C and SIGTERM end node as they would without promethean (killed by the signal), after the
-  // same clean stop; a program that listens for the signal itself decides instead.
-  for (const signal of ['SIGINT', 'SIGTERM']) {
-    const stopThenDie = () => {
-      if (process.listenerCount(signal) > 1) return;
-      native.shutdown();
-      process.removeListener(signal, stopThenDie);  // node's default disposition is back
-      process.kill(process.pid, signal);
-    };
-    process.on(signal, stopThenDie);
-  }
+  // Ctrl-C and SIGTERM are node's own: with no listener of the program's they end node at once,
+  // even inside a runaway loop (a JS listener here would keep a busy node alive).
 }
 
 module.exports = promethean;
