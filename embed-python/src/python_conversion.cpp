@@ -3,6 +3,7 @@
 
 #include "python_errors.hpp"
 #include "python_foreign_function.hpp"
+#include "python_ndarray_fields.hpp"
 #include "python_state.hpp"
 #include "without_gil.hpp"
 
@@ -424,29 +425,49 @@ buffer adopt(py::handle obj) {
 
 namespace {
 buffer adopt_new(py::handle obj) {
-  auto view = std::make_unique<Py_buffer>();
-  if (PyObject_GetBuffer(obj.ptr(), view.get(), PyBUF_RECORDS_RO) != 0) throw py::error_already_set();
-  // From here on the view holds a reference to obj: every path must release it exactly once.
-  Py_buffer* raw = view.release();
-  auto release = [raw] {
-    auto& s = state();
-    if (!s.alive.load()) return;  // the interpreter is gone; so is the object's memory manager
-    if (PyGILState_Check() != 0) {
-      PyBuffer_Release(raw);
-      delete raw;
-    } else {
-      s.releases.push([raw] {
+  // `raw` describes the memory and `release` lets it go; every path must call release exactly once.
+  Py_buffer fields;
+  Py_buffer* raw = &fields;
+  std::function<void()> release;
+  dtype format;
+  if (plain_ndarray(obj.ptr(), fields, format)) {
+    // What the buffer protocol would give, read from the array; the Buffer holds the array by one
+    // reference, as a Py_buffer's `obj` would.
+    PyObject* held = obj.ptr();
+    Py_INCREF(held);
+    release = [held] {
+      auto& s = state();
+      if (!s.alive.load()) return;  // the interpreter is gone; so is the object's memory manager
+      if (PyGILState_Check() != 0) {
+        Py_DECREF(held);
+      } else {
+        s.releases.push([held] { Py_DECREF(held); });
+      }
+    };
+  } else {
+    auto view = std::make_unique<Py_buffer>();
+    if (PyObject_GetBuffer(obj.ptr(), view.get(), PyBUF_RECORDS_RO) != 0) throw py::error_already_set();
+    // From here on the view holds a reference to obj.
+    raw = view.release();
+    release = [raw] {
+      auto& s = state();
+      if (!s.alive.load()) return;  // the interpreter is gone; so is the object's memory manager
+      if (PyGILState_Check() != 0) {
         PyBuffer_Release(raw);
         delete raw;
-      });
+      } else {
+        s.releases.push([raw] {
+          PyBuffer_Release(raw);
+          delete raw;
+        });
+      }
+    };
+    try {
+      format = dtype_of_format(raw->format, raw->itemsize, obj);
+    } catch (...) {
+      release();
+      throw;
     }
-  };
-  dtype format;
-  try {
-    format = dtype_of_format(raw->format, raw->itemsize, obj);
-  } catch (...) {
-    release();
-    throw;
   }
   // An array that is exactly a host buffer's numpy view goes back as that buffer (same id).
   if (auto same = exported_buffer(obj, *raw)) {
