@@ -46,6 +46,59 @@ nlohmann::json buffer_to_json(const buffer& b) {
   return *expected;
 }
 
+namespace {
+/// The "buffer_id" member of `handle` when the handle is exactly what make_handle gives for a
+/// buffer of b's layout, whatever its id (a string); null otherwise. The members are walked in the
+/// object's (sorted) key order.
+std::string* id_if_same_layout(nlohmann::json& handle, const buffer& b) {
+  if (!handle.is_object() || handle.size() != 8) return nullptr;
+  auto& members = handle.get_ref<nlohmann::json::object_t&>();
+  auto it = members.begin();
+  auto at = [&](std::string_view key) -> nlohmann::json* {
+    if (it == members.end() || it->first != key) return nullptr;
+    return &(it++)->second;
+  };
+  auto is_string = [](const nlohmann::json* j, std::string_view s) {
+    return j != nullptr && j->is_string() && j->get_ref<const std::string&>() == s;
+  };
+  if (!is_string(at("_type"), "Buffer")) return nullptr;
+  nlohmann::json* id = at("buffer_id");
+  if (id == nullptr || !id->is_string()) return nullptr;
+  if (!is_string(at("format"), dtype_name(b.format()))) return nullptr;
+  if (!is_string(at("language"), b.language())) return nullptr;
+  const nlohmann::json* readonly = at("readonly");
+  if (readonly == nullptr || !readonly->is_boolean() || readonly->get<bool>() != b.readonly()) return nullptr;
+  const nlohmann::json* shape = at("shape");
+  if (shape == nullptr || !shape->is_array() || shape->size() != b.ndim()) return nullptr;
+  for (std::size_t i = 0; i < b.ndim(); ++i) {
+    const nlohmann::json& e = (*shape)[i];
+    if (!e.is_number_unsigned() || e.get_ref<const nlohmann::json::number_unsigned_t&>() != b.shape()[i]) return nullptr;
+  }
+  const nlohmann::json* strides = at("strides");
+  if (strides == nullptr || !strides->is_array() || strides->size() != b.strides().size()) return nullptr;
+  for (std::size_t i = 0; i < b.strides().size(); ++i) {
+    const nlohmann::json& e = (*strides)[i];
+    if (e.type() != nlohmann::json::value_t::number_integer ||
+        e.get_ref<const nlohmann::json::number_integer_t&>() != b.strides()[i]) {
+      return nullptr;
+    }
+  }
+  const nlohmann::json* type = at("type");
+  if (type == nullptr) return nullptr;
+  const bool same_type = b.type_name().empty() ? type->is_null() : is_string(type, b.type_name());
+  return same_type ? &id->get_ref<std::string&>() : nullptr;
+}
+}  // namespace
+
+void refresh_buffer_handle(nlohmann::json& handle, const buffer& b) {
+  std::string* id = id_if_same_layout(handle, b);
+  if (id == nullptr) {
+    handle = buffer_to_json(b);
+  } else if (*id != b.id()) {
+    id->assign(b.id());  // into the string's own memory: ids of a run differ in a digit or two
+  }
+}
+
 bool is_buffer_handle(const nlohmann::json& j) noexcept {
   return has_type_tag(j, "Buffer");
 }

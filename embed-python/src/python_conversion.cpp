@@ -3,6 +3,7 @@
 
 #include "python_errors.hpp"
 #include "python_foreign_function.hpp"
+#include "python_ndarray_fields.hpp"
 #include "python_state.hpp"
 #include "without_gil.hpp"
 
@@ -273,6 +274,9 @@ buffer adopt_new(py::handle obj);
 struct adopted_array {
   std::uint64_t serial;
   const void* descr;  // compared, never dereferenced: `a.dtype = …` swaps it in place
+  /// The handle promethean.call lends to its argument message (arguments_to_message): the last
+  /// Buffer's, renamed for the next one (refresh_buffer_handle checks the layout). Null while lent.
+  nlohmann::json spare;
 };
 std::unordered_map<PyObject*, adopted_array>& adopted_arrays() {
   static auto* cache = new std::unordered_map<PyObject*, adopted_array>();  // outlives the interpreter
@@ -306,7 +310,9 @@ std::optional<buffer> readopt(PyObject* obj) {
 
 void remember_adopted(PyObject* obj, const buffer& b) {
   auto& cache = adopted_arrays();
-  cache[obj] = adopted_array{b.serial(), py::detail::array_proxy(obj)->descr};
+  adopted_array& entry = cache[obj];  // an entry found dead keeps its spare handle (renamed on use)
+  entry.serial = b.serial();
+  entry.descr = py::detail::array_proxy(obj)->descr;
   if (cache.size() < 2 * g_adopted_swept_at) return;
   // Amortised sweep of entries whose Buffer is gone.
   for (auto it = cache.begin(); it != cache.end();) {
@@ -334,17 +340,53 @@ message to_message(py::handle obj) {
   return message(message::in_walk_order, std::move(value), std::move(buffers), std::move(functions));
 }
 
-message arguments_to_message(PyObject* const* args, std::size_t n) {
+message arguments_to_message(PyObject* const* args, std::size_t n, std::vector<lent_handle>* lent) {
   nlohmann::json values = nlohmann::json::array();
   values.get_ref<nlohmann::json::array_t&>().reserve(n);
   std::vector<buffer> buffers;
   std::vector<function_ref> functions;
   for (std::size_t i = 0; i < n; ++i) {
     nlohmann::json v;
-    convert(args[i], v, buffers, functions, 1);
+    // A numpy array (what convert() would adopt: no earlier case of it takes an ndarray) with a
+    // cache entry for its Buffer lends the entry's handle; a host buffer's own view has none.
+    // PyObject_CheckBuffer first: array::check_ loads numpy's C API on first use, which must not
+    // happen for arguments that are not buffers (a thread importing numpy under pybind11's static
+    // initialisation while another waits for it with the GIL held deadlocks).
+    if (lent != nullptr && PyObject_CheckBuffer(args[i]) && py::array::check_(args[i])) {
+      buffer b = adopt(args[i]);
+      auto& cache = adopted_arrays();
+      auto it = cache.find(args[i]);
+      if (it != cache.end() && it->second.serial == b.serial()) {
+        v = std::move(it->second.spare);  // null if lent already (the same array twice, a nested call)
+        refresh_buffer_handle(v, b);
+        lent->push_back(lent_handle{values.size(), args[i]});
+      } else {
+        v = buffer_to_json(b);
+      }
+      buffers.push_back(std::move(b));
+    } else {
+      convert(args[i], v, buffers, functions, 1);
+    }
     values.push_back(std::move(v));
   }
   return message(message::in_walk_order, std::move(values), std::move(buffers), std::move(functions));
+}
+
+void give_back_handles(message& args, std::vector<lent_handle>& lent) noexcept {
+  if (lent.empty()) return;
+  // The message is the caller's own, made by arguments_to_message for this one call and dropped
+  // right after: its value is not shared (a copy of a message copies its JSON) and not read again,
+  // so moving elements out of it is moving out of a non-const object the caller owns. The arrays
+  // are the call's arguments, alive until it returns; an entry swept meanwhile takes nothing.
+  auto& values = const_cast<nlohmann::json&>(args.value());
+  auto& cache = adopted_arrays();
+  for (const lent_handle& l : lent) {
+    auto it = cache.find(l.array);
+    if (it != cache.end() && it->second.spare.is_null() && l.index < values.size() && values[l.index].is_object()) {
+      it->second.spare = std::move(values[l.index]);
+    }
+  }
+  lent.clear();
 }
 
 py::object from_message(const message& m) {
@@ -383,29 +425,49 @@ buffer adopt(py::handle obj) {
 
 namespace {
 buffer adopt_new(py::handle obj) {
-  auto view = std::make_unique<Py_buffer>();
-  if (PyObject_GetBuffer(obj.ptr(), view.get(), PyBUF_RECORDS_RO) != 0) throw py::error_already_set();
-  // From here on the view holds a reference to obj: every path must release it exactly once.
-  Py_buffer* raw = view.release();
-  auto release = [raw] {
-    auto& s = state();
-    if (!s.alive.load()) return;  // the interpreter is gone; so is the object's memory manager
-    if (PyGILState_Check() != 0) {
-      PyBuffer_Release(raw);
-      delete raw;
-    } else {
-      s.releases.push([raw] {
+  // `raw` describes the memory and `release` lets it go; every path must call release exactly once.
+  Py_buffer fields;
+  Py_buffer* raw = &fields;
+  std::function<void()> release;
+  dtype format;
+  if (plain_ndarray(obj.ptr(), fields, format)) {
+    // What the buffer protocol would give, read from the array; the Buffer holds the array by one
+    // reference, as a Py_buffer's `obj` would.
+    PyObject* held = obj.ptr();
+    Py_INCREF(held);
+    release = [held] {
+      auto& s = state();
+      if (!s.alive.load()) return;  // the interpreter is gone; so is the object's memory manager
+      if (PyGILState_Check() != 0) {
+        Py_DECREF(held);
+      } else {
+        s.releases.push([held] { Py_DECREF(held); });
+      }
+    };
+  } else {
+    auto view = std::make_unique<Py_buffer>();
+    if (PyObject_GetBuffer(obj.ptr(), view.get(), PyBUF_RECORDS_RO) != 0) throw py::error_already_set();
+    // From here on the view holds a reference to obj.
+    raw = view.release();
+    release = [raw] {
+      auto& s = state();
+      if (!s.alive.load()) return;  // the interpreter is gone; so is the object's memory manager
+      if (PyGILState_Check() != 0) {
         PyBuffer_Release(raw);
         delete raw;
-      });
+      } else {
+        s.releases.push([raw] {
+          PyBuffer_Release(raw);
+          delete raw;
+        });
+      }
+    };
+    try {
+      format = dtype_of_format(raw->format, raw->itemsize, obj);
+    } catch (...) {
+      release();
+      throw;
     }
-  };
-  dtype format;
-  try {
-    format = dtype_of_format(raw->format, raw->itemsize, obj);
-  } catch (...) {
-    release();
-    throw;
   }
   // An array that is exactly a host buffer's numpy view goes back as that buffer (same id).
   if (auto same = exported_buffer(obj, *raw)) {

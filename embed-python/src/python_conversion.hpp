@@ -22,8 +22,21 @@ namespace promethean::python {
 
 message to_message(pybind11::handle obj);
 
+/// A Buffer handle in a call's argument message that a numpy array's entry in the adopted-array
+/// cache lent (its element `index` of the argument array; `array` the argument, alive for the call).
+struct lent_handle {
+  std::size_t index;
+  PyObject* array;
+};
+
 /// args[0..n) as a JSON array message (call arguments), without making a tuple or list first.
-message arguments_to_message(PyObject* const* args, std::size_t n);
+/// With `lent` (promethean.call, whose message is its own and dropped after the call): a numpy
+/// array argument takes the handle its cache entry keeps (made once per array, renamed when the
+/// array is adopted anew: refresh_buffer_handle) instead of a handle being copied or built and
+/// freed per call, recorded in `lent`. Give the handles back with give_back_handles(args, *lent)
+/// when the call is over, under the GIL; a handle not given back (the call threw) is made anew next time.
+message arguments_to_message(PyObject* const* args, std::size_t n, std::vector<lent_handle>* lent = nullptr);
+void give_back_handles(message& args, std::vector<lent_handle>& lent) noexcept;
 pybind11::object from_message(const message& m);
 
 /// One JSON value of a message (an element of its argument array, say) as Python, its handles

@@ -108,8 +108,10 @@ PyObject* call_in(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* 
     const std::string_view rt = text_argument(args[0], "runtime");
     const std::string_view fn = text_argument(args[1], "function name");
     const call_options options = options_with(timeout, "call");
-    const message call_args = arguments_to_message(args + 2, static_cast<std::size_t>(nargs - 2));
+    std::vector<lent_handle> lent;
+    message call_args = arguments_to_message(args + 2, static_cast<std::size_t>(nargs - 2), &lent);
     const message result = route([&] { return the_host().call(rt, fn, call_args, options); });
+    give_back_handles(call_args, lent);  // the GIL is held again: the cache is touched under it only
     return from_message(result).release().ptr();
   } catch (...) {
     return python_error_from_current_exception();

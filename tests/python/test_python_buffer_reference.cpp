@@ -11,6 +11,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
 
 using namespace promethean;
 using nlohmann::json;
@@ -22,6 +25,61 @@ json handle_with_wrong_shape(const buffer& b) {
   json h = buffer_to_json(b);
   h["shape"] = json::array({999});
   return h;
+}
+/// A runtime that records, for each call, whether every argument handle is exactly its held
+/// buffer's own handle; it keeps no buffer unless asked ("keep"), so that py adopts its array anew
+/// on the next call. "fail" throws after recording; "nested" sends py's `lend_again()` first.
+class handle_recorder final : public runtime {
+ public:
+  std::string_view name() const noexcept override { return "pyref_recorder"; }
+  std::string version() const override { return "1.0"; }
+  nlohmann::json describe() const override { return {{"version", "1.0"}}; }
+  message eval(std::string_view, const call_options&) override { return nlohmann::json(nullptr); }
+  message call(std::string_view fn, const message& args, const call_options&) override {
+    if (fn == "nested") the_host().call("py", "lend_again", json::array());
+    json handles = json::array();
+    bool exact = args.buffers().size() == args.value().size();
+    for (std::size_t i = 0; exact && i < args.buffers().size(); ++i) {
+      exact = args.value()[i] == buffer_to_json(args.buffers()[i]);
+    }
+    for (const buffer& b : args.buffers()) handles.push_back(b.id());
+    {
+      std::lock_guard lock(m_mutex);
+      m_records.push_back(json{{"exact", exact}, {"ids", handles}, {"sent", args.value()}});
+      if (fn == "keep") m_kept.insert(m_kept.end(), args.buffers().begin(), args.buffers().end());
+    }
+    if (fn == "fail") throw usage_error("the recorder fails on purpose", "pyref_recorder");
+    return json(args.buffers().size());
+  }
+  void define(const function_definition&) override {}
+  void load(const std::filesystem::path&) override {}
+  std::string marshal(const nlohmann::json& v) const override { return v.dump(); }
+  message send_json(const message& payload, const call_options&) override { return payload; }
+  void set_message_handler(std::string_view) override {}
+  int run_script(const std::filesystem::path&, const std::vector<std::string>&) override { return 0; }
+
+  json take_records() {
+    std::lock_guard lock(m_mutex);
+    json out = std::move(m_records);
+    m_records = json::array();
+    m_kept.clear();
+    return out;
+  }
+
+ private:
+  std::mutex m_mutex;
+  json m_records = json::array();
+  std::vector<buffer> m_kept;
+};
+
+handle_recorder& recorder() {
+  static handle_recorder* added = [] {
+    auto owned = std::make_unique<handle_recorder>();
+    handle_recorder* r = owned.get();
+    the_host().add_runtime(std::move(owned));
+    return r;
+  }();
+  return *added;
 }
 }  // namespace
 
@@ -93,4 +151,52 @@ TEST(PyBufferReference, DictsAreCollectedInWalkOrderAndHandleDictsAreResolved) {
   ASSERT_EQ(info.buffers().size(), 1u);
   EXPECT_EQ(info.buffers()[0].shape(), (shape_t{7}));
   EXPECT_EQ(the_host().call("py", "ref_len", json::array({info.value()})).value(), 7);
+}
+
+TEST(PyBufferReference, AnArraySentAgainCarriesItsCurrentHandleEveryTime) {
+  // promethean.call lends an array's kept handle to the message and takes it back (renamed when
+  // the array is adopted anew): every message must still carry exactly the held buffer's handle,
+  // through layout changes in place, the same array twice, a nested call, a failed call and a
+  // receiver that keeps the buffer (the array then crosses as that same Buffer).
+  handle_recorder& rec = recorder();
+  rec.take_records();
+  the_host().eval("py", R"(import numpy as np, promethean
+lend_a = np.arange(12, dtype=np.uint8)
+lend_b = np.arange(6, dtype=np.int32)
+def lend_again():
+    return promethean.call('pyref_recorder', 'f', lend_a)
+def lend_failed():
+    try:
+        promethean.call('pyref_recorder', 'fail', lend_a)
+    except promethean.ForeignError as e:
+        return e.type
+    return None
+lend_sent = [promethean.call('pyref_recorder', 'f', lend_a) for _ in range(3)]
+lend_a.shape = (3, 4)
+lend_sent.append(promethean.call('pyref_recorder', 'f', lend_a))
+lend_a.shape = (4, 3)
+lend_a.dtype = np.int8
+lend_sent.append(promethean.call('pyref_recorder', 'f', lend_a))
+lend_sent.append(promethean.call('pyref_recorder', 'f', lend_a, lend_b, lend_a))
+lend_sent.append(promethean.call('pyref_recorder', 'nested', lend_a))
+lend_sent.append(lend_failed())
+lend_sent.append(promethean.call('pyref_recorder', 'f', lend_a[::-1]))
+lend_sent.append(promethean.call('pyref_recorder', 'keep', lend_a))
+lend_sent.append(promethean.call('pyref_recorder', 'f', lend_a, timeout=30))
+lend_sent.append(promethean.call('pyref_recorder', 'f', lend_a)))");
+  EXPECT_EQ(the_host().eval("py", "lend_sent").data.value(),
+            json::array({1, 1, 1, 1, 1, 3, 1, "UsageError", 1, 1, 1, 1}));
+  const json records = rec.take_records();
+  ASSERT_EQ(records.size(), 13u) << records.dump();  // the nested call records first
+  for (const json& r : records) EXPECT_TRUE(r["exact"].get<bool>()) << r.dump();
+  EXPECT_EQ(records[3]["sent"][0]["shape"], json::array({3, 4}));
+  EXPECT_EQ(records[4]["sent"][0]["format"], "int8");
+  EXPECT_EQ(records[4]["sent"][0]["shape"], json::array({4, 3}));
+  // The same array twice in one call: the one Buffer, under the same handle.
+  EXPECT_EQ(records[5]["ids"][0], records[5]["ids"][2]);
+  EXPECT_EQ(records[5]["sent"][1]["format"], "int32");
+  EXPECT_EQ(records[9]["sent"][0]["strides"], json::array({-3, 1}));
+  // While the receiver keeps the Buffer, the array crosses as it again (same id).
+  EXPECT_EQ(records[11]["ids"][0], records[10]["ids"][0]);
+  EXPECT_EQ(records[12]["ids"][0], records[10]["ids"][0]);
 }

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 using namespace promethean;
 
 TEST(BufferJson, HandleHasExactlyTheDesignedShape) {
@@ -69,4 +71,40 @@ TEST(BufferJson, StaleForgedAndMalformedHandlesAreClearErrors) {
   EXPECT_THROW(buffer_from_json(nlohmann::json{{"_type", "Buffer"}}), message_error);
   EXPECT_THROW(buffer_from_json(nlohmann::json{{"_type", "Buffer"}, {"buffer_id", 17}}), message_error);
   EXPECT_THROW(buffer_from_json(nlohmann::json::array()), message_error);
+}
+
+TEST(BufferJson, ARefreshedHandleIsTheBuffersOwnWhateverItHeldBefore) {
+  auto b = buffer::allocate(dtype::uint8, {4, 3}, {.language = "py"});
+  // Null, not a handle, another buffer's handle of the same layout (renamed), the handle of
+  // another layout in every member: each becomes exactly b's handle.
+  const auto same_layout = buffer::allocate(dtype::uint8, {4, 3}, {.language = "py"});
+  const std::vector<nlohmann::json> before = {
+      nullptr,
+      nlohmann::json{{"a", 1}},
+      nlohmann::json::array({1, 2}),
+      buffer_to_json(same_layout),
+      buffer_to_json(b),
+      buffer_to_json(buffer::allocate(dtype::int8, {4, 3}, {.language = "py"})),
+      buffer_to_json(buffer::allocate(dtype::uint8, {3, 4}, {.language = "py"})),
+      buffer_to_json(buffer::allocate(dtype::uint8, {4, 3, 1}, {.language = "py"})),
+      buffer_to_json(buffer::allocate(dtype::uint8, {4, 3}, {.language = "js"})),
+      buffer_to_json(buffer::allocate(dtype::uint8, {4, 3}, {.language = "py", .type = "Grid"})),
+      buffer_to_json(b.as_readonly()),
+      buffer_to_json(b.select(1, 0)),  // other strides, fewer dimensions
+  };
+  for (const auto& held : before) {
+    nlohmann::json handle = held;
+    refresh_buffer_handle(handle, b);
+    EXPECT_EQ(handle, buffer_to_json(b)) << "was " << held.dump();
+  }
+  // Renamed in place: the members other than buffer_id stay the very same objects.
+  nlohmann::json handle = buffer_to_json(same_layout);
+  const auto* shape = &handle["shape"];
+  refresh_buffer_handle(handle, b);
+  EXPECT_EQ(&handle["shape"], shape);
+  EXPECT_EQ(handle["buffer_id"], b.id());
+  // A member changed by hand (a stale strides entry) is not kept.
+  handle["strides"][0] = 99;
+  refresh_buffer_handle(handle, b);
+  EXPECT_EQ(handle, buffer_to_json(b));
 }

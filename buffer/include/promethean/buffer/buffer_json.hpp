@@ -16,6 +16,14 @@ namespace promethean {
 
 PROMETHEAN_API nlohmann::json buffer_to_json(const buffer& b);
 
+/// Makes `handle` b's handle (equal to buffer_to_json(b)), reusing the memory of the handle it
+/// already holds when that one describes b's layout: then only "buffer_id" is rewritten (nothing
+/// when it already names b). A sender that adopts the same memory anew on every call (a numpy
+/// array whose Buffer no receiver kept) keeps one handle per array this way, instead of building
+/// eight members (sixteen allocations) and freeing them on every handoff. Anything else in
+/// `handle` (null, another layout, not a handle) is replaced by buffer_to_json(b).
+PROMETHEAN_API void refresh_buffer_handle(nlohmann::json& handle, const buffer& b);
+
 /// What the runtimes' `buffer_info` / `bufferInfo` / `buffer.info` show a user: the handle plus
 /// "address" (the data pointer, as an integer) and "nbytes". Equal addresses seen from two runtimes
 /// prove that they share the memory.
