@@ -107,7 +107,13 @@ constexpr int k_max_depth = 2000;
 thread_local int t_depth = 0;
 thread_local int t_expansion_depth = 0;
 constexpr int k_max_expansion_depth = 256;
+// The steps left under this thread's step_budget; unlimited while none lives.
+constexpr std::uint64_t k_unlimited_steps = ~std::uint64_t{0};
+thread_local std::uint64_t t_steps_left = k_unlimited_steps;
 }  // namespace
+
+step_budget::step_budget(std::uint64_t steps) noexcept { t_steps_left = steps; }
+step_budget::~step_budget() { t_steps_left = k_unlimited_steps; }
 
 evaluator::evaluator(host& h, std::ostream& out) : m_host(h), m_out(out), m_global(std::make_shared<environment>()) {
   install_core_forms();
@@ -302,6 +308,10 @@ message evaluator::eval_symbol(const node& n, const env_ptr& e) {
 message evaluator::eval_list(const node& n, const env_ptr& e) {
   if (n.items.empty()) return message(nlohmann::json::array());
   const node& head = n.items[0];
+  if (t_steps_left != k_unlimited_steps && t_steps_left-- == 0) {
+    ++t_steps_left;  // stays spent: every later form fails too, until the budget ends
+    fail(n, "StepLimit", "the step budget of this evaluation is spent");
+  }
   if (++t_depth > k_max_depth) {
     --t_depth;
     fail(n, "RecursionError", "evaluation nested deeper than " + std::to_string(k_max_depth) + " calls");

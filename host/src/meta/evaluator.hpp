@@ -28,6 +28,19 @@ struct exit_request {
   int status = 0;
 };
 
+/// A bound on how much meta code may run on this thread, for callers that run code they do not
+/// trust to end (the fuzz harness, fuzz/meta_eval_fuzzer.cpp): while a step_budget lives, each list
+/// form evaluated on this thread, in any evaluator (eval-in "meta" nests one), takes a step, and
+/// the step past `steps` fails with a script_error of type StepLimit. Without one, no count is kept.
+/// Not nestable: one per thread at a time.
+class step_budget {
+ public:
+  explicit step_budget(std::uint64_t steps) noexcept;
+  ~step_budget();
+  step_budget(const step_budget&) = delete;
+  step_budget& operator=(const step_budget&) = delete;
+};
+
 struct environment {
   std::map<std::string, message, std::less<>> vars;
   std::shared_ptr<environment> parent;
