@@ -5,6 +5,7 @@
 
 #include "code_data.hpp"
 #include "forms.hpp"
+#include "native_stack.hpp"
 
 #include <promethean/error.hpp>
 #include <promethean/host/deadline.hpp>
@@ -315,6 +316,11 @@ message evaluator::eval_list(const node& n, const env_ptr& e) {
   if (++t_depth > k_max_depth) {
     --t_depth;
     fail(n, "RecursionError", "evaluation nested deeper than " + std::to_string(k_max_depth) + " calls");
+  }
+  if (native_stack_left() < native_stack_reserve()) {
+    --t_depth;
+    fail(n, "RecursionError", "evaluation nested " + std::to_string(t_depth) +
+                                  " calls deep, too deep for this thread's native stack");
   }
   struct unwind {
     int& depth;
