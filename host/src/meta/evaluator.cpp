@@ -130,8 +130,8 @@ evaluator::~evaluator() { clear(); }
 void evaluator::clear() {
   std::map<std::string, std::shared_ptr<closure>, std::less<>> gone;
   {
-    std::lock_guard lock(m_closures_mutex);
-    gone.swap(m_closures);
+    std::lock_guard lock(m_closures->mutex);
+    gone.swap(m_closures->entries);
   }
   m_global = std::make_shared<environment>();
   m_builtin_values.clear();
@@ -380,8 +380,8 @@ message evaluator::call_function(std::string_view id, const std::vector<message>
                                  const source_location* call_site) {
   std::shared_ptr<closure> c;
   {
-    std::lock_guard lock(m_closures_mutex);
-    if (auto it = m_closures.find(id); it != m_closures.end()) c = it->second;
+    std::lock_guard lock(m_closures->mutex);
+    if (auto it = m_closures->entries.find(id); it != m_closures->entries.end()) c = it->second;
   }
   if (!c) throw usage_error("meta: no function " + std::string(id), "meta");
   if (!c->builtin.empty()) {
@@ -443,14 +443,24 @@ void evaluator::define(const std::string& name, const std::vector<std::string>& 
 message evaluator::publish(std::shared_ptr<closure> c) {
   // The handle owns the closure's table entry: the entry goes when the last reference does.
   auto id = std::make_shared<std::string>();
-  auto f = function_handle::create("meta", c->name, [this, id] {
-    std::lock_guard lock(m_closures_mutex);
-    m_closures.erase(*id);
+  // The callback holds the table weakly: the handle may outlive this evaluator (found by fuzzing,
+  // fuzz/regressions/meta_eval/function_value_outlives_its_evaluator.sib: a meta function returned
+  // as a result and released after its Host). The closure is released outside the lock, since
+  // releasing it may release other handles of this table (those its environment holds).
+  auto f = function_handle::create("meta", c->name, [table = std::weak_ptr<closure_table>(m_closures), id] {
+    const auto t = table.lock();
+    if (!t) return;  // the evaluator is gone, and its table with it
+    std::shared_ptr<closure> gone;
+    std::lock_guard lock(t->mutex);
+    if (auto it = t->entries.find(*id); it != t->entries.end()) {
+      gone = std::move(it->second);
+      t->entries.erase(it);
+    }
   });
   *id = f->id();
   {
-    std::lock_guard lock(m_closures_mutex);
-    m_closures[*id] = std::move(c);
+    std::lock_guard lock(m_closures->mutex);
+    m_closures->entries[*id] = std::move(c);
   }
   return message::of(f);
 }

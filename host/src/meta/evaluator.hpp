@@ -126,8 +126,13 @@ class evaluator {
   std::map<std::string, message, std::less<>> m_macros;  // name → the expander (a meta function)
   std::map<std::string, message, std::less<>> m_builtin_values;  // name → its function (builtin_value)
   std::uint64_t m_fresh = 0;                              // counter for gensym and splice names
-  std::mutex m_closures_mutex;
-  std::map<std::string, std::shared_ptr<closure>, std::less<>> m_closures;  // function id → closure
+  /// Function id → closure. Shared with the release callbacks of the handles, which hold it weakly:
+  /// a handle may outlive this evaluator (a result kept after its Host is gone).
+  struct closure_table {
+    std::mutex mutex;
+    std::map<std::string, std::shared_ptr<closure>, std::less<>> entries;
+  };
+  std::shared_ptr<closure_table> m_closures = std::make_shared<closure_table>();
 };
 
 }  // namespace promethean::meta
