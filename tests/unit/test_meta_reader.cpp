@@ -103,6 +103,8 @@ TEST(MetaReader, SourceAndEscapesAreUtf8) {
   auto unpaired = raised<script_error>([] { read_all(R"("\ud800\u0041")", "bad.sib"); });
   EXPECT_EQ(unpaired.type(), "SyntaxError");
   EXPECT_EQ(read_all(R"("\ud83d\ude00 é")", "ok.sib")[0].text, "\xF0\x9F\x98\x80 \xC3\xA9");
+  // JSON's escapes, all of them: what marshal("meta") writes (found by fuzzing).
+  EXPECT_EQ(read_all(R"("\b\f\n\r\t\/\u0000")", "ok.sib")[0].text, std::string("\b\f\n\r\t/\0", 7));
 }
 
 TEST(MetaReader, AnIntegralRealShowsAsAReal) {

@@ -208,6 +208,8 @@ class reader {
         case 'n': n.text += '\n'; break;
         case 't': n.text += '\t'; break;
         case 'r': n.text += '\r'; break;
+        case 'b': n.text += '\b'; break;  // \b and \f: JSON's, which marshal("meta") writes
+        case 'f': n.text += '\f'; break;
         case '"': n.text += '"'; break;
         case '\\': n.text += '\\'; break;
         case '/': n.text += '/'; break;
