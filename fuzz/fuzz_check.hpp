@@ -1,5 +1,6 @@
 // What every harness asserts with: a failed property prints what broke and aborts, which libFuzzer
-// reports as a crash and keeps the input (fuzz/README: a finding becomes fuzz/regressions/<target>/).
+// reports as a crash and keeps the input (docs/RELIABILITY.md, "Fuzzing": a finding, once fixed,
+// becomes fuzz/regressions/<target>/).
 #pragma once
 
 #include <promethean/error.hpp>
