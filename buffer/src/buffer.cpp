@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -103,7 +104,14 @@ strides_t c_strides(const shape_t& shape, std::size_t itemsize) {
   std::ptrdiff_t step = static_cast<std::ptrdiff_t>(itemsize);
   for (std::size_t i = shape.size(); i-- > 0;) {
     strides[i] = step;
-    step *= static_cast<std::ptrdiff_t>(std::max<std::size_t>(shape[i], 1));
+    // A shape with a zero in it holds no element, whatever its other sizes, so the element count
+    // does not bound the strides: those of [0, 2^52, 2^20] overflow (found by fuzzing the C API,
+    // fuzz/regressions/c_api/strides_overflow_in_an_empty_shape.bin: signed overflow, undefined).
+    const std::size_t size = std::max<std::size_t>(shape[i], 1);
+    if (i > 0 && (size > static_cast<std::size_t>(PTRDIFF_MAX) ||
+                  __builtin_mul_overflow(step, static_cast<std::ptrdiff_t>(size), &step))) {
+      throw buffer_error("shape " + shape_text(shape) + " overflows: its strides do not fit in 64 bits");
+    }
   }
   return strides;
 }

@@ -151,8 +151,9 @@ class js_runtime final : public runtime {
   }
 
   std::string marshal(const nlohmann::json& value) const override {
-    // JSON is JS, except integers beyond 2^53, which only BigInt holds exactly.
-    static constexpr literal_spelling k_js_spelling{.big_integer_suffix = "n"};
+    // JSON is JS, except integers beyond 2^53, which only BigInt holds exactly, and the key
+    // __proto__, which a literal takes for the prototype unless it is a computed key.
+    static constexpr literal_spelling k_js_spelling{.big_integer_suffix = "n", .proto_key = R"(["__proto__"])"};
     return source_literal(value, k_js_spelling);
   }
 

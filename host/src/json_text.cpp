@@ -50,7 +50,14 @@ class depth_limited_dom : public nlohmann::detail::json_sax_dom_parser<nlohmann:
 nlohmann::json parse_json_text(std::string_view text, std::size_t max_depth) {
   nlohmann::json result;
   depth_limited_dom sax(result, max_depth);
-  nlohmann::json::sax_parse(text.begin(), text.end(), &sax);
+  try {
+    nlohmann::json::sax_parse(text.begin(), text.end(), &sax);
+  } catch (const nlohmann::json::out_of_range& e) {
+    // A number past a double's range (1e999) is nlohmann's out_of_range 406, which no caller
+    // expected (found by fuzzing the C API: fuzz/regressions/c_api/number_overflow.bin): it is
+    // text that is not JSON a host can hold, so a parse_error like any other.
+    throw nlohmann::json::parse_error::create(101, 0, std::string("a number out of range (") + e.what() + ")", nullptr);
+  }
   return result;
 }
 

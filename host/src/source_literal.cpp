@@ -30,7 +30,11 @@ void append_literal(std::string& out, const nlohmann::json& value, const literal
       bool first = true;
       for (const auto& [key, item] : value.items()) {
         out += first ? spelling.first_member_prefix : spelling.member_separator;
-        out += nlohmann::json(key).dump();
+        if (!spelling.proto_key.empty() && key == "__proto__") {
+          out += spelling.proto_key;
+        } else {
+          out += nlohmann::json(key).dump();
+        }
         out += spelling.key_value_separator;
         append_literal(out, item, spelling);
         first = false;

@@ -46,6 +46,10 @@ TEST(JsMarshal, EveryJsonTypeCrossesBothWays) {
   EXPECT_EQ(js_eval("new Date(0)"), "1970-01-01T00:00:00.000Z");
   EXPECT_EQ(the_host().marshal("js", json::parse(R"({"a": [1, null, "x"], "big": 18446744073709551615})")),
             R"({"a": [1, null, "x"], "big": 18446744073709551615n})");
+  // A __proto__ key is an own property of the literal, not its prototype (found by fuzzing).
+  const json proto = json::parse(R"({"__proto__": {"polluted": 1}, "n": {"__proto__": 7}})");
+  EXPECT_EQ(js_eval("(" + the_host().marshal("js", proto) + ")"), proto);
+  EXPECT_EQ(js_eval("Object.hasOwn(" + the_host().marshal("js", proto) + ", '__proto__')"), true);
 }
 
 TEST(JsMarshal, ValuesWithoutAJsonSpellingAreClearErrors) {

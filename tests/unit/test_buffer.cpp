@@ -156,3 +156,14 @@ TEST(Dtype, NamesRoundTripAndUnknownNamesAreRefused) {
     EXPECT_NE(std::string(e.what()).find("uint8"), std::string::npos);
   }
 }
+
+// Found by fuzzing the C API (fuzz/regressions/c_api/strides_overflow_in_an_empty_shape.bin): a
+// shape with a zero holds no element, so its other sizes may be anything; strides that do not fit
+// in 64 bits are a buffer_error, not a signed overflow.
+TEST(Buffer, AnEmptyShapeWhoseStridesOverflowIsAnError) {
+  EXPECT_THROW(buffer::allocate(dtype::float32, {0, std::size_t{1} << 52, std::size_t{1} << 20}), buffer_error);
+  EXPECT_THROW(buffer::allocate(dtype::uint8, {0, ~std::size_t{0}}), buffer_error);
+  const buffer empty = buffer::allocate(dtype::float32, {0, 1 << 20, 1 << 10});
+  EXPECT_EQ(empty.size(), 0u);
+  EXPECT_EQ(empty.strides(), (strides_t{std::ptrdiff_t{4} << 30, 4 << 10, 4}));
+}

@@ -83,3 +83,30 @@ TEST(CApi, ArgumentsNestedAMillionDeepAreAnErrorNamingTheLimit) {
   pm_message_delete(out);
   pm_host_delete(host);
 }
+
+// Found by fuzzing (fuzz/regressions/meta_eval/function_value_outlives_its_evaluator.sib): a meta
+// function kept in a result after its Host was deleted used to reach into the freed evaluator when
+// the result was released (the asan preset reports it; here it must at least not hang or crash).
+TEST(CApi, AMetaFunctionInAResultMayOutliveItsHost) {
+  pm_host* host = nullptr;
+  ASSERT_EQ(pm_host_new("meta", 0, &host), nullptr);
+  pm_message* out = nullptr;
+  ASSERT_EQ(pm_host_eval(host, "meta", "(let ((inner (fn (y) y))) (fn (x) (inner x)))", &out), nullptr);
+  EXPECT_NE(std::string(pm_message_json(out)).find("\"Function\""), std::string::npos) << pm_message_json(out);
+  pm_host_delete(host);
+  pm_message_delete(out);
+}
+
+// Found by fuzzing (fuzz/regressions/c_api/number_overflow.bin): a number past a double's range
+// escaped nlohmann's parser as out_of_range, which came out of the C API as an InternalError.
+TEST(CApi, ANumberPastADoublesRangeIsNotJson) {
+  pm_host* host = nullptr;
+  ASSERT_EQ(pm_host_new("meta", 0, &host), nullptr);
+  pm_message* out = nullptr;
+  pm_error* e = pm_host_call(host, "meta", "list", "[1, 829E965295]", &out);
+  ASSERT_NE(e, nullptr);
+  EXPECT_STREQ(pm_error_type(e), "MessageError");
+  EXPECT_NE(std::string(pm_error_message(e)).find("not valid JSON"), std::string::npos) << pm_error_message(e);
+  pm_error_delete(e);
+  pm_host_delete(host);
+}

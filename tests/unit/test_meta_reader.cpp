@@ -92,6 +92,25 @@ TEST(MetaReader, ErrorsNameFileLineAndColumn) {
   EXPECT_NE(std::string(nan.what()).find("bad.sib:1:1"), std::string::npos) << nan.what();
 }
 
+// Found by fuzzing (fuzz/regressions/meta_eval, fuzz/regressions/meta_reader): every string a form
+// holds is UTF-8, so that every value prints as JSON; and what a form shows reads back as it.
+TEST(MetaReader, SourceAndEscapesAreUtf8) {
+  auto raw = raised<script_error>([] { read_all("(print \"a\xFF\")", "bad.sib"); });
+  EXPECT_EQ(raw.message(), "the source is not UTF-8 (byte 0xFF)");
+  EXPECT_NE(std::string(raw.what()).find("bad.sib:1:10"), std::string::npos) << raw.what();
+  auto lone = raised<script_error>([] { read_all(R"("\ud800")", "bad.sib"); });
+  EXPECT_EQ(lone.type(), "SyntaxError");
+  auto unpaired = raised<script_error>([] { read_all(R"("\ud800\u0041")", "bad.sib"); });
+  EXPECT_EQ(unpaired.type(), "SyntaxError");
+  EXPECT_EQ(read_all(R"("\ud83d\ude00 é")", "ok.sib")[0].text, "\xF0\x9F\x98\x80 \xC3\xA9");
+  // JSON's escapes, all of them: what marshal("meta") writes (found by fuzzing).
+  EXPECT_EQ(read_all(R"("\b\f\n\r\t\/\u0000")", "ok.sib")[0].text, std::string("\b\f\n\r\t/\0", 7));
+}
+
+TEST(MetaReader, AnIntegralRealShowsAsAReal) {
+  EXPECT_EQ(shown("3.0 -0.0 123456789012345680000.0 1e300 2.5"), "3.0 | -0.0 | 123456789012345683968.0 | 1e+300 | 2.5");
+}
+
 TEST(MetaReader, IncompleteInputIsToldFromErrors) {
   EXPECT_NE(meta::incomplete("(def x"), "");
   EXPECT_NE(meta::incomplete("\"open string"), "");

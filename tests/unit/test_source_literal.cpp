@@ -25,6 +25,15 @@ TEST(SourceLiteral, BigIntegersTakeTheSuffixAtAnyDepth) {
   EXPECT_EQ(source_literal(v, {}), R"([9007199254740991, 9007199254740993, -9007199254740993, {"u": 18446744073709551615}])");
 }
 
+// Found by fuzzing (fuzz/regressions/crossing/proto_key_in_a_js_literal.bin): JS's literal
+// {"__proto__": 1} has no own key __proto__; {["__proto__"]: 1} does.
+TEST(SourceLiteral, TheProtoKeyIsWrittenAsTheLanguageNeedsForAnOwnProperty) {
+  const literal_spelling js{.big_integer_suffix = "n", .proto_key = R"(["__proto__"])"};
+  const json v = json::parse(R"({"__proto__": {"polluted": 1}, "a": [{"__proto__": null}]})");
+  EXPECT_EQ(source_literal(v, js), R"({["__proto__"]: {"polluted": 1}, "a": [{["__proto__"]: null}]})");
+  EXPECT_EQ(source_literal(v, {}), R"({"__proto__": {"polluted": 1}, "a": [{"__proto__": null}]})");
+}
+
 TEST(SourceLiteral, SeparatorsAndObjectBracketsAreTheLanguages) {
   const literal_spelling meta{.item_separator = " ",
                               .object_open = "(object",

@@ -5,6 +5,7 @@
 
 #include "code_data.hpp"
 #include "forms.hpp"
+#include "native_stack.hpp"
 
 #include <promethean/error.hpp>
 #include <promethean/host/deadline.hpp>
@@ -107,7 +108,13 @@ constexpr int k_max_depth = 2000;
 thread_local int t_depth = 0;
 thread_local int t_expansion_depth = 0;
 constexpr int k_max_expansion_depth = 256;
+// The steps left under this thread's step_budget; unlimited while none lives.
+constexpr std::uint64_t k_unlimited_steps = ~std::uint64_t{0};
+thread_local std::uint64_t t_steps_left = k_unlimited_steps;
 }  // namespace
+
+step_budget::step_budget(std::uint64_t steps) noexcept { t_steps_left = steps; }
+step_budget::~step_budget() { t_steps_left = k_unlimited_steps; }
 
 evaluator::evaluator(host& h, std::ostream& out) : m_host(h), m_out(out), m_global(std::make_shared<environment>()) {
   install_core_forms();
@@ -123,8 +130,8 @@ evaluator::~evaluator() { clear(); }
 void evaluator::clear() {
   std::map<std::string, std::shared_ptr<closure>, std::less<>> gone;
   {
-    std::lock_guard lock(m_closures_mutex);
-    gone.swap(m_closures);
+    std::lock_guard lock(m_closures->mutex);
+    gone.swap(m_closures->entries);
   }
   m_global = std::make_shared<environment>();
   m_builtin_values.clear();
@@ -302,9 +309,18 @@ message evaluator::eval_symbol(const node& n, const env_ptr& e) {
 message evaluator::eval_list(const node& n, const env_ptr& e) {
   if (n.items.empty()) return message(nlohmann::json::array());
   const node& head = n.items[0];
+  if (t_steps_left != k_unlimited_steps && t_steps_left-- == 0) {
+    ++t_steps_left;  // stays spent: every later form fails too, until the budget ends
+    fail(n, "StepLimit", "the step budget of this evaluation is spent");
+  }
   if (++t_depth > k_max_depth) {
     --t_depth;
     fail(n, "RecursionError", "evaluation nested deeper than " + std::to_string(k_max_depth) + " calls");
+  }
+  if (native_stack_left() < native_stack_reserve()) {
+    --t_depth;
+    fail(n, "RecursionError", "evaluation nested " + std::to_string(t_depth) +
+                                  " calls deep, too deep for this thread's native stack");
   }
   struct unwind {
     int& depth;
@@ -364,8 +380,8 @@ message evaluator::call_function(std::string_view id, const std::vector<message>
                                  const source_location* call_site) {
   std::shared_ptr<closure> c;
   {
-    std::lock_guard lock(m_closures_mutex);
-    if (auto it = m_closures.find(id); it != m_closures.end()) c = it->second;
+    std::lock_guard lock(m_closures->mutex);
+    if (auto it = m_closures->entries.find(id); it != m_closures->entries.end()) c = it->second;
   }
   if (!c) throw usage_error("meta: no function " + std::string(id), "meta");
   if (!c->builtin.empty()) {
@@ -427,14 +443,24 @@ void evaluator::define(const std::string& name, const std::vector<std::string>& 
 message evaluator::publish(std::shared_ptr<closure> c) {
   // The handle owns the closure's table entry: the entry goes when the last reference does.
   auto id = std::make_shared<std::string>();
-  auto f = function_handle::create("meta", c->name, [this, id] {
-    std::lock_guard lock(m_closures_mutex);
-    m_closures.erase(*id);
+  // The callback holds the table weakly: the handle may outlive this evaluator (found by fuzzing,
+  // fuzz/regressions/meta_eval/function_value_outlives_its_evaluator.sib: a meta function returned
+  // as a result and released after its Host). The closure is released outside the lock, since
+  // releasing it may release other handles of this table (those its environment holds).
+  auto f = function_handle::create("meta", c->name, [table = std::weak_ptr<closure_table>(m_closures), id] {
+    const auto t = table.lock();
+    if (!t) return;  // the evaluator is gone, and its table with it
+    std::shared_ptr<closure> gone;
+    std::lock_guard lock(t->mutex);
+    if (auto it = t->entries.find(*id); it != t->entries.end()) {
+      gone = std::move(it->second);
+      t->entries.erase(it);
+    }
   });
   *id = f->id();
   {
-    std::lock_guard lock(m_closures_mutex);
-    m_closures[*id] = std::move(c);
+    std::lock_guard lock(m_closures->mutex);
+    m_closures->entries[*id] = std::move(c);
   }
   return message::of(f);
 }

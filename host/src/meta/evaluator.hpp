@@ -28,6 +28,19 @@ struct exit_request {
   int status = 0;
 };
 
+/// A bound on how much meta code may run on this thread, for callers that run code they do not
+/// trust to end (the fuzz harness, fuzz/meta_eval_fuzzer.cpp): while a step_budget lives, each list
+/// form evaluated on this thread, in any evaluator (eval-in "meta" nests one), takes a step, and
+/// the step past `steps` fails with a script_error of type StepLimit. Without one, no count is kept.
+/// Not nestable: one per thread at a time.
+class step_budget {
+ public:
+  explicit step_budget(std::uint64_t steps) noexcept;
+  ~step_budget();
+  step_budget(const step_budget&) = delete;
+  step_budget& operator=(const step_budget&) = delete;
+};
+
 struct environment {
   std::map<std::string, message, std::less<>> vars;
   std::shared_ptr<environment> parent;
@@ -113,8 +126,13 @@ class evaluator {
   std::map<std::string, message, std::less<>> m_macros;  // name → the expander (a meta function)
   std::map<std::string, message, std::less<>> m_builtin_values;  // name → its function (builtin_value)
   std::uint64_t m_fresh = 0;                              // counter for gensym and splice names
-  std::mutex m_closures_mutex;
-  std::map<std::string, std::shared_ptr<closure>, std::less<>> m_closures;  // function id → closure
+  /// Function id → closure. Shared with the release callbacks of the handles, which hold it weakly:
+  /// a handle may outlive this evaluator (a result kept after its Host is gone).
+  struct closure_table {
+    std::mutex mutex;
+    std::map<std::string, std::shared_ptr<closure>, std::less<>> entries;
+  };
+  std::shared_ptr<closure_table> m_closures = std::make_shared<closure_table>();
 };
 
 }  // namespace promethean::meta

@@ -25,6 +25,12 @@ class reader {
       : m_src(src), m_file(file), m_line(first_line) {}
 
   std::vector<node> all() {
+    // Source is UTF-8 text: a stray byte would otherwise reach strings and names, and from them
+    // every JSON value and message, which must be UTF-8 (a value that cannot print is no value).
+    if (const std::size_t bad = invalid_utf8_at(m_src); bad != std::string_view::npos) {
+      while (m_pos < bad) advance();
+      fail("SyntaxError", "the source is not UTF-8 (byte 0x" + hex_byte(m_src[bad]) + ")");
+    }
     std::vector<node> forms;
     while (true) {
       skip_space();
@@ -158,6 +164,12 @@ class reader {
     }
   }
 
+  static std::string hex_byte(char c) {
+    const char* digits = "0123456789ABCDEF";
+    const auto b = static_cast<unsigned char>(c);
+    return {digits[b >> 4], digits[b & 0xF]};
+  }
+
   std::uint32_t hex4() {
     std::uint32_t v = 0;
     for (int i = 0; i < 4; ++i) {
@@ -196,17 +208,26 @@ class reader {
         case 'n': n.text += '\n'; break;
         case 't': n.text += '\t'; break;
         case 'r': n.text += '\r'; break;
+        case 'b': n.text += '\b'; break;  // \b and \f: JSON's, which marshal("meta") writes
+        case 'f': n.text += '\f'; break;
         case '"': n.text += '"'; break;
         case '\\': n.text += '\\'; break;
         case '/': n.text += '/'; break;
         case '0': n.text += '\0'; break;
         case 'u': {
+          // A surrogate is half of a pair (\uD83D\uDE00, as JSON writes one code point past
+          // U+FFFF); alone it has no UTF-8 form, and a string holding it could not cross as JSON.
           std::uint32_t cp = hex4();
           if (cp >= 0xD800 && cp < 0xDC00 && m_src.substr(m_pos, 2) == "\\u") {
             advance();
             advance();
             const std::uint32_t low = hex4();
+            if (low < 0xDC00 || low > 0xDFFF) {
+              fail_at(escape_at, "SyntaxError", "a \\u escape of a high surrogate must be followed by a low one");
+            }
             cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+          } else if (cp >= 0xD800 && cp <= 0xDFFF) {
+            fail_at(escape_at, "SyntaxError", "a lone surrogate in a \\u escape (it has no UTF-8 form)");
           }
           append_utf8(n.text, cp);
           break;
@@ -289,7 +310,11 @@ void show_into(const node& n, std::string& out) {
     case node::kind::real: {
       char buf[32];
       auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n.real);
-      out.append(buf, ec == std::errc() ? end : buf);
+      const std::string_view text(buf, ec == std::errc() ? static_cast<std::size_t>(end - buf) : 0);
+      out += text;
+      // The shortest form of an integral real may be all digits ("123456789012345683968"), which
+      // reads back as an integer, or fails to as one past 64 bits: keep it a real.
+      if (!text.empty() && text.find_first_not_of("-0123456789") == std::string_view::npos) out += ".0";
       return;
     }
     case node::kind::string: {

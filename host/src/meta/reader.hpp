@@ -1,7 +1,8 @@
 // Private: the meta language's reader. Source text → syntax nodes, each with its line and column.
 //
-// Syntax (Sibilant-flavoured): lists `( )`, arrays `[ ]`, strings "…" with \n \t \r \" \\ \/ \uXXXX
-// escapes, numbers (integers, decimals, exponents), `true` `false` `null`, keywords `:name`,
+// Syntax (Sibilant-flavoured): lists `( )`, arrays `[ ]`, strings "…" with JSON's escapes
+// (\n \t \r \b \f \" \\ \/ \uXXXX, surrogates only in pairs) and \0, numbers (integers,
+// decimals, exponents), `true` `false` `null`, keywords `:name`,
 // symbols (any other run of characters, dots allowed: `buffer.shape`, `py:fn`), `;` comments to
 // the end of the line, and the quote family: 'x → (quote x), `x → (quasiquote x), ,x → (unquote x),
 // ,@x → (unquote-splicing x). Errors are script_errors carrying file, line and column.

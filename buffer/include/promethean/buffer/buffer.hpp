@@ -145,7 +145,8 @@ class PROMETHEAN_API buffer {
   std::shared_ptr<const detail::buffer_state> m_state;
 };
 
-/// C-contiguous byte strides for `shape` and an element size.
+/// C-contiguous byte strides for `shape` and an element size. Throws buffer_error when they do
+/// not fit in 64 bits (possible for a shape with a zero in it, which holds no element).
 PROMETHEAN_API strides_t c_strides(const shape_t& shape, std::size_t itemsize);
 
 /// The bytes a layout reaches, relative to element [0, …, 0]: [low, high), low <= 0 (negative

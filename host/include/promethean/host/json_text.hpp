@@ -20,7 +20,8 @@ namespace promethean {
 /// (256 levels), far beyond any real message.
 inline constexpr std::size_t k_max_json_depth = 512;
 
-/// `text` as JSON. Throws nlohmann::json::parse_error when it is not JSON, and message_error
+/// `text` as JSON. Throws nlohmann::json::parse_error when it is not JSON (a number past a double's
+/// range included: nlohmann's own parser throws out_of_range for that), and message_error
 /// (naming the limit) when it nests deeper than `max_depth`.
 PROMETHEAN_API nlohmann::json parse_json_text(std::string_view text, std::size_t max_depth = k_max_json_depth);
 

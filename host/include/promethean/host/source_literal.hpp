@@ -30,6 +30,11 @@ struct literal_spelling {
   /// Written after an integer beyond ±(2^53 - 1), which a double cannot hold exactly (JavaScript:
   /// "n", a BigInt); empty when the language's integers hold any size.
   std::string_view big_integer_suffix = "";
+  /// How the key "__proto__" is written, where the language's object literal takes it for
+  /// something other than a property (JavaScript: {"__proto__": v} sets the prototype, or is
+  /// dropped when v is not an object; {["__proto__"]: v} makes an own property, as JSON.parse
+  /// does); empty when the key is written like any other.
+  std::string_view proto_key = "";
 };
 
 /// `value` as a literal of the language spelt by `spelling`.

@@ -1,0 +1,22 @@
+# Runs every file of the given folders (a harness's seed corpus and its regressions) through the
+# harness once, as libFuzzer does with files for arguments: any crash, leak or broken property fails.
+# cmake -DHARNESS=<binary> -DINPUTS="<dir>|<dir>" -P replay.cmake
+string(REPLACE "|" ";" _dirs "${INPUTS}")
+set(_files "")
+foreach(_dir IN LISTS _dirs)
+  if(EXISTS "${_dir}")
+    file(GLOB _in LIST_DIRECTORIES false "${_dir}/*")
+    list(APPEND _files ${_in})
+  endif()
+endforeach()
+list(FILTER _files EXCLUDE REGEX "/README[^/]*$")
+list(LENGTH _files _count)
+if(_count EQUAL 0)
+  message(FATAL_ERROR "no inputs in ${INPUTS}: every harness has a seed corpus")
+endif()
+list(SORT _files)
+execute_process(COMMAND "${HARNESS}" -runs=1 ${_files} RESULT_VARIABLE _status)
+if(NOT _status EQUAL 0)
+  message(FATAL_ERROR "${HARNESS} failed (${_status}) on one of ${_count} inputs: see above")
+endif()
+message(STATUS "${_count} inputs replayed through ${HARNESS}")
