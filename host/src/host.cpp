@@ -4,6 +4,8 @@
 #include <promethean/error.hpp>
 #include <promethean/host/host.hpp>
 
+#include "async_calls.hpp"
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -35,6 +37,7 @@ struct host::impl {
   bool owns_process_signals = true;
   std::filesystem::path main_script;  ///< host::main_script
   std::size_t js_heap_limit_mb = 0;
+  std::shared_ptr<detail::async_calls> async;  ///< call_async, eval_async (made with the host)
 
   // Started runtimes again, for the hot path: every call looks its runtime up, and a mutex there
   // cost more than the rest of a py call's routing. Append-only (written under `mutex`), read
@@ -80,6 +83,7 @@ struct host::impl {
 };
 
 host::host(host_options options) : m_impl(std::make_unique<impl>()) {
+  m_impl->async = std::make_shared<detail::async_calls>(*this);
   m_impl->owns_process_signals = options.owns_process_signals;
   m_impl->js_heap_limit_mb = options.js_heap_limit_mb;
   auto offered = options.factories.empty() ? default_runtime_factories() : std::move(options.factories);
@@ -108,7 +112,9 @@ host::~host() {
     for (const auto& [name, rt] : m_impl->started) order.emplace_back(shutdown_rank(name), name);
   }
   std::sort(order.begin(), order.end());
-  // First, with every runtime still up, the work that needs the others ends (Python's non-daemon
+  // Calls still pending fail now ("Shutdown"), while their consumers' runtimes are all up to hear it.
+  m_impl->async->shut_down();
+  // Then, with every runtime still up, the work that needs the others ends (Python's non-daemon
   // threads may still call JS); only then does anything stop.
   for (const auto& [rank, name] : order) {
     runtime* rt = nullptr;
@@ -137,6 +143,7 @@ host::~host() {
       std::fprintf(stderr, "promethean: shutting down %s failed: %s\n", name.c_str(), e.what());
     }
   }
+  m_impl->async->join();  // the pool's workers were stopped with the runtimes they were in
   for (auto& rt : stopped) rt.reset();  // in the same order
   ledger::instance().check_at_shutdown();
 }
@@ -212,6 +219,27 @@ message host::call(std::string_view runtime_name, std::string_view function, con
                    const call_options& options) {
   if (!args.value().is_array()) throw usage_error("call arguments must be a JSON array, got " + args.dump());
   return get(runtime_name).call(function, args, options);
+}
+
+std::shared_ptr<pending_call> host::call_async(std::string_view runtime_name, std::string_view function,
+                                              const message& args, const call_options& options) {
+  if (!args.value().is_array()) {
+    return pending_call::failed(std::make_exception_ptr(usage_error("call arguments must be a JSON array, got " + args.dump())));
+  }
+  try {
+    return m_impl->async->call(get(runtime_name), function, args, options);
+  } catch (...) {
+    return pending_call::failed(std::current_exception());
+  }
+}
+
+std::shared_ptr<pending_call> host::eval_async(std::string_view runtime_name, std::string_view code,
+                                              const call_options& options) {
+  try {
+    return m_impl->async->eval(get(runtime_name), code, options);
+  } catch (...) {
+    return pending_call::failed(std::current_exception());
+  }
 }
 
 void host::define(std::string_view runtime_name, const function_definition& definition) {

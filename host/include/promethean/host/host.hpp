@@ -14,6 +14,7 @@
 #include <promethean/host/callable.hpp>
 #include <promethean/host/message.hpp>
 #include <promethean/host/meta_object.hpp>
+#include <promethean/host/pending_call.hpp>
 #include <promethean/host/runtime.hpp>
 #include <promethean/host/view_registry.hpp>
 
@@ -89,6 +90,17 @@ class PROMETHEAN_API host {
   meta_object eval(std::string_view runtime_name, std::string_view code, const call_options& options = {});
   message call(std::string_view runtime_name, std::string_view function, const message& args,
                const call_options& options = {});
+  /// The call without waiting for it (pending_call.hpp): it starts on this thread; an async
+  /// function's result (a JS Promise, a Python coroutine, a Rust pending result) settles it later,
+  /// from whatever thread. A runtime without async calls of its own runs the blocking call on a
+  /// worker thread of the host. options.timeout bounds the whole wait (then a Timeout error, and
+  /// the call is told to stop). Errors, even the runtime's name being unknown, settle the pending
+  /// call rather than throw. At shutdown, calls still pending fail with a "Shutdown" error.
+  std::shared_ptr<pending_call> call_async(std::string_view runtime_name, std::string_view function,
+                                           const message& args, const call_options& options = {});
+  /// eval() without waiting: a JS Promise or a Python coroutine the code evaluates to is awaited.
+  std::shared_ptr<pending_call> eval_async(std::string_view runtime_name, std::string_view code,
+                                           const call_options& options = {});
   void define(std::string_view runtime_name, const function_definition& definition);
   /// `function` of `runtime_name` looked up once (the runtime started if need be), for a loop that
   /// calls it many times, with typed arguments or JSON (see callable.hpp). A runtime that can

@@ -21,6 +21,7 @@
 namespace promethean {
 
 class callable_target;
+class pending_call;
 
 /// Per-call settings.
 struct call_options {
@@ -30,6 +31,9 @@ struct call_options {
   /// line is in that source, so that a REPL or an editor reports the lines a user sees.
   std::string source_name;
   int first_line = 1;
+  /// For async calls: hand the function a cancellation signal as its last argument, which fires
+  /// when the caller cancels the call or its timeout passes (js: an AbortSignal).
+  bool cancel_signal = false;
 };
 
 /// A named function whose body is source text in the target runtime (`py:fn`, `js:fn`, `sh:fn`).
@@ -59,6 +63,15 @@ class PROMETHEAN_API runtime {
   /// Calls a function by name (a dotted path, an exported name, `<plugin>.<fn>`); `args` is a
   /// JSON array.
   virtual message call(std::string_view function, const message& args, const call_options& options) = 0;
+
+  /// The call without waiting for its end (host::call_async): the result of an async function
+  /// (a JS Promise, a Python coroutine) settles the pending call when it is ready, on whatever
+  /// thread that happens; a plain result settles it at once. The call itself starts on this
+  /// thread. nullptr (the default): no async calls of its own; the host runs `call` on a worker.
+  virtual std::shared_ptr<pending_call> call_async(std::string_view function, const message& args,
+                                                   const call_options& options);
+  /// `eval` without waiting for its end (an awaited Promise, a coroutine); nullptr as above.
+  virtual std::shared_ptr<pending_call> eval_async(std::string_view code, const call_options& options);
 
   /// `function` looked up once, for host::resolve (see callable.hpp). nullptr (the default): the
   /// runtime has no faster path than `call` by name, and the host calls that.
