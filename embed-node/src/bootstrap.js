@@ -70,17 +70,10 @@ function install(natives, mainScript, hosted) {
   const promethean = Object.freeze({
     eval: natives.eval,
     call: natives.call,
-    // The call runs on the next turn of the event loop; the Promise settles with its result.
-    callAsync: (runtime, fn, ...args) =>
-      new Promise((resolve, reject) => {
-        setImmediate(() => {
-          try {
-            resolve(natives.call(runtime, fn, ...args));
-          } catch (e) {
-            reject(e);
-          }
-        });
-      }),
+    // A Promise at once; the other runtime works meanwhile, and this loop goes on (a Python
+    // coroutine runs on an asyncio loop, a blocking call on a worker thread of the host).
+    callAsync: natives.callAsync,
+    evalAsync: natives.evalAsync,
     // The same with a time limit in seconds first: past it, what runs is stopped (JS terminated,
     // Python interrupted) and the call throws a ForeignError whose type is "Timeout".
     evalWithTimeout: natives.evalWithTimeout,

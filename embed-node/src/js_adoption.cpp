@@ -6,6 +6,7 @@
 // (js_lock_lending.hpp); there is no loop thread (Node's main thread runs the loop), no signal
 // handler and no heap limit of ours. The bootstrap (bootstrap.js) runs as a function of `process`
 // and the requiring module's `require`, instead of as the environment's own start-up script.
+#include "js_async_call.hpp"
 #include "js_engine.hpp"
 
 #include "js_errors.hpp"
@@ -100,6 +101,7 @@ void engine::adopt(host& h) {
   uv_unref(reinterpret_cast<uv_handle_t*>(&wakeup));
   start_lock_lending(isolate, loop);
   start_running_releases(loop, releases);
+  start_async_links(loop);
   alive = true;
   refuse_js_after_fork();
   install_module(isolate, ctx, value.As<v8::Object>(), h.main_script(), true);

@@ -2,6 +2,8 @@
 // documented order. Its event loop, driven by whoever waits on JS: js_event_loop.cpp.
 #include "js_engine.hpp"
 
+#include "js_async_call.hpp"
+
 #include "js_conversion.hpp"
 #include "js_deadline.hpp"
 #include "js_errors.hpp"
@@ -109,6 +111,7 @@ void engine::start_environment(host& h) {
   // Wakes threads waiting for the loop; unreferenced, so it never keeps the loop alive.
   uv_async_init(event_loop(), &wakeup, [](uv_async_t*) {});
   uv_unref(reinterpret_cast<uv_handle_t*>(&wakeup));
+  start_async_links(event_loop());
   alive = true;
   refuse_js_after_fork();
   install_module(isolate, ctx, value.As<v8::Object>(), h.main_script(), false);
@@ -188,6 +191,7 @@ void engine::forget_js_state() {
   stores_by_buffer.clear();
   free_foreign_functions();
   free_weak_views();
+  stop_async_links();
   releases.drain();
   context.Reset();
   adopting_require.Reset();

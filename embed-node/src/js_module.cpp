@@ -3,6 +3,7 @@
 // that the callee may call back into JS from any thread.
 #include "js_module.hpp"
 
+#include "js_async_call.hpp"
 #include "js_conversion.hpp"
 #include "js_deadline.hpp"
 #include "js_engine.hpp"
@@ -99,6 +100,28 @@ void js_call(const info_t& info) {
     message result = unlocked(isolate, [&] { return the_host().call(rt, fn, args); });
     give_back_handles(args, lent);
     info.GetReturnValue().Set(from_message(isolate, result));
+  });
+}
+
+// callAsync(runtime, fn, ...args) and evalAsync(runtime, code): a Promise at once; the other
+// runtime works meanwhile (a Python coroutine on its asyncio loop, a blocking call on a worker of
+// the host), and the Promise settles on this loop when it is done (js_async_call.hpp).
+void js_call_async(const info_t& info) {
+  guarded(info, [&](v8::Isolate* isolate) {
+    const std::string rt = string_arg(info, 0, "callAsync", "runtime");
+    const std::string fn = string_arg(info, 1, "callAsync", "function");
+    message args = arguments_to_message(isolate, info, 2);
+    auto pending = unlocked(isolate, [&] { return the_host().call_async(rt, fn, args); });
+    info.GetReturnValue().Set(promise_for(isolate, isolate->GetCurrentContext(), std::move(pending)));
+  });
+}
+
+void js_eval_async(const info_t& info) {
+  guarded(info, [&](v8::Isolate* isolate) {
+    const std::string rt = string_arg(info, 0, "evalAsync", "runtime");
+    const std::string code = string_arg(info, 1, "evalAsync", "code");
+    auto pending = unlocked(isolate, [&] { return the_host().eval_async(rt, code); });
+    info.GetReturnValue().Set(promise_for(isolate, isolate->GetCurrentContext(), std::move(pending)));
   });
 }
 
@@ -296,6 +319,8 @@ void install_module(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Lo
   };
   add("eval", js_eval);
   add("call", js_call);
+  add("callAsync", js_call_async);
+  add("evalAsync", js_eval_async);
   add("evalWithTimeout", js_eval_with_timeout);
   add("callWithTimeout", js_call_with_timeout);
   add("export", js_export);

@@ -2,6 +2,7 @@
 // run as Node runs them.
 #include <promethean/js/js_runtime.hpp>
 
+#include "js_async_call.hpp"
 #include "js_call.hpp"
 #include "js_callable.hpp"
 #include "js_conversion.hpp"
@@ -63,6 +64,27 @@ class js_runtime final : public runtime {
   message call(std::string_view function, const message& args, const call_options& options) override {
     return with_deadline(
         options, [&] { return "call of '" + std::string(function) + "'"; }, [&] { return call_now(function, args); });
+  }
+
+  /// The call started on this thread (under its deadline); a Promise it returns settles the
+  /// pending call later (js_async_call.hpp).
+  std::shared_ptr<pending_call> call_async(std::string_view function, const message& args,
+                                           const call_options& options) override {
+    std::shared_ptr<pending_call> started;
+    with_deadline(options, [&] { return "call of '" + std::string(function) + "'"; }, [&] {
+      started = start_async_call(function, args, options);
+      return message();
+    });
+    return started;
+  }
+
+  std::shared_ptr<pending_call> eval_async(std::string_view code, const call_options& options) override {
+    std::shared_ptr<pending_call> started;
+    with_deadline(options, [] { return std::string("eval of code"); }, [&] {
+      started = start_async_eval(code);
+      return message();
+    });
+    return started;
   }
 
   message eval_now(std::string_view code) {
