@@ -2,6 +2,8 @@
 // of threads Python has never seen.
 #include "python_interpreter.hpp"
 
+#include "python_coroutines.hpp"
+
 #include "python_errors.hpp"
 #include "python_main_wake.hpp"
 #include "python_multiprocessing.hpp"
@@ -282,9 +284,11 @@ void interpreter::finalize() {
     // ends that when Python itself finalises).
     PyGILState_STATE gil = PyGILState_Ensure();
     flush_stdio();
+    stop_own_loop();
     s.exported.clear();
     s.callables.clear();
     s.message_handler = py::object();
+    s.async_support = py::object();
     drain_releases();
     s.owner = nullptr;
     PyGILState_Release(gil);
@@ -308,9 +312,11 @@ void interpreter::finalize() {
   }
   Py_END_ALLOW_THREADS
   flush_stdio();
+  stop_own_loop();
   s.exported.clear();
   s.callables.clear();
   s.message_handler = py::object();
+  s.async_support = py::object();
   drain_releases();
   hold_modules_if_threads_remain();
   main_wake::uninstall();

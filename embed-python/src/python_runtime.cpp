@@ -5,6 +5,7 @@
 #include "python_callable.hpp"
 #include "python_command_line.hpp"
 #include "python_conversion.hpp"
+#include "python_coroutines.hpp"
 #include "python_deadline.hpp"
 #include "python_errors.hpp"
 #include "python_interpreter.hpp"
@@ -140,21 +141,51 @@ class python_runtime final : public runtime {
   }
 
   message eval_now(std::string_view code) {
+    return guarded([&] { return to_message(eval_object(code)); });
+  }
+
+  /// The value of an expression, None for statements (run in __main__). GIL held.
+  static py::object eval_object(std::string_view code) {
+    py::dict globals = py::module_::import("__main__").attr("__dict__");
+    py::object builtins = py::module_::import("builtins");
+    py::object compiled;
+    bool expression = true;
+    try {
+      compiled = builtins.attr("compile")(py::str(std::string(code)), "<eval>", "eval");
+    } catch (py::error_already_set& e) {
+      if (!e.matches(PyExc_SyntaxError)) throw;
+      expression = false;
+    }
+    if (!expression) compiled = builtins.attr("compile")(py::str(std::string(code)), "<exec>", "exec");
+    py::object result = py::reinterpret_steal<py::object>(PyEval_EvalCode(compiled.ptr(), globals.ptr(), globals.ptr()));
+    if (!result) throw py::error_already_set();
+    return expression ? result : py::none();
+  }
+
+  /// An `async def` runs on an asyncio loop (python_coroutines.hpp) and settles the pending call
+  /// when it ends; any other function is left to the host's workers (nullptr), so that the
+  /// caller's loop (JS's) never waits for Python code.
+  std::shared_ptr<pending_call> call_async(std::string_view function, const message& args,
+                                           const call_options& /*options*/) override {
+    return guarded([&]() -> std::shared_ptr<pending_call> {
+      py::object fn = resolve(function);
+      require_callable(fn, function);
+      if (!is_coroutine_function(fn)) return nullptr;
+      const nlohmann::json& values = args.value();
+      message::cursor at(args);
+      py::tuple call_args(values.size());
+      for (std::size_t i = 0; i < values.size(); ++i) call_args[i] = from_message_value(values[i], at);
+      py::object coroutine = fn(*call_args);
+      return run_awaitable(std::move(coroutine), "py coroutine " + std::string(function));
+    });
+  }
+
+  /// The code runs now; a coroutine (or other awaitable) it evaluates to runs on the loop.
+  std::shared_ptr<pending_call> eval_async(std::string_view code, const call_options& /*options*/) override {
     return guarded([&] {
-      py::dict globals = py::module_::import("__main__").attr("__dict__");
-      py::object builtins = py::module_::import("builtins");
-      py::object compiled;
-      bool expression = true;
-      try {
-        compiled = builtins.attr("compile")(py::str(std::string(code)), "<eval>", "eval");
-      } catch (py::error_already_set& e) {
-        if (!e.matches(PyExc_SyntaxError)) throw;
-        expression = false;
-      }
-      if (!expression) compiled = builtins.attr("compile")(py::str(std::string(code)), "<exec>", "exec");
-      py::object result = py::reinterpret_steal<py::object>(PyEval_EvalCode(compiled.ptr(), globals.ptr(), globals.ptr()));
-      if (!result) throw py::error_already_set();
-      return expression ? to_message(result) : message();
+      py::object value = eval_object(code);
+      if (is_awaitable(value)) return run_awaitable(std::move(value), "evaluated py code");
+      return pending_call::ready(to_message(value));
     });
   }
 

@@ -50,6 +50,7 @@ struct python_state {
   name_table exported;   ///< name → callable (export, py:fn)
   name_table callables;  ///< function id → callable handed out
   pybind11::object message_handler;                   ///< promethean.on_message(fn)
+  pybind11::object async_support;  ///< the helpers of python_coroutines.cpp, made on first use
 };
 
 python_state& state();

@@ -1,0 +1,177 @@
+// Python as the producer of async calls: coroutines on an asyncio loop (python_coroutines.hpp).
+#include "python_coroutines.hpp"
+
+#include "python_conversion.hpp"
+#include "python_errors.hpp"
+#include "python_state.hpp"
+#include "with_gil.hpp"
+
+#include <promethean/error.hpp>
+
+#include <pybind11/eval.h>
+
+#include <utility>
+
+namespace py = pybind11;
+
+namespace promethean::python {
+namespace {
+
+// The loop side, in Python: asyncio's own thread-safe scheduling does the work.
+constexpr const char* k_support_source = R"(
+import asyncio, inspect, threading
+
+main_loop = None   # the loop last seen running on the main thread
+own_loop = None    # Promethean's loop, on its daemon thread, made on first use
+own_lock = threading.Lock()
+
+def note_main_loop():
+    global main_loop
+    try:
+        main_loop = asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+
+def _own():
+    global own_loop
+    with own_lock:
+        if own_loop is None or own_loop.is_closed():
+            loop = asyncio.new_event_loop()
+            started = threading.Event()
+            def run():
+                asyncio.set_event_loop(loop)
+                loop.call_soon(started.set)
+                loop.run_forever()
+            threading.Thread(target=run, name="promethean-asyncio", daemon=True).start()
+            started.wait()
+            own_loop = loop
+        return own_loop
+
+def stop_own_loop():
+    loop = own_loop
+    if loop is not None and not loop.is_closed():
+        try:
+            loop.call_soon_threadsafe(loop.stop)
+        except RuntimeError:
+            pass
+
+def run(awaitable, settle):
+    """Runs awaitable on the main thread's running loop, else on Promethean's; settle(future)
+    when it ends (on the loop's thread). Returns the future's cancel."""
+    loop = main_loop
+    if loop is None or loop.is_closed() or not loop.is_running():
+        loop = _own()
+    future = asyncio.run_coroutine_threadsafe(_awaited(awaitable), loop)
+    future.add_done_callback(settle)
+    return future.cancel
+
+async def _awaited(awaitable):
+    return await awaitable
+
+def is_coroutine_function(fn):
+    return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(getattr(fn, "__call__", None))
+)";
+
+/// The error a failed future holds (exc), as the error family (a ForeignError stays its own).
+std::exception_ptr error_of(py::handle exc) {
+  PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(exc.ptr())), exc.ptr());
+  py::error_already_set raised;
+  try {
+    throw_from_python(raised);
+  } catch (...) {
+    return std::current_exception();
+  }
+}
+
+/// A Python object a C++ hook holds, let go with the GIL whichever thread drops the hook.
+struct held_object {
+  PyObject* object;
+  explicit held_object(py::object o) : object(o.release().ptr()) {}
+  ~held_object() {
+    PyObject* o = object;
+    state().releases.push([o] { Py_DECREF(o); });
+  }
+  held_object(const held_object&) = delete;
+  held_object& operator=(const held_object&) = delete;
+};
+
+}  // namespace
+
+py::dict async_support() {
+  auto& s = state();
+  if (!s.async_support) {
+    py::dict scope;
+    scope["__builtins__"] = py::module_::import("builtins");
+    py::exec(k_support_source, scope);
+    s.async_support = scope;
+  }
+  return py::reinterpret_borrow<py::dict>(s.async_support);
+}
+
+bool is_awaitable(py::handle obj) {
+  return PyCoro_CheckExact(obj.ptr()) || py::hasattr(obj, "__await__");
+}
+
+bool is_coroutine_function(py::handle fn) {
+  return async_support()["is_coroutine_function"](fn).cast<bool>();
+}
+
+std::shared_ptr<pending_call> run_awaitable(py::object awaitable, std::string name) {
+  auto call = pending_call::make();
+  // On the loop's thread, with the GIL, when the future is done. It holds the pending call (the
+  // producer keeps it alive; its consumer may hold only a continuation in it) until then.
+  py::cpp_function settle([call, name](py::handle future) {
+    const std::shared_ptr<pending_call>& settling = call;
+    message result;
+    std::exception_ptr failure;
+    try {
+      if (future.attr("cancelled")().cast<bool>()) {
+        failure = std::make_exception_ptr(error("py", "Cancelled", name + " was cancelled"));
+      } else if (py::object exc = future.attr("exception")(); !exc.is_none()) {
+        failure = error_of(exc);
+      } else {
+        result = to_message(future.attr("result")());
+      }
+    } catch (py::error_already_set& e) {
+      try {
+        throw_from_python(e);
+      } catch (...) {
+        failure = std::current_exception();
+      }
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    py::gil_scoped_release unlocked;  // the continuation may take another runtime's lock
+    if (failure) {
+      settling->fail(failure);
+    } else {
+      settling->complete(std::move(result));
+    }
+  });
+  py::object cancel = async_support()["run"](std::move(awaitable), settle);
+  auto hook = std::make_shared<held_object>(std::move(cancel));
+  call->on_cancel([hook] {
+    try {
+      with_gil gil;
+      PyObject* r = PyObject_CallNoArgs(hook->object);
+      if (r == nullptr) PyErr_Clear();  // a cancel that cannot happen (the loop closed) has nothing to stop
+      Py_XDECREF(r);
+    } catch (const error&) {
+      // Python has shut down: the coroutine ended with it.
+    }
+  });
+  return call;
+}
+
+void note_main_loop() { async_support()["note_main_loop"](); }
+
+void stop_own_loop() {
+  if (!state().async_support) return;
+  try {
+    async_support()["stop_own_loop"]();
+  } catch (py::error_already_set& e) {
+    e.discard_as_unraisable("stopping promethean's asyncio loop");
+  }
+}
+
+}  // namespace promethean::python
