@@ -68,6 +68,17 @@ def run(awaitable, settle):
 async def _awaited(awaitable):
     return await awaitable
 
+def settle_threadsafe(loop, future, ok, value):
+    """Hands a call's outcome to the loop awaiting it (promethean.call_async's future)."""
+    try:
+        loop.call_soon_threadsafe(_settle, future, ok, value)
+    except RuntimeError:
+        pass  # the loop is closed: nobody awaits any more
+
+def _settle(future, ok, value):
+    if not future.done():
+        (future.set_result if ok else future.set_exception)(value)
+
 def is_coroutine_function(fn):
     return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(getattr(fn, "__call__", None))
 )";

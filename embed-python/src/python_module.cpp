@@ -1,6 +1,7 @@
 // The built-in `promethean` Python module: DESIGN.md's Python API, routing through the Host.
 #include "python_module.hpp"
 
+#include "python_awaitables.hpp"
 #include "python_conversion.hpp"
 #include "python_errors.hpp"
 #include "python_foreign_function.hpp"
@@ -254,6 +255,7 @@ def export(fn=None, name=None):
         return lambda f: _export(f, fn)
     return _export(fn, name)
 )"), m.attr("__dict__"));
+  define_async_api(m);
   // The type of another runtime's functions in Python, for isinstance (python_foreign_function.hpp).
   PyObject* foreign_function = foreign_function_type();
   if (foreign_function == nullptr) throw py::error_already_set();
