@@ -4,10 +4,12 @@
 #include "js_engine.hpp"
 #include "js_errors.hpp"
 #include "js_typed_array.hpp"
+#include "js_async_call.hpp"
 
 #include <promethean/buffer/buffer_json.hpp>
 #include <promethean/error.hpp>
 #include <promethean/host/host.hpp>
+#include <promethean/host/pending_handle.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -304,6 +306,7 @@ v8::Local<v8::Value> from_json(v8::Isolate* isolate, const nlohmann::json& j, me
         }
         return foreign_function_value(isolate, f);
       }
+      if (pending_handle::is_handle(j)) return promise_for(isolate, ctx, pending_handle::take(j));
       // Keys are data, as JSON.parse makes them: CreateDataProperty defines an own property
       // (where Set would run the __proto__ setter and change the object's prototype).
       v8::Local<v8::Object> out = v8::Object::New(isolate);

@@ -24,7 +24,7 @@ namespace promethean::python {
 namespace {
 
 /// A pending call as Python holds it (promethean._PendingCall).
-struct pending_handle {
+struct pending_ref {
   std::shared_ptr<pending_call> call;
 };
 
@@ -81,7 +81,7 @@ py::tuple to_python(pending_call::outcome outcome) {
 }
 
 /// Gives `future` (of `loop`) the call's outcome: now if it is there (True), else when it comes.
-bool deliver(pending_handle& h, py::handle loop, py::handle future) {
+bool deliver(pending_ref& h, py::handle loop, py::handle future) {
   if (auto now = h.call->try_take()) {
     py::tuple r = to_python(std::move(*now));
     future.attr(r[0].cast<bool>() ? "set_result" : "set_exception")(r[1]);
@@ -127,6 +127,11 @@ async def _awaited(future):
     # A coroutine rather than the future itself, so that create_task() takes it as well as await.
     return await future
 
+async def _awaited_pending(pending):
+    # A pending result that came inside a message: awaited on the loop that awaits it.
+    import asyncio
+    return await _await_on(asyncio.get_running_loop(), pending)
+
 def _await_on(loop, pending):
     future = loop.create_future()
     if not pending.deliver(loop, future):
@@ -154,9 +159,9 @@ auto routed(F&& f) {
 }  // namespace
 
 void define_async_api(py::module_& m) {
-  py::class_<pending_handle>(m, "_PendingCall")
+  py::class_<pending_ref>(m, "_PendingCall")
       .def("deliver", &deliver)
-      .def("cancel_if_cancelled", [](pending_handle& h, py::handle future) {
+      .def("cancel_if_cancelled", [](pending_ref& h, py::handle future) {
         if (future.attr("cancelled")().cast<bool>()) h.call->cancel();
       });
   m.def("_start_call", [](py::handle loop, const std::string& rt, const std::string& fn, py::tuple args,
@@ -166,15 +171,19 @@ void define_async_api(py::module_& m) {
     std::vector<PyObject*> items(args.size());
     for (std::size_t i = 0; i < args.size(); ++i) items[i] = args[i].ptr();
     message call_args = arguments_to_message(items.data(), items.size());
-    return pending_handle{routed([&] { return the_host().call_async(rt, fn, call_args, options); })};
+    return pending_ref{routed([&] { return the_host().call_async(rt, fn, call_args, options); })};
   });
   m.def("_start_eval", [](py::handle loop, const std::string& rt, const std::string& code, py::handle timeout) {
     note_if_main_thread(loop);
     const call_options options = options_from(timeout, false, "eval_async");
-    return pending_handle{routed([&] { return the_host().eval_async(rt, code, options); })};
+    return pending_ref{routed([&] { return the_host().eval_async(rt, code, options); })};
   });
   m.def("_note_main_loop", [] { note_main_loop(); });
   py::exec(k_api_source, m.attr("__dict__"));
+}
+
+py::object awaitable_for(std::shared_ptr<pending_call> call) {
+  return py::module_::import("promethean").attr("_awaited_pending")(pending_ref{std::move(call)});
 }
 
 }  // namespace promethean::python

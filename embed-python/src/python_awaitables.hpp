@@ -7,11 +7,19 @@
 // fires, a Python coroutine's task is cancelled) and the outcome is dropped.
 #pragma once
 
+#include <promethean/host/pending_call.hpp>
+
 #include <pybind11/pybind11.h>
+
+#include <memory>
 
 namespace promethean::python {
 
 /// Adds call_async, eval_async and their helpers to the promethean module `m`.
 void define_async_api(pybind11::module_& m);
+
+/// A pending call that crossed into Python inside a message (pending_handle.hpp): a coroutine
+/// that awaits it on the running loop. GIL held.
+pybind11::object awaitable_for(std::shared_ptr<pending_call> call);
 
 }  // namespace promethean::python

@@ -1,6 +1,9 @@
 // Python objects ↔ messages, with zero-copy buffers in both directions.
 #include "python_conversion.hpp"
 
+#include "python_awaitables.hpp"
+#include "python_coroutines.hpp"
+
 #include "python_errors.hpp"
 #include "python_foreign_function.hpp"
 #include "python_ndarray_fields.hpp"
@@ -11,6 +14,7 @@
 #include <promethean/buffer/ledger.hpp>
 #include <promethean/error.hpp>
 #include <promethean/host/host.hpp>
+#include <promethean/host/pending_handle.hpp>
 
 #include <pybind11/numpy.h>
 
@@ -180,9 +184,14 @@ void convert(py::handle o, nlohmann::json& out, std::vector<buffer>& buffers, st
     state().callables[*id] = py::reinterpret_borrow<py::object>(o);
     out = f->to_json();
     functions.push_back(std::move(f));
+  } else if (is_awaitable(o)) {
+    // A coroutine (an async def called through a blocking call): it runs on an asyncio loop, and
+    // the receiver gets its own awaitable of the result (a JS Promise).
+    const std::string name = "py " + type_name(o);
+    out = pending_handle::hold(run_awaitable(py::reinterpret_borrow<py::object>(o), name), "py", name);
   } else {
     type_error("cannot send a " + type_name(o) + " across runtimes: expected None, bool, int, float, str, list, "
-               "tuple, dict, a buffer (numpy array, bytes, memoryview) or a callable");
+               "tuple, dict, a buffer (numpy array, bytes, memoryview), a callable or a coroutine");
   }
 }
 
@@ -250,6 +259,7 @@ py::object from_json(const nlohmann::json& j, message::cursor& at) {
         }
         return foreign_callable(f);
       }
+      if (pending_handle::is_handle(j)) return awaitable_for(pending_handle::take(j));
       py::dict out;
       for (const auto& [key, value] : j.items()) out[py::str(key)] = from_json(value, at);
       return out;

@@ -4,6 +4,7 @@
 #include <promethean/error.hpp>
 #include <promethean/host/deadline.hpp>
 #include <promethean/host/host.hpp>
+#include <promethean/host/pending_handle.hpp>
 
 #include <chrono>
 #include <thread>
@@ -12,6 +13,24 @@
 
 namespace promethean::detail {
 namespace {
+/// Settles `p` with `result`; a result that is itself a pending call (a blocking call that gave
+/// back a coroutine) is awaited first, so that the consumer gets its value.
+void complete_flattened(const std::shared_ptr<pending_call>& p, message result) {
+  if (!pending_handle::is_handle(result.value())) {
+    p->complete(std::move(result));
+    return;
+  }
+  std::shared_ptr<pending_call> inner = pending_handle::take(result.value());
+  p->on_cancel([inner] { inner->cancel(); });
+  inner->then([p](pending_call::outcome o) {
+    if (o.error) {
+      p->fail(o.error);
+    } else {
+      p->complete(std::move(o.value));
+    }
+  });
+}
+
 std::exception_ptr shutdown_error(std::string_view runtime_name) {
   return std::make_exception_ptr(
       error(std::string(runtime_name), "Shutdown", "the host shut down while the call was pending"));
@@ -57,7 +76,7 @@ std::shared_ptr<pending_call> async_calls::call(runtime& rt, std::string_view fu
     auto work = [this, p, name = std::string(rt.name()), fn = std::string(function), args, options] {
       if (p->done()) return;  // cancelled or timed out while queued
       try {
-        p->complete(m_host.call(name, fn, args, options));
+        complete_flattened(p, m_host.call(name, fn, args, options));
       } catch (...) {
         p->fail(std::current_exception());
       }
@@ -79,7 +98,7 @@ std::shared_ptr<pending_call> async_calls::eval(runtime& rt, std::string_view co
     auto work = [this, p, name = std::string(rt.name()), source = std::string(code), options] {
       if (p->done()) return;
       try {
-        p->complete(m_host.eval(name, source, options).data);
+        complete_flattened(p, m_host.eval(name, source, options).data);
       } catch (...) {
         p->fail(std::current_exception());
       }
@@ -181,6 +200,7 @@ void async_calls::shut_down() {
   m_work_ready.notify_all();
   queued.clear();  // their calls are among `open`, failed just below
   for (auto& p : open) p->abandon(shutdown_error("host"));
+  pending_handle::abandon_all(shutdown_error("host"));
 }
 
 void async_calls::join() {
