@@ -154,7 +154,9 @@ bool async_calls::submit(std::function<void()> work) {
     std::lock_guard lock(m_mutex);
     if (m_closed) return false;
     m_queue.push_back(std::move(work));
-    if (m_idle == 0 && m_workers < k_max_workers) {
+    // More work waiting than idle workers to take it (a woken worker counts as idle until it
+    // runs): one more worker, up to the bound.
+    if (m_queue.size() > m_idle && m_workers < k_max_workers) {
       ++m_workers;
       // Detached, holding the pool: join() waits for the count to reach zero, boundedly.
       std::thread([self = shared_from_this()] { self->worker(); }).detach();
