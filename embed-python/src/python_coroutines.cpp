@@ -61,11 +61,13 @@ def run(awaitable, settle):
     loop = main_loop
     if loop is None or loop.is_closed() or not loop.is_running():
         loop = _own()
-    future = asyncio.run_coroutine_threadsafe(_awaited(awaitable), loop)
+    coroutine = awaitable if asyncio.iscoroutine(awaitable) else _awaited(awaitable)
+    future = asyncio.run_coroutine_threadsafe(coroutine, loop)
     future.add_done_callback(settle)
     return future.cancel
 
 async def _awaited(awaitable):
+    # run_coroutine_threadsafe takes coroutines only: another awaitable (a Future) is awaited here.
     return await awaitable
 
 def settle_threadsafe(loop, future, ok, value):
@@ -85,7 +87,11 @@ def is_coroutine_function(fn):
 
 /// The error a failed future holds (exc), as the error family (a ForeignError stays its own).
 std::exception_ptr error_of(py::handle exc) {
-  PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(exc.ptr())), exc.ptr());
+  // Raised again with its own traceback (PyErr_SetObject would leave it out of the trace).
+  PyObject* type = reinterpret_cast<PyObject*>(Py_TYPE(exc.ptr()));
+  PyObject* traceback = PyException_GetTraceback(exc.ptr());  // a new reference, or null
+  Py_INCREF(type);
+  PyErr_Restore(type, exc.inc_ref().ptr(), traceback);
   py::error_already_set raised;
   try {
     throw_from_python(raised);

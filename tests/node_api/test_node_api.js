@@ -283,3 +283,76 @@ node_fetcher.start()`);
     server.close();
   }
 });
+
+// Async across runtimes (issue 21): JS awaits Python coroutines, Python's asyncio awaits JS.
+
+test('callAsync of an async def: a Promise settled by the coroutine, the loop free meanwhile', async () => {
+  py(`import asyncio, threading
+async def node_coro(x):
+    await asyncio.sleep(0.1)
+    return [x * 2, threading.current_thread().name]`);
+  let ticks = 0;
+  const timer = setInterval(() => { ticks++; }, 5);
+  try {
+    assert.deepEqual(await promethean.callAsync('py', 'node_coro', 21), [42, 'promethean-asyncio']);
+  } finally {
+    clearInterval(timer);
+  }
+  assert.ok(ticks >= 5, `the loop ticked ${ticks} times`);
+  const viaCall = promethean.call('py', 'node_coro', 1);
+  assert.ok(viaCall instanceof Promise);
+  assert.deepEqual(await viaCall, [2, 'promethean-asyncio']);
+  assert.deepEqual(await promethean.evalAsync('py', 'node_coro(2)'), [4, 'promethean-asyncio']);
+});
+
+test('1,000 concurrent coroutines are not serialised', async () => {
+  py('import asyncio\nasync def node_sleepy(i):\n    await asyncio.sleep(0.1)\n    return i');
+  const start = Date.now();
+  const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => promethean.callAsync('py', 'node_sleepy', i)));
+  assert.deepEqual(results, Array.from({ length: 1000 }, (_, i) => i));
+  assert.ok(Date.now() - start < 10000, `${Date.now() - start} ms (serialised: 100 s)`);
+});
+
+test('a Python exception in a coroutine rejects with its traceback', async () => {
+  py('import asyncio\nasync def node_coro_fails(x):\n    await asyncio.sleep(0.01)\n    raise KeyError(x)');
+  await assert.rejects(promethean.callAsync('py', 'node_coro_fails', 'k'), (e) => {
+    assert.ok(e instanceof promethean.ForeignError);
+    assert.equal(e.type, 'KeyError');
+    assert.match(e.trace, /line 4, in node_coro_fails\nKeyError: 'k'/);
+    return true;
+  });
+});
+
+test('a blocking Python function through callAsync runs on a worker: JS goes on', async () => {
+  py('import time\ndef node_blocking(x):\n    time.sleep(0.3)\n    return x + 1');
+  let ticks = 0;
+  const timer = setInterval(() => { ticks++; }, 10);
+  const start = Date.now();
+  try {
+    const results = await Promise.all([1, 2, 3, 4].map((i) => promethean.callAsync('py', 'node_blocking', i)));
+    assert.deepEqual(results, [2, 3, 4, 5]);
+  } finally {
+    clearInterval(timer);
+  }
+  assert.ok(Date.now() - start < 1100, `${Date.now() - start} ms: one after another would be 1.2 s`);
+  assert.ok(ticks >= 10, `the loop ticked ${ticks} times`);
+});
+
+test("a Python thread's asyncio loop awaits JS Promises while this loop runs", async () => {
+  globalThis.nodeLaterTwice = (x) => new Promise((resolve) => setTimeout(() => resolve(x * 2), 50));
+  py(`import asyncio, threading, promethean
+node_async_out = {}
+def node_async_thread():
+    async def main():
+        node_async_out["values"] = await asyncio.gather(*(promethean.call_async("js", "nodeLaterTwice", i) for i in range(50)))
+        try:
+            await promethean.call_async("js", "nodeLaterTwice", 1, timeout=0.01)
+        except promethean.ForeignError as e:
+            node_async_out["timeout"] = e.type
+    asyncio.run(main())
+node_async_worker = threading.Thread(target=node_async_thread)
+node_async_worker.start()`);
+  while (py('node_async_worker.is_alive()')) await sleep(10);
+  assert.deepEqual(py('node_async_out["values"]'), Array.from({ length: 50 }, (_, i) => i * 2));
+  assert.equal(py('node_async_out["timeout"]'), 'Timeout');
+});
