@@ -85,6 +85,14 @@ std::vector<target_result> evaluate_targets(const results& r) {
                              "call/host_to_js/json", "limit/js/v8_call_with_lock", 1.5));
   out.push_back(absolute_target(r, "py → js ≤ 500 ns", "call/py_to_js/json", 500));
   out.push_back(absolute_target(r, "js → py ≤ 500 ns", "call/js_to_py/json", 500));
+  // Async calls (issue 21): the round trip when the result is there at once, and the fan-outs.
+  out.push_back(absolute_target(r, "py → js async call, result there at once, ≤ 5 µs", "call/py_to_js/async_settled", 5e3));
+  out.push_back(absolute_target(r, "js → py async call of an async def that returns at once ≤ 5 µs",
+                                "call/js_to_py/async_coroutine", 5e3));
+  out.push_back(absolute_target(r, "asyncio: 1,000 concurrent call_async of 100 ms JS Promises ≤ 400 ms",
+                                "call/py_to_js/fan_out_1000", 400e6));
+  out.push_back(absolute_target(r, "JS: 1,000 concurrent callAsync of 100 ms Python coroutines ≤ 400 ms",
+                                "call/js_to_py/fan_out_1000", 400e6));
   // Judged on the public API a loop uses for one plugin function (a callable resolved once,
   // typed arguments); the by-name call with a JSON argument list is judged beside it.
   out.push_back(absolute_target(r, "host → rust ≤ 50 ns (a resolved callable, typed arguments)",
