@@ -109,6 +109,29 @@ TEST(MetaAsync, AFanOutOverlapsItsCalls) {
   std::printf("[ figure ] meta await-all of 4 py time.sleep(0.2): %.0f ms\n", py_took * 1000);
 }
 
+TEST(MetaAsync, AwaitAllOfAHundredRustPendingResults) {
+  // Each call returns a pending result at once and completes from the plugin's own thread after
+  // 100 ms: the hundred overlap (10 s one after another). The bound is generous; the figure is
+  // printed.
+  try {
+    sib(std::string("(load \"rust\" \"") + PM_TESTKIT_PLUGIN + "\")");
+  } catch (const plugin_error& e) {
+    if (e.type() != "AlreadyLoaded") throw;
+  }
+  sib("(await (call-async \"rust\" \"testkit.later\" 1 1))");
+  const auto start = std::chrono::steady_clock::now();
+  auto r = sib("(await-all (map (fn (i) (call-async \"rust\" \"testkit.later\" i 100)) (range 0 100)))");
+  const double took = seconds_since(start);
+  ASSERT_TRUE(r.is_array() && r.size() == 100u) << r.dump().substr(0, 200);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(r[i], 2.0 * i);
+  EXPECT_LT(took, 1.0) << took << " s";
+  std::printf("[ figure ] meta await-all of 100 rust pending calls of 100 ms: %.0f ms\n", took * 1000);
+  // A failed one among them: raised once all ended.
+  EXPECT_EQ(sib("(try (await-all (list (call-async \"rust\" \"testkit.later\" 1 50) "
+                "(call-async \"rust\" \"testkit.later_drop\" 10))) (catch e (get e :type)))"),
+            "PendingDropped");
+}
+
 TEST(MetaAsync, AnUnawaitedCallRunsOnAndItsValueIsLetGo) {
   // Dropping a pending value does not stop its call (as a Promise nobody awaits runs on).
   const std::string marker = testing::TempDir() + "meta_async_marker";
