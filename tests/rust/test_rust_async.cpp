@@ -175,3 +175,23 @@ TEST(RustPending, ManyConcurrentPendingCallsOverlap) {
   EXPECT_LT(took, 2000) << took << " ms";
   std::printf("[ figure ] %d rust pending calls of 100 ms, at once: %.0f ms\n", k_calls + 4, took);
 }
+
+TEST(RustPending, TheCAbiEdges) {
+  // tests/rust/plugins/pending_edges.c: settled before the function returns, every way.
+  load_plugin_once(the_host(), PM_CPENDING_PLUGIN);
+  host& h = the_host();
+  auto edge = [&](int kind) { return h.call_async("rust", "cpending.edge", json::array({kind})); };
+  EXPECT_EQ(std::move(settled(edge(0))).take().value(), json::array({1, 2}));
+  EXPECT_EQ(h.call("rust", "cpending.edge", json::array({0})).value(), json::array({1, 2}));
+  auto e = failure_of(edge(1));
+  EXPECT_EQ(e.type(), "BadResult");
+  EXPECT_NE(e.message().find("view 3 does not exist"), std::string::npos) << e.message();
+  EXPECT_EQ(failure_of(edge(2)).type(), "PendingDropped");
+  EXPECT_EQ(failure_of(edge(3)).type(), "BadResult");
+  EXPECT_EQ(std::move(settled(edge(4))).take().value(), "first");
+  e = failure_of(edge(5));
+  EXPECT_EQ(e.runtime(), "rust");
+  EXPECT_EQ(e.type(), "EdgeError");
+  EXPECT_NE(e.trace().find("cpending"), std::string::npos) << e.trace();
+  EXPECT_EQ(failure_of(edge(9)).type(), "TypeError");
+}
