@@ -109,6 +109,23 @@ TEST(MetaAsync, AFanOutOverlapsItsCalls) {
   std::printf("[ figure ] meta await-all of 4 py time.sleep(0.2): %.0f ms\n", py_took * 1000);
 }
 
+TEST(MetaAsync, FromAnotherThreadAndCallingBackIntoMeta) {
+  // A script on a thread the host never saw fans out too; calls into meta itself run on the
+  // host's workers while the awaiting script has given up the evaluation lock.
+  json from_thread;
+  double took = 0;
+  std::thread t([&] {
+    const auto start = std::chrono::steady_clock::now();
+    from_thread = run_fixture("async_fan_out.sib");
+    took = seconds_since(start);
+  });
+  t.join();
+  EXPECT_EQ(from_thread.size(), 4u) << from_thread.dump();
+  EXPECT_LT(took, 0.7) << took << " s";
+  EXPECT_EQ(sib("(def sq (x) (* x x)) (await-all (list (call-async \"meta\" \"sq\" 4) (call-async \"meta\" \"sq\" 5)))"),
+            json::parse("[16, 25]"));
+}
+
 TEST(MetaAsync, AwaitAllOfAHundredRustPendingResults) {
   // Each call returns a pending result at once and completes from the plugin's own thread after
   // 100 ms: the hundred overlap (10 s one after another). The bound is generous; the figure is
