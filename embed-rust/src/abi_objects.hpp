@@ -8,9 +8,11 @@
 #include <promethean/detail/c_guard.hpp>
 #include <promethean/error.hpp>
 #include <promethean/host/message.hpp>
+#include <promethean/host/pending_call.hpp>
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <type_traits>
@@ -29,6 +31,16 @@ struct pm_result {
   /// Stable references for the views handed out (a vector of pointers: an empty one allocates
   /// nothing, and every call makes a result).
   std::vector<std::unique_ptr<pm_buffer>> refs;
+  /// Set by result_set_pending: the value is this call's, later (the rest is unused).
+  std::shared_ptr<promethean::pending_call> pending;
+};
+
+/// A pending result (ABI 1.2): the producer's side of a pending_call, counted. The last reference
+/// given back while the call is not settled fails it ("PendingDropped").
+struct pm_pending {
+  std::shared_ptr<promethean::pending_call> call;
+  std::string plugin;  ///< the plugin's name, for errors
+  std::atomic<std::size_t> refs{1};
 };
 
 namespace promethean::rust {

@@ -182,6 +182,88 @@ pm_error* host_call(const pm_host_api* api, const char* runtime, const char* fun
     *out = result.release();
   });
 }
+// -- 1.2: pending results --
+
+pm_result* result_new(const pm_host_api*) {
+  return c_guard_or<pm_result*>(nullptr, [] { return new pm_result(); });
+}
+
+pm_error* pending_new(const pm_host_api* api, pm_pending** out) {
+  return c_guard([&] {
+    auto p = std::make_unique<pm_pending>();
+    p->call = pending_call::make();
+    p->plugin = library_of(api).name();
+    *out = p.release();
+  });
+}
+
+pm_error* result_set_pending(pm_result* r, const pm_pending* p) {
+  return c_guard([&] {
+    if (p == nullptr) throw plugin_error("BadResult", "result_set_pending: the pending result is NULL");
+    r->pending = p->call;
+    r->whole_buffer.reset();
+    r->value = nullptr;
+  });
+}
+
+pm_pending* pending_retain(const pm_pending* p) {
+  auto* mutable_pending = const_cast<pm_pending*>(p);
+  mutable_pending->refs.fetch_add(1, std::memory_order_relaxed);
+  return mutable_pending;
+}
+
+void pending_delete(pm_pending* p) {
+  if (p == nullptr || p->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  std::unique_ptr<pm_pending> last(p);
+  // Nothing thrown past here: a failure to make the error still settles the call (with the
+  // out-of-memory error, by c_guard's conversion).
+  if (last->call->done()) return;
+  pm_error* e = c_guard([&] {
+    last->call->fail(std::make_exception_ptr(plugin_error(
+        "PendingDropped",
+        "plugin " + last->plugin + " gave up its pending result without completing it (every reference to it was "
+        "deleted, e.g. the thread that was to complete it ended or panicked)",
+        "[rust] in plugin " + last->plugin)));
+  });
+  if (e != nullptr) {
+    last->call->fail(std::make_exception_ptr(detail::c_error_take(e)));
+  }
+}
+
+int pending_complete(pm_pending* p, pm_result* value) {
+  std::unique_ptr<pm_result> owned(value);  // taken over, whatever happens
+  int settled = 0;
+  pm_error* e = c_guard([&] {
+    if (p->call->done()) return;
+    if (owned == nullptr) throw plugin_error("BadResult", "pending_complete: the result is NULL");
+    message m = from_abi(std::move(*owned), "plugin " + p->plugin);
+    settled = p->call->complete(std::move(m)) ? 1 : 0;
+  });
+  // A result the host cannot read fails the call with that error.
+  if (e != nullptr) settled = p->call->fail(std::make_exception_ptr(detail::c_error_take(e))) ? 1 : 0;
+  return settled;
+}
+
+int pending_fail(pm_pending* p, pm_error* failed) {
+  int settled = 0;
+  pm_error* e = c_guard([&] {
+    if (failed == nullptr) throw plugin_error("BadResult", "pending_fail: the error is NULL");
+    error taken = detail::c_error_take(failed);
+    failed = nullptr;
+    std::string trace = "[rust] in plugin " + p->plugin;
+    if (!taken.trace().empty()) trace = taken.trace() + "\n" + trace;
+    // The plugin's own error stays a plugin_error; another runtime's passes through as it was.
+    std::exception_ptr why = taken.runtime() == "rust"
+                                 ? std::make_exception_ptr(plugin_error(taken.type(), taken.message(), trace))
+                                 : std::make_exception_ptr(error(taken.runtime(), taken.type(), taken.message(), trace));
+    settled = p->call->fail(why) ? 1 : 0;
+  });
+  if (failed != nullptr) detail::c_error_delete(failed);
+  if (e != nullptr) settled = p->call->fail(std::make_exception_ptr(detail::c_error_take(e))) ? 1 : 0;
+  return settled;
+}
+
+int pending_cancelled(const pm_pending* p) { return p->call->done() ? 1 : 0; }
 }  // namespace
 
 void fill_view(const buffer& b, pm_buffer* ref, pm_buffer_view& out) {
@@ -304,6 +386,14 @@ void fill_host_api(pm_host_api& api, plugin_library* library) {
   api.result_delete = result_delete;
   api.host_call = host_call;
   api.result_set_buffer = result_set_buffer;
+  api.result_new = result_new;
+  api.pending_new = pending_new;
+  api.result_set_pending = result_set_pending;
+  api.pending_retain = pending_retain;
+  api.pending_delete = pending_delete;
+  api.pending_complete = pending_complete;
+  api.pending_fail = pending_fail;
+  api.pending_cancelled = pending_cancelled;
 }
 
 }  // namespace promethean::rust

@@ -7,6 +7,7 @@
 
 #include <promethean/error.hpp>
 #include <promethean/host/deadline.hpp>
+#include <promethean/host/pending_call.hpp>
 
 #include <array>
 #include <cstdint>
@@ -30,8 +31,36 @@ constexpr std::size_t k_max_typed = 8;
   throw error(e.runtime(), e.type(), e.message(), trace);  // another runtime's, passed through
 }
 
+/// A pending result (ABI 1.2) waited for, by a blocking call: within this thread's deadline when
+/// it has one (an enclosing timed call's), then a Timeout that tells the plugin to stop.
+message wait_for(const std::shared_ptr<pending_call>& p, const plugin_library::function& f) {
+  std::optional<pending_call::outcome> outcome;
+  if (const auto until = thread_deadline()) {
+    const auto limit = std::chrono::ceil<std::chrono::milliseconds>(*until - watchdog::clock::now());
+    outcome = p->wait(*until);
+    if (!outcome) {
+      p->abandon(std::make_exception_ptr(timeout_error("rust", "call of '" + f.qualified + "'", limit)));
+      outcome = p->wait();  // the Timeout, or the value that came first
+    }
+  } else {
+    outcome = p->wait();
+  }
+  return std::move(*outcome).take();
+}
+
+/// A result that may be pending: handed to the async caller (`deferred`), or waited for.
+message finish_result(pm_result& result, std::shared_ptr<pending_call>* deferred, const plugin_library::function& f) {
+  if (deferred != nullptr) {
+    *deferred = std::move(result.pending);
+    return message();
+  }
+  return wait_for(result.pending, f);
+}
+
 /// The typed form's result as a message: a scalar as it is, anything else from `result`.
-message typed_result(const pm_value& out, pm_result&& result, const plugin_library::function& f) {
+message typed_result(const pm_value& out, pm_result&& result, const plugin_library::function& f,
+                     std::shared_ptr<pending_call>* deferred) {
+  if (result.pending) return finish_result(result, deferred, f);
   switch (out.kind) {
     case PM_VALUE_NULL: return message();
     case PM_VALUE_BOOL: return message(nlohmann::json(out.as.b != 0), {}, {});
@@ -46,12 +75,13 @@ message typed_result(const pm_value& out, pm_result&& result, const plugin_libra
 
 /// Calls the typed form with `count` values and `view_count` views already filled.
 message call_typed_form(const plugin_library& lib, const plugin_library::function& f, const pm_value* values,
-                        std::size_t count, const pm_buffer_view* views, std::size_t view_count) {
+                        std::size_t count, const pm_buffer_view* views, std::size_t view_count,
+                        std::shared_ptr<pending_call>* deferred) {
   pm_value out{};
   pm_result result;
   pm_error* failed = f.typed(lib.api(), values, count, views, view_count, &out, &result);
   if (failed != nullptr) rethrow(failed, f);
-  return typed_result(out, std::move(result), f);
+  return typed_result(out, std::move(result), f, deferred);
 }
 
 /// The buffer a message's handle object names, among the message's own buffers; null when the
@@ -73,7 +103,8 @@ const buffer* handle_buffer(const nlohmann::json& v, const message& args, std::s
 pm_buffer* lent(const buffer& b) { return reinterpret_cast<pm_buffer*>(const_cast<buffer*>(&b)); }
 
 /// The typed form from a message, when every argument is a scalar, a string or a buffer handle.
-std::optional<message> call_typed(const plugin_library& lib, const plugin_library::function& f, const message& args) {
+std::optional<message> call_typed(const plugin_library& lib, const plugin_library::function& f, const message& args,
+                                  std::shared_ptr<pending_call>* deferred) {
   const nlohmann::json& values = args.value();
   if (!values.is_array() || values.size() > k_max_typed) return std::nullopt;
   std::array<pm_value, k_max_typed> typed{};
@@ -123,11 +154,12 @@ std::optional<message> call_typed(const plugin_library& lib, const plugin_librar
       default: return std::nullopt;
     }
   }
-  return call_typed_form(lib, f, typed.data(), values.size(), views.data(), view_count);
+  return call_typed_form(lib, f, typed.data(), values.size(), views.data(), view_count, deferred);
 }
 
 /// The JSON text form: every buffer handle annotated with its view index.
-message call_json(const plugin_library& lib, const plugin_library::function& f, const message& args) {
+message call_json(const plugin_library& lib, const plugin_library::function& f, const message& args,
+                  std::shared_ptr<pending_call>* deferred = nullptr) {
   nlohmann::json value;
   std::vector<buffer> buffers;
   to_abi(args, value, buffers);
@@ -141,6 +173,7 @@ message call_json(const plugin_library& lib, const plugin_library::function& f, 
   pm_result result;
   pm_error* failed = f.fn(lib.api(), text.data(), text.size(), views.data(), views.size(), &result);
   if (failed != nullptr) rethrow(failed, f);
+  if (result.pending) return finish_result(result, deferred, f);
   return from_abi(std::move(result), f.qualified);
 }
 
@@ -185,11 +218,12 @@ void refuse_timeout(const call_options& options, const std::string& function) {
                     "rust");
 }
 
-message call_plugin(const plugin_library& lib, const plugin_library::function& f, const message& args) {
+message call_plugin(const plugin_library& lib, const plugin_library::function& f, const message& args,
+                    std::shared_ptr<pending_call>* deferred) {
   if (f.typed != nullptr) {
-    if (auto fast = call_typed(lib, f, args)) return std::move(*fast);
+    if (auto fast = call_typed(lib, f, args, deferred)) return std::move(*fast);
   }
-  return call_json(lib, f, args);
+  return call_json(lib, f, args, deferred);
 }
 
 message call_plugin(const plugin_library& lib, const plugin_library::function& f, std::span<const argument> args) {
@@ -234,7 +268,7 @@ message call_plugin(const plugin_library& lib, const plugin_library::function& f
       }
     }
   }
-  return call_typed_form(lib, f, typed.data(), args.size(), views.data(), view_count);
+  return call_typed_form(lib, f, typed.data(), args.size(), views.data(), view_count, nullptr);
 }
 
 std::shared_ptr<const callable_target> make_callable(const plugin_library& lib, const plugin_library::function& f) {

@@ -6,6 +6,7 @@
 
 #include <promethean/host/callable.hpp>
 #include <promethean/host/message.hpp>
+#include <promethean/host/pending_call.hpp>
 
 #include <memory>
 #include <span>
@@ -14,8 +15,11 @@
 namespace promethean::rust {
 
 /// Calls `f` with a message (a JSON array): the typed form when the plugin has one and every
-/// argument is a scalar, a string or a buffer, else the JSON text form.
-message call_plugin(const plugin_library& lib, const plugin_library::function& f, const message& args);
+/// argument is a scalar, a string or a buffer, else the JSON text form. A pending result (ABI 1.2)
+/// is waited for, unless `deferred` is given: then it is put there (and the message is null),
+/// for an async call; `deferred` stays empty for a result that is there at once.
+message call_plugin(const plugin_library& lib, const plugin_library::function& f, const message& args,
+                    std::shared_ptr<pending_call>* deferred = nullptr);
 
 /// Calls `f` with typed arguments: straight into the typed form when the plugin has one (no JSON
 /// on either side, nothing allocated for a scalar result), else their JSON message.

@@ -7,6 +7,7 @@
 
 #include <promethean/error.hpp>
 #include <promethean/host/host.hpp>
+#include <promethean/host/pending_call.hpp>
 
 #include <atomic>
 #include <cstdint>
@@ -61,6 +62,18 @@ class rust_runtime final : public runtime {
     const table_entry e = lookup(function);
     refuse_timeout(options, e.fn->qualified);
     return call_plugin(*e.lib, *e.fn, args);
+  }
+
+  /// A plugin function that returns a pending result (ABI 1.2) gives it here, not waited for; any
+  /// other result settles the pending call at once. The function itself runs on this thread, to
+  /// its return. A timeout bounds the wait for the pending result (the host's whole-wait timer),
+  /// so it is not refused as for a blocking call.
+  std::shared_ptr<pending_call> call_async(std::string_view function, const message& args,
+                                           const call_options&) override {
+    const table_entry e = lookup(function);
+    std::shared_ptr<pending_call> deferred;
+    message value = call_plugin(*e.lib, *e.fn, args, &deferred);
+    return deferred ? std::move(deferred) : pending_call::ready(std::move(value));
   }
 
   /// The function found once: a callable's calls skip the name lookup (plugins stay loaded, and

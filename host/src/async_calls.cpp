@@ -139,7 +139,10 @@ std::shared_ptr<pending_call> async_calls::watch(std::shared_ptr<pending_call> p
           auto call = fired->call.lock();
           if (!call) return;
           auto error = std::make_exception_ptr(timeout_error(fired->runtime, fired->what, fired->limit));
-          if (!fired->submit([call, error] { call->abandon(error); })) call->abandon(error);
+          // No pool (the host is shutting down): shut_down() fails this call with "Shutdown", as
+          // it was tracked before its timer was armed. Not abandoned here: its end hooks disarm
+          // this very timer, and disarm() on the watchdog thread would wait for itself forever.
+          fired->submit([call, error] { call->abandon(error); });
         },
         t);
     p->on_end([ticket, t] {
@@ -154,8 +157,8 @@ bool async_calls::submit(std::function<void()> work) {
     std::lock_guard lock(m_mutex);
     if (m_closed) return false;
     m_queue.push_back(std::move(work));
-    // More work waiting than idle workers to take it (a woken worker counts as idle until it
-    // runs): one more worker, up to the bound.
+    // A new worker unless enough idle ones wait for what is queued: an idle worker counts as
+    // idle until it wakes, so several calls submitted at once must not all count on one.
     if (m_queue.size() > m_idle && m_workers < k_max_workers) {
       ++m_workers;
       // Detached, holding the pool: join() waits for the count to reach zero, boundedly.

@@ -15,6 +15,9 @@ struct pending_call::state {
   mutable std::mutex mutex;
   std::condition_variable changed;
   phase now = phase::waiting;
+  /// Settled or cancelled, and its hooks still running: wait() and try_take() do not see the
+  /// outcome yet, so that a consumer that has it knows the producer was told to stop (abandon).
+  bool finishing = false;
   outcome result;
   continuation next;
   std::vector<std::function<void()>> cancel_hooks;
@@ -55,6 +58,24 @@ std::shared_ptr<pending_call> pending_call::failed(std::exception_ptr error) {
 }
 
 namespace {
+/// The hooks have run: a waiter may take the outcome now.
+/// A continuation given while they ran (then() during the hooks) runs now, here.
+void finished(pending_call::state& s) {
+  pending_call::continuation next;
+  pending_call::outcome result;
+  {
+    std::lock_guard lock(s.mutex);
+    s.finishing = false;
+    if (s.next && s.now == pending_call::state::phase::settled) {
+      next = std::move(s.next);
+      result = std::move(s.result);
+      s.now = pending_call::state::phase::taken;
+    }
+  }
+  s.changed.notify_all();
+  if (next) next(std::move(result));
+}
+
 /// Settles `s` with `result`; runs the end hooks and the continuation (if any) after unlocking.
 /// Returns false if it was not waiting. `cancel_too`: run the cancel hooks as well (abandon).
 bool settle(pending_call::state& s, pending_call::outcome result, bool cancel_too) {
@@ -65,7 +86,9 @@ bool settle(pending_call::state& s, pending_call::outcome result, bool cancel_to
     std::lock_guard lock(s.mutex);
     if (s.now != pending_call::state::phase::waiting) return false;
     end_hooks = std::move(s.end_hooks);
-    if (cancel_too) cancel_hooks = std::move(s.cancel_hooks);
+    // Taken out either way: hooks not run are freed below, outside the lock, since what they
+    // hold (a runtime's objects) may take that runtime's lock to be freed.
+    cancel_hooks = std::move(s.cancel_hooks);
     s.cancel_hooks.clear();
     if (s.next) {
       // The one consumer is waiting in a continuation: it gets the outcome, this object keeps
@@ -76,10 +99,12 @@ bool settle(pending_call::state& s, pending_call::outcome result, bool cancel_to
       s.result = std::move(result);
       s.now = pending_call::state::phase::settled;
     }
+    s.finishing = true;
   }
-  s.changed.notify_all();
   run_all(end_hooks);
-  run_all(cancel_hooks);
+  if (cancel_too) run_all(cancel_hooks);
+  cancel_hooks.clear();
+  finished(s);
   if (next) next(std::move(result));
   return true;
 }
@@ -120,9 +145,17 @@ void pending_call::then(continuation next) {
     std::lock_guard lock(m_state->mutex);
     switch (m_state->now) {
       case state::phase::waiting:
+        // A second continuation would silently replace the first, whose consumer then waits
+        // forever: refused, as taking a taken outcome is.
+        if (m_state->next) throw usage_error("a pending call has a continuation already (one consumer only)");
         m_state->next = std::move(next);
         return;
       case state::phase::settled:
+        if (m_state->finishing) {  // its hooks still run: finished() hands it over
+          if (m_state->next) throw usage_error("a pending call has a continuation already (one consumer only)");
+          m_state->next = std::move(next);
+          return;
+        }
         now = std::move(m_state->result);
         m_state->now = state::phase::taken;
         break;
@@ -137,7 +170,7 @@ void pending_call::then(continuation next) {
 
 std::optional<pending_call::outcome> pending_call::wait(std::optional<clock::time_point> until) {
   std::unique_lock lock(m_state->mutex);
-  const auto ready = [&] { return m_state->now != state::phase::waiting; };
+  const auto ready = [&] { return m_state->now != state::phase::waiting && !m_state->finishing; };
   if (until) {
     if (!m_state->changed.wait_until(lock, *until, ready)) return std::nullopt;
   } else {
@@ -156,7 +189,7 @@ std::optional<pending_call::outcome> pending_call::wait(std::optional<clock::tim
 
 std::optional<pending_call::outcome> pending_call::try_take() {
   std::lock_guard lock(m_state->mutex);
-  if (m_state->now != state::phase::settled) return std::nullopt;
+  if (m_state->now != state::phase::settled || m_state->finishing) return std::nullopt;
   m_state->now = state::phase::taken;
   return std::move(m_state->result);
 }
@@ -172,10 +205,11 @@ void pending_call::cancel() {
     cancel_hooks = std::move(m_state->cancel_hooks);
     end_hooks = std::move(m_state->end_hooks);
     dropped = std::move(m_state->next);  // freed below, outside the lock (it may hold a runtime's objects)
+    m_state->finishing = true;
   }
-  m_state->changed.notify_all();
   run_all(end_hooks);
   run_all(cancel_hooks);
+  finished(*m_state);
 }
 
 bool pending_call::done() const noexcept {

@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 _Static_assert(sizeof(void*) == 8, "the ABI is pinned for 64-bit platforms");
-_Static_assert(PM_PLUGIN_ABI_MAJOR == 1 && PM_PLUGIN_ABI_MINOR == 1, "layout below is ABI 1.1");
+_Static_assert(PM_PLUGIN_ABI_MAJOR == 1 && PM_PLUGIN_ABI_MINOR == 2, "layout below is ABI 1.2");
 /* 1.1 renamed four host-table members (error_free, buffer_release, result_free, call) and
  * appended result_set_buffer: every 1.0 offset below is the one 1.0 pinned. */
 _Static_assert(PM_DTYPE_INT8 == 0 && PM_DTYPE_UINT8 == 1 && PM_DTYPE_INT64 == 6 && PM_DTYPE_FLOAT64 == 9, "dtype numbers");
@@ -38,7 +38,15 @@ _Static_assert(offsetof(pm_host_api, error_delete) == 24, "pm_host_api");
 _Static_assert(offsetof(pm_host_api, buffer_delete) == 88, "pm_host_api");
 _Static_assert(offsetof(pm_host_api, reserved) == 160, "pm_host_api");
 _Static_assert(offsetof(pm_host_api, result_set_buffer) == 224, "pm_host_api: 1.1 appends after 1.0's 224 bytes");
-_Static_assert(sizeof(pm_host_api) == 232, "pm_host_api");
+_Static_assert(offsetof(pm_host_api, result_new) == 232, "pm_host_api: 1.2 appends after 1.1's 232 bytes");
+_Static_assert(offsetof(pm_host_api, pending_new) == 240, "pm_host_api");
+_Static_assert(offsetof(pm_host_api, result_set_pending) == 248, "pm_host_api");
+_Static_assert(offsetof(pm_host_api, pending_retain) == 256, "pm_host_api");
+_Static_assert(offsetof(pm_host_api, pending_delete) == 264, "pm_host_api");
+_Static_assert(offsetof(pm_host_api, pending_complete) == 272, "pm_host_api");
+_Static_assert(offsetof(pm_host_api, pending_fail) == 280, "pm_host_api");
+_Static_assert(offsetof(pm_host_api, pending_cancelled) == 288, "pm_host_api");
+_Static_assert(sizeof(pm_host_api) == 296, "pm_host_api");
 
 _Static_assert(offsetof(pm_function_descriptor, name) == 8, "pm_function_descriptor");
 _Static_assert(offsetof(pm_function_descriptor, signature) == 16, "pm_function_descriptor");

@@ -1,10 +1,10 @@
-//! The C ABI of `plugin_abi.h`, mirrored field for field (`#[repr(C)]`). Version 1.1.
+//! The C ABI of `plugin_abi.h`, mirrored field for field (`#[repr(C)]`). Version 1.2.
 #![allow(non_camel_case_types)]
 
 use std::os::raw::{c_char, c_void};
 
 pub const PM_PLUGIN_ABI_MAJOR: u16 = 1;
-pub const PM_PLUGIN_ABI_MINOR: u16 = 1;
+pub const PM_PLUGIN_ABI_MINOR: u16 = 2;
 
 pub const PM_DTYPE_INT8: u32 = 0;
 pub const PM_DTYPE_UINT8: u32 = 1;
@@ -27,6 +27,11 @@ pub struct pm_error {
 }
 #[repr(C)]
 pub struct pm_result {
+    _opaque: [u8; 0],
+}
+/// A call's value that comes later (1.2): counted references, settled once.
+#[repr(C)]
+pub struct pm_pending {
     _opaque: [u8; 0],
 }
 
@@ -111,20 +116,62 @@ pub struct pm_host_api {
     pub reserved: [*mut c_void; 8],
     // 1.1: read only through `pm_host_api::result_set_buffer()`, which checks struct_size.
     result_set_buffer: Option<unsafe extern "C" fn(*mut pm_result, *mut pm_buffer) -> *mut pm_error>,
+    // 1.2: read only through `pm_host_api::pending_api()`, which checks struct_size.
+    result_new: Option<unsafe extern "C" fn(*const pm_host_api) -> *mut pm_result>,
+    pending_new: Option<unsafe extern "C" fn(*const pm_host_api, *mut *mut pm_pending) -> *mut pm_error>,
+    result_set_pending: Option<unsafe extern "C" fn(*mut pm_result, *const pm_pending) -> *mut pm_error>,
+    pending_retain: Option<unsafe extern "C" fn(*const pm_pending) -> *mut pm_pending>,
+    pending_delete: Option<unsafe extern "C" fn(*mut pm_pending)>,
+    pending_complete: Option<unsafe extern "C" fn(*mut pm_pending, *mut pm_result) -> i32>,
+    pending_fail: Option<unsafe extern "C" fn(*mut pm_pending, *mut pm_error) -> i32>,
+    pending_cancelled: Option<unsafe extern "C" fn(*const pm_pending) -> i32>,
+}
+
+/// The host functions of pending results (ABI 1.2), all there together.
+#[derive(Clone, Copy)]
+pub struct PendingApi {
+    pub result_new: unsafe extern "C" fn(*const pm_host_api) -> *mut pm_result,
+    pub pending_new: unsafe extern "C" fn(*const pm_host_api, *mut *mut pm_pending) -> *mut pm_error,
+    pub result_set_pending: unsafe extern "C" fn(*mut pm_result, *const pm_pending) -> *mut pm_error,
+    pub pending_retain: unsafe extern "C" fn(*const pm_pending) -> *mut pm_pending,
+    pub pending_delete: unsafe extern "C" fn(*mut pm_pending),
+    pub pending_complete: unsafe extern "C" fn(*mut pm_pending, *mut pm_result) -> i32,
+    pub pending_fail: unsafe extern "C" fn(*mut pm_pending, *mut pm_error) -> i32,
+    pub pending_cancelled: unsafe extern "C" fn(*const pm_pending) -> i32,
 }
 
 impl pm_host_api {
+    /// Whether the host's table reaches the end of the member at `field` (std::mem::offset_of!
+    /// needs Rust 1.77; Debian 12's rustc is 1.63): a member beyond it must not be read at all.
+    fn covers(&self, field: usize) -> bool {
+        let table = self as *const pm_host_api as usize;
+        self.struct_size as usize >= field - table + std::mem::size_of::<usize>()
+    }
+
     /// `result_set_buffer` (1.1) when the host has it: a 1.0 host's table ends before it, and the
     /// field must not be read at all then.
     pub fn result_set_buffer(&self) -> Option<unsafe extern "C" fn(*mut pm_result, *mut pm_buffer) -> *mut pm_error> {
-        // The field's end, from its address in the table (std::mem::offset_of! needs Rust 1.77;
-        // Debian 12's rustc is 1.63).
-        let table = self as *const pm_host_api as usize;
-        let end = std::ptr::addr_of!(self.result_set_buffer) as usize - table + std::mem::size_of::<usize>();
-        if (self.struct_size as usize) < end {
+        if !self.covers(std::ptr::addr_of!(self.result_set_buffer) as usize) {
             return None;
         }
         self.result_set_buffer
+    }
+
+    /// The pending-result functions (1.2) when the host has them all.
+    pub fn pending_api(&self) -> Option<PendingApi> {
+        if !self.covers(std::ptr::addr_of!(self.pending_cancelled) as usize) {
+            return None;
+        }
+        Some(PendingApi {
+            result_new: self.result_new?,
+            pending_new: self.pending_new?,
+            result_set_pending: self.result_set_pending?,
+            pending_retain: self.pending_retain?,
+            pending_delete: self.pending_delete?,
+            pending_complete: self.pending_complete?,
+            pending_fail: self.pending_fail?,
+            pending_cancelled: self.pending_cancelled?,
+        })
     }
 }
 
@@ -209,7 +256,7 @@ pub struct pm_plugin_descriptor {
 
 // The same layout the C header pins (tests/rust/abi_layout.c).
 const _: () = assert!(std::mem::size_of::<pm_buffer_view>() == 104);
-const _: () = assert!(std::mem::size_of::<pm_host_api>() == 232);
+const _: () = assert!(std::mem::size_of::<pm_host_api>() == 296);
 
 /// The offsets of the renamed and appended host-table members, checked by `cargo test` (offset_of!
 /// would check them at compile time, but needs Rust 1.77; Debian 12's rustc is 1.63).
@@ -225,6 +272,9 @@ mod layout {
         assert_eq!(offset(|t| unsafe { std::ptr::addr_of!((*t).result_delete) } as usize), 144);
         assert_eq!(offset(|t| unsafe { std::ptr::addr_of!((*t).host_call) } as usize), 152);
         assert_eq!(offset(|t| unsafe { std::ptr::addr_of!((*t).result_set_buffer) } as usize), 224);
+        assert_eq!(offset(|t| unsafe { std::ptr::addr_of!((*t).result_new) } as usize), 232);
+        assert_eq!(offset(|t| unsafe { std::ptr::addr_of!((*t).result_set_pending) } as usize), 248);
+        assert_eq!(offset(|t| unsafe { std::ptr::addr_of!((*t).pending_cancelled) } as usize), 288);
     }
 }
 const _: () = assert!(std::mem::size_of::<pm_function_descriptor>() == 48);

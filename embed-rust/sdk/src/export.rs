@@ -6,6 +6,7 @@ use crate::buffer::{Buffer, BufferView, BufferViewMut, Element};
 use crate::error::Error;
 use crate::host::set_host_api;
 use crate::json::Json;
+use crate::pending::Pending;
 use std::os::raw::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -236,6 +237,9 @@ pub struct Output {
     /// The value is the one buffer in `buffers` and nothing else: handed to the host with
     /// result_set_buffer (ABI 1.1), so that no JSON is written or parsed; `json` is then unused.
     pub whole_buffer: bool,
+    /// The value comes later (ABI 1.2): this pending result's, once its `Completer` settles it;
+    /// everything else is then unused.
+    pub pending: Option<Pending>,
 }
 
 pub trait IntoOutput: Sized {
@@ -420,7 +424,7 @@ plugin_fn!(6; A0 0, A1 1, A2 2, A3 3, A4 4, A5 5);
 plugin_fn!(7; A0 0, A1 1, A2 2, A3 3, A4 4, A5 5, A6 6);
 plugin_fn!(8; A0 0, A1 1, A2 2, A3 3, A4 4, A5 5, A6 6, A7 7);
 
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         s.to_string()
     } else if let Some(s) = payload.downcast_ref::<String>() {
@@ -466,26 +470,36 @@ unsafe fn finish(
     outcome: std::thread::Result<Result<Output, Error>>,
 ) -> *mut pm_error {
     match outcome {
-        Ok(Ok(mut out)) => {
-            if out.whole_buffer {
-                if let (Some(set_buffer), 1) = (api.result_set_buffer(), out.buffers.len()) {
-                    let b = out.buffers.pop().expect("one buffer");
-                    return set_buffer(result, b.into_raw());
-                }
-                // A 1.0 host: the same value as JSON naming the buffer.
-                out.json = format!("{{\"_type\":\"Buffer\",\"view\":{}}}", out.buffers.len() - 1);
-            }
-            for b in out.buffers {
-                (api.result_add_buffer)(result, b.into_raw());
-            }
-            (api.result_set_json)(result, out.json.as_ptr() as *const c_char, out.json.len())
-        }
+        Ok(Ok(out)) => write_output(api, result, out),
         Ok(Err(e)) => e.into_raw(api),
         Err(payload) => {
             let message = format!("the plugin panicked: {}", panic_message(payload.as_ref()));
             Error::new("Panic", message).into_raw(api)
         }
     }
+}
+
+/// Writes `out` into `result` (a function's, or one made to complete a pending result): its
+/// buffers handed over, its JSON set, or the pending result named as the value.
+///
+/// # Safety
+/// `result` is a live pm_result of the host `api`.
+pub(crate) unsafe fn write_output(api: &pm_host_api, result: *mut pm_result, mut out: Output) -> *mut pm_error {
+    if let Some(pending) = out.pending.take() {
+        return pending.set_as_value(result);
+    }
+    if out.whole_buffer {
+        if let (Some(set_buffer), 1) = (api.result_set_buffer(), out.buffers.len()) {
+            let b = out.buffers.pop().expect("one buffer");
+            return set_buffer(result, b.into_raw());
+        }
+        // A 1.0 host: the same value as JSON naming the buffer.
+        out.json = format!("{{\"_type\":\"Buffer\",\"view\":{}}}", out.buffers.len() - 1);
+    }
+    for b in out.buffers {
+        (api.result_add_buffer)(result, b.into_raw());
+    }
+    (api.result_set_json)(result, out.json.as_ptr() as *const c_char, out.json.len())
 }
 
 /// The body of every exported function's typed form (see pm_plugin_typed_function).

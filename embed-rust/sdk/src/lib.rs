@@ -16,6 +16,11 @@
 //! `imageops.grayscale`. Arguments are decoded by type (numbers, strings, booleans, `Json`,
 //! `BufferView<T>`, `BufferViewMut<T>`), a wrong type or count is a clear error, a panic becomes
 //! an error instead of crossing into the host, and buffers are views of the caller's memory.
+//!
+//! A function whose value comes later returns a [`Pending`] (`Pending::spawn(move || work())`, or
+//! `Pending::new()` and a [`Completer`] handed to whatever finishes the work): the host's async
+//! callers (Python's `await`, a JS Promise, meta's `call-async`) get the value without a thread
+//! waiting for it, and a blocking call waits.
 
 pub mod abi;
 pub mod buffer;
@@ -23,11 +28,13 @@ pub mod error;
 pub mod export;
 pub mod host;
 pub mod json;
+pub mod pending;
 
 pub use buffer::{Buffer, BufferView, BufferViewMut, Element};
 pub use error::Error;
 pub use host::{host, Arg, Host, Reply};
 pub use json::Json;
+pub use pending::{Completer, Pending};
 
 /// Exports functions as a Promethean plugin:
 /// `promethean::plugin! { name: "imageops", version: "0.1.0", functions: [grayscale, invert] }`.

@@ -7,6 +7,7 @@
 
 #include <promethean/error.hpp>
 #include <promethean/host/json_text.hpp>
+#include <promethean/type_tag.hpp>
 
 #include <cmath>
 #include <cstdio>
@@ -24,7 +25,14 @@ bool truthy(const message& m) {
   return true;
 }
 
-std::string display(const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+std::string display(const nlohmann::json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  // A pending value (async_forms.cpp) shows what it waits for, not its handle's ids.
+  if (has_type_tag(v, "Pending") && v.contains("runtime") && v.contains("function")) {
+    return "#<pending " + display(v["runtime"]) + " " + display(v["function"]) + ">";
+  }
+  return v.dump();
+}
 }  // namespace detail
 
 using namespace detail;

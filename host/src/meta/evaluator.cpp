@@ -119,6 +119,7 @@ step_budget::~step_budget() { t_steps_left = k_unlimited_steps; }
 evaluator::evaluator(host& h, std::ostream& out) : m_host(h), m_out(out), m_global(std::make_shared<environment>()) {
   install_core_forms();
   install_router_forms();
+  install_async_forms();
   install_buffer_forms();
   install_control_forms();
   install_list_forms();

@@ -1,11 +1,13 @@
 // Private: what the evaluator's files share (evaluator.cpp, and the forms by kind: core_forms.cpp,
-// router_forms.cpp, buffer_forms.cpp, control_forms.cpp, list_forms.cpp, string_forms.cpp): errors at
-// a form, values made of parts, argument checks, truth, display and strings as code points.
+// router_forms.cpp, async_forms.cpp, buffer_forms.cpp, control_forms.cpp, list_forms.cpp,
+// string_forms.cpp): errors at a form, values made of parts, argument checks, truth, display and
+// strings as code points.
 #pragma once
 
 #include "reader.hpp"
 
 #include <promethean/host/message.hpp>
+#include <promethean/host/runtime.hpp>
 
 #include <cstddef>
 #include <string>
@@ -30,6 +32,13 @@ message get_in(const message& obj, const nlohmann::json& key, const node& at);
 
 /// An ArityError unless the form `(form …)` at `n` got exactly `want` arguments.
 void check_arity(const std::vector<message>& args, std::size_t want, const node& n, const char* form);
+
+/// `:timeout seconds` ending a router form (`(call rt fn args… :timeout 2)`), taken off `args`,
+/// as call options that also carry what is left of an enclosing call's deadline (router_forms.cpp).
+call_options router_options(std::vector<message>& args, const node& n);
+
+/// The runtime a router form names: a string, else a TypeError at `n`.
+std::string runtime_name(const message& m, const node& n);
 
 /// Falsy values are null, false, 0 and "" (core_forms.cpp).
 bool truthy(const message& m);

@@ -19,7 +19,7 @@ namespace promethean::meta {
 
 using namespace detail;
 
-namespace {
+namespace detail {
 /// `:timeout seconds` ending a router form (`(call rt fn args… :timeout 2)`, `(eval-in rt code
 /// :timeout 2)`): taken off `args` and returned as call options, which also carry what is left of
 /// the deadline of a call this one runs inside. Only a keyword written in the form counts, not a
@@ -44,7 +44,7 @@ std::string runtime_name(const message& m, const node& n) {
   if (!m.value().is_string()) fail(n, "TypeError", "a runtime is named by a string (\"py\", \"js\", \"rust\", \"sh\")");
   return m.value().get<std::string>();
 }
-}  // namespace
+}  // namespace detail
 
 void evaluator::install_router_forms() {
   // (py:fn name (params) body): defines `name` in that runtime and binds a meta proxy that routes

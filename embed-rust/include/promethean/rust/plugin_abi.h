@@ -1,5 +1,5 @@
 /*
- * The Promethean plugin ABI, version 1.1: how a shared library (a Rust cdylib, or C, or anything
+ * The Promethean plugin ABI, version 1.2: how a shared library (a Rust cdylib, or C, or anything
  * with a C ABI) offers functions to the host, and how it calls back.
  *
  * A PLUGIN exports one symbol, PM_PLUGIN_ENTRY_NAME ("promethean_plugin_entry"), a function
@@ -33,6 +33,23 @@
  * boundary, either way: the host turns every C++ exception, running out of memory included, into
  * an error; a Rust panic, a C++ exception must be caught inside the plugin and returned as one.
  *
+ * A PENDING RESULT (1.2) is a value that comes later: the function makes one with
+ * host->pending_new(), names it as its value with host->result_set_pending() (the typed form also
+ * sets out->kind = PM_VALUE_RESULT), returns NULL, and hands the pm_pending to whatever will finish
+ * the work (a thread it starts, an event loop). That code later settles it, once, from any thread:
+ * host->pending_complete() with a result it filled (host->result_new(), then result_set_json,
+ * result_add_buffer, result_set_buffer as for a function's result), or host->pending_fail() with
+ * an error. A host call_async of the function (a Python await, a JS Promise, meta's call-async)
+ * gets the value when it is settled, without any thread waiting for it; a blocking call waits.
+ * A pm_pending is counted: each reference (pending_new's, pending_retain's) is given back with
+ * pending_delete, settled or not. When the last one goes while the call is not settled, the call
+ * fails with a "PendingDropped" error: a plugin that loses its pending result (a thread that
+ * panicked) fails the call instead of leaving its caller waiting forever. Settling runs the
+ * caller's continuation on the settling thread: settle holding no lock the caller might need.
+ * host->pending_cancelled() says when the value is no longer wanted (the caller cancelled, its
+ * timeout passed, the host shut down), so that the work may stop early; settling it then is
+ * harmless (ignored).
+ *
  * THREADS: plugin functions may be called from any thread, also concurrently; the host API may be
  * called from any thread, during a call or outside one (a thread the plugin started).
  *
@@ -47,7 +64,7 @@
  * result_free and call to these, without moving anything: a C identifier is no part of the binary
  * layout (tests/rust/abi_layout.c pins the offsets), so the major version stays 1 and a plugin
  * built for 1.0 runs unchanged; only its source, rebuilt, needs the new names. 1.1 also appended
- * result_set_buffer.
+ * result_set_buffer; 1.2 appended result_new and the pending results (pending_*).
  */
 #ifndef PROMETHEAN_RUST_PLUGIN_ABI_H
 #define PROMETHEAN_RUST_PLUGIN_ABI_H
@@ -63,7 +80,7 @@ extern "C" {
 #endif
 
 #define PM_PLUGIN_ABI_MAJOR 1
-#define PM_PLUGIN_ABI_MINOR 1
+#define PM_PLUGIN_ABI_MINOR 2
 #define PM_PLUGIN_ENTRY_NAME "promethean_plugin_entry"
 
 /* Marks the entry function as exported, also when a build hides symbols by default. */
@@ -94,6 +111,8 @@ typedef enum pm_dtype {
 typedef struct pm_buffer pm_buffer;
 #endif
 typedef struct pm_result pm_result;
+/* A call's value that comes later (1.2): see A PENDING RESULT above. Counted references. */
+typedef struct pm_pending pm_pending;
 
 /* A view of a buffer's memory and layout. Borrowed: valid while the reference `buffer` lives (for
  * an argument: until the function returns). */
@@ -181,6 +200,34 @@ typedef struct pm_host_api {
    * reference over (also on failure). Replaces a value set before (result_set_json); buffers
    * added before stay in the result, unnamed. */
   pm_error* (*result_set_buffer)(pm_result* result, pm_buffer* buffer);
+
+  /* -- 1.2: pending results (see A PENDING RESULT above); check struct_size as for 1.1 -- */
+  /* A new empty result (null), owned by the caller: fill it, then hand it to pending_complete
+   * (which takes it over) or give it back with result_delete. NULL when memory runs out. */
+  pm_result* (*result_new)(const struct pm_host_api* host);
+  /* A new pending result, not settled. On success *out is one reference to it, owned by the
+   * caller (give it back with pending_delete). */
+  pm_error* (*pending_new)(const struct pm_host_api* host, pm_pending** out);
+  /* The call's value is `pending`'s, whenever it is settled (before or after this): the function
+   * returns NULL after this (an error it returns instead wins). Borrows `pending` (no reference
+   * is taken or given). Replaces a value set before. */
+  pm_error* (*result_set_pending)(pm_result* result, const pm_pending* pending);
+  /* One more reference to the same pending result, for another thread; never NULL. */
+  pm_pending* (*pending_retain)(const pm_pending* pending);
+  /* Gives a reference back. The last one given back while the call is not settled fails the
+   * call with a "PendingDropped" error. NULL is fine. */
+  void (*pending_delete)(pm_pending* pending);
+  /* Settles the call with `value` (taken over, also when this returns 0). A value the host
+   * cannot read (a bad buffer index) fails the call with that error. Returns 1 when this settled
+   * the call, 0 when it was settled before or is no longer wanted. Does not give the reference
+   * back. */
+  int (*pending_complete)(pm_pending* pending, pm_result* value);
+  /* Settles the call with `error` (taken over, as a function's returned error; NULL fails it with
+   * a "BadResult" error). Returns as pending_complete. */
+  int (*pending_fail)(pm_pending* pending, pm_error* error);
+  /* Non-zero once the value is no longer wanted: settled, cancelled by the caller, timed out,
+   * or the host shut down. */
+  int (*pending_cancelled)(const pm_pending* pending);
 } pm_host_api;
 
 /* A value of a typed call (see pm_plugin_typed_function). */

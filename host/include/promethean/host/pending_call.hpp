@@ -9,7 +9,9 @@
 ///  - the consumer takes the outcome once: then(continuation) runs the continuation now if it is
 ///    settled (on this thread), or later on the thread that settles it; wait() blocks for it;
 ///    try_take() takes it only if it is there. cancel() gives up: the hooks run, the continuation
-///    is dropped, and everything the outcome would have held is let go.
+///    is dropped, and everything the outcome would have held is let go. The consumer sees an
+///    outcome only once the hooks of its settling ran (on_end; on_cancel for abandon): a consumer
+///    that got a Timeout knows the producer was told to stop.
 ///
 /// Threads and locks: complete() and fail() run the continuation on the settling thread, so a
 /// producer calls them holding no lock of its runtime (not the GIL, not the isolate lock): the

@@ -1,6 +1,6 @@
 //! Functions that exercise the SDK's edges for the rust tests: panics, argument decoding, buffers
 //! made and kept, threads calling back.
-use promethean::{Buffer, BufferView, BufferViewMut, Error};
+use promethean::{Buffer, BufferView, BufferViewMut, Error, Pending};
 use std::sync::Mutex;
 
 fn panics(message: String) -> u32 {
@@ -93,8 +93,89 @@ fn fan_out(threads: u32) -> Result<promethean::Json, Error> {
     Ok(promethean::Json::Array(results))
 }
 
+fn nap(delay_ms: u64) {
+    std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+}
+
+/// A pending result: twice `value`, completed from a thread of its own after `delay_ms`.
+fn later(value: f64, delay_ms: u64) -> Result<Pending, Error> {
+    Pending::spawn(move || {
+        nap(delay_ms);
+        value * 2.0
+    })
+}
+
+/// A pending result that fails after `delay_ms`.
+fn later_fail(delay_ms: u64) -> Result<Pending, Error> {
+    Pending::spawn(move || -> Result<f64, Error> {
+        nap(delay_ms);
+        Err(Error::new("LateError", format!("failed after {} ms", delay_ms)))
+    })
+}
+
+/// A pending result whose completer is dropped, unsettled, after `delay_ms` (the call must fail,
+/// not hang).
+fn later_drop(delay_ms: u64) -> Result<Pending, Error> {
+    let (pending, completer) = Pending::new()?;
+    std::thread::spawn(move || {
+        nap(delay_ms);
+        drop(completer);
+    });
+    Ok(pending)
+}
+
+/// A pending result whose thread panics after `delay_ms`.
+fn later_panic(delay_ms: u64) -> Result<Pending, Error> {
+    Pending::spawn(move || -> f64 {
+        nap(delay_ms);
+        panic!("boom after {} ms", delay_ms)
+    })
+}
+
+/// A pending buffer of `n` bytes valued `fill`, made (a Rust Vec) after `delay_ms`.
+fn later_buffer(n: usize, fill: u8, delay_ms: u64) -> Result<Pending, Error> {
+    Pending::spawn(move || {
+        nap(delay_ms);
+        Buffer::from_vec(vec![fill; n], &[n])
+    })
+}
+
+/// Completed at once, before the function returns.
+fn at_once(value: String) -> Result<Pending, Error> {
+    let (pending, completer) = Pending::new()?;
+    completer.complete(value);
+    Ok(pending)
+}
+
+static CANCEL_SEEN: Mutex<Option<bool>> = Mutex::new(None);
+
+/// A pending result that is never completed, whose thread watches for the caller giving up (for
+/// at most `patience_ms`) and records whether it saw it (`cancel_seen`).
+fn until_cancelled(patience_ms: u64) -> Result<Pending, Error> {
+    *CANCEL_SEEN.lock().unwrap() = None;
+    let (pending, completer) = Pending::new()?;
+    std::thread::spawn(move || {
+        let start = std::time::Instant::now();
+        while !completer.is_cancelled() && start.elapsed().as_millis() < patience_ms as u128 {
+            nap(5);
+        }
+        *CANCEL_SEEN.lock().unwrap() = Some(completer.is_cancelled());
+        completer.complete("too late".to_string());
+    });
+    Ok(pending)
+}
+
+/// What the last `until_cancelled` thread saw: true, false, or null while it still waits.
+fn cancel_seen() -> promethean::Json {
+    match *CANCEL_SEEN.lock().unwrap() {
+        Some(b) => promethean::Json::Bool(b),
+        None => promethean::Json::Null,
+    }
+}
+
 promethean::plugin! {
     name: "testkit",
     version: "0.0.1",
-    functions: [panics, echo, add, address, fill, zeros_typed, keep, release_kept, bad_shape, count_keys, fan_out],
+    functions: [panics, echo, add, address, fill, zeros_typed, keep, release_kept, bad_shape, count_keys, fan_out,
+                later, later_fail, later_drop, later_panic, later_buffer, at_once, until_cancelled, cancel_seen],
 }
