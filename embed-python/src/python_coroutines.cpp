@@ -55,16 +55,40 @@ def stop_own_loop():
         except RuntimeError:
             pass
 
+class _Start:
+    """Starts a coroutine as a task of its loop (on the loop's thread), and cancels it from any."""
+    __slots__ = ("loop", "coroutine", "settle", "task", "cancelled")
+
+    def __init__(self, loop, coroutine, settle):
+        self.loop, self.coroutine, self.settle = loop, coroutine, settle
+        self.task, self.cancelled = None, False
+
+    def __call__(self):
+        self.task = task = self.loop.create_task(self.coroutine)
+        self.coroutine = None
+        task.add_done_callback(self.settle)
+        if self.cancelled:
+            task.cancel()
+
+    def cancel(self):
+        self.cancelled = True
+        task = self.task
+        if task is not None:
+            self.loop.call_soon_threadsafe(task.cancel)
+
 def run(awaitable, settle):
-    """Runs awaitable on the main thread's running loop, else on Promethean's; settle(future)
-    when it ends (on the loop's thread). Returns the future's cancel."""
+    """Runs awaitable on the main thread's running loop, else on Promethean's; settle(task) when
+    it ends (on the loop's thread). Returns the function that cancels it."""
     loop = main_loop
     if loop is None or loop.is_closed() or not loop.is_running():
         loop = _own()
     coroutine = awaitable if asyncio.iscoroutine(awaitable) else _awaited(awaitable)
-    future = asyncio.run_coroutine_threadsafe(coroutine, loop)
-    future.add_done_callback(settle)
-    return future.cancel
+    start = _Start(loop, coroutine, settle)
+    if asyncio._get_running_loop() is loop:
+        start()  # already on the loop's thread: no wake-up needed
+    else:
+        loop.call_soon_threadsafe(start)
+    return start.cancel
 
 async def _awaited(awaitable):
     # run_coroutine_threadsafe takes coroutines only: another awaitable (a Future) is awaited here.
