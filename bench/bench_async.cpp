@@ -70,11 +70,20 @@ promethean.export('benchFanOut', async (n, rt, fn, width, ms) => {
 });
 )";
 
+// A meta fan-out: n times, `width` calls started at once with call-async, then await-all.
+constexpr const char* k_meta_side = R"(
+(def bench-meta-fan-out (n rt f width ms)
+  (do
+    (map (fn (k) (await-all (map (fn (i) (call-async rt f i ms)) (range 0 width)))) (range 0 n))
+    n))
+)";
+
 void define_async_sides() {
   static const bool done = [] {
     define_sides();
     the_host().eval("py", k_python_side);
     the_host().eval("js", k_js_side);
+    the_host().eval("meta", k_meta_side);
     return true;
   }();
   (void)done;
@@ -117,6 +126,14 @@ void register_async(const plan& p) {
           run_batches(st, r.from, r.loop, nlohmann::json::array({r.to, r.fn, k_fan_out_width, k_fan_out_ms}), 1, true);
         });
   }
+  add(p, {"call/meta_to_js/fan_out_100", kind::call, "meta", "js", "fan_out_100", 0,
+          "(await-all (map (fn (i) (call-async \"js\" …)) (range 0 100))), each a Promise a 100 ms timer resolves: "
+          "the whole fan-out"},
+      [](benchmark::State& st) {
+        define_async_sides();
+        run_batches(st, "meta", "bench-meta-fan-out", nlohmann::json::array({"js", "benchLater", 100, k_fan_out_ms}), 1,
+                    true);
+      });
 }
 
 }  // namespace promethean::bench

@@ -93,6 +93,8 @@ std::vector<target_result> evaluate_targets(const results& r) {
                                 "call/py_to_js/fan_out_1000", 400e6));
   out.push_back(absolute_target(r, "JS: 1,000 concurrent callAsync of 100 ms Python coroutines ≤ 400 ms",
                                 "call/js_to_py/fan_out_1000", 400e6));
+  out.push_back(absolute_target(r, "meta: await-all over 100 call-async of 100 ms JS Promises ≤ 300 ms",
+                                "call/meta_to_js/fan_out_100", 300e6));
   // Judged on the public API a loop uses for one plugin function (a callable resolved once,
   // typed arguments); the by-name call with a JSON argument list is judged beside it.
   out.push_back(absolute_target(r, "host → rust ≤ 50 ns (a resolved callable, typed arguments)",

@@ -27,6 +27,8 @@ own_lock = threading.Lock()
 
 def note_main_loop():
     global main_loop
+    if threading.current_thread() is not threading.main_thread():
+        return
     try:
         main_loop = asyncio.get_running_loop()
     except RuntimeError:

@@ -61,8 +61,11 @@ declare function evaluate(runtime: RuntimeName, code: string): any;
 export { evaluate as eval };
 /** Calls `fn` (a name in `runtime`, a loaded module's `stem.name`) with `args`. */
 export function call(runtime: RuntimeName, fn: string, ...args: Value[]): any;
-/** The same on the next turn of the event loop: a Promise of the result. */
+/** The call without blocking this loop: a Promise of the result (a Python async def runs on an
+ * asyncio loop, a blocking function on a worker thread of the host). */
 export function callAsync(runtime: RuntimeName, fn: string, ...args: Value[]): Promise<any>;
+/** eval without blocking this loop: a Promise of the value (a coroutine the code gives is awaited). */
+export function evalAsync(runtime: RuntimeName, code: string): Promise<any>;
 /** eval with a time limit in seconds: past it, the work is stopped and a ForeignError of type "Timeout" thrown. */
 export function evalWithTimeout(seconds: number, runtime: RuntimeName, code: string): any;
 /** call with a time limit in seconds. */
@@ -95,6 +98,7 @@ declare const promethean: {
   eval: typeof evaluate;
   call: typeof call;
   callAsync: typeof callAsync;
+  evalAsync: typeof evalAsync;
   evalWithTimeout: typeof evalWithTimeout;
   callWithTimeout: typeof callWithTimeout;
   export: typeof exportFunction;

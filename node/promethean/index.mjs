@@ -10,6 +10,6 @@ const evaluate = promethean.eval;
 const exportFunction = promethean.export;
 export { evaluate as eval, exportFunction as export };
 export const {
-  call, callAsync, evalWithTimeout, callWithTimeout, load, sendJson, onMessage, alloc,
+  call, callAsync, evalAsync, evalWithTimeout, callWithTimeout, load, sendJson, onMessage, alloc,
   registerBufferType, bufferInfo, registerView, view, runtimes, ForeignError,
 } = promethean;

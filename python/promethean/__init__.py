@@ -40,4 +40,9 @@ def _keep_ctrl_c_reaching_other_runtimes():
 
 
 _keep_ctrl_c_reaching_other_runtimes()
+# Imported inside a running asyncio loop (a notebook's cell, an asyncio program): coroutines that
+# other runtimes call run on that loop, where they can use its objects.
+# (Without asyncio imported there is no loop: nothing to note, and nothing imported for it.)
+if "asyncio" in __import__("sys").modules:
+    _native._note_main_loop()
 __all__ = sorted(name for name in vars(_native) if not name.startswith("_"))

@@ -160,3 +160,21 @@ TEST(MetaAsync, AnUnawaitedCallRunsOnAndItsValueIsLetGo) {
   std::getline(in, text);
   EXPECT_EQ(text, "ran");
 }
+
+TEST(MetaAsync, AwaitAllOfAHundredJsPromisesAndPythonCoroutines) {
+  // Each JS call returns a Promise a 100 ms timer resolves, each py call a coroutine sleeping
+  // 100 ms: a hundred of each overlap (10 s one after another). Generous bounds; figures printed.
+  sib("(eval-in \"js\" \"globalThis.metaLater = (i, ms) => new Promise((r) => setTimeout(() => r(i), ms))\")");
+  sib("(eval-in \"py\" \"import asyncio\\nasync def meta_sleepy(i, ms):\\n    await asyncio.sleep(ms / 1000)\\n    return i\")");
+  sib("(await (call-async \"js\" \"metaLater\" 1 1))");
+  const json expected = json::parse(sib("(range 0 100)").dump());
+  for (const char* rt : {"js", "py"}) {
+    const std::string fn = std::string(rt) == "js" ? "metaLater" : "meta_sleepy";
+    const auto start = std::chrono::steady_clock::now();
+    auto r = sib("(await-all (map (fn (i) (call-async \"" + std::string(rt) + "\" \"" + fn + "\" i 100)) (range 0 100)))");
+    const double took = seconds_since(start);
+    EXPECT_EQ(r, expected) << rt;
+    EXPECT_LT(took, 3.0) << rt << ": " << took << " s";
+    std::printf("[ figure ] meta await-all of 100 %s calls of 100 ms: %.0f ms\n", rt, took * 1000);
+  }
+}
