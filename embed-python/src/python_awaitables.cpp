@@ -143,12 +143,17 @@ def _await_on(loop, pending):
 void note_if_main_thread(py::handle loop) {
   static const unsigned long main_ident =
       py::module_::import("threading").attr("main_thread")().attr("ident").cast<unsigned long>();
-  if (PyThread_get_thread_ident() == main_ident) async_support()["main_loop"] = loop;
+  if (PyThread_get_thread_ident() == main_ident) note_main_loop(loop);
 }
 
 /// Runs a host call with the GIL released; promethean errors become promethean.ForeignError.
 template <class F>
 auto routed(F&& f) {
+  struct starting_async {
+    bool before = t_starting_async;
+    starting_async() { t_starting_async = true; }
+    ~starting_async() { t_starting_async = before; }
+  } marked;
   try {
     return without_gil(std::forward<F>(f));
   } catch (const error& e) {

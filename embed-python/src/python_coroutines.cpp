@@ -5,6 +5,7 @@
 #include "python_errors.hpp"
 #include "python_state.hpp"
 #include "with_gil.hpp"
+#include "without_gil.hpp"
 
 #include <promethean/error.hpp>
 
@@ -25,14 +26,10 @@ main_loop = None   # the loop last seen running on the main thread
 own_loop = None    # Promethean's loop, on its daemon thread, made on first use
 own_lock = threading.Lock()
 
-def note_main_loop():
-    global main_loop
+def running_loop_of_main_thread():
     if threading.current_thread() is not threading.main_thread():
-        return
-    try:
-        main_loop = asyncio.get_running_loop()
-    except RuntimeError:
-        pass
+        return None
+    return asyncio._get_running_loop()
 
 def _own():
     global own_loop
@@ -78,11 +75,12 @@ class _Start:
         if task is not None:
             self.loop.call_soon_threadsafe(task.cancel)
 
-def run(awaitable, settle):
-    """Runs awaitable on the main thread's running loop, else on Promethean's; settle(task) when
-    it ends (on the loop's thread). Returns the function that cancels it."""
+def run(awaitable, settle, main_loop_free):
+    """Runs awaitable on the main thread's running loop (when free: its thread is not waiting in a
+    blocking call), else on Promethean's; settle(task) when it ends (on the loop's thread).
+    Returns the function that cancels it."""
     loop = main_loop
-    if loop is None or loop.is_closed() or not loop.is_running():
+    if loop is None or not main_loop_free or loop.is_closed() or not loop.is_running():
         loop = _own()
     coroutine = awaitable if asyncio.iscoroutine(awaitable) else _awaited(awaitable)
     start = _Start(loop, coroutine, settle)
@@ -125,6 +123,9 @@ std::exception_ptr error_of(py::handle exc) {
     return std::current_exception();
   }
 }
+
+/// The blocking-call count of the thread whose loop is the main loop (Python's main thread).
+std::atomic<const std::atomic<int>*> g_main_loop_thread_waits{nullptr};
 
 /// A Python object a C++ hook holds, let go with the GIL whichever thread drops the hook.
 struct held_object {
@@ -184,14 +185,23 @@ std::shared_ptr<pending_call> run_awaitable(py::object awaitable, std::string na
     } catch (...) {
       failure = std::current_exception();
     }
-    py::gil_scoped_release unlocked;  // the continuation may take another runtime's lock
-    if (failure) {
-      settling->fail(failure);
-    } else {
-      settling->complete(std::move(result));
+    // The continuation may take another runtime's lock: not with the GIL held. without_gil, not
+    // gil_scoped_release: this is a daemon thread at exit (without_gil.hpp says why it matters).
+    try {
+      without_gil([&] {
+        if (failure) {
+          settling->fail(failure);
+        } else {
+          settling->complete(std::move(result));
+        }
+      });
+    } catch (const error&) {
+      // Python is shutting down: the host fails every pending call itself ("Shutdown").
     }
   });
-  py::object cancel = async_support()["run"](std::move(awaitable), settle);
+  const std::atomic<int>* waits = g_main_loop_thread_waits.load(std::memory_order_acquire);
+  const bool main_loop_free = waits == nullptr || waits->load(std::memory_order_relaxed) == 0;
+  py::object cancel = async_support()["run"](std::move(awaitable), settle, main_loop_free);
   auto hook = std::make_shared<held_object>(std::move(cancel));
   call->on_cancel([hook] {
     try {
@@ -206,7 +216,15 @@ std::shared_ptr<pending_call> run_awaitable(py::object awaitable, std::string na
   return call;
 }
 
-void note_main_loop() { async_support()["note_main_loop"](); }
+void note_main_loop(py::handle loop) {
+  async_support()["main_loop"] = loop;
+  g_main_loop_thread_waits.store(&t_blocking_calls, std::memory_order_release);
+}
+
+void note_main_loop() {
+  py::object loop = async_support()["running_loop_of_main_thread"]();
+  if (!loop.is_none()) note_main_loop(loop);
+}
 
 void stop_own_loop() {
   if (!state().async_support) return;

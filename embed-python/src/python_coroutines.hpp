@@ -34,8 +34,11 @@ std::shared_ptr<pending_call> run_awaitable(pybind11::object awaitable, std::str
 pybind11::dict async_support();
 
 /// On Python's main thread, with the GIL: if a loop is running here, coroutines other runtimes
-/// call go to it from now on.
+/// call go to it from now on (except while this thread waits in a blocking call out of Python:
+/// then its loop waits too, and they go to Promethean's own).
 void note_main_loop();
+/// The same with the running loop in hand.
+void note_main_loop(pybind11::handle loop);
 
 /// Before Python finalises, with the GIL: Promethean's own loop stops (its thread then ends).
 void stop_own_loop();

@@ -1,6 +1,8 @@
 // Private: running host code with the GIL released, in a way that survives Python's finalisation.
 #pragma once
 
+#include <atomic>
+
 #include "python_state.hpp"
 
 #include <promethean/error.hpp>
@@ -16,6 +18,13 @@
 #include <utility>
 
 namespace promethean::python {
+
+/// How many blocking calls out of Python this thread is inside (its caller waits for their end):
+/// a coroutine another runtime calls must not be put on this thread's loop meanwhile, which waits
+/// too (python_coroutines.cpp). An atomic, read from other threads.
+inline thread_local std::atomic<int> t_blocking_calls{0};
+/// Set around the start of an async call (python_awaitables.cpp): that wait is not blocking.
+inline thread_local bool t_starting_async = false;
 
 /// Runs `f` with the GIL released (another runtime works meanwhile and may call back into Python
 /// from any thread) and takes the GIL back afterwards, also when `f` throws.
@@ -46,17 +55,20 @@ template <class F>
 auto without_gil(F&& f) -> decltype(f()) {
   using result_t = decltype(f());
   struct away {
-    away() : m_main(pthread_equal(pthread_self(), state().main_thread) != 0) {
+    away() : m_main(pthread_equal(pthread_self(), state().main_thread) != 0), m_blocking(!t_starting_async) {
       state().threads_out.fetch_add(1, std::memory_order_relaxed);
       if (m_main) state().main_thread_away.fetch_add(1, std::memory_order_relaxed);
+      if (m_blocking) t_blocking_calls.fetch_add(1, std::memory_order_relaxed);
     }
     ~away() {
+      if (m_blocking) t_blocking_calls.fetch_sub(1, std::memory_order_relaxed);
       if (m_main) state().main_thread_away.fetch_sub(1, std::memory_order_relaxed);
       state().threads_out.fetch_sub(1, std::memory_order_release);
     }
     away(const away&) = delete;
     away& operator=(const away&) = delete;
     bool m_main;
+    bool m_blocking;
   };
   auto& s = state();
   // With the GIL held: `closing` is set with the GIL held too, so either shutdown sees this

@@ -219,6 +219,9 @@ for t in node_threads: t.start()`);
     for (let i = 0; i < 4; i++) {
       assert.deepEqual(py(`node_results[${i}]`), Array.from({ length: 50 }, (_, k) => (i * 100 + k) ** 2));
     }
+    // The timer went on ticking through it all (the threads may have ended before its first tick:
+    // 200 calls take a few milliseconds).
+    await sleep(20);
     assert.ok(ticks > 0);
   } finally {
     clearInterval(timer);

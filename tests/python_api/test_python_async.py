@@ -176,6 +176,15 @@ class JsAwaitsPython(unittest.IsolatedAsyncioTestCase):
         where = await promethean.eval_async("js", "promethean.callAsync('py', 'py_where', 0)")
         self.assertEqual(where, [threading.current_thread().name, id(asyncio.get_running_loop())])
 
+    async def test_a_blocking_call_from_this_loop_does_not_wait_on_it(self):
+        await promethean.call_async("js", "asyncTest.plain", 1)  # this loop is the main thread's
+        # This loop's thread now waits in a blocking call, in which JS awaits a coroutine: were it
+        # put on this (waiting) loop, neither would ever go on. It runs on Promethean's loop.
+        name, _ = promethean.eval("js", "promethean.callAsync('py', 'py_where', 0)")
+        self.assertEqual(name, "promethean-asyncio")
+        where = await promethean.eval_async("js", "promethean.callAsync('py', 'py_where', 0)")
+        self.assertEqual(where[0], threading.current_thread().name)
+
     async def test_a_python_exception_rejects_with_its_traceback(self):
         kind, etype, message, trace = await promethean.call_async("js", "asyncTest.pyErrorInJs", "py_raises")
         self.assertEqual((kind, etype, message), ("ForeignError", "ValueError", "coroutine failed with 7"))
