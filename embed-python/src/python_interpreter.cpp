@@ -10,6 +10,7 @@
 #include "python_state.hpp"
 
 #include <promethean/error.hpp>
+#include <promethean/host/runtime.hpp>
 
 #include <pybind11/embed.h>
 
@@ -100,6 +101,11 @@ thread_local bool t_keeps_thread_state = false;
 
 void ensure_thread_state() {
   if (t_keeps_thread_state) return;
+  // A worker of the host ends at the host's shutdown, while Python may be finalising: a state
+  // kept for its life would be torn down at its exit, racing finalisation (a thread that takes
+  // the GIL then is ended by CPython, inside that noexcept teardown: std::terminate). There,
+  // each call makes its own state (PyGILState_Ensure) and deletes it when it returns.
+  if (on_host_worker_thread()) return;
   if (PyGILState_GetThisThreadState() == nullptr) {
     thread_local foreign_thread_state registered;
     t_keeps_thread_state = true;

@@ -52,6 +52,12 @@ async_calls::~async_calls() = default;
 }  // namespace promethean::detail
 
 namespace promethean {
+namespace {
+thread_local bool t_host_worker = false;
+}  // namespace
+
+bool on_host_worker_thread() noexcept { return t_host_worker; }
+
 // The Runtime interface's defaults: no async calls of its own (the host's pool runs the blocking one).
 std::shared_ptr<pending_call> runtime::call_async(std::string_view, const message&, const call_options&) {
   return nullptr;
@@ -170,6 +176,7 @@ bool async_calls::submit(std::function<void()> work) {
 }
 
 void async_calls::worker() {
+  t_host_worker = true;
   std::unique_lock lock(m_mutex);
   while (true) {
     if (m_queue.empty()) {

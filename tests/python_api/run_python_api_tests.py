@@ -1,9 +1,13 @@
 """Runs the Python API suite (test_python_api.py, test_python_async.py) and exits non-zero when a test fails: the same
 file under `promethean run` and under a plain python (PROMETHEAN_TEST_MODE says which is meant)."""
 
+import faulthandler
 import os
 import sys
 import unittest
+
+# A hang shows where every Python thread was, before ctest's timeout kills the suite.
+faulthandler.dump_traceback_later(240, exit=True)
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, here)

@@ -43,6 +43,12 @@ struct function_definition {
   std::string body;
 };
 
+/// True on the host's own worker threads (those that run blocking calls for host::call_async).
+/// They end when the host shuts down, while the runtimes are ending too: a runtime keeps no
+/// per-thread state on them that it would have to tear down at thread exit (py makes a Python
+/// thread state per call there instead of one for the thread's life).
+PROMETHEAN_API bool on_host_worker_thread() noexcept;
+
 class PROMETHEAN_API runtime {
  public:
   virtual ~runtime();
