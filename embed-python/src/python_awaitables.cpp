@@ -2,6 +2,7 @@
 #include "python_awaitables.hpp"
 
 #include "python_conversion.hpp"
+#include "python_module.hpp"
 #include "python_coroutines.hpp"
 #include "python_errors.hpp"
 #include "python_state.hpp"
@@ -28,38 +29,10 @@ struct pending_ref {
   std::shared_ptr<pending_call> call;
 };
 
-/// A Python object a continuation holds, let go with the GIL whichever thread drops it.
-struct held {
-  PyObject* object;
-  explicit held(py::handle o) : object(o.inc_ref().ptr()) {}
-  ~held() {
-    PyObject* o = object;
-    state().releases.push([o] { Py_DECREF(o); });
-  }
-  held(const held&) = delete;
-  held& operator=(const held&) = delete;
-};
-
 host& the_host() {
   host* h = state().owner;
   if (h == nullptr) throw usage_error("promethean has shut down: no runtime can be called any more", "py");
   return *h;
-}
-
-call_options options_from(py::handle timeout, bool cancel_signal, const char* function) {
-  call_options options;
-  options.cancel_signal = cancel_signal;
-  if (timeout.is_none()) return options;
-  if (!PyFloat_Check(timeout.ptr()) && !PyLong_Check(timeout.ptr())) {
-    throw py::type_error(std::string("promethean.") + function + ": timeout must be a number of seconds or None");
-  }
-  const double seconds = timeout.cast<double>();
-  if (!(seconds > 0) || seconds > 1e9) {
-    throw py::value_error(std::string("promethean.") + function + ": timeout must be a positive number of seconds, got " +
-                          py::str(timeout).cast<std::string>());
-  }
-  options.timeout = std::chrono::milliseconds(static_cast<long long>(std::ceil(seconds * 1000)));
-  return options;
 }
 
 /// The outcome as (True, value) or (False, exception), with the GIL.
@@ -87,8 +60,8 @@ bool deliver(pending_ref& h, py::handle loop, py::handle future) {
     future.attr(r[0].cast<bool>() ? "set_result" : "set_exception")(r[1]);
     return true;
   }
-  auto on_loop = std::make_shared<held>(loop);
-  auto awaiting = std::make_shared<held>(future);
+  auto on_loop = std::make_shared<held_object>(loop);
+  auto awaiting = std::make_shared<held_object>(future);
   h.call->then([on_loop, awaiting](pending_call::outcome outcome) {
     try {
       with_gil gil;
@@ -172,7 +145,8 @@ void define_async_api(py::module_& m) {
   m.def("_start_call", [](py::handle loop, const std::string& rt, const std::string& fn, py::tuple args,
                           py::handle timeout, bool cancel_signal) {
     note_if_main_thread(loop);
-    const call_options options = options_from(timeout, cancel_signal, "call_async");
+    call_options options = timeout_options(timeout, "call_async");
+    options.cancel_signal = cancel_signal;
     std::vector<PyObject*> items(args.size());
     for (std::size_t i = 0; i < args.size(); ++i) items[i] = args[i].ptr();
     message call_args = arguments_to_message(items.data(), items.size());
@@ -180,7 +154,7 @@ void define_async_api(py::module_& m) {
   });
   m.def("_start_eval", [](py::handle loop, const std::string& rt, const std::string& code, py::handle timeout) {
     note_if_main_thread(loop);
-    const call_options options = options_from(timeout, false, "eval_async");
+    const call_options options = timeout_options(timeout, "eval_async");
     return pending_ref{routed([&] { return the_host().eval_async(rt, code, options); })};
   });
   m.def("_note_main_loop", [] { note_main_loop(); });

@@ -127,18 +127,6 @@ std::exception_ptr error_of(py::handle exc) {
 /// The blocking-call count of the thread whose loop is the main loop (Python's main thread).
 std::atomic<const std::atomic<int>*> g_main_loop_thread_waits{nullptr};
 
-/// A Python object a C++ hook holds, let go with the GIL whichever thread drops the hook.
-struct held_object {
-  PyObject* object;
-  explicit held_object(py::object o) : object(o.release().ptr()) {}
-  ~held_object() {
-    PyObject* o = object;
-    state().releases.push([o] { Py_DECREF(o); });
-  }
-  held_object(const held_object&) = delete;
-  held_object& operator=(const held_object&) = delete;
-};
-
 }  // namespace
 
 py::dict async_support() {
@@ -202,7 +190,7 @@ std::shared_ptr<pending_call> run_awaitable(py::object awaitable, std::string na
   const std::atomic<int>* waits = g_main_loop_thread_waits.load(std::memory_order_acquire);
   const bool main_loop_free = waits == nullptr || waits->load(std::memory_order_relaxed) == 0;
   py::object cancel = async_support()["run"](std::move(awaitable), settle, main_loop_free);
-  auto hook = std::make_shared<held_object>(std::move(cancel));
+  auto hook = std::make_shared<held_object>(cancel);
   call->on_cancel([hook] {
     try {
       with_gil gil;

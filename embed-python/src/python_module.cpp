@@ -23,6 +23,24 @@
 namespace py = pybind11;
 
 namespace promethean::python {
+
+/// `timeout=` (seconds, None for none) as call options.
+call_options timeout_options(py::handle timeout, const char* function) {
+  call_options options;
+  if (timeout.is_none()) return options;
+  if (!PyFloat_Check(timeout.ptr()) && !PyLong_Check(timeout.ptr())) {
+    throw py::type_error(std::string("promethean.") + function + ": timeout must be a number of seconds or None, got " +
+                         py::str(py::type::handle_of(timeout).attr("__name__")).cast<std::string>());
+  }
+  const double seconds = timeout.cast<double>();
+  if (!(seconds > 0) || seconds > 1e9) {
+    throw py::value_error(std::string("promethean.") + function + ": timeout must be a positive number of seconds, got " +
+                          py::str(timeout).cast<std::string>());
+  }
+  options.timeout = std::chrono::milliseconds(static_cast<long long>(std::ceil(seconds * 1000)));
+  return options;
+}
+
 namespace {
 
 /// The Host the module routes through; none after it shut down (a Python atexit handler that
@@ -51,25 +69,8 @@ auto route(F&& f) {
   }
 }
 
-/// `timeout=` (seconds, None for none) as call options.
-call_options options_with(py::handle timeout, const char* function) {
-  call_options options;
-  if (timeout.is_none()) return options;
-  if (!PyFloat_Check(timeout.ptr()) && !PyLong_Check(timeout.ptr())) {
-    throw py::type_error(std::string("promethean.") + function + ": timeout must be a number of seconds or None, got " +
-                         py::str(py::type::handle_of(timeout).attr("__name__")).cast<std::string>());
-  }
-  const double seconds = timeout.cast<double>();
-  if (!(seconds > 0) || seconds > 1e9) {
-    throw py::value_error(std::string("promethean.") + function + ": timeout must be a positive number of seconds, got " +
-                          py::str(timeout).cast<std::string>());
-  }
-  options.timeout = std::chrono::milliseconds(static_cast<long long>(std::ceil(seconds * 1000)));
-  return options;
-}
-
 py::object eval_in(const std::string& rt, const std::string& code, py::handle timeout) {
-  const call_options options = options_with(timeout, "eval");
+  const call_options options = timeout_options(timeout, "eval");
   auto result = route([&] { return the_host().eval(rt, code, options).data; });
   return from_message(result);
 }
@@ -108,7 +109,7 @@ PyObject* call_in(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* 
     }
     const std::string_view rt = text_argument(args[0], "runtime");
     const std::string_view fn = text_argument(args[1], "function name");
-    const call_options options = options_with(timeout, "call");
+    const call_options options = timeout_options(timeout, "call");
     std::vector<lent_handle> lent;
     message call_args = arguments_to_message(args + 2, static_cast<std::size_t>(nargs - 2), &lent);
     const message result = route([&] { return the_host().call(rt, fn, call_args, options); });
@@ -133,7 +134,7 @@ void load_in(const std::string& rt, const std::string& path) {
 }
 
 py::object send_json(const std::string& rt, py::handle payload, py::handle timeout) {
-  const call_options options = options_with(timeout, "send_json");
+  const call_options options = timeout_options(timeout, "send_json");
   message m = to_message(payload);
   auto reply = route([&] { return the_host().send_json(rt, m, options); });
   return from_message(reply);

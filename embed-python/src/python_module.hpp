@@ -2,12 +2,18 @@
 // when the host starts its own Python, the extension promethean._native in the hosted mode.
 #pragma once
 
+#include <promethean/host/runtime.hpp>
+
 #include <pybind11/pybind11.h>
 
 #include <exception>
 #include <new>
 
 namespace promethean::python {
+
+/// `timeout=` (seconds, None for none) of promethean.`function` as call options; TypeError or
+/// ValueError for anything else.
+call_options timeout_options(pybind11::handle timeout, const char* function);
 
 /// Makes the module object (named `promethean`); the caller holds the GIL. Throws
 /// pybind11::error_already_set or the error family.

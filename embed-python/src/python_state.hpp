@@ -55,6 +55,19 @@ struct python_state {
 
 python_state& state();
 
+/// A Python object that C++ code on any thread holds (a hook, a continuation): its reference is
+/// let go with the GIL, through the release queue, whichever thread drops the holder.
+struct held_object {
+  PyObject* object;
+  explicit held_object(pybind11::handle o) : object(o.inc_ref().ptr()) {}
+  ~held_object() {
+    PyObject* o = object;
+    state().releases.push([o] { Py_DECREF(o); });
+  }
+  held_object(const held_object&) = delete;
+  held_object& operator=(const held_object&) = delete;
+};
+
 /// Runs the queued releases; the caller holds the GIL.
 void drain_releases();
 

@@ -71,24 +71,34 @@ for f in (py_slow, py_where, py_raises, py_waits_long):
     promethean.export(f)
 
 
+class Ticker:
+    """Counts the turns of the running loop (a task sleeping 10 ms at a time) while it is entered:
+    a loop blocked by a call would not turn at all."""
+
+    async def __aenter__(self):
+        self.ticks = 0
+
+        async def tick():
+            while True:
+                await asyncio.sleep(0.01)
+                self.ticks += 1
+
+        self.task = asyncio.create_task(tick())
+        return self
+
+    async def __aexit__(self, *exc):
+        self.task.cancel()
+
+
 def setUpModule():
     promethean.eval("js", JS_HELPERS)
 
 
 class PythonAwaitsJs(unittest.IsolatedAsyncioTestCase):
     async def test_a_pending_promise_does_not_block_the_loop(self):
-        ticks = 0
-
-        async def ticker():
-            nonlocal ticks
-            while True:
-                await asyncio.sleep(0.01)
-                ticks += 1
-
-        t = asyncio.create_task(ticker())
-        self.assertEqual(await promethean.call_async("js", "asyncTest.later", 21, 200), 42)
-        t.cancel()
-        self.assertGreaterEqual(ticks, 5)  # a blocked loop would not have ticked at all
+        async with Ticker() as ticker:
+            self.assertEqual(await promethean.call_async("js", "asyncTest.later", 21, 200), 42)
+        self.assertGreaterEqual(ticker.ticks, 5)
 
     async def test_plain_and_settled_results(self):
         self.assertEqual(await promethean.call_async("js", "asyncTest.plain", 1), 2)
@@ -226,19 +236,10 @@ class WithoutARunningLoop(unittest.TestCase):
 
         def run():
             async def main():
-                ticks = 0
-
-                async def ticker():
-                    nonlocal ticks
-                    while True:
-                        await asyncio.sleep(0.01)
-                        ticks += 1
-
-                t = asyncio.create_task(ticker())
-                out["results"] = await asyncio.gather(
-                    *(promethean.call_async("js", "asyncTest.later", i, 100) for i in range(100)))
-                t.cancel()
-                out["ticks"] = ticks
+                async with Ticker() as ticker:
+                    out["results"] = await asyncio.gather(
+                        *(promethean.call_async("js", "asyncTest.later", i, 100) for i in range(100)))
+                out["ticks"] = ticker.ticks
                 with self.assertRaises(promethean.ForeignError):
                     await promethean.call_async("js", "asyncTest.failing", 1)
                 out["coroutine"] = await promethean.call_async("js", "asyncTest.viaPy", "py_slow", 3)
