@@ -94,7 +94,8 @@ def check_examples(args):
             if output.get("output_type") == "error":
                 errors.append(output.get("ename"))
     print(text, flush=True)
-    expected = ["JS wrote into numpy's memory: True", "Rust read numpy's memory: True", "zero-copy: True"]
+    expected = ["JS wrote into numpy's memory: True", "Rust read numpy's memory: True", "zero-copy: True",
+                "awaited a JS Promise: 42; JS awaited a coroutine on the notebook's loop: True"]
     missing = [line for line in expected if line not in text]
     if errors or missing or pictures != 1:
         sys.exit(f"notebook: errors {errors}, missing {missing}, {pictures} picture(s) (expected 1)")
