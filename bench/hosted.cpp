@@ -60,14 +60,8 @@ print(json.dumps({
 }), flush=True)
 )py";
 
-struct row {
-  const char* what;
-  const char* description;
-  const char* unit;
-};
-
-const std::vector<row>& rows() {
-  static const std::vector<row> r{
+const std::vector<hosted_row>& rows() {
+  static const std::vector<hosted_row> r{
       {"import", "import promethean (JS not started)", "ms"},
       {"first_js", "the first JS result (Node started)", "ms"},
       {"py_to_js", "py → js call, promethean.call('js', f, 1)", "ns"},
@@ -131,43 +125,52 @@ std::vector<std::string> sanitizer_environment() {
 }
 
 
-std::vector<hosted_measurement> measure_hosted(const std::string& self, int repetitions) {
+std::vector<hosted_measurement> measure_alternating(const std::string& self, int repetitions,
+                                                     const alternating_plan& plan) {
   const auto here = std::filesystem::path(self).parent_path();
   const char* env = std::getenv("PROMETHEAN");
   const std::string cli = first_existing({env ? std::filesystem::path(env) : std::filesystem::path(),
                                           here.parent_path() / "promethean"},
                                          "the promethean CLI", true);
-  // The package as the build assembles it (library/CMakeLists.txt): <build>/python/promethean.
-  const std::string package = first_existing({here.parent_path() / "python" / "promethean" / "__init__.py"},
-                                             "the promethean Python package of the build tree", false);
-  const std::string python_path = std::filesystem::path(package).parent_path().parent_path().string();
-  const auto dir = std::filesystem::temp_directory_path() / ("promethean_hosted_" + std::to_string(::getpid()));
+  // The package as the build assembles it (library/CMakeLists.txt).
+  const std::string package = first_existing({here.parent_path() / plan.package_file},
+                                             std::string("the ") + plan.hosted_mode + " package of the build tree", false);
+  const std::string package_path = std::filesystem::path(package).parent_path().parent_path().string();
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("promethean_" + std::string(plan.script_name) + "_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
-  const std::string script = (dir / "hosted_bench.py").string();
-  std::ofstream(script) << k_script;
+  const std::string script = (dir / plan.script_name).string();
+  std::ofstream(script) << plan.script_text;
   const std::string calls = "20000";
 
-  std::vector<std::vector<double>> embedded(rows().size()), hosted(rows().size());
+  const auto& rows = plan.rows;
+  std::vector<std::vector<double>> embedded(rows.size()), hosted(rows.size());
   for (int i = 0; i < repetitions; ++i) {
     const auto e = run_once({cli, "run", script, calls}, "embedded");
-    std::vector<std::string> hosted_argv{"/usr/bin/env", "PYTHONPATH=" + python_path};
+    std::vector<std::string> hosted_argv{"/usr/bin/env", std::string(plan.path_variable) + "=" + package_path};
     for (const auto& variable : sanitizer_environment()) hosted_argv.push_back(variable);
-    hosted_argv.insert(hosted_argv.end(), {"/usr/bin/python3", script, calls});
-    const auto h = run_once(hosted_argv, "hosted");
-    for (std::size_t n = 0; n < rows().size(); ++n) {
-      embedded[n].push_back(e.at(rows()[n].what).get<double>());
-      hosted[n].push_back(h.at(rows()[n].what).get<double>());
+    hosted_argv.insert(hosted_argv.end(), {plan.interpreter, script, calls});
+    const auto h = run_once(hosted_argv, plan.hosted_mode);
+    for (std::size_t n = 0; n < rows.size(); ++n) {
+      embedded[n].push_back(e.at(rows[n].what).get<double>());
+      hosted[n].push_back(h.at(rows[n].what).get<double>());
     }
   }
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
   std::vector<hosted_measurement> out;
-  for (std::size_t n = 0; n < rows().size(); ++n) {
-    const auto& r = rows()[n];
-    const bool import = std::string(r.what) == "import";  // the embedded mode imports at start: nothing to time
-    out.push_back({r.what, r.description, r.unit, import ? -1 : median(embedded[n]), median(hosted[n])});
+  for (std::size_t n = 0; n < rows.size(); ++n) {
+    const auto& r = rows[n];
+    const bool none = std::string(r.what) == plan.not_embedded;  // the embedded mode has the module at start
+    out.push_back({r.what, r.description, r.unit, none ? -1 : median(embedded[n]), median(hosted[n])});
   }
   return out;
+}
+
+std::vector<hosted_measurement> measure_hosted(const std::string& self, int repetitions) {
+  return measure_alternating(self, repetitions,
+                             {k_script, "hosted_bench.py", "python/promethean/__init__.py", "PYTHONPATH",
+                              "/usr/bin/python3", "hosted", "import", rows()});
 }
 
 }  // namespace promethean::bench

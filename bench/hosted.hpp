@@ -24,6 +24,31 @@ struct hosted_measurement {
 /// when a child fails or prints no figures.
 std::vector<hosted_measurement> measure_hosted(const std::string& self, int repetitions);
 
+/// One figure a mode's script prints (a key of its JSON line).
+struct hosted_row {
+  const char* what;
+  const char* description;
+  const char* unit;
+};
+
+/// How to run one script in both modes: `promethean run SCRIPT CALLS` (embedded) and
+/// `/usr/bin/env PATH_VARIABLE=<build>/<package_dir> INTERPRETER SCRIPT CALLS` (hosted), the
+/// package found from `self` as `package_file` under <build>.
+struct alternating_plan {
+  const char* script_text;
+  const char* script_name;     ///< "hosted_bench.py"
+  const char* package_file;    ///< "python/promethean/__init__.py", relative to <build>
+  const char* path_variable;   ///< "PYTHONPATH", "NODE_PATH": the package's grandparent folder
+  const char* interpreter;     ///< "/usr/bin/python3"
+  const char* hosted_mode;     ///< "hosted", "Node-hosted": names the runs in errors
+  const char* not_embedded;    ///< the row the embedded mode has no figure for ("import")
+  std::vector<hosted_row> rows;
+};
+
+/// Runs the plan's script `repetitions` times in each mode, the modes alternating, each run a
+/// fresh process; the median of each row in each mode.
+std::vector<hosted_measurement> measure_alternating(const std::string& self, int repetitions, const alternating_plan& plan);
+
 // Shared with the Node-hosted mode's measurement (node_hosted.cpp).
 double median(std::vector<double> v);
 /// The first of `candidates` that exists (and is executable, if asked); throws naming them all.

@@ -2,11 +2,6 @@
 // plain node that requires the package and inside `promethean run`, interleaved.
 #include "node_hosted.hpp"
 
-#include <unistd.h>
-
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -78,14 +73,8 @@ async function threadToJs() {
 })();
 )js";
 
-struct row {
-  const char* what;
-  const char* description;
-  const char* unit;
-};
-
-const std::vector<row>& rows() {
-  static const std::vector<row> r{
+const std::vector<hosted_row>& rows() {
+  static const std::vector<hosted_row> r{
       {"require", "require('promethean') (Python not started)", "ms"},
       {"first_py", "the first Python result (Python started)", "ms"},
       {"js_to_py", "js → py call, promethean.call('py', f, 1) in a JS loop", "ns"},
@@ -101,42 +90,9 @@ const std::vector<row>& rows() {
 }  // namespace
 
 std::vector<hosted_measurement> measure_node_hosted(const std::string& self, int repetitions) {
-  const auto here = std::filesystem::path(self).parent_path();
-  const char* env = std::getenv("PROMETHEAN");
-  const std::string cli = first_existing({env ? std::filesystem::path(env) : std::filesystem::path(),
-                                          here.parent_path() / "promethean"},
-                                         "the promethean CLI", true);
-  // The package as the build assembles it (library/CMakeLists.txt): <build>/node/promethean.
-  const std::string addon = first_existing({here.parent_path() / "node" / "promethean" / "promethean.node"},
-                                           "the promethean npm package of the build tree", false);
-  const std::string node_path = std::filesystem::path(addon).parent_path().parent_path().string();
-  const auto dir = std::filesystem::temp_directory_path() / ("promethean_node_hosted_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const std::string script = (dir / "node_hosted_bench.js").string();
-  std::ofstream(script) << k_script;
-  const std::string calls = "20000";
-
-  std::vector<std::vector<double>> embedded(rows().size()), hosted(rows().size());
-  for (int i = 0; i < repetitions; ++i) {
-    const auto e = run_once({cli, "run", script, calls}, "embedded");
-    std::vector<std::string> hosted_argv{"/usr/bin/env", "NODE_PATH=" + node_path};
-    for (const auto& variable : sanitizer_environment()) hosted_argv.push_back(variable);
-    hosted_argv.insert(hosted_argv.end(), {"/usr/bin/node", script, calls});
-    const auto h = run_once(hosted_argv, "Node-hosted");
-    for (std::size_t k = 0; k < rows().size(); ++k) {
-      embedded[k].push_back(e.at(rows()[k].what).get<double>());
-      hosted[k].push_back(h.at(rows()[k].what).get<double>());
-    }
-  }
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
-  std::vector<hosted_measurement> out;
-  for (std::size_t k = 0; k < rows().size(); ++k) {
-    const auto& r = rows()[k];
-    const bool require = std::string(r.what) == "require";  // the embedded mode has the module at start
-    out.push_back({r.what, r.description, r.unit, require ? -1 : median(embedded[k]), median(hosted[k])});
-  }
-  return out;
+  return measure_alternating(self, repetitions,
+                             {k_script, "node_hosted_bench.js", "node/promethean/promethean.node", "NODE_PATH",
+                              "/usr/bin/node", "Node-hosted", "require", rows()});
 }
 
 }  // namespace promethean::bench
