@@ -5,6 +5,7 @@
 // a value with "_type" keys (a forged handle or envelope) may instead be refused with Promethean's
 // error, never another exception.
 #include "fuzz_check.hpp"
+#include "meta/utf8.hpp"
 
 #include <promethean/host/host.hpp>
 
@@ -37,21 +38,7 @@ std::string utf8_string(FuzzedDataProvider& in) {
       default: cp = in.ConsumeIntegralInRange<std::uint32_t>(0x10000, 0x10FFFF); break;
     }
     if (cp >= 0xD800 && cp <= 0xDFFF) cp = 0xFFFD;  // surrogates have no UTF-8
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
+    promethean::meta::append_utf8(out, cp);  // surrogates were replaced above
   }
   return out;
 }
