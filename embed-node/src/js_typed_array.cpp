@@ -175,12 +175,12 @@ std::optional<buffer> adopt(v8::Isolate* isolate, v8::Local<v8::Value> value) {
 
 v8::Local<v8::Value> to_typed_array(v8::Isolate* isolate, const buffer& b) {
   if (b.readonly()) {
-    throw buffer_error("read-only buffer " + b.id() + " cannot reach JS: JS has no read-only TypedArrays (make a "
-                       "writable copy in the runtime that owns it)");
+    throw buffer_error("read-only buffer " + b.id() + " cannot reach JS: JS has no read-only TypedArrays (send a "
+                       "copy: promethean.copy(x) in Python, or a writable copy made in the runtime that owns it)");
   }
   if (!b.is_c_contiguous()) {
-    throw buffer_error("strided buffer " + b.id() + " cannot reach JS: a TypedArray is contiguous (make a contiguous "
-                       "copy in the runtime that owns it)");
+    throw buffer_error("strided buffer " + b.id() + " cannot reach JS: a TypedArray is contiguous (send a copy: "
+                       "promethean.copy(x) in Python, or a contiguous copy made in the runtime that owns it)");
   }
   if (b.size() > v8::TypedArray::kMaxLength) {
     // TypedArray::New would abort the process (an API check), not fail.

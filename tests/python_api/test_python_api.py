@@ -148,6 +148,29 @@ class Errors(unittest.TestCase):
 
 
 class ZeroCopy(unittest.TestCase):
+    def test_a_read_only_or_strided_array_reaches_js_as_a_copy_when_asked(self):
+        image = np.arange(1, 25, dtype=np.uint8).reshape(2, 4, 3)
+        image.setflags(write=False)  # as np.asarray(a Pillow image) is
+        promethean.eval("js", "globalThis.sumOf = (x) => x.reduce((s, v) => s + v, 0)")
+        with self.assertRaises(promethean.ForeignError) as refused:
+            promethean.call("js", "sumOf", image)
+        self.assertEqual(refused.exception.type, "BufferError")
+        self.assertIn("promethean.copy(x)", str(refused.exception))
+        copied = promethean.copy(image)
+        self.assertTrue(copied.flags.writeable)
+        self.assertTrue(np.array_equal(copied, image))
+        self.assertNotEqual(address(copied), address(image))
+        self.assertEqual(promethean.call("js", "sumOf", copied), int(image.sum()))
+        # The copy is a host buffer: it crosses without a further copy (JS writes, Python sees it).
+        promethean.eval("js", "globalThis.zeroFirst = (x) => { x[0] = 0; return x.length }")
+        self.assertEqual(promethean.call("js", "zeroFirst", copied), 24)
+        self.assertEqual(copied.flat[0], 0)
+        strided = np.arange(10, dtype=np.float64)[::2]
+        with self.assertRaises(promethean.ForeignError) as refused_strided:
+            promethean.call("js", "sumOf", strided)
+        self.assertIn("promethean.copy(x)", str(refused_strided.exception))
+        self.assertEqual(promethean.call("js", "sumOf", promethean.copy(strided)), 20.0)
+
     def test_numpy_to_js_in_place_both_ways(self):
         a = np.arange(8, dtype=np.float64)
         promethean.eval("js", "globalThis.bump = (x) => { x[0] = 100; return x }")
