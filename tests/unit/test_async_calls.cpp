@@ -17,13 +17,25 @@ using namespace promethean;
 using namespace std::chrono_literals;
 
 namespace {
-/// A runtime without async calls of its own: `call("sleep", [ms])` sleeps and returns the thread
-/// it ran on; `call("fail", [])` throws. Counts the calls running at once.
-class blocking_runtime final : public runtime {
+/// What both stand-ins do not use of the Runtime interface: nothing.
+class stand_in_runtime : public runtime {
  public:
-  std::string_view name() const noexcept override { return "blocking"; }
   std::string version() const override { return "1"; }
   nlohmann::json describe() const override { return {{"version", "1"}}; }
+  void define(const function_definition&) override {}
+  void load(const std::filesystem::path&) override {}
+  std::string marshal(const nlohmann::json& v) const override { return v.dump(); }
+  message send_json(const message& m, const call_options&) override { return m; }
+  void set_message_handler(std::string_view) override {}
+  int run_script(const std::filesystem::path&, const std::vector<std::string>&) override { return 0; }
+  void shutdown() override {}
+};
+
+/// A runtime without async calls of its own: `call("sleep", [ms])` sleeps and returns the thread
+/// it ran on; `call("fail", [])` throws. Counts the calls running at once.
+class blocking_runtime final : public stand_in_runtime {
+ public:
+  std::string_view name() const noexcept override { return "blocking"; }
   message eval(std::string_view code, const call_options&) override { return nlohmann::json{{"evaluated", code}}; }
   message call(std::string_view fn, const message& args, const call_options&) override {
     if (fn == "fail") throw error("blocking", "Boom", "asked to fail");
@@ -37,13 +49,6 @@ class blocking_runtime final : public runtime {
     id << std::this_thread::get_id();
     return nlohmann::json(id.str());
   }
-  void define(const function_definition&) override {}
-  void load(const std::filesystem::path&) override {}
-  std::string marshal(const nlohmann::json& v) const override { return v.dump(); }
-  message send_json(const message& m, const call_options&) override { return m; }
-  void set_message_handler(std::string_view) override {}
-  int run_script(const std::filesystem::path&, const std::vector<std::string>&) override { return 0; }
-  void shutdown() override {}
 
   int most_at_once() const { return m_most.load(); }
 
@@ -54,11 +59,9 @@ class blocking_runtime final : public runtime {
 
 /// A runtime with async calls of its own: each call_async hands out a pending call that the test
 /// settles (or not), and counts the cancel hooks that ran.
-class async_runtime final : public runtime {
+class async_runtime final : public stand_in_runtime {
  public:
   std::string_view name() const noexcept override { return "async"; }
-  std::string version() const override { return "1"; }
-  nlohmann::json describe() const override { return {{"version", "1"}}; }
   message eval(std::string_view, const call_options&) override { return message(); }
   message call(std::string_view, const message&, const call_options&) override {
     throw usage_error("the blocking call must not be used when call_async is there");
@@ -72,13 +75,6 @@ class async_runtime final : public runtime {
     issued.push_back(p);
     return p;
   }
-  void define(const function_definition&) override {}
-  void load(const std::filesystem::path&) override {}
-  std::string marshal(const nlohmann::json& v) const override { return v.dump(); }
-  message send_json(const message& m, const call_options&) override { return m; }
-  void set_message_handler(std::string_view) override {}
-  int run_script(const std::filesystem::path&, const std::vector<std::string>&) override { return 0; }
-  void shutdown() override {}
 
   std::atomic<int> cancels{0};
   std::mutex m_mutex;
