@@ -92,19 +92,9 @@ void engine::adopt(host& h) {
     if (caught.HasCaught()) throw_from_js(isolate, caught, "starting promethean in this node");
     throw js_error("InitError", "the bootstrap script did not return the bridge object");
   }
-  bridge.Reset(isolate, value.As<v8::Object>());
-  v8::Local<v8::Value> queue_state_value;
-  if (value.As<v8::Object>()->Get(ctx, v8_string(isolate, "queueState")).ToLocal(&queue_state_value)) {
-    find_node_queue_state(isolate, ctx, queue_state_value);
-  }
-  uv_async_init(loop, &wakeup, [](uv_async_t*) {});
-  uv_unref(reinterpret_cast<uv_handle_t*>(&wakeup));
   start_lock_lending(isolate, loop);
   start_running_releases(loop, releases);
-  start_async_links(loop);
-  alive = true;
-  refuse_js_after_fork();
-  install_module(isolate, ctx, value.As<v8::Object>(), h.main_script(), true);
+  open_to_callers(h, ctx, value.As<v8::Object>(), true);
 }
 
 void engine::stop_adopted() {

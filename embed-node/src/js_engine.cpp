@@ -103,18 +103,22 @@ void engine::start_environment(host& h) {
     if (caught.HasCaught()) throw_from_js(isolate, caught, "starting Node");
     throw js_error("InitError", "the bootstrap script did not return the bridge object");
   }
-  bridge.Reset(isolate, value.As<v8::Object>());
+  open_to_callers(h, ctx, value.As<v8::Object>(), false);
+}
+
+void engine::open_to_callers(host& h, v8::Local<v8::Context> ctx, v8::Local<v8::Object> bridge_object, bool hosted) {
+  bridge.Reset(isolate, bridge_object);
   v8::Local<v8::Value> queue_state_value;
-  if (value.As<v8::Object>()->Get(ctx, v8_string(isolate, "queueState")).ToLocal(&queue_state_value)) {
+  if (bridge_object->Get(ctx, v8_string(isolate, "queueState")).ToLocal(&queue_state_value)) {
     find_node_queue_state(isolate, ctx, queue_state_value);
   }
   // Wakes threads waiting for the loop; unreferenced, so it never keeps the loop alive.
-  uv_async_init(event_loop(), &wakeup, [](uv_async_t*) {});
+  uv_async_init(loop, &wakeup, [](uv_async_t*) {});
   uv_unref(reinterpret_cast<uv_handle_t*>(&wakeup));
-  start_async_links(event_loop());
+  start_async_links(loop);
   alive = true;
   refuse_js_after_fork();
-  install_module(isolate, ctx, value.As<v8::Object>(), h.main_script(), false);
+  install_module(isolate, ctx, bridge_object, h.main_script(), hosted);
 }
 
 void engine::stop() {

@@ -115,6 +115,9 @@ struct engine {
   /// terminated; if a thread still has not left JS after a few seconds (it waits on another
   /// runtime), the environment is left in place rather than freed under it.
   void stop();
+  /// Both starts, once the bootstrap returned the bridge: keeps it, reads Node's queue flags,
+  /// makes the wake-ups on `loop`, then lets callers in and installs the promethean module.
+  void open_to_callers(host& h, v8::Local<v8::Context> ctx, v8::Local<v8::Object> bridge_object, bool hosted);
   /// stop() of an adopted Node (js_adoption.cpp): our state goes, Node's environment stays.
   void stop_adopted();
   /// Under the lock, at the end of either stop: every handle and table of ours is let go, the
