@@ -69,7 +69,6 @@ namespace promethean::detail {
 
 std::shared_ptr<pending_call> async_calls::call(runtime& rt, std::string_view function, const message& args,
                                                 const call_options& options) {
-  const std::string what = "call of '" + std::string(function) + "'";
   std::shared_ptr<pending_call> p;
   try {
     p = rt.call_async(function, args, options);
@@ -89,7 +88,7 @@ std::shared_ptr<pending_call> async_calls::call(runtime& rt, std::string_view fu
     };
     if (!submit(std::move(work))) return pending_call::failed(shutdown_error(rt.name()));
   }
-  return watch(std::move(p), rt.name(), what, options);
+  return watch(std::move(p), rt.name(), function, options);
 }
 
 std::shared_ptr<pending_call> async_calls::eval(runtime& rt, std::string_view code, const call_options& options) {
@@ -111,11 +110,11 @@ std::shared_ptr<pending_call> async_calls::eval(runtime& rt, std::string_view co
     };
     if (!submit(std::move(work))) return pending_call::failed(shutdown_error(rt.name()));
   }
-  return watch(std::move(p), rt.name(), "eval of code", options);
+  return watch(std::move(p), rt.name(), {}, options);
 }
 
 std::shared_ptr<pending_call> async_calls::watch(std::shared_ptr<pending_call> p, std::string_view runtime_name,
-                                                 const std::string& what, const call_options& options) {
+                                                 std::string_view function, const call_options& options) {
   if (p->done()) return p;  // settled at once: nothing to track (the commonest fast path)
   {
     std::lock_guard lock(m_mutex);
@@ -131,7 +130,9 @@ std::shared_ptr<pending_call> async_calls::watch(std::shared_ptr<pending_call> p
     m_pending.erase(key);
   });
   if (options.timeout) {
-    auto* t = new timer{p, std::string(runtime_name), what, *options.timeout,
+    // What timed out, for its error: built only for a timed call (not on the untimed fast path).
+    std::string what = function.empty() ? "eval of code" : "call of '" + std::string(function) + "'";
+    auto* t = new timer{p, std::string(runtime_name), std::move(what), *options.timeout,
                         [pool = weak_from_this()](std::function<void()> work) {
                           auto alive = pool.lock();
                           return alive && alive->submit(std::move(work));

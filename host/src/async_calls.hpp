@@ -48,9 +48,10 @@ class async_calls : public std::enable_shared_from_this<async_calls> {
   /// Runs `work` on a worker thread; false once shut down.
   bool submit(std::function<void()> work);
   void worker();
-  /// Tracks `p` until it ends, and arms its timeout (what: "call of 'fn'").
+  /// Tracks `p` until it ends, and arms its timeout; `function` names the call in a Timeout error
+  /// (empty: an eval).
   std::shared_ptr<pending_call> watch(std::shared_ptr<pending_call> p, std::string_view runtime_name,
-                                      const std::string& what, const call_options& options);
+                                      std::string_view function, const call_options& options);
 
   host& m_host;
   std::mutex m_mutex;
