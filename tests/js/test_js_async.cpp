@@ -44,6 +44,17 @@ void define_async_helpers() {
   (void)done;
 }
 
+/// Collects JS garbage until the buffer `id` is gone (at most 10 s): a test leaves nothing behind
+/// for the next one's ledger baseline.
+void collect_until_gone(const std::string& id) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (ledger::instance().find(id).has_value() && std::chrono::steady_clock::now() < deadline) {
+    js_full_gc();
+    js_eval("null");
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
 json value_of(const std::shared_ptr<pending_call>& p) {
   auto outcome = p->wait(std::chrono::steady_clock::now() + std::chrono::seconds(30));
   if (!outcome) throw std::runtime_error("the pending call did not settle within 30 s");
@@ -114,6 +125,10 @@ TEST(JsAsync, ATimeoutFailsTheWaitAndFiresTheAbortSignal) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   EXPECT_EQ(js_eval("asyncCpp.aborted"), before.get<int>() + 1);
+  const std::string id = b.id();
+  b = buffer();
+  held.reset();
+  collect_until_gone(id);
 }
 
 TEST(JsAsync, CancellingLetsGoOfEverythingTheCallHeld) {
@@ -137,6 +152,7 @@ TEST(JsAsync, CancellingLetsGoOfEverythingTheCallHeld) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   EXPECT_EQ(js_eval("asyncCpp.held"), nullptr);  // the AbortSignal fired: JS let go
+  collect_until_gone(id);
   js_collect_until_live_blocks(baseline, std::chrono::seconds(10));
   EXPECT_EQ(ledger::instance().counts().live_blocks, baseline);
   EXPECT_FALSE(ledger::instance().find(id).has_value()) << "the buffer " << id << " is still alive";
