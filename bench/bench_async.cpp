@@ -100,7 +100,7 @@ void register_async(const plan& p) {
        "await promethean.call_async(\"js\", \"benchAdd\", 1, 2) in an asyncio loop: the result is there at once"},
       {"js", "py", "async_coroutine", "benchAsyncLoop", "bench_add_async",
        "await promethean.callAsync(\"py\", \"bench_add_async\", 1, 2): an async def that returns at once, run on "
-       "Promethean's asyncio loop (a thread hop each way)"},
+       "Promethean's asyncio loop, its first step eagerly on the calling thread (no thread hop)"},
       {"js", "py", "async_blocking", "benchAsyncLoop", "bench_add",
        "await promethean.callAsync(\"py\", \"bench_add\", 1, 2): a plain function, run on a worker of the host"},
   };

@@ -2,6 +2,7 @@
 #include "python_coroutines.hpp"
 
 #include "python_conversion.hpp"
+#include "python_eager_start.hpp"
 #include "python_errors.hpp"
 #include "python_state.hpp"
 #include "with_gil.hpp"
@@ -20,22 +21,43 @@ namespace {
 
 // The loop side, in Python: asyncio's own thread-safe scheduling does the work.
 constexpr const char* k_support_source = R"(
-import asyncio, inspect, threading
+import asyncio, functools, inspect, selectors, threading
 
 main_loop = None   # the loop last seen running on the main thread
 own_loop = None    # Promethean's loop, on its daemon thread, made on first use
+own_eager = None   # the parts of own_loop that an eager start uses (python_eager_start.hpp)
 own_lock = threading.Lock()
 
 def running_loop_of_main_thread():
     if threading.current_thread() is not threading.main_thread():
         return None
-    return asyncio._get_running_loop()
+    loop = asyncio._get_running_loop()
+    return None if loop is own_loop else loop  # own_loop: an eager first step on this thread
+
+class _IdleWatchingSelector(selectors.DefaultSelector):
+    """The selector of Promethean's loop. `waiting` is true while the loop's thread waits for I/O
+    or a timer: the loop is then between two rounds, each of its tasks suspended at an await. A
+    thread that holds the GIL and `gate` may then run a new task's first step itself
+    (python_eager_start.hpp); the loop's thread, woken meanwhile, waits for the gate before it
+    runs anything."""
+    def __init__(self):
+        super().__init__()
+        self.waiting = False
+        self.gate = threading.Lock()
+
+    def select(self, timeout=None):
+        self.waiting = True
+        try:
+            return super().select(timeout)
+        finally:
+            with self.gate:
+                self.waiting = False
 
 def _own():
-    global own_loop
+    global own_loop, own_eager
     with own_lock:
         if own_loop is None or own_loop.is_closed():
-            loop = asyncio.new_event_loop()
+            loop = asyncio.SelectorEventLoop(_IdleWatchingSelector())
             started = threading.Event()
             def run():
                 asyncio.set_event_loop(loop)
@@ -44,6 +66,11 @@ def _own():
             threading.Thread(target=run, name="promethean-asyncio", daemon=True).start()
             started.wait()
             own_loop = loop
+            # What python_eager_start.cpp uses, in its order.
+            own_eager = (loop, loop._selector, loop._selector.gate.acquire, loop._selector.gate.release,
+                         loop._ready, loop._ready.pop, loop._scheduled, loop._write_to_self, asyncio.Task,
+                         asyncio._get_running_loop, asyncio._set_running_loop, asyncio.current_task,
+                         ("loop", "name"), "waiting", "_debug", "_context", "_callback", "done")
         return own_loop
 
 def stop_own_loop():
@@ -75,10 +102,13 @@ class _Start:
         if task is not None:
             self.loop.call_soon_threadsafe(task.cancel)
 
+def cancel_of(task):
+    return functools.partial(task.get_loop().call_soon_threadsafe, task.cancel)
+
 def run(awaitable, settle, main_loop_free):
     """Runs awaitable on the main thread's running loop (when free: its thread is not waiting in a
-    blocking call), else on Promethean's; settle(task) when it ends (on the loop's thread).
-    Returns the function that cancels it."""
+    blocking call), else on Promethean's, from the loop's thread; settle(task) when it ends (on
+    the loop's thread). Returns the function that cancels it."""
     loop = main_loop
     if loop is None or not main_loop_free or loop.is_closed() or not loop.is_running():
         loop = _own()
@@ -145,53 +175,71 @@ bool is_awaitable(py::handle obj) {
 }
 
 bool is_coroutine_function(py::handle fn) {
+  // An `async def` function or method, the usual case, is told by its code's flag (as inspect
+  // does, without a Python call); anything else (a partial, an object whose __call__ is an async
+  // def, a plain function) asks inspect.
+  PyObject* f = PyMethod_Check(fn.ptr()) ? PyMethod_GET_FUNCTION(fn.ptr()) : fn.ptr();
+  if (PyFunction_Check(f) && (reinterpret_cast<PyCodeObject*>(PyFunction_GET_CODE(f))->co_flags & CO_COROUTINE) != 0) {
+    return true;
+  }
   return async_support()["is_coroutine_function"](fn).cast<bool>();
 }
 
-std::shared_ptr<pending_call> run_awaitable(py::object awaitable, std::string name) {
-  auto call = pending_call::make();
-  // On the loop's thread, with the GIL, when the future is done. It holds the pending call (the
-  // producer keeps it alive; its consumer may hold only a continuation in it) until then.
-  py::cpp_function settle([call, name](py::handle future) {
-    const std::shared_ptr<pending_call>& settling = call;
-    message result;
-    std::exception_ptr failure;
-    try {
-      if (future.attr("cancelled")().cast<bool>()) {
-        failure = std::make_exception_ptr(error("py", "Cancelled", name + " was cancelled"));
-      } else if (py::object exc = future.attr("exception")(); !exc.is_none()) {
-        failure = error_of(exc);
-      } else {
-        result = to_message(future.attr("result")());
-      }
-    } catch (py::error_already_set& e) {
-      try {
-        throw_from_python(e);
-      } catch (...) {
-        failure = std::current_exception();
-      }
-    } catch (...) {
-      failure = std::current_exception();
+namespace {
+
+/// A finished task's outcome (GIL held): its result as a message, or the error it failed with.
+pending_call::outcome outcome_of(py::handle task, const std::string& name) {
+  pending_call::outcome out;
+  try {
+    PyObject* result = PyObject_CallMethod(task.ptr(), "result", nullptr);
+    if (result != nullptr) {
+      out.value = to_message(py::reinterpret_steal<py::object>(result));
+      return out;
     }
+    PyErr_Clear();  // the coroutine's exception, taken again below with its traceback
+    if (task.attr("cancelled")().cast<bool>()) {
+      out.error = std::make_exception_ptr(error("py", "Cancelled", name + " was cancelled"));
+    } else {
+      out.error = error_of(task.attr("exception")());
+    }
+  } catch (py::error_already_set& e) {
+    try {
+      throw_from_python(e);
+    } catch (...) {
+      out.error = std::current_exception();
+    }
+  } catch (...) {
+    out.error = std::current_exception();
+  }
+  return out;
+}
+
+/// The task's done callback: settles `call` on the loop's thread. It holds the pending call (the
+/// producer keeps it alive; its consumer may hold only a continuation in it) until then.
+py::cpp_function settle_when_done(std::shared_ptr<pending_call> call, std::string name) {
+  return py::cpp_function([call = std::move(call), name = std::move(name)](py::handle task) {
+    pending_call::outcome outcome = outcome_of(task, name);
     // The continuation may take another runtime's lock: not with the GIL held. without_gil, not
     // gil_scoped_release: this is a daemon thread at exit (without_gil.hpp says why it matters).
     try {
       without_gil([&] {
-        if (failure) {
-          settling->fail(failure);
+        if (outcome.error) {
+          call->fail(outcome.error);
         } else {
-          settling->complete(std::move(result));
+          call->complete(std::move(outcome.value));
         }
       });
     } catch (const error&) {
       // Python is shutting down: the host fails every pending call itself ("Shutdown").
     }
   });
-  const std::atomic<int>* waits = g_main_loop_thread_waits.load(std::memory_order_acquire);
-  const bool main_loop_free = waits == nullptr || waits->load(std::memory_order_relaxed) == 0;
-  py::object cancel = async_support()["run"](std::move(awaitable), settle, main_loop_free);
-  auto hook = std::make_shared<held_object>(cancel);
-  call->on_cancel([hook] {
+}
+
+/// Cancelling the pending call cancels the task, from whatever thread cancels (cancel: a Python
+/// callable that does it thread-safely).
+void cancel_through(pending_call& call, py::object cancel) {
+  auto hook = std::make_shared<held_object>(std::move(cancel));
+  call.on_cancel([hook] {
     try {
       with_gil gil;
       PyObject* r = PyObject_CallNoArgs(hook->object);
@@ -201,6 +249,28 @@ std::shared_ptr<pending_call> run_awaitable(py::object awaitable, std::string na
       // Python has shut down: the coroutine ended with it.
     }
   });
+}
+
+}  // namespace
+
+std::shared_ptr<pending_call> run_awaitable(py::object awaitable, std::string name) {
+  const std::atomic<int>* waits = g_main_loop_thread_waits.load(std::memory_order_acquire);
+  const bool main_loop_free = waits == nullptr || waits->load(std::memory_order_relaxed) == 0;
+  py::dict support = async_support();
+  // Started here, as Python 3.12 starts an eager task: one that ends at once settles with no hop.
+  if (py::object task = start_eagerly(awaitable, name, support, main_loop_free)) {
+    if (task.attr("done")().cast<bool>()) {
+      pending_call::outcome outcome = outcome_of(task, name);
+      if (outcome.error) return pending_call::failed(outcome.error);
+      return pending_call::ready(std::move(outcome.value));
+    }
+    auto call = pending_call::make();
+    task.attr("add_done_callback")(settle_when_done(call, std::move(name)));
+    cancel_through(*call, support["cancel_of"](task));
+    return call;
+  }
+  auto call = pending_call::make();
+  cancel_through(*call, support["run"](std::move(awaitable), settle_when_done(call, std::move(name)), main_loop_free));
   return call;
 }
 

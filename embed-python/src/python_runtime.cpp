@@ -173,9 +173,8 @@ class python_runtime final : public runtime {
       if (!is_coroutine_function(fn)) return nullptr;
       const nlohmann::json& values = args.value();
       message::cursor at(args);
-      py::tuple call_args(values.size());
-      for (std::size_t i = 0; i < values.size(); ++i) call_args[i] = from_message_value(values[i], at);
-      py::object coroutine = fn(*call_args);
+      py::object coroutine =
+          vectorcall_object(fn.ptr(), values.size(), [&](std::size_t i) { return from_message_value(values[i], at); });
       return run_awaitable(std::move(coroutine), "py coroutine " + std::string(function));
     });
   }

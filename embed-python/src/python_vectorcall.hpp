@@ -10,15 +10,15 @@
 #include <cstddef>
 #include <iterator>
 #include <memory>
+#include <utility>
 
 namespace promethean::python {
 
 /// Calls `fn` with n arguments, argument i being convert(i) (a new reference as a py::object),
-/// and returns the result as a message. Converts the arguments in order, 0 to n-1 (a
-/// message::cursor taking their buffers relies on it). The GIL is held; Python errors propagate as
-/// error_already_set.
+/// and returns the result. Converts the arguments in order, 0 to n-1 (a message::cursor taking
+/// their buffers relies on it). The GIL is held; Python errors propagate as error_already_set.
 template <class Convert>
-[[gnu::always_inline]] inline message vectorcall_message(PyObject* fn, std::size_t n, Convert&& convert) {
+[[gnu::always_inline]] inline pybind11::object vectorcall_object(PyObject* fn, std::size_t n, Convert&& convert) {
   // Nothing zeroed and nothing allocated for up to eight arguments: only the `converted` first
   // slots are ever read (the frame is on the hottest path; its set-up was a tenth of a call).
   PyObject* small[8];
@@ -38,6 +38,13 @@ template <class Convert>
   for (; drop.converted < n; ++drop.converted) argv[drop.converted] = convert(drop.converted).release().ptr();
   auto result = pybind11::reinterpret_steal<pybind11::object>(PyObject_Vectorcall(fn, argv, n, nullptr));
   if (!result) throw pybind11::error_already_set();
+  return result;
+}
+
+/// vectorcall_object, its result as a message.
+template <class Convert>
+[[gnu::always_inline]] inline message vectorcall_message(PyObject* fn, std::size_t n, Convert&& convert) {
+  pybind11::object result = vectorcall_object(fn, n, std::forward<Convert>(convert));
   // The commonest result, an int that fits in 64 bits, here (to_message gives the same, a call later).
   if (PyLong_CheckExact(result.ptr())) {
     int overflow = 0;

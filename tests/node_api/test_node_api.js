@@ -308,6 +308,22 @@ async def node_coro(x):
   assert.deepEqual(await promethean.evalAsync('py', 'node_coro(2)'), [4, 'promethean-asyncio']);
 });
 
+test('an async def that returns at once settles with no thread hop: its step runs here, as a task of the loop', async () => {
+  py(`import asyncio, threading
+async def node_at_once(x):
+    return [x + 1, threading.current_thread().name, asyncio.current_task().get_name()]`);
+  // Eager only while Promethean's loop is idle: a try may find it busy (then it runs there).
+  let result;
+  for (let i = 0; i < 50; i++) {
+    result = await promethean.callAsync('py', 'node_at_once', 1);
+    assert.equal(result[0], 2);
+    assert.equal(result[2], 'py coroutine node_at_once');
+    if (result[1] !== 'promethean-asyncio') break;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.notEqual(result[1], 'promethean-asyncio', 'no first step ran on the calling thread');
+});
+
 test('1,000 concurrent coroutines are not serialised', async () => {
   py('import asyncio\nasync def node_sleepy(i):\n    await asyncio.sleep(0.1)\n    return i');
   const start = Date.now();

@@ -56,6 +56,21 @@ async def py_raises(x):
     raise ValueError("coroutine failed with %d" % x)
 
 
+async def py_first_step(suspend):
+    # Its first step, as any task's: the loop's task (asyncio.timeout needs one) on the loop.
+    task = asyncio.current_task()
+    async with asyncio.timeout(5):
+        first = [threading.current_thread().name, task.get_name(), asyncio.get_running_loop() is task.get_loop()]
+    if suspend:
+        await asyncio.sleep(0.01)
+        return first + [threading.current_thread().name]
+    return first
+
+
+async def py_raises_at_once(x):
+    raise KeyError("at once %d" % x)
+
+
 py_cancelled = []
 
 
@@ -67,7 +82,7 @@ async def py_waits_long(x):
         raise
 
 
-for f in (py_slow, py_where, py_raises, py_waits_long):
+for f in (py_slow, py_where, py_raises, py_waits_long, py_first_step, py_raises_at_once):
     promethean.export(f)
 
 
@@ -227,6 +242,27 @@ class JsAwaitsPython(unittest.IsolatedAsyncioTestCase):
 
 
 class WithoutARunningLoop(unittest.TestCase):
+    def test_the_first_step_of_a_coroutine_runs_eagerly_on_the_caller_s_thread(self):
+        # Eager only while Promethean's loop is idle: a try or two may find it busy (then the whole
+        # coroutine runs on the loop's thread, as asserted too).
+        eager = None
+        for _ in range(50):
+            thread, task_name, on_loop = promethean.eval("js", "promethean.callAsync('py', 'py_first_step', 0)")
+            self.assertEqual((task_name, on_loop), ("py coroutine py_first_step", True))
+            if thread != "promethean-asyncio":
+                eager = thread
+                break
+            time.sleep(0.01)
+        self.assertIsNotNone(eager, "no first step ran on the caller's thread")
+        # One that suspends goes on on the loop's thread, which the first step woke for it.
+        result = promethean.eval("js", "promethean.callAsync('py', 'py_first_step', 1)")
+        self.assertEqual(result[1:], ["py coroutine py_first_step", True, "promethean-asyncio"])
+
+    def test_a_coroutine_that_raises_in_its_first_step_rejects_with_its_traceback(self):
+        kind, etype, message, trace = promethean.call("js", "asyncTest.pyErrorInJs", "py_raises_at_once")
+        self.assertEqual((kind, etype, message), ("ForeignError", "KeyError", "'at once 7'"))
+        self.assertIn('raise KeyError("at once %d" % x)', trace)
+
     def test_coroutines_run_on_promethean_s_own_loop(self):
         name, _ = promethean.eval("js", "promethean.callAsync('py', 'py_where', 0)")
         self.assertEqual(name, "promethean-asyncio")
