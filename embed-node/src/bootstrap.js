@@ -88,6 +88,8 @@ function install(natives, mainScript, hosted) {
     registerView: natives.registerView,
     view: natives.view,
     runtimes: natives.runtimes,
+    // Keyword arguments, as a call's last argument: call('py', 'numpy.zeros', 3, kw({dtype: 'uint8'})).
+    kw: natives.kw,
     ForeignError,
   });
   Object.defineProperty(globalThis, 'promethean', { value: promethean, configurable: true, writable: false });

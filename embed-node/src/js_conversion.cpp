@@ -9,6 +9,7 @@
 #include <promethean/buffer/buffer_json.hpp>
 #include <promethean/error.hpp>
 #include <promethean/host/host.hpp>
+#include <promethean/host/keyword_arguments.hpp>
 #include <promethean/host/pending_handle.hpp>
 
 #include <algorithm>
@@ -26,6 +27,10 @@ constexpr std::size_t k_max_array_length = static_cast<std::size_t>(INT32_MAX);
 
 v8::Local<v8::Private> function_id_key(v8::Isolate* isolate) {
   return v8::Private::ForApi(isolate, v8_string(isolate, "promethean.foreign_function"));
+}
+
+v8::Local<v8::Private> keyword_arguments_key(v8::Isolate* isolate) {
+  return v8::Private::ForApi(isolate, v8_string(isolate, "promethean.keyword_arguments"));
 }
 
 /// A JS function standing for a function of another runtime. Lives until V8 collects the JS
@@ -126,6 +131,11 @@ void convert(v8::Isolate* isolate, v8::Local<v8::Value> v, nlohmann::json& out, 
   } else if (v->IsObject()) {
     auto ctx = isolate->GetCurrentContext();
     auto o = v.As<v8::Object>();
+    if (o->HasPrivate(ctx, keyword_arguments_key(isolate)).FromMaybe(false)) {  // promethean.kw(...)
+      out = keyword_arguments::marker(nlohmann::json::object());
+      convert_object(isolate, o, out["values"], buffers, functions, depth + 1);
+      return;
+    }
     v8::Local<v8::Value> to_json;
     if (o->Get(ctx, v8_string(isolate, "toJSON")).ToLocal(&to_json) && to_json->IsFunction()) {
       v8::Local<v8::Value> replaced;
@@ -307,6 +317,8 @@ v8::Local<v8::Value> from_json(v8::Isolate* isolate, const nlohmann::json& j, me
         return foreign_function_value(isolate, f);
       }
       if (pending_handle::is_handle(j)) return promise_for(isolate, ctx, pending_handle::take(j));
+      // Keyword arguments reach a JS function as a last plain object (the options-object idiom).
+      if (keyword_arguments::is_marker(j)) return from_json(isolate, j.at("values"), at, depth + 1);
       // Keys are data, as JSON.parse makes them: CreateDataProperty defines an own property
       // (where Set would run the __proto__ setter and change the object's prototype).
       v8::Local<v8::Object> out = v8::Object::New(isolate);
@@ -346,6 +358,10 @@ message arguments_to_message(v8::Isolate* isolate, const v8::FunctionCallbackInf
       buffers.push_back(std::move(*b));
     } else {
       convert(isolate, info[i], v, buffers, functions, 1);
+      if (i + 1 < info.Length() && keyword_arguments::is_marker(v)) {
+        type_error("promethean.kw(...) must be the last argument (it is argument " + std::to_string(i - first + 1) +
+                   " of " + std::to_string(info.Length() - first) + ")");
+      }
     }
     values.push_back(std::move(v));
   }
@@ -364,6 +380,28 @@ void give_back_handles(message& args, std::vector<lent_handle>& lent) noexcept {
     }
   }
   lent.clear();
+}
+
+v8::Local<v8::Object> keyword_arguments(v8::Isolate* isolate, v8::Local<v8::Object> values) {
+  auto ctx = isolate->GetCurrentContext();
+  v8::Local<v8::Object> out = v8::Object::New(isolate, v8::Null(isolate), nullptr, nullptr, 0);
+  v8::Local<v8::Array> keys;
+  if (!values->GetOwnPropertyNames(ctx, v8::ONLY_ENUMERABLE).ToLocal(&keys)) type_error("listing an object's keys threw");
+  for (std::uint32_t i = 0; i < keys->Length(); ++i) {
+    v8::Local<v8::Value> key;
+    v8::Local<v8::Value> item;
+    if (!keys->Get(ctx, i).ToLocal(&key) || !values->Get(ctx, key).ToLocal(&item)) {
+      type_error("reading the keyword arguments' properties threw");
+    }
+    if (!out->CreateDataProperty(ctx, key.As<v8::Name>(), item).FromMaybe(false)) {
+      v8_failed(isolate, "copying the keyword arguments");
+    }
+  }
+  if (!out->SetPrivate(ctx, keyword_arguments_key(isolate), v8::True(isolate)).FromMaybe(false) ||
+      !out->SetIntegrityLevel(ctx, v8::IntegrityLevel::kFrozen).FromMaybe(false)) {
+    v8_failed(isolate, "marking the keyword arguments");
+  }
+  return out;
 }
 
 void free_foreign_functions() {

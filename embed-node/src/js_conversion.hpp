@@ -49,6 +49,10 @@ message arguments_to_message(v8::Isolate* isolate, const v8::FunctionCallbackInf
 void give_back_handles(message& args, std::vector<lent_handle>& lent) noexcept;
 
 v8::Local<v8::Value> from_message(v8::Isolate* isolate, const message& m);
+/// promethean.kw(values): a frozen, prototype-less copy of `values`' own enumerable properties,
+/// marked (a private key) so that it crosses as keyword arguments
+/// (promethean/host/keyword_arguments.hpp); valid as a call's last argument only.
+v8::Local<v8::Object> keyword_arguments(v8::Isolate* isolate, v8::Local<v8::Object> values);
 /// One JSON value of a message (an element of its argument array, say) as JS, its handles taking
 /// the message's buffers and functions from `at`: convert the values in walk order (the elements
 /// of an array by index), with one cursor for the whole message.

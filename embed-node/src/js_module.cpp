@@ -301,6 +301,16 @@ void js_view(const info_t& info) {
   });
 }
 
+// kw({name: value, ...}): keyword arguments, as a call's last argument (a Python function's keywords).
+void js_kw(const info_t& info) {
+  guarded(info, [&](v8::Isolate* isolate) {
+    if (info.Length() != 1 || !info[0]->IsObject() || info[0]->IsArray() || info[0]->IsFunction()) {
+      throw error("js", "TypeError", "promethean.kw(values) takes one object of keyword arguments, e.g. kw({reverse: true})");
+    }
+    info.GetReturnValue().Set(keyword_arguments(isolate, info[0].As<v8::Object>()));
+  });
+}
+
 void js_runtimes(const info_t& info) {
   guarded(info, [&](v8::Isolate* isolate) {
     nlohmann::json map = unlocked(isolate, [&] { return the_host().dispatch_map(); });
@@ -333,6 +343,7 @@ void install_module(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Lo
   add("registerView", js_register_view);
   add("view", js_view);
   add("runtimes", js_runtimes);
+  add("kw", js_kw);
 
   v8::TryCatch caught(isolate);
   v8::Local<v8::Value> install;

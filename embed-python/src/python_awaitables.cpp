@@ -4,6 +4,7 @@
 #include "python_conversion.hpp"
 #include "python_module.hpp"
 #include "python_coroutines.hpp"
+#include "python_keyword_arguments.hpp"
 #include "python_errors.hpp"
 #include "python_state.hpp"
 #include "with_gil.hpp"
@@ -79,15 +80,16 @@ bool deliver(pending_ref& h, py::handle loop, py::handle future) {
 }
 
 constexpr const char* k_api_source = R"(
-def call_async(runtime, function, *args, timeout=None, cancel_signal=False):
+def call_async(runtime, function, *args, timeout=None, cancel_signal=False, **kwargs):
     """Start a call in a runtime now and return a coroutine that awaits its result (on the running
     loop): `await promethean.call_async("js", "fetchJson", url)`, or asyncio.create_task(...). The loop goes on while the other runtime
     works: a JS Promise, a Python coroutine, a blocking call on a worker thread of the host.
     timeout=seconds fails it with promethean.TimeoutError; cancel_signal=True hands a JS function
-    an AbortSignal as its last argument, which fires when the awaiting task is cancelled."""
+    an AbortSignal as its last argument, which fires when the awaiting task is cancelled. Other
+    keyword arguments go to the function, as with promethean.call."""
     import asyncio
     loop = asyncio.get_running_loop()
-    return _awaited(_await_on(loop, _start_call(loop, runtime, function, args, timeout, cancel_signal)))
+    return _awaited(_await_on(loop, _start_call(loop, runtime, function, args, kwargs or None, timeout, cancel_signal)))
 
 def eval_async(runtime, code, *, timeout=None):
     """Evaluate code in a runtime and return an awaitable of its value (a Promise or a coroutine
@@ -143,12 +145,19 @@ void define_async_api(py::module_& m) {
         if (future.attr("cancelled")().cast<bool>()) h.call->cancel();
       });
   m.def("_start_call", [](py::handle loop, const std::string& rt, const std::string& fn, py::tuple args,
-                          py::handle timeout, bool cancel_signal) {
+                          py::object kwargs, py::handle timeout, bool cancel_signal) {
     note_if_main_thread(loop);
     call_options options = timeout_options(timeout, "call_async");
     options.cancel_signal = cancel_signal;
     std::vector<PyObject*> items(args.size());
     for (std::size_t i = 0; i < args.size(); ++i) items[i] = args[i].ptr();
+    check_keyword_arguments_last(items.data(), items.size(), "promethean.call_async");
+    py::object keywords;  // held while `items` borrows it
+    if (!kwargs.is_none()) {
+      keywords = new_keyword_arguments();
+      keywords.attr("update")(kwargs);
+      items = with_keyword_arguments(items.data(), items.size(), keywords, "promethean.call_async");
+    }
     message call_args = arguments_to_message(items.data(), items.size());
     return pending_ref{routed([&] { return the_host().call_async(rt, fn, call_args, options); })};
   });

@@ -6,6 +6,7 @@
 
 #include "python_errors.hpp"
 #include "python_foreign_function.hpp"
+#include "python_keyword_arguments.hpp"
 #include "python_ndarray_fields.hpp"
 #include "python_state.hpp"
 #include "without_gil.hpp"
@@ -14,6 +15,7 @@
 #include <promethean/buffer/ledger.hpp>
 #include <promethean/error.hpp>
 #include <promethean/host/host.hpp>
+#include <promethean/host/keyword_arguments.hpp>
 #include <promethean/host/pending_handle.hpp>
 
 #include <pybind11/numpy.h>
@@ -161,6 +163,11 @@ void convert(py::handle o, nlohmann::json& out, std::vector<buffer>& buffers, st
   } else if (PyUnicode_Check(p)) {
     out = o.cast<std::string>();
   } else if (PyDict_Check(p)) {
+    if (is_keyword_arguments(p)) {  // promethean.kw: the marker, its items as its values
+      out = keyword_arguments::marker(nlohmann::json::object());
+      convert_dict(o, out["values"], buffers, functions, depth + 1);
+      return;
+    }
     convert_dict(o, out, buffers, functions, depth);
   } else if (PyList_Check(p) || PyTuple_Check(p)) {
     convert_sequence(o, out, buffers, functions, depth);
@@ -260,6 +267,11 @@ py::object from_json(const nlohmann::json& j, message::cursor& at) {
         return foreign_callable(f);
       }
       if (pending_handle::is_handle(j)) return awaitable_for(pending_handle::take(j));
+      if (keyword_arguments::is_marker(j)) {  // keyword arguments: a promethean.kw again
+        py::dict keywords = new_keyword_arguments();
+        for (const auto& [key, value] : j.at("values").items()) keywords[py::str(key)] = from_json(value, at);
+        return keywords;
+      }
       py::dict out;
       for (const auto& [key, value] : j.items()) out[py::str(key)] = from_json(value, at);
       return out;

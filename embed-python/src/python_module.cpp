@@ -4,6 +4,7 @@
 #include "python_awaitables.hpp"
 #include "python_conversion.hpp"
 #include "python_errors.hpp"
+#include "python_keyword_arguments.hpp"
 #include "python_foreign_function.hpp"
 #include "python_state.hpp"
 #include "without_gil.hpp"
@@ -87,31 +88,42 @@ std::string_view text_argument(PyObject* o, const char* what) {
   return {utf8, static_cast<std::size_t>(size)};
 }
 
-/// promethean.call(runtime, function, *args, timeout=None), the entry every py → other runtime
+/// promethean.call(runtime, function, *args, timeout=None, **kwargs), the entry every py → other runtime
 /// call goes through, as a METH_FASTCALL function: it reads its arguments from the vector CPython
 /// passes, where pybind11's dispatcher would pack *args into a tuple, copy both names into
 /// std::strings and try each overload first (most of a microsecond per call).
 PyObject* call_in(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   try {
     if (nargs < 2) {
-      throw py::type_error("promethean.call(runtime, function, *args, timeout=None) takes a runtime and a function name, got " +
+      throw py::type_error("promethean.call(runtime, function, *args, timeout=None, **kwargs) takes a runtime and a function name, got " +
                            std::to_string(nargs) + " positional argument(s)");
     }
     PyObject* timeout = Py_None;  // borrowed, as every argument here (see route())
+    py::object keywords;          // the other keyword arguments, for the callee (a promethean.kw)
     const Py_ssize_t nkw = kwnames != nullptr ? PyTuple_GET_SIZE(kwnames) : 0;
     for (Py_ssize_t i = 0; i < nkw; ++i) {
       PyObject* key = PyTuple_GET_ITEM(kwnames, i);
-      if (PyUnicode_CompareWithASCIIString(key, "timeout") != 0) {
-        throw py::type_error("promethean.call() got an unexpected keyword argument '" + py::str(key).cast<std::string>() +
-                             "' (it takes timeout=)");
+      if (PyUnicode_CompareWithASCIIString(key, "timeout") == 0) {
+        timeout = args[nargs + i];
+        continue;
       }
-      timeout = args[nargs + i];
+      if (!keywords) keywords = new_keyword_arguments();
+      if (PyDict_SetItem(keywords.ptr(), key, args[nargs + i]) != 0) throw py::error_already_set();
     }
     const std::string_view rt = text_argument(args[0], "runtime");
     const std::string_view fn = text_argument(args[1], "function name");
     const call_options options = timeout_options(timeout, "call");
     std::vector<lent_handle> lent;
-    message call_args = arguments_to_message(args + 2, static_cast<std::size_t>(nargs - 2), &lent);
+    PyObject* const* positional = args + 2;
+    std::size_t count = static_cast<std::size_t>(nargs - 2);
+    check_keyword_arguments_last(positional, count, "promethean.call");
+    std::vector<PyObject*> with_keywords;
+    if (keywords) {
+      with_keywords = with_keyword_arguments(positional, count, keywords, "promethean.call");
+      positional = with_keywords.data();
+      count = with_keywords.size();
+    }
+    message call_args = arguments_to_message(positional, count, &lent);
     const message result = route([&] { return the_host().call(rt, fn, call_args, options); });
     give_back_handles(call_args, lent);  // the GIL is held again: the cache is touched under it only
     return from_message(result).release().ptr();
@@ -221,12 +233,15 @@ PyObject* make_module() {
       "promethean", "Promethean: call other runtimes and share buffers without copying.", &def);
   m.attr("__version__") = PROMETHEAN_VERSION_STRING;
   define_foreign_error(m);
+  define_keyword_arguments(m);
   m.def("eval", &eval_in, py::arg("runtime"), py::arg("code"), py::kw_only(), py::arg("timeout") = py::none(),
         "Evaluate code in a runtime; returns its value. timeout=seconds stops it with a Timeout error.");
   static PyMethodDef call_def{"call", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&call_in)),
                               METH_FASTCALL | METH_KEYWORDS,
-                              "call(runtime, function, *args, timeout=None)\n--\n\n"
-                              "Call a function in a runtime with arguments. timeout=seconds stops it with a Timeout error."};
+                              "call(runtime, function, *args, timeout=None, **kwargs)\n--\n\n"
+                              "Call a function in a runtime with arguments. timeout=seconds stops it with a Timeout error;\n"
+                              "other keyword arguments go to the function (a Python function's keywords, a JS function's\n"
+                              "last object); promethean.kw(...) as the last argument passes one named timeout."};
   auto call_fn = py::reinterpret_steal<py::object>(PyCFunction_NewEx(&call_def, nullptr, m.attr("__name__").ptr()));
   if (!call_fn) throw py::error_already_set();
   m.add_object("call", call_fn);

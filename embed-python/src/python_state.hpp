@@ -51,6 +51,7 @@ struct python_state {
   name_table callables;  ///< function id → callable handed out
   pybind11::object message_handler;                   ///< promethean.on_message(fn)
   pybind11::object async_support;  ///< the helpers of python_coroutines.cpp, made on first use
+  pybind11::object keyword_arguments_type;  ///< promethean.kw (python_keyword_arguments.hpp)
 };
 
 python_state& state();

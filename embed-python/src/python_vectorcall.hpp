@@ -4,6 +4,7 @@
 #pragma once
 
 #include "python_conversion.hpp"
+#include "python_keyword_arguments.hpp"
 
 #include <pybind11/pybind11.h>
 
@@ -15,7 +16,7 @@
 namespace promethean::python {
 
 /// Calls `fn` with n arguments, argument i being convert(i) (a new reference as a py::object),
-/// and returns the result. Converts the arguments in order, 0 to n-1 (a message::cursor taking
+/// and returns the result; a last argument that is a promethean.kw gives keyword arguments. Converts the arguments in order, 0 to n-1 (a message::cursor taking
 /// their buffers relies on it). The GIL is held; Python errors propagate as error_already_set.
 template <class Convert>
 [[gnu::always_inline]] inline pybind11::object vectorcall_object(PyObject* fn, std::size_t n, Convert&& convert) {
@@ -36,6 +37,7 @@ template <class Convert>
     }
   } drop{argv};
   for (; drop.converted < n; ++drop.converted) argv[drop.converted] = convert(drop.converted).release().ptr();
+  if (n > 0 && is_keyword_arguments(argv[n - 1])) return call_with_keyword_arguments(fn, argv, n);
   auto result = pybind11::reinterpret_steal<pybind11::object>(PyObject_Vectorcall(fn, argv, n, nullptr));
   if (!result) throw pybind11::error_already_set();
   return result;

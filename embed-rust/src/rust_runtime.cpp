@@ -8,6 +8,7 @@
 #include <promethean/error.hpp>
 #include <promethean/host/host.hpp>
 #include <promethean/host/pending_call.hpp>
+#include <promethean/host/keyword_arguments.hpp>
 
 #include <atomic>
 #include <cstdint>
@@ -61,6 +62,7 @@ class rust_runtime final : public runtime {
   message call(std::string_view function, const message& args, const call_options& options) override {
     const table_entry e = lookup(function);
     refuse_timeout(options, e.fn->qualified);
+    keyword_arguments::refuse(args.value(), "rust", e.fn->qualified);  // the C ABI passes positions only
     return call_plugin(*e.lib, *e.fn, args);
   }
 
@@ -71,6 +73,7 @@ class rust_runtime final : public runtime {
   std::shared_ptr<pending_call> call_async(std::string_view function, const message& args,
                                            const call_options&) override {
     const table_entry e = lookup(function);
+    keyword_arguments::refuse(args.value(), "rust", e.fn->qualified);
     std::shared_ptr<pending_call> deferred;
     message value = call_plugin(*e.lib, *e.fn, args, &deferred);
     return deferred ? std::move(deferred) : pending_call::ready(std::move(value));

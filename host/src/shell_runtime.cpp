@@ -5,6 +5,7 @@
 
 #include <promethean/error.hpp>
 #include <promethean/host/json_text.hpp>
+#include <promethean/host/keyword_arguments.hpp>
 
 #include <cctype>
 #include <climits>
@@ -103,6 +104,7 @@ message shell_runtime::eval(std::string_view code, const call_options& options) 
 
 message shell_runtime::call(std::string_view function, const message& args, const call_options& options) {
   if (function.empty()) throw usage_error("sh: call needs a function or command name", "sh");
+  keyword_arguments::refuse(args.value(), "sh", function);  // a command line has only words
   std::vector<std::string> argv{k_shell, "-c", prelude() + "\"$@\"", "sh", std::string(function)};
   for (const auto& a : args.value()) argv.push_back(as_word(a));
   const auto limit = timeout_of(options);

@@ -93,6 +93,12 @@ export function registerView(type: string, name: string, fn: (buffer: ArrayBuffe
 export function view(buffer: ArrayBuffer | SharedArrayBuffer | ArrayBufferView, name: string): any;
 /** The dispatch map: the runtimes, what each offers, and where each buffer type's views live. */
 export function runtimes(): Record<string, any>;
+/** Keyword arguments, as a call's last argument: a Python function receives them as keywords
+ * (`call('py', 'numpy.zeros', 3, kw({dtype: 'uint8'}))`), a JS function as a last plain object. */
+export interface KeywordArguments {
+  readonly [name: string]: Value;
+}
+export function kw(values: Record<string, Value>): KeywordArguments;
 
 declare const promethean: {
   eval: typeof evaluate;
@@ -111,6 +117,7 @@ declare const promethean: {
   registerView: typeof registerView;
   view: typeof view;
   runtimes: typeof runtimes;
+  kw: typeof kw;
   ForeignError: typeof ForeignError;
 };
 export default promethean;

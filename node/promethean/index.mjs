@@ -11,5 +11,5 @@ const exportFunction = promethean.export;
 export { evaluate as eval, exportFunction as export };
 export const {
   call, callAsync, evalAsync, evalWithTimeout, callWithTimeout, load, sendJson, onMessage, alloc,
-  registerBufferType, bufferInfo, registerView, view, runtimes, ForeignError,
+  registerBufferType, bufferInfo, registerView, view, runtimes, kw, ForeignError,
 } = promethean;

@@ -111,18 +111,14 @@ void evaluator::install_async_forms() {
   };
 
   m_builtins["call-async"] = [this, table](std::vector<message>& args, const node& n) -> message {
-    const call_options options = router_options(args, n);
-    if (args.size() < 2 || !args[1].value().is_string()) {
-      fail(n, "ArityError", "(call-async runtime \"function\" args… [:timeout seconds])");
-    }
+    const routed_call c =
+        router_call(args, n, "(call-async runtime \"function\" args… [:name value…] [:timeout seconds])");
     auto started = std::make_shared<started_call>();
-    started->runtime = runtime_name(args[0], n);
-    const std::string function = args[1].value().get<std::string>();
-    std::vector<message> rest(args.begin() + 2, args.end());
+    started->runtime = c.runtime;
     // The call starts on this thread (a runtime's own async call runs its first part here), so
     // outside the evaluation lock like any call; errors settle the pending call, never throw.
-    started->call = outside_lock([&] { return m_host.call_async(started->runtime, function, array_of(rest), options); });
-    return pending_value(table, std::move(started), function);
+    started->call = outside_lock([&] { return m_host.call_async(c.runtime, c.function, c.arguments, c.options); });
+    return pending_value(table, std::move(started), c.function);
   };
   m_builtins["eval-async"] = [this, table](std::vector<message>& args, const node& n) -> message {
     const call_options options = router_options(args, n);

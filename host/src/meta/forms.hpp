@@ -37,6 +37,18 @@ void check_arity(const std::vector<message>& args, std::size_t want, const node&
 /// as call options that also carry what is left of an enclosing call's deadline (router_forms.cpp).
 call_options router_options(std::vector<message>& args, const node& n);
 
+/// A call form's parts: (call rt "fn" args… :name value… :timeout seconds). Keywords written in the
+/// form (not strings that arguments evaluated to) after the positional arguments are the
+/// function's keyword arguments (promethean/host/keyword_arguments.hpp), except :timeout, the
+/// call's time limit. `usage` is the ArityError's text (router_forms.cpp).
+struct routed_call {
+  std::string runtime;
+  std::string function;
+  message arguments;
+  call_options options;
+};
+routed_call router_call(std::vector<message>& args, const node& n, const char* usage);
+
 /// The runtime a router form names: a string, else a TypeError at `n`.
 std::string runtime_name(const message& m, const node& n);
 

@@ -7,6 +7,7 @@
 #include <promethean/host/deadline.hpp>
 #include <promethean/host/host.hpp>
 #include <promethean/host/source_literal.hpp>
+#include <promethean/host/keyword_arguments.hpp>
 
 #include <fstream>
 #include <iostream>
@@ -64,6 +65,7 @@ class meta_runtime final : public runtime {
   }
 
   message call(std::string_view function, const message& args, const call_options& options) override {
+    keyword_arguments::refuse(args.value(), "meta", function);  // meta functions take positions only
     std::optional<deadline_scope> deadline;
     if (options.timeout) deadline.emplace(watchdog::clock::now() + *options.timeout);
     std::vector<message> list;

@@ -9,10 +9,12 @@
 #include <promethean/host/deadline.hpp>
 #include <promethean/host/host.hpp>
 #include <promethean/host/json_text.hpp>
+#include <promethean/host/keyword_arguments.hpp>
 #include <promethean/host/meta_object.hpp>
 
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <set>
 
 namespace promethean::meta {
@@ -24,20 +26,72 @@ namespace detail {
 /// :timeout 2)`): taken off `args` and returned as call options, which also carry what is left of
 /// the deadline of a call this one runs inside. Only a keyword written in the form counts, not a
 /// string ":timeout" that an argument evaluated to.
+namespace {
+/// The value of `:timeout value` (written at `at`) as a time limit.
+std::chrono::milliseconds timeout_of(const message& value, const node& at) {
+  const nlohmann::json& v = value.value();
+  if (!v.is_number() || !(v.get<double>() > 0) || v.get<double>() > 1e9) {
+    fail(at, "TypeError", ":timeout is a positive number of seconds, got " + v.dump());
+  }
+  return std::chrono::milliseconds(static_cast<long long>(std::ceil(v.get<double>() * 1000)));
+}
+}  // namespace
+
 call_options router_options(std::vector<message>& args, const node& n) {
   call_options options;
   if (n.items.size() >= 3 && args.size() + 1 == n.items.size()) {
     const node& key = n.items[n.items.size() - 2];
     if (key.type == node::kind::keyword && key.text == "timeout") {
-      const nlohmann::json& v = args.back().value();
-      if (!v.is_number() || !(v.get<double>() > 0) || v.get<double>() > 1e9) {
-        fail(n.items.back(), "TypeError", ":timeout is a positive number of seconds, got " + v.dump());
-      }
-      options.timeout = std::chrono::milliseconds(static_cast<long long>(std::ceil(v.get<double>() * 1000)));
+      options.timeout = timeout_of(args.back(), n.items.back());
       args.erase(args.end() - 2, args.end());
     }
   }
   return inherit_deadline(std::move(options));
+}
+
+routed_call router_call(std::vector<message>& args, const node& n, const char* usage) {
+  if (args.size() < 2 || !args[1].value().is_string()) fail(n, "ArityError", usage);
+  routed_call call;
+  call.runtime = runtime_name(args[0], n);
+  call.function = args[1].value().get<std::string>();
+  // args[i] is the value of the form's item i + 1, which says whether it was written as a keyword.
+  const bool as_written = args.size() + 1 == n.items.size();
+  std::vector<message> positional;
+  std::map<std::string, message> keywords;  // in key order: the marker's walk order (message.hpp)
+  for (std::size_t i = 2; i < args.size(); ++i) {
+    const node& at = as_written ? n.items[i + 1] : n;
+    if (as_written && at.type == node::kind::keyword) {
+      if (i + 1 == args.size()) fail(at, "SyntaxError", ":" + at.text + " needs a value after it");
+      if (at.text == "timeout") {
+        call.options.timeout = timeout_of(args[i + 1], n.items[i + 2]);
+      } else if (!keywords.emplace(at.text, std::move(args[i + 1])).second) {
+        fail(at, "SyntaxError", "keyword argument :" + at.text + " given twice");
+      }
+      ++i;
+      continue;
+    }
+    if (!keywords.empty()) {
+      fail(at, "SyntaxError", "a positional argument after keyword arguments (write :name value pairs last)");
+    }
+    positional.push_back(std::move(args[i]));
+  }
+  nlohmann::json all = nlohmann::json::array();
+  std::vector<const message*> parts;  // in walk order: the positional ones, then the keywords'
+  for (const message& m : positional) {
+    all.push_back(m.value());
+    parts.push_back(&m);
+  }
+  if (!keywords.empty()) {
+    nlohmann::json values = nlohmann::json::object();
+    for (const auto& [name, value] : keywords) {
+      values[name] = value.value();
+      parts.push_back(&value);
+    }
+    all.push_back(keyword_arguments::marker(std::move(values)));
+  }
+  call.arguments = combine(std::move(all), parts);
+  call.options = inherit_deadline(std::move(call.options));
+  return call;
 }
 
 std::string runtime_name(const message& m, const node& n) {
@@ -109,13 +163,8 @@ void evaluator::install_router_forms() {
     return combine(m.to_json(), {&args[1]});
   };
   m_builtins["call"] = [this](std::vector<message>& args, const node& n) -> message {
-    const call_options options = router_options(args, n);
-    if (args.size() < 2 || !args[1].value().is_string()) {
-      fail(n, "ArityError", "(call runtime \"function\" args… [:timeout seconds])");
-    }
-    std::vector<message> rest(args.begin() + 2, args.end());
-    const std::string runtime = runtime_name(args[0], n);
-    return outside_lock([&] { return m_host.call(runtime, args[1].value().get<std::string>(), array_of(rest), options); });
+    const routed_call c = router_call(args, n, "(call runtime \"function\" args… [:name value…] [:timeout seconds])");
+    return outside_lock([&] { return m_host.call(c.runtime, c.function, c.arguments, c.options); });
   };
   // (marshal "py" value): the value as a literal of that runtime's language (its `marshal` entry).
   m_builtins["marshal"] = [this](std::vector<message>& args, const node& n) -> message {
