@@ -131,6 +131,10 @@ int main(int argc, char** argv) {
                "pm_host_eval_with_timeout stops runaway Python");
   expect_error(pm_host_eval_with_timeout(host, "py", "1", -1.0, NULL), "host", "UsageError", "a negative timeout");
   expect_eval(host, "js", "6 * 7", "42");
+  /* Keyword arguments: a last argument {"_type": "Kwargs", "values": {...}} (a Python function's
+   * keywords; a JS function's last object). */
+  expect_call(host, "py", "sorted", "[[3, 1, 2], {\"_type\": \"Kwargs\", \"values\": {\"reverse\": true}}]", "[3,2,1]");
+  expect_call(host, "py", "int", "[\"ff\", {\"_type\": \"Kwargs\", \"values\": {\"base\": 16}}]", "255");
   pm_message* in_time = NULL;
   if (!failed(pm_host_call_with_timeout(host, "py", "max", "[3, 9]", 5.0, &in_time), "a call within its time")) {
     expect(strcmp(pm_message_json(in_time), "9") == 0, "a call that ends in time returns its value");

@@ -68,6 +68,30 @@ TEST(MetaRouter, EvalInCallSendJsonAndMetaObject) {
   }
 }
 
+TEST(MetaRouter, KeywordsWrittenInACallFormAreTheFunctionsKeywordArguments) {
+  EXPECT_EQ(sib("(call \"py\" \"sorted\" [3 1 2] :reverse true)"), json::parse("[3, 2, 1]"));
+  // :timeout stays the call's time limit, wherever it is among the keywords.
+  EXPECT_EQ(sib("(call \"py\" \"sorted\" [3 1 2] :timeout 5 :reverse true)"), json::parse("[3, 2, 1]"));
+  EXPECT_EQ(sib("(call \"py\" \"int\" \"ff\" :base 16)"), 255);
+  // A JS function gets them as a last plain object; a keyword that an argument evaluated to is a value.
+  g_host->eval("js", "globalThis.kwOptions = (a, o) => [a, o]");
+  EXPECT_EQ(sib("(call \"js\" \"kwOptions\" 1 :z 3 :b 2)"), json::parse(R"([1, {"b": 2, "z": 3}])"));
+  EXPECT_EQ(sib("(def k :x) (call \"js\" \"kwOptions\" k)"), json::parse(R"([":x", null])"));
+  EXPECT_EQ(sib("(await (call-async \"py\" \"sorted\" [2 9 4] :reverse true))"), json::parse("[9, 4, 2]"));
+  auto after = raised<script_error>([] { sib("(call \"py\" \"sorted\" :reverse true [3 1 2])"); });
+  EXPECT_EQ(after.type(), "SyntaxError");
+  EXPECT_EQ(after.message(), "a positional argument after keyword arguments (write :name value pairs last)");
+  ASSERT_TRUE(after.location());
+  EXPECT_EQ(after.location()->column, 35);  // the [3 1 2] after :reverse true
+  auto missing = raised<script_error>([] { sib("(call \"py\" \"sorted\" [1] :reverse)"); });
+  EXPECT_EQ(missing.message(), ":reverse needs a value after it");
+  auto twice = raised<script_error>([] { sib("(call \"py\" \"sorted\" [1] :reverse true :reverse false)"); });
+  EXPECT_EQ(twice.message(), "keyword argument :reverse given twice");
+  auto sh = raised([] { sib("(call \"sh\" \"echo\" 1 :x 2)"); });
+  EXPECT_EQ(sh.type(), "TypeError");
+  EXPECT_EQ(sh.message(), "sh function echo takes no keyword arguments (got x); pass them positionally");
+}
+
 TEST(MetaRouter, BuffersStayZeroCopyThroughEveryForm) {
   sib("(register-buffer-type \"SibRGB\" :layout [height width channels] :format \"uint8\" :channels 3)");
   EXPECT_EQ(sib("(def image (buffer.create \"SibRGB\" :height 256 :width 256)) (buffer.shape image)"),

@@ -287,6 +287,37 @@ node_fetcher.start()`);
   }
 });
 
+// Keyword arguments (issue 27, item 7): promethean.kw({...}) as a call's last argument.
+
+test('kw() gives a Python function its keyword arguments; numpy takes its dtype', async () => {
+  const { kw } = promethean;
+  assert.deepEqual(promethean.call('py', 'sorted', [3, 1, 2], kw({ reverse: true })), [3, 2, 1]);
+  const zeros = promethean.call('py', 'numpy.zeros', 3, kw({ dtype: 'uint8' }));
+  assert.ok(zeros instanceof Uint8Array);
+  assert.equal(zeros.length, 3);
+  assert.deepEqual(await promethean.callAsync('py', 'sorted', [2, 7], kw({ reverse: true })), [7, 2]);
+  // A buffer in keyword arguments is the caller's memory, each under its own name.
+  py(`def kw_fill(first, *, b, z):
+    first[0], b[0], z[0] = 1, 2, 3
+    return sorted(["b", "z"])`);
+  const [first, b, z] = [new Uint8Array(2), new Uint8Array(3), new Uint8Array(4)];
+  assert.deepEqual(promethean.call('py', 'kw_fill', first, kw({ z, b })), ['b', 'z']);
+  assert.deepEqual([first[0], b[0], z[0]], [1, 2, 3]);
+});
+
+test('kw() mistakes are TypeErrors; a JS function gets a last plain object', () => {
+  const { kw } = promethean;
+  assert.throws(() => promethean.call('py', 'sorted', kw({ reverse: true }), [1]),
+    /promethean\.kw\(\.\.\.\) must be the last argument \(it is argument 1 of 2\)/);
+  assert.throws(() => kw(3), /promethean\.kw\(values\) takes one object/);
+  assert.ok(Object.isFrozen(kw({ a: 1 })));
+  promethean.eval('js', 'globalThis.kwOptions = (a, o) => [a, o]');
+  assert.deepEqual(promethean.call('js', 'kwOptions', 1, kw({ x: 2 })), [1, { x: 2 }]);
+  assert.throws(() => promethean.call('sh', 'echo', 1, kw({ x: 2 })),
+    (e) => e instanceof promethean.ForeignError && e.type === 'TypeError' &&
+      e.message.includes('sh function echo takes no keyword arguments (got x)'));
+});
+
 // Async across runtimes (issue 21): JS awaits Python coroutines, Python's asyncio awaits JS.
 
 test('callAsync of an async def: a Promise settled by the coroutine, the loop free meanwhile', async () => {

@@ -110,7 +110,10 @@ PROMETHEAN_API pm_error* pm_host_eval(pm_host* host, const char* runtime, const 
 
 /* Calls `function` (a dotted path "math.sqrt", an exported name, "<plugin>.<fn>") in `runtime`
  * with `args_json`, a JSON array (NULL means []); buffer arguments are handles from
- * pm_buffer_json(), and the callee sees the same memory. Result as for pm_host_eval. */
+ * pm_buffer_json(), and the callee sees the same memory. Keyword arguments are a last element
+ * {"_type": "Kwargs", "values": {"name": value, ...}}: a Python function's keywords, a JS
+ * function's last plain object; rust, sh and meta functions refuse them (a TypeError). Result as
+ * for pm_host_eval. */
 PROMETHEAN_API pm_error* pm_host_call(pm_host* host, const char* runtime, const char* function,
                                       const char* args_json, pm_message** out);
 
