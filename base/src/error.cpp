@@ -21,6 +21,8 @@ std::string one_line(const std::string& runtime, const std::string& type, const 
 }
 }  // namespace
 
+error_origin::~error_origin() = default;
+
 error::error(std::string runtime, std::string type, std::string message, std::string trace,
              std::optional<source_location> location)
     : std::runtime_error(one_line(runtime, type, message, location)),

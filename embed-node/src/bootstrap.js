@@ -16,7 +16,13 @@ class ForeignError extends Error {
     this.name = 'ForeignError';
     this.runtime = runtime;
     this.type = type;
-    this.trace = trace;
+    // The other runtime's traceback: `trace`, and printed after this stack's frames, as that
+    // runtime prints it (Node prints an uncaught error's stack; an enumerable string property
+    // would be printed again, escaped). `jsStack` keeps the JS frames alone.
+    const hidden = (value) => ({ value, enumerable: false, writable: true, configurable: true });
+    Object.defineProperty(this, 'trace', hidden(trace));
+    Object.defineProperty(this, 'jsStack', hidden(this.stack));
+    if (trace) this.stack += `\n    [the ${runtime} traceback]\n` + String(trace).replace(/\n$/, '').replace(/^/gm, '    ');
   }
 }
 

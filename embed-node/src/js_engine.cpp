@@ -192,6 +192,8 @@ void engine::forget_js_state() {
   callables.clear();
   modules.clear();
   resolved_functions.clear();
+  error_origins.clear();
+  free_error_origin_holders();
   stores_by_buffer.clear();
   free_foreign_functions();
   free_weak_views();

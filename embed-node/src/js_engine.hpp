@@ -90,6 +90,10 @@ struct engine {
   };
   std::unordered_map<std::uint64_t, resolved_function> resolved_functions;
   std::uint64_t next_resolved_function = 1;
+  /// JS exceptions that errors began as (js_errors.cpp), by a key that is never reused: thrown
+  /// again, themselves, when their error comes back to JS.
+  std::unordered_map<std::uint64_t, v8::Global<v8::Value>> error_origins;
+  std::uint64_t next_error_origin = 1;
   /// Per Buffer serial, the backing store it reached JS with, so that later crossings reuse it.
   std::map<std::uint64_t, std::weak_ptr<v8::BackingStore>> stores_by_buffer;
   /// Per Buffer serial, the TypedArray JS last saw it as, while JS keeps it alive (a weak handle):

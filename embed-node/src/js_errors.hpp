@@ -30,6 +30,9 @@ void throw_type_error(v8::Isolate* isolate, std::string_view message);
 
 // Errors of values that cannot cross (the conversions): clear errors, never a crash.
 
+/// When the engine stops: what ForeignErrors still held of their errors' origins is let go.
+void free_error_origin_holders();
+
 /// Throws js_error("TypeError", message).
 [[noreturn]] void type_error(const std::string& message);
 

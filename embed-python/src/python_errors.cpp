@@ -1,8 +1,11 @@
 // Python exceptions ↔ the promethean error family.
 #include "python_errors.hpp"
 
+#include "python_state.hpp"
+
 #include <pybind11/eval.h>
 
+#include <memory>
 #include <new>
 
 namespace py = pybind11;
@@ -13,6 +16,43 @@ py::object& foreign_error_type() {
   static py::object* type = nullptr;  // owned by the promethean module; lives until finalize
   if (type == nullptr) type = new py::object();
   return *type;
+}
+
+py::object& foreign_traceback_type() {
+  static py::object* type = nullptr;  // as above
+  if (type == nullptr) type = new py::object();
+  return *type;
+}
+
+/// A Python exception an error began as (error_origin): raised again, itself, when the error comes
+/// back to Python.
+struct python_origin final : error_origin {
+  held_object exception;
+  explicit python_origin(py::handle exc) : exception(exc) {}
+  const char* runtime() const noexcept override { return "py"; }
+};
+
+/// The origin a ForeignError carries (the error it stands for began in another runtime), in a
+/// capsule attribute, so that it goes on with the error when the ForeignError leaves Python.
+constexpr const char* k_origin_attribute = "_promethean_origin";
+constexpr const char* k_origin_capsule = "promethean.error_origin";
+
+py::capsule origin_capsule(const std::shared_ptr<const error_origin>& origin) {
+  return py::capsule(new std::shared_ptr<const error_origin>(origin), k_origin_capsule, [](PyObject* capsule) {
+    delete static_cast<std::shared_ptr<const error_origin>*>(PyCapsule_GetPointer(capsule, k_origin_capsule));
+  });
+}
+
+std::shared_ptr<const error_origin> origin_of(py::handle foreign_error) {
+  py::object capsule = py::getattr(foreign_error, k_origin_attribute, py::none());
+  if (!PyCapsule_IsValid(capsule.ptr(), k_origin_capsule)) return nullptr;
+  return *static_cast<std::shared_ptr<const error_origin>*>(PyCapsule_GetPointer(capsule.ptr(), k_origin_capsule));
+}
+
+/// The Python exception `e` began as, when it began in Python.
+const python_origin* python_origin_of(const error& e) {
+  if (!e.origin() || std::string_view(e.origin()->runtime()) != "py") return nullptr;
+  return dynamic_cast<const python_origin*>(e.origin().get());
 }
 }  // namespace
 
@@ -27,11 +67,19 @@ class ForeignError(Exception):
         self.type = type
         self.message = message
         self.trace = trace
+
+class ForeignTraceback(Exception):
+    """The other runtime's own traceback of a ForeignError, as its __cause__: printed above it, as
+    Python prints the exception another was raised from."""
 )"), scope);
   py::object cls = scope["ForeignError"];
   cls.attr("__module__") = "promethean";
   m.attr("ForeignError") = cls;
   foreign_error_type() = cls;
+  py::object traceback = scope["ForeignTraceback"];
+  traceback.attr("__module__") = "promethean";
+  m.attr("ForeignTraceback") = traceback;
+  foreign_traceback_type() = traceback;
   py::exec(py::str(R"(
 class TimeoutError(TimeoutError):
     """Raised asynchronously in Python code still running when its call's timeout passes
@@ -81,11 +129,19 @@ void throw_from_python(py::error_already_set& e) {
   if (foreign_error_type() && value && py::isinstance(value, foreign_error_type())) {
     auto text = [&](const char* attr) { return py::str(value.attr(attr)).cast<std::string>(); };
     std::string inner = text("trace");
-    throw error(text("runtime"), text("type"), text("message"), inner.empty() ? trace : inner + "\n" + trace);
+    error passed_on(text("runtime"), text("type"), text("message"), inner.empty() ? trace : inner + "\n" + trace);
+    passed_on.set_origin(origin_of(value));  // what it began as goes on with it
+    throw passed_on;
   }
   std::string type_name = type ? py::str(type.attr("__name__")).cast<std::string>() : "Exception";
   std::string message = value ? py::str(value).cast<std::string>() : std::string();
-  throw python_error(type_name, message, trace);
+  python_error raised(type_name, message, trace);
+  if (value) {
+    if (tb && PyException_GetTraceback(value.ptr()) == nullptr) PyException_SetTraceback(value.ptr(), tb.ptr());
+    Py_XDECREF(PyException_GetTraceback(value.ptr()));  // (GetTraceback gave a new reference, or null)
+    raised.set_origin(std::make_shared<python_origin>(value));
+  }
+  throw raised;
 }
 
 PyObject* python_error_from_current_exception() {
@@ -96,7 +152,7 @@ PyObject* python_error_from_current_exception() {
   } catch (pybind11::builtin_exception& e) {
     e.set_error();
   } catch (const error& e) {
-    if (e.runtime() == "py" && e.type() == "TypeError") {
+    if (e.runtime() == "py" && e.type() == "TypeError" && python_origin_of(e) == nullptr) {
       PyErr_SetString(PyExc_TypeError, e.message().c_str());
     } else {
       try {
@@ -118,7 +174,23 @@ void raise_foreign(const error& e) {
   // call) is Python's to report, as python3 would: its handler's exception (KeyboardInterrupt)
   // instead of the error of the call it cut short. Only the main thread runs handlers.
   if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+  if (const python_origin* began = python_origin_of(e)) {
+    // A Python exception back from its trip: the very object, with the traceback it was raised
+    // with (the frames it goes through from here are added to it, as to any exception).
+    PyObject* exc = began->exception.object;
+    PyObject* type = reinterpret_cast<PyObject*>(Py_TYPE(exc));
+    Py_INCREF(type);
+    Py_INCREF(exc);
+    PyErr_Restore(type, exc, PyException_GetTraceback(exc));
+    throw py::error_already_set();
+  }
   py::object err = foreign_error_type()(e.runtime(), e.type(), e.message(), e.trace());
+  if (e.origin()) err.attr(k_origin_attribute) = origin_capsule(e.origin());
+  if (!e.trace().empty() && foreign_traceback_type()) {
+    // Printed above the ForeignError as its cause, as the runtime that raised it prints it.
+    py::object cause = foreign_traceback_type()(e.trace());
+    PyException_SetCause(err.ptr(), cause.release().ptr());  // steals the reference; sets __suppress_context__
+  }
   PyErr_SetObject(foreign_error_type().ptr(), err.ptr());
   throw py::error_already_set();
 }

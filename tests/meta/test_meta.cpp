@@ -167,6 +167,24 @@ TEST(MetaMacro, MacroWithQuasiquoteAndRestArguments) {
   EXPECT_EQ(sib("(def v__1 100) (with-double d 21 d)"), 42);
 }
 
+TEST(MetaErrors, AnErrorInAFunctionNamesWhereItWasDefinedAndEachCallSite) {
+  // In meta: located in the body, and the trace names each call on the way out, innermost first.
+  auto meta = raised<script_error>([] { sib("(def inner (x)\n  (nope x))\n(def outer (y)\n  (inner y))\n(outer 4)"); });
+  EXPECT_EQ(meta.type(), "NameError");
+  ASSERT_TRUE(meta.location());
+  EXPECT_EQ(meta.location()->line, 2);
+  EXPECT_EQ(meta.trace(),
+            "  in inner (defined at <eval>:1:1), called at <eval>:4:3\n  in outer (defined at <eval>:3:1), called at <eval>:5:1");
+  // In a js:fn: the JS error, at the definition, with the call site in its trace.
+  auto js = raised([] { sib("(js:fn boom (x) \"{ throw new RangeError('bad ' + x) }\")\n\n(boom 2)"); });
+  EXPECT_EQ(js.runtime(), "js");
+  EXPECT_EQ(js.type(), "RangeError");
+  ASSERT_TRUE(js.location());
+  EXPECT_EQ(js.location()->line, 1);
+  EXPECT_NE(js.trace().find("RangeError: bad 2"), std::string::npos) << js.trace();
+  EXPECT_NE(js.trace().find("\n  in boom (defined at <eval>:1:1), called at <eval>:3:1"), std::string::npos) << js.trace();
+}
+
 TEST(MetaMacro, QuasiquoteMakesCodeDataThatRoundTrips) {
   EXPECT_EQ(sib("(def x 5) `(a ,x ,@[1 2] \"s\" :k [x])"), json::parse(R"([{"_type": "Symbol", "name": "a"}, 5, 1, 2, "s", ":k",
                                                                          {"_type": "Array", "items": [{"_type": "Symbol", "name": "x"}]}])"));

@@ -287,6 +287,31 @@ node_fetcher.start()`);
   }
 });
 
+// Errors keep their type and place (issue 27, item 5).
+
+test('a JS error that goes through Python and back is the same object', () => {
+  class Marked extends Error {}
+  const original = new Marked('mine');
+  globalThis.throwMarked = () => { throw original; };
+  py('import promethean\ndef relay_js(name):\n    return promethean.call("js", name)');
+  let caught;
+  try { promethean.call('py', 'relay_js', 'throwMarked'); } catch (e) { caught = e; }
+  assert.equal(caught, original);
+  assert.ok(caught instanceof Marked);
+});
+
+test('a Python error is a ForeignError whose stack shows the Python traceback', () => {
+  py('def kw_missing(d):\n    return d["missing"]');
+  let caught;
+  try { promethean.call('py', 'kw_missing', {}); } catch (e) { caught = e; }
+  assert.ok(caught instanceof promethean.ForeignError);
+  assert.deepEqual([caught.runtime, caught.type, caught.message], ['py', 'KeyError', "'missing'"]);
+  assert.match(caught.stack, /\n    \[the py traceback\]\n    Traceback \(most recent call last\):\n[\s\S]*in kw_missing\n[\s\S]*    KeyError: 'missing'$/);
+  assert.match(caught.trace, /^Traceback/);
+  // Printed once, in the stack: the trace is not an enumerable property an inspection repeats.
+  assert.deepEqual(Object.keys(caught).sort(), ['name', 'runtime', 'type']);
+});
+
 // Keyword arguments (issue 27, item 7): promethean.kw({...}) as a call's last argument.
 
 test('kw() gives a Python function its keyword arguments; numpy takes its dtype', async () => {

@@ -10,9 +10,11 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace promethean {
 
@@ -21,6 +23,19 @@ struct source_location {
   std::string file;
   int line = 0;
   int column = 0;
+};
+
+/// The native exception an error began as (a Python exception object, a JS Error), kept by the
+/// runtime that raised it. Opaque to everything else: the error carries it through other runtimes
+/// (their exceptions made from the error carry it too), so that when the error comes back to the
+/// runtime that raised it, that runtime raises the very object again (`except KeyError` catches
+/// it, `e is original`). It lives while any of them does; its destructor is that runtime's (it
+/// lets the object go under that runtime's own lock).
+class PROMETHEAN_API error_origin {
+ public:
+  virtual ~error_origin();
+  /// The runtime that raised it, and whose object it holds.
+  virtual const char* runtime() const noexcept = 0;
 };
 
 /// Base of the family: which runtime raised it, the error's type name in that runtime
@@ -36,6 +51,10 @@ class PROMETHEAN_API error : public std::runtime_error {
   const std::string& message() const noexcept { return m_message; }
   const std::string& trace() const noexcept { return m_trace; }
   const std::optional<source_location>& location() const noexcept { return m_location; }
+  /// The native exception it began as, or null (error_origin).
+  const std::shared_ptr<const error_origin>& origin() const noexcept { return m_origin; }
+  /// Before it is thrown: what it began as.
+  void set_origin(std::shared_ptr<const error_origin> origin) noexcept { m_origin = std::move(origin); }
 
   /// The envelope: {"_type": "Error", "runtime", "type", "message", "trace"} plus "file", "line",
   /// "column" when the location is known.
@@ -56,6 +75,7 @@ class PROMETHEAN_API error : public std::runtime_error {
   std::string m_message;
   std::string m_trace;
   std::optional<source_location> m_location;
+  std::shared_ptr<const error_origin> m_origin;
 };
 
 /// Misuse of the host: unknown runtime, function, option or subcommand; bad arguments.

@@ -21,6 +21,7 @@ struct evaluator::closure {
   std::vector<node> body;
   env_ptr scope;
   std::string builtin;  // a builtin taken as a value: the builtin's name, and no body
+  source_location defined_at;  // the form that made it (def, fn, py:fn…)
 };
 
 namespace detail {
@@ -357,6 +358,11 @@ message evaluator::eval_list(const node& n, const env_ptr& e) {
 namespace {
 /// Meta code itself stops at its next function call once the deadline of the call it runs in has
 /// passed (calls into other runtimes are stopped by those runtimes).
+/// "file:line:column" of a place in a script.
+std::string where_text(const source_location& at) {
+  return (at.file.empty() ? "<script>" : at.file) + ":" + std::to_string(at.line) + ":" + std::to_string(at.column);
+}
+
 void check_deadline(const node& where) {
   if (auto d = thread_deadline(); d && watchdog::clock::now() >= *d) {
     fail(where, "Timeout", "the deadline of the call this code runs in has passed");
@@ -408,7 +414,29 @@ message evaluator::call_function(std::string_view id, const std::vector<message>
     scope->vars[c->rest] = array_of(std::vector<message>(args.begin() + static_cast<std::ptrdiff_t>(c->params.size()), args.end()));
   }
   message last;
-  for (const auto& form : c->body) last = eval(form, scope);
+  try {
+    for (const auto& form : c->body) last = eval(form, scope);
+  } catch (const exit_error&) {
+    throw;  // an exit, not a failure: it goes on as it is
+  } catch (const timeout_error&) {
+    throw;
+  } catch (const error& err) {
+    if (call_site == nullptr) throw;
+    // The error stays located where it happened, in the body; its trace grows the call: which
+    // function, where it was defined and where this call came from (a meta traceback, innermost
+    // first).
+    const std::string step = "  in " + c->name + " (defined at " + where_text(c->defined_at) + "), called at " +
+                             where_text(*call_site);
+    std::string trace = err.trace().empty() ? step : err.trace() + "\n" + step;
+    if (dynamic_cast<const script_error*>(&err) != nullptr && err.location()) {
+      script_error located(err.type(), err.message(), *err.location(), std::move(trace));
+      located.set_origin(err.origin());
+      throw located;
+    }
+    error passed_on(err.runtime(), err.type(), err.message(), std::move(trace), err.location());
+    passed_on.set_origin(err.origin());
+    throw passed_on;
+  }
   return last;
 }
 
@@ -495,6 +523,7 @@ message evaluator::make_function(const std::string& name, const node& params, st
   }
   c->body = std::move(body);
   c->scope = e;
+  c->defined_at = where.where;
   return publish(std::move(c));
 }
 
