@@ -14,9 +14,9 @@
 #include <promethean/host/host.hpp>
 #include <promethean/host/pending_call.hpp>
 
-#include <pybind11/eval.h>
 
 #include <cmath>
+#include <optional>
 #include <memory>
 #include <utility>
 
@@ -79,40 +79,55 @@ bool deliver(pending_ref& h, py::handle loop, py::handle future) {
   return false;
 }
 
-constexpr const char* k_api_source = R"(
-def call_async(runtime, function, *args, timeout=None, cancel_signal=False, **kwargs):
-    """Start a call in a runtime now and return a coroutine that awaits its result (on the running
-    loop): `await promethean.call_async("js", "fetchJson", url)`, or asyncio.create_task(...). The loop goes on while the other runtime
-    works: a JS Promise, a Python coroutine, a blocking call on a worker thread of the host.
-    timeout=seconds fails it with promethean.TimeoutError; cancel_signal=True hands a JS function
-    an AbortSignal as its last argument, which fires when the awaiting task is cancelled. Other
-    keyword arguments go to the function, as with promethean.call."""
-    import asyncio
-    loop = asyncio.get_running_loop()
-    return _awaited(_await_on(loop, _start_call(loop, runtime, function, args, kwargs or None, timeout, cancel_signal)))
+/// An asyncio future of `loop` that the pending call settles (at once if it is settled); cancelling
+/// the future cancels the call.
+py::object await_on(py::handle loop, pending_ref& pending) {
+  py::object future = loop.attr("create_future")();
+  if (!deliver(pending, loop, future)) {
+    future.attr("add_done_callback")(py::cpp_function([call = pending.call](py::handle f) {
+      if (f.attr("cancelled")().cast<bool>()) call->cancel();
+    }));
+  }
+  return future;
+}
 
-def eval_async(runtime, code, *, timeout=None):
-    """Evaluate code in a runtime and return an awaitable of its value (a Promise or a coroutine
-    the code gives is awaited)."""
-    import asyncio
-    loop = asyncio.get_running_loop()
-    return _awaited(_await_on(loop, _start_eval(loop, runtime, code, timeout)))
+py::object running_loop(const char* what) {
+  PyObject* loop = PyObject_CallNoArgs(py::module_::import("asyncio").attr("get_running_loop").ptr());
+  if (loop == nullptr) {
+    PyErr_Clear();  // asyncio's "no running event loop", said for this call
+    PyErr_SetString(PyExc_RuntimeError, (std::string(what) + " needs a running asyncio loop: await it inside an async "
+                                         "def (asyncio.run(main())); promethean.call is the blocking call")
+                                            .c_str());
+    throw py::error_already_set();
+  }
+  return py::reinterpret_steal<py::object>(loop);
+}
 
-async def _awaited(future):
-    # A coroutine rather than the future itself, so that create_task() takes it as well as await.
-    return await future
+/// What call_async, eval_async and a Pending handle give Python: an awaitable of an asyncio future
+/// of the loop that awaits it, and a coroutine to asyncio (registered as collections.abc.Coroutine,
+/// so create_task, gather and wait_for take it). C++, not an `async def`, so that a traceback
+/// shows no frame of ours: the awaiting code's frames, then the error's own.
+struct call_awaitable {
+  std::string what;                  // for repr: "call_async js fetchJson"
+  py::object future;                 // the asyncio future, once there is one
+  std::optional<pending_ref> later;  // a Pending handle's call: its future is made when first awaited
+  py::object iterator;               // future.__await__(), once stepped
 
-async def _awaited_pending(pending):
-    # A pending result that came inside a message: awaited on the loop that awaits it.
-    import asyncio
-    return await _await_on(asyncio.get_running_loop(), pending)
+  py::object& steps() {
+    if (!iterator) {
+      if (!future) {
+        future = await_on(running_loop("awaiting a pending result"), *later);
+        later.reset();
+      }
+      iterator = future.attr("__await__")();
+    }
+    return iterator;
+  }
+};
 
-def _await_on(loop, pending):
-    future = loop.create_future()
-    if not pending.deliver(loop, future):
-        future.add_done_callback(pending.cancel_if_cancelled)
-    return future
-)";
+py::object make_awaitable(std::string what, py::object future, std::optional<pending_ref> later = std::nullopt) {
+  return py::cast(call_awaitable{std::move(what), std::move(future), std::move(later), {}});
+}
 
 /// The main thread's running loop is where coroutines other runtimes call should go.
 void note_if_main_thread(py::handle loop) {
@@ -139,39 +154,61 @@ auto routed(F&& f) {
 }  // namespace
 
 void define_async_api(py::module_& m) {
-  py::class_<pending_ref>(m, "_PendingCall")
-      .def("deliver", &deliver)
-      .def("cancel_if_cancelled", [](pending_ref& h, py::handle future) {
-        if (future.attr("cancelled")().cast<bool>()) h.call->cancel();
-      });
-  m.def("_start_call", [](py::handle loop, const std::string& rt, const std::string& fn, py::tuple args,
-                          py::object kwargs, py::handle timeout, bool cancel_signal) {
-    note_if_main_thread(loop);
-    call_options options = timeout_options(timeout, "call_async");
-    options.cancel_signal = cancel_signal;
-    std::vector<PyObject*> items(args.size());
-    for (std::size_t i = 0; i < args.size(); ++i) items[i] = args[i].ptr();
-    check_keyword_arguments_last(items.data(), items.size(), "promethean.call_async");
-    py::object keywords;  // held while `items` borrows it
-    if (!kwargs.is_none()) {
-      keywords = new_keyword_arguments();
-      keywords.attr("update")(kwargs);
-      items = with_keyword_arguments(items.data(), items.size(), keywords, "promethean.call_async");
-    }
-    message call_args = arguments_to_message(items.data(), items.size());
-    return pending_ref{routed([&] { return the_host().call_async(rt, fn, call_args, options); })};
-  });
-  m.def("_start_eval", [](py::handle loop, const std::string& rt, const std::string& code, py::handle timeout) {
-    note_if_main_thread(loop);
-    const call_options options = timeout_options(timeout, "eval_async");
-    return pending_ref{routed([&] { return the_host().eval_async(rt, code, options); })};
-  });
+  py::class_<call_awaitable>(m, "_Awaitable")
+      .def("__await__", [](call_awaitable& a) { return a.steps(); })
+      .def("send", [](call_awaitable& a, py::handle value) { return a.steps().attr("send")(value); })
+      .def("throw", [](call_awaitable& a, py::args args) { return a.steps().attr("throw")(*args); })
+      .def("close", [](call_awaitable& a) {
+        if (a.iterator) a.iterator.attr("close")();
+      })
+      .def("__repr__", [](const call_awaitable& a) { return "<promethean " + a.what + ">"; });
+  py::module_::import("collections.abc").attr("Coroutine").attr("register")(m.attr("_Awaitable"));
+  m.def(
+      "call_async",
+      [](const std::string& rt, const std::string& fn, py::args args, py::kwargs kwargs) {
+        py::object loop = running_loop("promethean.call_async");
+        note_if_main_thread(loop);
+        py::object timeout = kwargs.contains("timeout") ? kwargs.attr("pop")("timeout") : py::none();
+        const bool cancel_signal = kwargs.contains("cancel_signal") && kwargs.attr("pop")("cancel_signal").cast<bool>();
+        call_options options = timeout_options(timeout, "call_async");
+        options.cancel_signal = cancel_signal;
+        std::vector<PyObject*> items(args.size());
+        for (std::size_t i = 0; i < args.size(); ++i) items[i] = args[i].ptr();
+        check_keyword_arguments_last(items.data(), items.size(), "promethean.call_async");
+        py::object keywords;  // held while `items` borrows it
+        if (!kwargs.empty()) {
+          keywords = new_keyword_arguments();
+          keywords.attr("update")(kwargs);
+          items = with_keyword_arguments(items.data(), items.size(), keywords, "promethean.call_async");
+        }
+        message call_args = arguments_to_message(items.data(), items.size());
+        pending_ref started{routed([&] { return the_host().call_async(rt, fn, call_args, options); })};
+        return make_awaitable("call_async " + rt + " " + fn, await_on(loop, started));
+      },
+      py::arg("runtime"), py::arg("function"),
+      "call_async(runtime, function, *args, timeout=None, cancel_signal=False, **kwargs)\n--\n\n"
+      "Start a call in a runtime now and return a coroutine that awaits its result on the running loop:\n"
+      "`await promethean.call_async(\"js\", \"fetchJson\", url)`, or asyncio.create_task(...). The loop goes on\n"
+      "while the other runtime works. timeout=seconds fails it with a Timeout error; cancel_signal=True hands\n"
+      "a JS function an AbortSignal as its last argument, which fires when the awaiting task is cancelled.\n"
+      "Other keyword arguments go to the function, as with promethean.call.");
+  m.def(
+      "eval_async",
+      [](const std::string& rt, const std::string& code, py::handle timeout) {
+        py::object loop = running_loop("promethean.eval_async");
+        note_if_main_thread(loop);
+        const call_options options = timeout_options(timeout, "eval_async");
+        pending_ref started{routed([&] { return the_host().eval_async(rt, code, options); })};
+        return make_awaitable("eval_async " + rt, await_on(loop, started));
+      },
+      py::arg("runtime"), py::arg("code"), py::kw_only(), py::arg("timeout") = py::none(),
+      "Evaluate code in a runtime and return an awaitable of its value (a Promise or a coroutine the code\n"
+      "gives is awaited).");
   m.def("_note_main_loop", [] { note_main_loop(); });
-  py::exec(k_api_source, m.attr("__dict__"));
 }
 
 py::object awaitable_for(std::shared_ptr<pending_call> call) {
-  return py::module_::import("promethean").attr("_awaited_pending")(pending_ref{std::move(call)});
+  return make_awaitable("pending result", py::object(), pending_ref{std::move(call)});
 }
 
 }  // namespace promethean::python

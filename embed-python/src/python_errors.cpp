@@ -86,8 +86,10 @@ class TimeoutError(TimeoutError):
     (promethean.call(..., timeout=s), call_options::timeout). Like KeyboardInterrupt, it is noticed
     between bytecodes: a long C call (a big numpy operation) finishes first, and so does a blocking
     one (time.sleep, a lock wait) except on the main thread of an embedded Python, which is woken."""
-    def __init__(self, *args):
-        super().__init__(*(args or ("the call's timeout passed",)))
+    def __str__(self):
+        # No __init__: raised asynchronously, it is made with no arguments, and a Python __init__
+        # would be a frame of ours in the user's traceback.
+        return super().__str__() or "the call's timeout passed"
 )"), scope);
   py::object timeout = scope["TimeoutError"];
   timeout.attr("__module__") = "promethean";
@@ -184,7 +186,14 @@ void raise_foreign(const error& e) {
     PyErr_Restore(type, exc, PyException_GetTraceback(exc));
     throw py::error_already_set();
   }
-  py::object err = foreign_error_type()(e.runtime(), e.type(), e.message(), e.trace());
+  // Made without running ForeignError.__init__ (Python code: a signal handled there would show a
+  // frame of ours in the user's traceback): BaseException.__new__, then what __init__ would set.
+  py::object err = foreign_error_type().attr("__new__")(foreign_error_type());
+  err.attr("args") = py::make_tuple(e.runtime() + " " + e.type() + ": " + e.message());
+  err.attr("runtime") = e.runtime();
+  err.attr("type") = e.type();
+  err.attr("message") = e.message();
+  err.attr("trace") = e.trace();
   if (e.origin()) err.attr(k_origin_attribute) = origin_capsule(e.origin());
   if (!e.trace().empty() && foreign_traceback_type()) {
     // Printed above the ForeignError as its cause, as the runtime that raised it prints it.

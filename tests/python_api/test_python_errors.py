@@ -95,5 +95,20 @@ class JsErrors(unittest.TestCase):
         self.assertTrue(printed.rstrip().endswith("promethean.ForeignError: js TypeError: thrown in inner"), printed)
 
 
+class NoFramesOfOurs(unittest.IsolatedAsyncioTestCase):
+    async def test_a_failed_call_shows_only_the_caller_s_frames(self):
+        files = []
+        try:
+            await promethean.call_async("js", "JSON.parse", "{bad")
+        except promethean.ForeignError as e:
+            files.append([f.filename for f in traceback.extract_tb(e.__traceback__)])
+        try:
+            promethean.call("js", "JSON.parse", "{bad")
+        except promethean.ForeignError as e:
+            files.append([f.filename for f in traceback.extract_tb(e.__traceback__)])
+        self.assertEqual(files, [[__file__], [__file__]])
+        self.assertEqual(str(promethean.TimeoutError()), "the call's timeout passed")
+
+
 if __name__ == "__main__":
     unittest.main()
