@@ -139,8 +139,19 @@ void throw_from_python(py::error_already_set& e) {
   std::string message = value ? py::str(value).cast<std::string>() : std::string();
   python_error raised(type_name, message, trace);
   if (value) {
-    if (tb && PyException_GetTraceback(value.ptr()) == nullptr) PyException_SetTraceback(value.ptr(), tb.ptr());
-    Py_XDECREF(PyException_GetTraceback(value.ptr()));  // (GetTraceback gave a new reference, or null)
+    PyObject* had = PyException_GetTraceback(value.ptr());  // a new reference, or null
+    if (had == nullptr && tb) PyException_SetTraceback(value.ptr(), tb.ptr());
+    Py_XDECREF(had);
+    // The exception is kept while the error lives, which another runtime's garbage collector may
+    // decide (a JS ForeignError): its frames, all finished, keep their places but let their local
+    // variables go, so that a big array in one is not held by an error object nobody frees.
+    if (auto frames = py::reinterpret_steal<py::object>(PyException_GetTraceback(value.ptr()))) {
+      try {
+        py::module_::import("traceback").attr("clear_frames")(frames);
+      } catch (py::error_already_set&) {
+        // nothing lost: the locals are merely kept
+      }
+    }
     raised.set_origin(std::make_shared<python_origin>(value));
   }
   throw raised;

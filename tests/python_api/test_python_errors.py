@@ -3,8 +3,12 @@
 back is the very object again, a JS one likewise, and a ForeignError shows the other runtime's
 traceback as Python shows a cause."""
 
+import gc
 import traceback
 import unittest
+import weakref
+
+import numpy as np
 
 import promethean
 
@@ -24,7 +28,16 @@ def raise_interrupt():
     raise KeyboardInterrupt()
 
 
-for f in (raise_original, raise_interrupt):
+HELD = []
+
+
+def raise_holding_an_array():
+    big = np.zeros(1000)
+    HELD.append(weakref.ref(big))
+    raise ValueError("with an array in a local")
+
+
+for f in (raise_original, raise_interrupt, raise_holding_an_array):
     promethean.export(f)
 
 
@@ -50,6 +63,8 @@ globalThis.errTest = {
     return 'no error';
   },
   inner: () => { throw new TypeError('thrown in inner'); },
+  kept: [],
+  keep: (name) => { try { promethean.call('py', name); } catch (e) { errTest.kept.push(e); } return errTest.kept.length; },
 };
 null;
 """)
@@ -75,6 +90,12 @@ class PythonErrors(unittest.TestCase):
                          [True, "py", "Marked", True, ["name", "runtime", "type"]])
         self.assertEqual(promethean.call("js", "errTest.seen", "raise_interrupt"),
                          [True, "py", "KeyboardInterrupt", True, ["name", "runtime", "type"]])
+
+
+    def test_an_error_kept_in_js_does_not_keep_the_locals_of_its_frames(self):
+        promethean.call("js", "errTest.keep", "raise_holding_an_array")
+        gc.collect()
+        self.assertIsNone(HELD[0]())  # the array in the raising frame is gone, the error still held
 
 
 class JsErrors(unittest.TestCase):
