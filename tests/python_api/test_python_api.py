@@ -96,6 +96,23 @@ class EvalAndCall(unittest.TestCase):
         self.assertTrue((gray == gray[0, 0]).all())
 
 
+    def test_every_naming_route_sees_a_redefinition_and_a_late_definition(self):
+        import __main__
+        import types
+        __main__.route_fn = lambda x: x + 1
+        self.assertEqual(promethean.call("py", "route_fn", 1), 2)
+        __main__.route_fn = lambda x: x * 10  # reassigned: the next call sees it
+        self.assertEqual(promethean.call("py", "route_fn", 2), 20)
+        self.assertEqual(promethean.call("py", "os.path.join", "a", "b"), "a/b")  # a dotted import path
+        late = types.ModuleType("route_late_module")
+        sys.modules["route_late_module"] = late
+        with self.assertRaisesRegex(promethean.ForeignError, "no function 'route_late_module.f': 'f' not found"):
+            promethean.call("py", "route_late_module.f")
+        late.f = lambda: "defined since"  # a failed lookup is not remembered
+        self.assertEqual(promethean.call("py", "route_late_module.f"), "defined since")
+        del sys.modules["route_late_module"], __main__.route_fn
+
+
 class Messages(unittest.TestCase):
     def test_send_json_to_js(self):
         promethean.eval("js", "promethean.onMessage((m) => ({got: m.n + 1}))")
