@@ -7,6 +7,7 @@
 #include "python_errors.hpp"
 #include "python_main_wake.hpp"
 #include "python_multiprocessing.hpp"
+#include "python_name_resolution.hpp"
 #include "python_state.hpp"
 
 #include <promethean/error.hpp>
@@ -293,6 +294,7 @@ void interpreter::finalize() {
     stop_own_loop();
     s.exported.clear();
     s.callables.clear();
+    forget_routes();
     s.message_handler = py::object();
     s.async_support = py::object();
     drain_releases();
@@ -321,6 +323,7 @@ void interpreter::finalize() {
   stop_own_loop();
   s.exported.clear();
   s.callables.clear();
+  forget_routes();
   s.message_handler = py::object();
   s.async_support = py::object();
   drain_releases();

@@ -11,6 +11,7 @@
 #include "python_interpreter.hpp"
 #include "python_state.hpp"
 #include "python_vectorcall.hpp"
+#include "python_name_resolution.hpp"
 #include "with_gil.hpp"
 
 #include <promethean/error.hpp>
@@ -54,89 +55,6 @@ constexpr literal_spelling k_python_spelling{.null_value = "None", .true_value =
 
 /// Resolves an exported name or a dotted path (`math.sqrt`, `numpy.linalg.norm`, `helper` in
 /// __main__) to a Python object.
-/// A str of `text` (UTF-8), or error_already_set.
-py::str text_object(std::string_view text) {
-  PyObject* o = PyUnicode_FromStringAndSize(text.data(), static_cast<Py_ssize_t>(text.size()));
-  if (o == nullptr) throw py::error_already_set();
-  return py::reinterpret_steal<py::str>(o);
-}
-
-/// `target.part.part…` for the dotted parts of `rest` ("b.c"), or null when one is missing (no
-/// error left set; `*missing` names it).
-py::object walk_attributes(py::object target, std::string_view rest, std::string_view* missing) {
-  while (!rest.empty()) {
-    const auto dot = rest.find('.');
-    const std::string_view part = rest.substr(0, dot);
-    target = py::reinterpret_steal<py::object>(PyObject_GetAttr(target.ptr(), text_object(part).ptr()));
-    if (!target) {
-      PyErr_Clear();
-      *missing = part;
-      return target;
-    }
-    rest = dot == std::string_view::npos ? std::string_view() : rest.substr(dot + 1);
-  }
-  return target;
-}
-
-/// A function by name, every call (no cache to invalidate: a redefinition is seen at once). The
-/// order: exported, a callable handed out, then the first part of a dotted name in `__main__`,
-/// then in builtins, then the longest prefix that is a module: one already in sys.modules (a dict
-/// lookup: an imported or `load`ed module, the common case), else imported now (the first call).
-py::object resolve(std::string_view name) {
-  auto& s = state();
-  if (auto it = s.exported.find(name); it != s.exported.end()) return it->second;
-  if (auto it = s.callables.find(name); it != s.callables.end()) return it->second;
-  const auto first_dot = name.find('.');
-  const std::string_view head = name.substr(0, first_dot);
-  const std::string_view rest = first_dot == std::string_view::npos ? std::string_view() : name.substr(first_dot + 1);
-  std::string_view missing_part;
-  auto missing = [&] {
-    return usage_error("py: no function '" + std::string(name) + "': '" + std::string(missing_part) + "' not found",
-                       "py");
-  };
-  py::str head_text = text_object(head);
-  // __main__'s and the builtins' dicts, looked up without the import machinery.
-  PyObject* main_module = PyImport_AddModule("__main__");  // borrowed
-  if (main_module == nullptr) throw py::error_already_set();
-  PyObject* found = PyDict_GetItemWithError(PyModule_GetDict(main_module), head_text.ptr());  // borrowed
-  if (found == nullptr && !PyErr_Occurred()) found = PyDict_GetItemWithError(PyEval_GetBuiltins(), head_text.ptr());
-  if (found == nullptr && PyErr_Occurred()) throw py::error_already_set();
-  if (found != nullptr) {
-    py::object target = walk_attributes(py::reinterpret_borrow<py::object>(found), rest, &missing_part);
-    if (!target) throw missing();
-    return target;
-  }
-  // A module: the longest dotted prefix in sys.modules, then the attributes after it.
-  auto after = [&](std::size_t end) { return end == name.size() ? std::string_view() : name.substr(end + 1); };
-  for (std::size_t end = name.size();; end = name.rfind('.', end - 1)) {
-    auto module = py::reinterpret_steal<py::object>(PyImport_GetModule(text_object(name.substr(0, end)).ptr()));
-    if (!module && PyErr_Occurred()) throw py::error_already_set();
-    if (module) {
-      if (py::object target = walk_attributes(module, after(end), &missing_part)) return target;
-      break;  // a submodule not imported yet, perhaps: the import below finds it
-    }
-    if (end == head.size()) break;
-  }
-  // Not imported yet: the longest importable prefix (numpy.linalg.norm imports numpy.linalg).
-  for (std::size_t end = name.size();; end = name.rfind('.', end - 1)) {
-    py::object module;
-    try {
-      module = py::module_::import(std::string(name.substr(0, end)).c_str());
-    } catch (py::error_already_set& e) {
-      if (!e.matches(PyExc_ImportError)) throw;
-      if (end == head.size()) {
-        throw usage_error("py: no function '" + std::string(name) + "': '" + std::string(head) +
-                              "' is not exported, defined in __main__, a builtin or an importable module",
-                          "py");
-      }
-      continue;
-    }
-    py::object target = walk_attributes(module, after(end), &missing_part);
-    if (!target) throw missing();
-    return target;
-  }
-}
-
 class python_runtime final : public runtime {
  public:
   explicit python_runtime(interpreter i) : m_interpreter(i) {}
