@@ -107,32 +107,45 @@ void host_call_buffer_resolved(benchmark::State& st, const std::string& rt) {
 
 std::string arrow(const std::string& from, const std::string& to) { return from + " → " + to; }
 
-/// The other ways users name a Python function (issue 26): defined in __main__ without export, and
-/// `stem.fn` of a file loaded with load("py", path), the README's way. Each the same adder.
-const std::string k_route_main = "bench_add_main";
-const std::string k_route_loaded = "promethean_bench_routes.add";
+/// The other ways users name a function (issue 26), each the same adder: py: defined in __main__
+/// without export, and `stem.fn` of a file loaded with load("py", path), the README's way; js: a
+/// global function, and `stem.fn` of a loaded module.
+struct route {
+  std::string rt, variant, name, what;
+};
+const route k_routes[] = {
+    {"py", "route_main", "bench_add_main", "a function of __main__, not exported"},
+    {"py", "route_loaded", "promethean_bench_routes.add", "stem.fn of a file load()ed"},
+    {"js", "route_global", "benchAddGlobal", "a global function, not exported"},
+    {"js", "route_loaded", "promethean_bench_routes.add", "stem.fn of a module load()ed"},
+};
 
 void define_route_sides() {
   static const bool done = [] {
     define_sides();
     the_host().eval("py", "def bench_add_main(a, b):\n    return a + b\n");
-    const auto file = std::filesystem::temp_directory_path() / "promethean_bench_routes.py";
-    std::ofstream(file) << "def add(a, b):\n    return a + b\n";
-    the_host().load("py", file);
-    std::filesystem::remove(file);
+    the_host().eval("js", "globalThis.benchAddGlobal = (a, b) => a + b; null");
+    const auto folder = std::filesystem::temp_directory_path();
+    std::ofstream(folder / "promethean_bench_routes.py") << "def add(a, b):\n    return a + b\n";
+    std::ofstream(folder / "promethean_bench_routes.js") << "exports.add = (a, b) => a + b;\n";
+    for (const char* rt : {"py", "js"}) {
+      const auto file = folder / (std::string("promethean_bench_routes.") + rt);
+      the_host().load(rt, file);
+      std::filesystem::remove(file);
+    }
     return true;
   }();
   (void)done;
 }
 
-/// host → py by a route other than an export, with fresh JSON arguments per call (as host_call_json).
-void host_call_route(benchmark::State& st, const std::string& name) {
+/// host → rt by a route other than an export, with fresh JSON arguments per call (as host_call_json).
+void host_call_route(benchmark::State& st, const route& r) {
   define_route_sides();
   rss_probe probe;
   for (auto _ : st) {
-    message result = the_host().call("py", name, nlohmann::json::array({1, 2}));
+    message result = the_host().call(r.rt, r.name, nlohmann::json::array({1, 2}));
     if (result.value() != 3) {
-      fail(st, "py " + name + "(1, 2) gave " + result.dump());
+      fail(st, r.rt + " " + r.name + "(1, 2) gave " + result.dump());
       break;
     }
   }
@@ -161,12 +174,11 @@ void register_calls(const plan& p) {
             "len = host.resolve(\"" + rt + "\", \"" + length_function(rt) + "\") once, then len({1 KiB buffer})"},
         [rt](benchmark::State& st) { host_call_buffer_resolved(st, rt); });
   }
-  add(p, {"call/host_to_py/route_main", kind::call, "host", "py", "route_main", 0,
-          "host.call(\"py\", \"" + k_route_main + "\", [1, 2]): a function of __main__, not exported (compare json)"},
-      [](benchmark::State& st) { host_call_route(st, k_route_main); });
-  add(p, {"call/host_to_py/route_loaded", kind::call, "host", "py", "route_loaded", 0,
-          "host.call(\"py\", \"" + k_route_loaded + "\", [1, 2]): stem.fn of a file load()ed (compare json)"},
-      [](benchmark::State& st) { host_call_route(st, k_route_loaded); });
+  for (const route& r : k_routes) {
+    add(p, {"call/host_to_" + r.rt + "/" + r.variant, kind::call, "host", r.rt, r.variant, 0,
+            "host.call(\"" + r.rt + "\", \"" + r.name + "\", [1, 2]): " + r.what + " (compare json: an export)"},
+        [&r](benchmark::State& st) { host_call_route(st, r); });
+  }
   const std::pair<std::string, std::string> cross[] = {{"py", "js"}, {"js", "py"}, {"py", "rust"}, {"js", "rust"}};
   for (const auto& [from, to] : cross) {
     add(p, {"call/" + from + "_to_" + to + "/json", kind::call, from, to, "json", 0,

@@ -15,6 +15,9 @@
 #include <vector>
 
 namespace promethean::js {
+namespace {
+constexpr std::size_t k_max_name_keys = 4096;  // names are code's, but a caller may send any
+}  // namespace
 
 resolved resolve(v8::Isolate* isolate, v8::Local<v8::Context> ctx, std::string_view name) {
   auto& g = engine::get();
@@ -27,6 +30,22 @@ resolved resolve(v8::Isolate* isolate, v8::Local<v8::Context> ctx, std::string_v
     if (dot == std::string_view::npos) break;
     start = dot + 1;
   }
+  // The parts as internalized V8 strings, made once per name rather than per call (issue 26):
+  // only the keys are kept, so every call still looks the name up and sees a reassignment.
+  auto keys = g.name_keys.find(name);
+  if (keys == g.name_keys.end()) {
+    if (g.name_keys.size() >= k_max_name_keys) g.name_keys.clear();
+    std::vector<v8::Global<v8::String>> made;
+    for (std::string_view part : parts) {
+      v8::Local<v8::String> key;
+      if (!v8::String::NewFromUtf8(isolate, part.data(), v8::NewStringType::kInternalized, static_cast<int>(part.size()))
+               .ToLocal(&key)) {
+        key = v8_string(isolate, part);  // too long to internalize: its error, or a plain string
+      }
+      made.emplace_back(isolate, key);
+    }
+    keys = g.name_keys.emplace(std::string(name), std::move(made)).first;
+  }
   v8::Local<v8::Value> target = ctx->Global();
   std::size_t i = 0;
   if (auto it = g.modules.find(parts[0]); it != g.modules.end()) {
@@ -37,8 +56,8 @@ resolved resolve(v8::Isolate* isolate, v8::Local<v8::Context> ctx, std::string_v
   for (; i < parts.size(); ++i) {
     v8::Local<v8::Value> next;
     v8::TryCatch caught(isolate);
-    if (!target->IsObject() ||
-        !target.As<v8::Object>()->Get(ctx, v8_string(isolate, parts[i])).ToLocal(&next) || next->IsUndefined()) {
+    if (!target->IsObject() || !target.As<v8::Object>()->Get(ctx, keys->second[i].Get(isolate)).ToLocal(&next) ||
+        next->IsUndefined()) {
       throw usage_error("js: no function '" + std::string(name) + "': '" + std::string(parts[i]) +
                             "' not found (looked in exported names, loaded modules and globalThis)",
                         "js");

@@ -193,6 +193,7 @@ void engine::forget_js_state() {
   modules.clear();
   resolved_functions.clear();
   error_origins.clear();
+  name_keys.clear();
   free_error_origin_holders();
   stores_by_buffer.clear();
   free_foreign_functions();

@@ -5,6 +5,7 @@
 #include "python_conversion.hpp"
 #include "python_errors.hpp"
 #include "python_keyword_arguments.hpp"
+#include "python_name_resolution.hpp"
 #include "python_foreign_function.hpp"
 #include "python_state.hpp"
 #include "without_gil.hpp"
@@ -135,6 +136,7 @@ PyObject* call_in(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* 
 py::object export_fn(py::object fn, py::object name) {
   std::string key = name.is_none() ? py::str(fn.attr("__name__")).cast<std::string>() : name.cast<std::string>();
   state().exported[key] = fn;
+  forget_route(key);  // the export takes precedence over what the name meant before
   return fn;
 }
 
@@ -205,6 +207,7 @@ py::object register_view(const std::string& type, const std::string& name, py::o
   }
   const std::string key = view_registry::function_name(type, name);
   state().exported[key] = fn;
+  forget_route(key);
   route([&] {
     the_host().register_view(type, name, "py", key);
     return 0;

@@ -185,17 +185,24 @@ void remember(std::string_view name, std::size_t module_parts) {
 
 py::object resolve(std::string_view name) {
   auto& s = state();
-  if (auto it = s.exported.find(name); it != s.exported.end()) return it->second;
-  if (auto it = s.callables.find(name); it != s.callables.end()) return it->second;
   auto& t = the_routes();
-  if (!t.main_key) t.main_key = text_object("__main__");
+  // A remembered route first: a name is remembered only if it was not exported (and export
+  // forgets it), and function ids are never names of routes.
   if (auto it = t.routes.find(name); it != t.routes.end()) {
     if (py::object target = follow(it->second)) return target;
   }
+  if (auto it = s.exported.find(name); it != s.exported.end()) return it->second;
+  if (auto it = s.callables.find(name); it != s.callables.end()) return it->second;
+  if (!t.main_key) t.main_key = text_object("__main__");
   std::size_t module_parts = 0;
   py::object target = resolve_slowly(name, module_parts);
   remember(name, module_parts);
   return target;
+}
+
+void forget_route(std::string_view name) {
+  auto& t = the_routes();
+  if (auto it = t.routes.find(name); it != t.routes.end()) t.routes.erase(it);
 }
 
 void forget_routes() {

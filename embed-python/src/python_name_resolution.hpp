@@ -18,6 +18,9 @@ namespace promethean::python {
 /// The object `name` names now; usage_error("py", …) when nothing does. GIL held.
 pybind11::object resolve(std::string_view name);
 
+/// An export of `name` takes precedence from now on. GIL held.
+void forget_route(std::string_view name);
+
 /// Before Python ends, with the GIL: what was remembered of names (str keys) is let go.
 void forget_routes();
 

@@ -191,6 +191,7 @@ class python_runtime final : public runtime {
       py::dict globals = py::module_::import("__main__").attr("__dict__");
       py::exec(py::str(source), globals);
       state().exported[d.name] = globals[py::str(d.name)];
+      forget_route(d.name);
       return 0;
     });
   }

@@ -110,7 +110,18 @@ class EvalAndCall(unittest.TestCase):
             promethean.call("py", "route_late_module.f")
         late.f = lambda: "defined since"  # a failed lookup is not remembered
         self.assertEqual(promethean.call("py", "route_late_module.f"), "defined since")
+        promethean.export(lambda x: "exported", "route_fn")  # an export takes precedence at once
+        self.assertEqual(promethean.call("py", "route_fn", 3), "exported")
         del sys.modules["route_late_module"], __main__.route_fn
+        # JS names likewise: a global reassigned, a global defined after a failed call.
+        promethean.eval("js", "globalThis.routeJs = (x) => x + 1; null")
+        self.assertEqual(promethean.call("js", "routeJs", 1), 2)
+        promethean.eval("js", "globalThis.routeJs = (x) => x * 10; null")
+        self.assertEqual(promethean.call("js", "routeJs", 2), 20)
+        with self.assertRaisesRegex(promethean.ForeignError, "no function 'routeLate.f'"):
+            promethean.call("js", "routeLate.f")
+        promethean.eval("js", "globalThis.routeLate = { f: () => 'defined since' }; null")
+        self.assertEqual(promethean.call("js", "routeLate.f"), "defined since")
 
 
 class Messages(unittest.TestCase):
