@@ -5,6 +5,7 @@
 #include "js_conversion.hpp"
 #include "js_engine.hpp"
 #include "js_errors.hpp"
+#include "js_event_loop.hpp"
 #include "js_host_call.hpp"
 #include "js_lock_lending.hpp"
 
@@ -29,6 +30,7 @@ struct producing {
   std::shared_ptr<pending_call> call;
   v8::Global<v8::Object> controller;  ///< the AbortController whose signal the function got, if any
   std::string name;                   ///< "js function f", for errors
+  bool completion = false;            ///< evaluated code's: a value that cannot cross is null
 };
 
 using loop_task = std::function<void(v8::Isolate*, v8::Local<v8::Context>)>;
@@ -152,13 +154,14 @@ void on_settled(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (it == l.producers.end()) return;  // cancelled
   std::shared_ptr<pending_call> call = std::move(it->second.call);
   const std::string name = std::move(it->second.name);
+  const bool completion = it->second.completion;
   l.producers.erase(it);
   if (call->done()) return;  // timed out meanwhile
   message result;
   std::exception_ptr failure;
   try {
     if (fulfilled) {
-      result = settled_to_message(isolate, info[0], "", name);
+      result = completion ? completion_to_message(isolate, info[0]) : settled_to_message(isolate, info[0], "", name);
     } else {
       throw_exception_value(isolate, info[0]);
     }
@@ -203,15 +206,22 @@ void settle_awaiting(v8::Isolate* isolate, v8::Local<v8::Context> ctx, std::uint
 
 /// What a JS call or eval gave back, as a pending call: settled now unless it is a pending Promise.
 /// Inside the call's callback scope (the handlers are attached before it reports rejections).
+/// `completion`: an eval's value, null when it cannot cross (js_call.hpp's settle_completion).
 std::shared_ptr<pending_call> link_result(v8::Isolate* isolate, v8::Local<v8::Context> ctx, v8::Local<v8::Value> value,
-                                          v8::Local<v8::Object> controller, std::string name) {
-  if (!value->IsPromise()) return pending_call::ready(settled_to_message(isolate, value, "", name));
+                                          v8::Local<v8::Object> controller, std::string name, bool completion) {
+  auto settled = [&](v8::Local<v8::Value> v) {
+    return pending_call::ready(completion ? completion_to_message(isolate, v) : settled_to_message(isolate, v, "", name));
+  };
+  if (!value->IsPromise()) return settled(value);
   auto promise = value.As<v8::Promise>();
   switch (promise->State()) {
     case v8::Promise::kFulfilled:
-      return pending_call::ready(settled_to_message(isolate, promise->Result(), "", name));
+      return settled(promise->Result());
     case v8::Promise::kRejected:
-      promise->MarkAsHandled();
+      // A handler, not just MarkAsHandled(): Node was told of the rejection when it happened and
+      // reports it as uncaught (killing the process) unless a handler is attached before the
+      // callback scope closes, as a blocking eval does.
+      handle_rejection_here(promise);
       try {
         throw_exception_value(isolate, promise->Result());
       } catch (...) {
@@ -226,6 +236,7 @@ std::shared_ptr<pending_call> link_result(v8::Isolate* isolate, v8::Local<v8::Co
   producing& entry = l.producers[id];
   entry.call = call;
   entry.name = std::move(name);
+  entry.completion = completion;
   if (!controller.IsEmpty()) entry.controller.Reset(isolate, controller);
   v8::Local<v8::Value> data = v8::Number::New(isolate, static_cast<double>(id));
   v8::Local<v8::Function> fulfilled;
@@ -269,7 +280,7 @@ std::shared_ptr<pending_call> start_async_call(std::string_view function, const 
   if (!target.fn->Call(ctx, target.self, static_cast<int>(argv.size()), argv.data()).ToLocal(&result)) {
     throw_from_js(isolate, caught, "calling " + std::string(function));
   }
-  return link_result(isolate, ctx, result, controller, name);
+  return link_result(isolate, ctx, result, controller, name, false);
 }
 
 std::shared_ptr<pending_call> start_async_eval(std::string_view code) {
@@ -284,7 +295,7 @@ std::shared_ptr<pending_call> start_async_eval(std::string_view code) {
       !script->Run(e.context()).ToLocal(&result)) {
     throw_from_js(isolate, caught, "evaluating code");
   }
-  return link_result(isolate, e.context(), result, {}, "evaluated code");
+  return link_result(isolate, e.context(), result, {}, "evaluated code", true);
 }
 
 v8::Local<v8::Promise> promise_for(v8::Isolate* isolate, v8::Local<v8::Context> ctx, std::shared_ptr<pending_call> call) {

@@ -32,7 +32,8 @@ namespace promethean::js {
 /// cancels or the wait times out. Errors of the start (no such function, a throw) are thrown.
 std::shared_ptr<pending_call> start_async_call(std::string_view function, const message& args,
                                                const call_options& options);
-/// Evaluates `code`; a Promise it evaluates to settles the pending call later.
+/// Evaluates `code`; a Promise it evaluates to settles the pending call later. The value is null
+/// when it cannot cross, as a blocking eval's (js_call.hpp's settle_completion).
 std::shared_ptr<pending_call> start_async_eval(std::string_view code);
 
 /// A Promise that settles with `call`'s outcome (a message as JS values, an error as a thrown

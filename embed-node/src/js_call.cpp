@@ -7,6 +7,7 @@
 #include "js_event_loop.hpp"
 #include "js_host_call.hpp"
 
+#include <promethean/article.hpp>
 #include <promethean/error.hpp>
 
 #include <node.h>
@@ -66,7 +67,7 @@ resolved resolve(v8::Isolate* isolate, v8::Local<v8::Context> ctx, std::string_v
     target = next;
   }
   if (!target->IsFunction()) {
-    throw usage_error("js: '" + std::string(name) + "' is a " + to_utf8(isolate, target->TypeOf(isolate)) +
+    throw usage_error("js: '" + std::string(name) + "' is " + with_article(to_utf8(isolate, target->TypeOf(isolate))) +
                           ", not a function",
                       "js");
   }
@@ -101,6 +102,22 @@ message settled_to_message(v8::Isolate* isolate, v8::Local<v8::Value> value, std
     return to_message(isolate, value);
   } catch (const js_error& e) {
     throw js_error(e.type(), "the result of " + std::string(doing) + std::string(name) + ": " + e.message(), e.trace());
+  }
+}
+
+message settle_completion(v8::Isolate* isolate, v8::Local<v8::Value> value) {
+  if (value->IsPromise()) value = await_value(value.As<v8::Promise>());
+  return completion_to_message(isolate, value);
+}
+
+message completion_to_message(v8::Isolate* isolate, v8::Local<v8::Value> value) {
+  try {
+    return settled_to_message(isolate, value, "evaluated code", {});
+  } catch (const js_error& e) {
+    // The conversion's refusals are TypeErrors (js_errors.hpp); a termination (a timeout, Ctrl-C)
+    // met while converting is not a refusal and goes on unwinding.
+    if (e.type() != "TypeError" || isolate->IsExecutionTerminating()) throw;
+    return message();  // null: the code ran, its value stays in JS
   }
 }
 

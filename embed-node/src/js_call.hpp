@@ -56,4 +56,13 @@ message settle(v8::Isolate* isolate, v8::Local<v8::Value> value, std::string_vie
 message settled_to_message(v8::Isolate* isolate, v8::Local<v8::Value> value, std::string_view doing,
                            std::string_view name);
 
+/// The completion value of evaluated code as eval's result (a Promise awaited first, a rejection
+/// thrown): the message when it can cross, null when the conversion refuses it (a Map, an Error, a
+/// symbol, NaN, anywhere in the value). Code is evaluated for its effect, which has happened; an
+/// error now would report a failure that did not occur (`globalThis.m = new Map()`). A call's
+/// result, which the caller asked for, still fails with the reason (settle()).
+message settle_completion(v8::Isolate* isolate, v8::Local<v8::Value> value);
+/// settle_completion() of a value known not to be a Promise.
+message completion_to_message(v8::Isolate* isolate, v8::Local<v8::Value> value);
+
 }  // namespace promethean::js

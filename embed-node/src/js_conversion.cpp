@@ -6,6 +6,7 @@
 #include "js_typed_array.hpp"
 #include "js_async_call.hpp"
 
+#include <promethean/article.hpp>
 #include <promethean/buffer/buffer_json.hpp>
 #include <promethean/error.hpp>
 #include <promethean/host/host.hpp>
@@ -140,7 +141,7 @@ void convert(v8::Isolate* isolate, v8::Local<v8::Value> v, nlohmann::json& out, 
     if (o->Get(ctx, v8_string(isolate, "toJSON")).ToLocal(&to_json) && to_json->IsFunction()) {
       v8::Local<v8::Value> replaced;
       if (!to_json.As<v8::Function>()->Call(ctx, o, 0, nullptr).ToLocal(&replaced)) {
-        type_error("the toJSON method of a " + describe_type(isolate, v) + " threw");
+        type_error("the toJSON method of " + with_article(describe_type(isolate, v)) + " threw");
       }
       convert(isolate, replaced, out, buffers, functions, depth + 1);
       return;
@@ -150,13 +151,13 @@ void convert(v8::Isolate* isolate, v8::Local<v8::Value> v, nlohmann::json& out, 
                        (proto->IsObject() && proto.As<v8::Object>()->GetPrototype()->IsNull() &&
                         describe_type(isolate, v) == "Object");
     if (!plain) {
-      type_error("cannot send a " + describe_type(isolate, v) + " across runtimes: expected null, a boolean, number, "
+      type_error("cannot send " + with_article(describe_type(isolate, v)) + " across runtimes: expected null, a boolean, number, "
                  "BigInt, string, array, plain object, ArrayBuffer or TypedArray, or a function (give the class a "
                  "toJSON method to send it as JSON)");
     }
     convert_object(isolate, o, out, buffers, functions, depth);
   } else {
-    type_error("cannot send a " + describe_type(isolate, v) + " across runtimes");
+    type_error("cannot send " + with_article(describe_type(isolate, v)) + " across runtimes");
   }
 }
 

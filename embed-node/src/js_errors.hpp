@@ -40,7 +40,8 @@ void free_error_origin_holders();
 /// ToLocalChecked. It fails when JS is being terminated (a timeout) or V8 ran out of room.
 [[noreturn]] void v8_failed(v8::Isolate* isolate, const std::string& doing);
 
-/// What a value is, for error messages: "Map", "class Point", "symbol".
+/// What a value is, for error messages: its constructor's name ("Map", "Point") or its typeof
+/// ("symbol"); put an article before it with with_article() (promethean/article.hpp).
 std::string describe_type(v8::Isolate* isolate, v8::Local<v8::Value> v);
 
 }  // namespace promethean::js

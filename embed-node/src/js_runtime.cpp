@@ -48,7 +48,7 @@ class js_runtime final : public runtime {
             {"language", "JavaScript (Node.js)"},
             {"version", version()},
             {"v8", v8::V8::GetVersion()},
-            {"eval", "source text -> its completion value (a Promise is awaited)"},
+            {"eval", "source text -> its completion value (a Promise is awaited); null when it cannot cross"},
             {"call", "an exported name, a loaded module's export (stem.name), or a dotted path on globalThis"},
             {"marshal", "JSON -> a JS literal"},
             {"messages", "promethean.onMessage(fn) receives the JSON; its return value (or Promise) is the reply"},
@@ -102,7 +102,7 @@ class js_runtime final : public runtime {
       }
       handle_rejection_here(result);
     }
-    return settle(isolate, result, "evaluated code");
+    return settle_completion(isolate, result);
   }
 
   message call_now(std::string_view function, const message& args) {

@@ -11,6 +11,7 @@
 #include "python_state.hpp"
 #include "without_gil.hpp"
 
+#include <promethean/article.hpp>
 #include <promethean/buffer/buffer_json.hpp>
 #include <promethean/buffer/ledger.hpp>
 #include <promethean/error.hpp>
@@ -197,7 +198,7 @@ void convert(py::handle o, nlohmann::json& out, std::vector<buffer>& buffers, st
     const std::string name = "py " + type_name(o);
     out = pending_handle::hold(run_awaitable(py::reinterpret_borrow<py::object>(o), name), "py", name);
   } else {
-    type_error("cannot send a " + type_name(o) + " across runtimes: expected None, bool, int, float, str, list, "
+    type_error("cannot send " + with_article(type_name(o)) + " across runtimes: expected None, bool, int, float, str, list, "
                "tuple, dict, a buffer (numpy array, bytes, memoryview), a callable or a coroutine");
   }
 }
@@ -360,6 +361,15 @@ message to_message(py::handle obj) {
   std::vector<function_ref> functions;
   convert(obj, value, buffers, functions, 0);
   return message(message::in_walk_order, std::move(value), std::move(buffers), std::move(functions));
+}
+
+message completion_to_message(py::handle obj) {
+  try {
+    return to_message(obj);
+  } catch (const python_error& e) {
+    if (e.type() != "TypeError") throw;  // the conversion's refusals are TypeErrors (type_error above)
+    return message();                    // null: the code ran, its value stays in Python
+  }
 }
 
 message arguments_to_message(PyObject* const* args, std::size_t n, std::vector<lent_handle>* lent) {

@@ -21,6 +21,11 @@
 namespace promethean::python {
 
 message to_message(pybind11::handle obj);
+/// Evaluated code's value as eval's result: to_message's, or null when the conversion refuses it
+/// (an object(), NaN, a dict with int keys, anywhere in the value). Code is evaluated for its
+/// effect, which has happened; an error now would report a failure that did not occur. A call's
+/// result, which the caller asked for, still fails with the reason (to_message).
+message completion_to_message(pybind11::handle obj);
 
 /// A Buffer handle in a call's argument message that a numpy array's entry in the adopted-array
 /// cache lent (its element `index` of the argument array; `array` the argument, alive for the call).

@@ -188,12 +188,13 @@ bool is_coroutine_function(py::handle fn) {
 namespace {
 
 /// A finished task's outcome (GIL held): its result as a message, or the error it failed with.
-pending_call::outcome outcome_of(py::handle task, const std::string& name) {
+pending_call::outcome outcome_of(py::handle task, const std::string& name, bool completion) {
   pending_call::outcome out;
   try {
     PyObject* result = PyObject_CallMethod(task.ptr(), "result", nullptr);
     if (result != nullptr) {
-      out.value = to_message(py::reinterpret_steal<py::object>(result));
+      auto value = py::reinterpret_steal<py::object>(result);
+      out.value = completion ? completion_to_message(value) : to_message(value);
       return out;
     }
     PyErr_Clear();  // the coroutine's exception, taken again below with its traceback
@@ -216,9 +217,9 @@ pending_call::outcome outcome_of(py::handle task, const std::string& name) {
 
 /// The task's done callback: settles `call` on the loop's thread. It holds the pending call (the
 /// producer keeps it alive; its consumer may hold only a continuation in it) until then.
-py::cpp_function settle_when_done(std::shared_ptr<pending_call> call, std::string name) {
-  return py::cpp_function([call = std::move(call), name = std::move(name)](py::handle task) {
-    pending_call::outcome outcome = outcome_of(task, name);
+py::cpp_function settle_when_done(std::shared_ptr<pending_call> call, std::string name, bool completion) {
+  return py::cpp_function([call = std::move(call), name = std::move(name), completion](py::handle task) {
+    pending_call::outcome outcome = outcome_of(task, name, completion);
     // The continuation may take another runtime's lock: not with the GIL held. without_gil, not
     // gil_scoped_release: this is a daemon thread at exit (without_gil.hpp says why it matters).
     try {
@@ -253,24 +254,24 @@ void cancel_through(pending_call& call, py::object cancel) {
 
 }  // namespace
 
-std::shared_ptr<pending_call> run_awaitable(py::object awaitable, std::string name) {
+std::shared_ptr<pending_call> run_awaitable(py::object awaitable, std::string name, bool completion) {
   const std::atomic<int>* waits = g_main_loop_thread_waits.load(std::memory_order_acquire);
   const bool main_loop_free = waits == nullptr || waits->load(std::memory_order_relaxed) == 0;
   py::dict support = async_support();
   // Started here, as Python 3.12 starts an eager task: one that ends at once settles with no hop.
   if (py::object task = start_eagerly(awaitable, name, support, main_loop_free)) {
     if (task.attr("done")().cast<bool>()) {
-      pending_call::outcome outcome = outcome_of(task, name);
+      pending_call::outcome outcome = outcome_of(task, name, completion);
       if (outcome.error) return pending_call::failed(outcome.error);
       return pending_call::ready(std::move(outcome.value));
     }
     auto call = pending_call::make();
-    task.attr("add_done_callback")(settle_when_done(call, std::move(name)));
+    task.attr("add_done_callback")(settle_when_done(call, std::move(name), completion));
     cancel_through(*call, support["cancel_of"](task));
     return call;
   }
   auto call = pending_call::make();
-  cancel_through(*call, support["run"](std::move(awaitable), settle_when_done(call, std::move(name)), main_loop_free));
+  cancel_through(*call, support["run"](std::move(awaitable), settle_when_done(call, std::move(name), completion), main_loop_free));
   return call;
 }
 

@@ -28,7 +28,8 @@ bool is_awaitable(pybind11::handle obj);
 bool is_coroutine_function(pybind11::handle fn);
 
 /// Runs `awaitable` on the loop chosen as above; `name` says what it is in errors. GIL held.
-std::shared_ptr<pending_call> run_awaitable(pybind11::object awaitable, std::string name);
+/// `completion`: its value is evaluated code's, null when it cannot cross (completion_to_message).
+std::shared_ptr<pending_call> run_awaitable(pybind11::object awaitable, std::string name, bool completion = false);
 
 /// The helpers' namespace (a dict), made on first use. GIL held.
 pybind11::dict async_support();

@@ -14,6 +14,7 @@
 #include "python_name_resolution.hpp"
 #include "with_gil.hpp"
 
+#include <promethean/article.hpp>
 #include <promethean/error.hpp>
 #include <promethean/host/host.hpp>
 #include <promethean/host/source_literal.hpp>
@@ -44,8 +45,9 @@ void drain_releases() { state().releases.drain(); }
 namespace {
 void require_callable(const py::object& fn, std::string_view function) {
   if (!PyCallable_Check(fn.ptr())) {
-    throw usage_error("py: '" + std::string(function) + "' is a " +
-                          py::str(py::type::handle_of(fn).attr("__name__")).cast<std::string>() + ", not callable",
+    throw usage_error("py: '" + std::string(function) + "' is " +
+                          with_article(py::str(py::type::handle_of(fn).attr("__name__")).cast<std::string>()) +
+                          ", not callable",
                       "py");
   }
 }
@@ -73,7 +75,7 @@ class python_runtime final : public runtime {
             {"language", "Python"},
             {"version", version()},
             {"executable", executable()},
-            {"eval", "an expression -> its value; statements -> null (run in __main__)"},
+            {"eval", "an expression -> its value, null when it cannot cross; statements -> null (run in __main__)"},
             {"call", "an exported name, a __main__ or builtin name, or a dotted module path"},
             {"marshal", "JSON -> a Python literal"},
             {"messages", "promethean.on_message(fn) receives the JSON; its return value is the reply"},
@@ -95,7 +97,7 @@ class python_runtime final : public runtime {
   }
 
   message eval_now(std::string_view code) {
-    return guarded([&] { return to_message(eval_object(code)); });
+    return guarded([&] { return completion_to_message(eval_object(code)); });
   }
 
   /// The value of an expression, None for statements (run in __main__). GIL held.
@@ -137,8 +139,8 @@ class python_runtime final : public runtime {
   std::shared_ptr<pending_call> eval_async(std::string_view code, const call_options& /*options*/) override {
     return guarded([&] {
       py::object value = eval_object(code);
-      if (is_awaitable(value)) return run_awaitable(std::move(value), "evaluated py code");
-      return pending_call::ready(to_message(value));
+      if (is_awaitable(value)) return run_awaitable(std::move(value), "evaluated py code", true);
+      return pending_call::ready(completion_to_message(value));
     });
   }
 

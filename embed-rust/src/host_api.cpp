@@ -12,6 +12,7 @@
 
 #include <cstring>
 #include <optional>
+#include <string>
 
 namespace promethean::rust {
 namespace {
@@ -40,13 +41,18 @@ shape_t shape_of(std::uint32_t ndim, const std::uint64_t* shape) {
 using detail::c_guard;
 using detail::c_guard_or;
 
-pm_error* error_new(const pm_host_api* api, const char* type, const char* message) {
+pm_error* error_new_with_trace(const pm_host_api* api, const char* type, const char* message, const char* trace) {
   pm_error* made = nullptr;
   pm_error* failed = c_guard([&] {
+    std::string lines = trace != nullptr && *trace != '\0' ? std::string(trace) + "\n" : std::string();
     made = detail::c_error_new(plugin_error(type ? type : "Error", message ? message : "",
-                                            "in plugin " + library_of(api).name()));
+                                            lines + "in plugin " + library_of(api).name()));
   });
   return failed != nullptr ? failed : made;  // out of memory: the out-of-memory error, still an error
+}
+
+pm_error* error_new(const pm_host_api* api, const char* type, const char* message) {
+  return error_new_with_trace(api, type, message, nullptr);
 }
 
 void error_delete(pm_error* e) { detail::c_error_delete(e); }
@@ -394,6 +400,7 @@ void fill_host_api(pm_host_api& api, plugin_library* library) {
   api.pending_complete = pending_complete;
   api.pending_fail = pending_fail;
   api.pending_cancelled = pending_cancelled;
+  api.error_new_with_trace = error_new_with_trace;
 }
 
 }  // namespace promethean::rust

@@ -246,6 +246,28 @@ TEST(CliJs, EvalJsPrintsJson) {
   EXPECT_TRUE(contains(bad.err, "js ReferenceError: undefinedName is not defined")) << bad.err;
 }
 
+TEST(CliEval, AValueThatCannotCrossPrintsNullAfterItsEffect) {
+  // Code is evaluated for its effect (issue 27 item 4): the listener is added and runs at exit,
+  // and the value (the process object) prints as null, status 0.
+  auto js = run({"eval", "js", "process.on('exit', () => console.log('exit listener ran'))"});
+  EXPECT_EQ(js.status, 0) << js.err;
+  EXPECT_TRUE(contains(js.out, "exit listener ran")) << js.out;
+  EXPECT_TRUE(contains(js.out, "null\n")) << js.out;
+  EXPECT_EQ(js.err, "");
+  for (const char* code : {"globalThis.m = new Map()", "new Error('x')", "Symbol('s')", "({a: new Map()})"}) {
+    auto r = run({"eval", "js", code});
+    EXPECT_EQ(r.status, 0) << code << ": " << r.err;
+    EXPECT_EQ(r.out, "null\n") << code;
+  }
+  auto py = run({"eval", "py", "print('side effect'); object()"});
+  EXPECT_EQ(py.status, 0) << py.err;
+  EXPECT_EQ(py.out, "side effect\nnull\n");
+  // A call's result must cross: the reason, with the article right.
+  auto call = run({"eval", "meta", R"sib((call "py" "object"))sib"});
+  EXPECT_EQ(call.status, 1);
+  EXPECT_TRUE(contains(call.err, "cannot send an object across runtimes")) << call.err;
+}
+
 TEST(CliJs, TheReadmeExampleRuns) {
   auto r = run({"run", std::string(PROMETHEAN_SOURCE_DIR) + "/examples/hello.js"});
   EXPECT_EQ(r.status, 0) << r.err;

@@ -63,6 +63,29 @@ json value_of(const std::shared_ptr<pending_call>& p) {
 
 }  // namespace
 
+TEST(JsAsync, AnEvalsValueThatCannotCrossIsNullNowOrLater) {
+  // As a blocking eval's (issue 27 item 4): the code ran; its value stays in JS.
+  auto now = the_host().eval_async("js", "globalThis.asyncEvalMap = new Map()");
+  EXPECT_TRUE(now->done());
+  EXPECT_TRUE(value_of(now).is_null());
+  EXPECT_EQ(js_eval("asyncEvalMap instanceof Map"), true);
+  auto later = the_host().eval_async("js", "new Promise((ok) => setTimeout(() => ok(new WeakMap()), 20))");
+  EXPECT_FALSE(later->done());
+  EXPECT_TRUE(value_of(later).is_null());
+  EXPECT_EQ(value_of(the_host().eval_async("js", "Promise.resolve({n: [1, 2]})")), json::parse(R"({"n": [1, 2]})"));
+  // A call's result still must cross: the Promise's Map is the call's error.
+  js_eval("globalThis.asyncGivesMap = () => new Promise((ok) => setTimeout(() => ok(new Map()), 20)); null");
+  auto call = the_host().call_async("js", "asyncGivesMap", json::array());
+  auto outcome = call->wait(std::chrono::steady_clock::now() + std::chrono::seconds(30));
+  ASSERT_TRUE(outcome.has_value());
+  ASSERT_TRUE(outcome->error);
+  try {
+    std::rethrow_exception(outcome->error);
+  } catch (const js_error& e) {
+    EXPECT_NE(e.message().find("cannot send a Map"), std::string::npos) << e.message();
+  }
+}
+
 TEST(JsAsync, APlainResultSettlesAtOnceAPromiseLater) {
   define_async_helpers();
   auto now = the_host().call_async("js", "asyncCpp.plain", json::array({1}));

@@ -52,17 +52,62 @@ TEST(JsMarshal, EveryJsonTypeCrossesBothWays) {
   EXPECT_EQ(js_eval("Object.hasOwn(" + the_host().marshal("js", proto) + ", '__proto__')"), true);
 }
 
+namespace {
+/// The error of a call whose function returns what `expression` evaluates to: a call's result
+/// must cross, so the conversion's refusal is the call's error (eval gives null instead).
+error refused_result(const std::string& expression) {
+  the_host().define("js", {"gives_refused", {}, expression});
+  return raised<js_error>([] { the_host().call("js", "gives_refused", json::array()); });
+}
+}  // namespace
+
 TEST(JsMarshal, ValuesWithoutAJsonSpellingAreClearErrors) {
-  auto nan = raised<js_error>([] { js_eval("NaN"); });
+  auto nan = refused_result("NaN");
   EXPECT_NE(nan.message().find("no JSON spelling"), std::string::npos) << nan.message();
-  auto big = raised<js_error>([] { js_eval("2n ** 70n"); });
+  auto big = refused_result("2n ** 70n");
   EXPECT_NE(big.message().find("does not fit in 64 bits"), std::string::npos) << big.message();
-  auto map = raised<js_error>([] { js_eval("new Map()"); });
-  EXPECT_NE(map.message().find("cannot send a Map"), std::string::npos) << map.message();
-  auto cls = raised<js_error>([] { js_eval("class Point { constructor() { this.x = 1; } }; new Point()"); });
+  auto map = refused_result("new Map()");
+  EXPECT_EQ(map.type(), "TypeError");
+  EXPECT_NE(map.message().find("cannot send a Map across runtimes"), std::string::npos) << map.message();
+  auto cls = refused_result("new (class Point { constructor() { this.x = 1; } })()");
   EXPECT_NE(cls.message().find("cannot send a Point"), std::string::npos) << cls.message();
-  auto sym = raised<js_error>([] { js_eval("Symbol('s')"); });
-  EXPECT_NE(sym.message().find("symbol"), std::string::npos) << sym.message();
+  auto sym = refused_result("Symbol('s')");
+  EXPECT_NE(sym.message().find("cannot send a symbol"), std::string::npos) << sym.message();
+  // The article goes with the name (issue 27 item 4): "an Error", "an Object", the class name.
+  auto err = refused_result("new Error('x')");
+  EXPECT_NE(err.message().find("cannot send an Error across runtimes"), std::string::npos) << err.message();
+  auto bare = refused_result("new (class { constructor() { this.x = 1; } })()");
+  EXPECT_NE(bare.message().find("cannot send an Object across runtimes"), std::string::npos) << bare.message();
+  auto a = refused_result("new (class A {})()");
+  EXPECT_NE(a.message().find("cannot send an A across runtimes"), std::string::npos) << a.message();
+  auto nested = refused_result("({a: [1, new Set()]})");
+  EXPECT_NE(nested.message().find("cannot send a Set"), std::string::npos) << nested.message();
+  auto not_fn = raised<usage_error>([] { the_host().call("js", "process.env", json::array()); });
+  EXPECT_NE(not_fn.message().find("'process.env' is an object, not a function"), std::string::npos) << not_fn.message();
+}
+
+TEST(JsEval, ACompletionValueThatCannotCrossIsNullAfterItsEffect) {
+  // Code is evaluated for its effect: the effect happens and eval gives null, never an error
+  // after it (issue 27 item 4).
+  EXPECT_EQ(js_eval("globalThis.evalMap = new Map([[1, 2]])"), nullptr);
+  EXPECT_EQ(js_eval("evalMap instanceof Map && evalMap.get(1)"), 2);
+  EXPECT_EQ(js_eval("globalThis.evalExits = 0; process.on('exit', () => evalExits++)"), nullptr);
+  EXPECT_EQ(js_eval("process.listenerCount('exit') > 0"), true);
+  EXPECT_EQ(js_eval("globalThis.evalErr = new Error('x')"), nullptr);
+  EXPECT_EQ(js_eval("evalErr.message"), "x");
+  EXPECT_EQ(js_eval("globalThis.evalSym = Symbol('s')"), nullptr);
+  EXPECT_EQ(js_eval("evalSym.description"), "s");
+  EXPECT_EQ(js_eval("globalThis.evalNested = ({a: new Map()})"), nullptr);
+  EXPECT_EQ(js_eval("evalNested.a.size"), 0);
+  EXPECT_EQ(js_eval("NaN"), nullptr);
+  EXPECT_EQ(js_eval("2n ** 70n"), nullptr);
+  EXPECT_EQ(js_eval("(() => { let d = 1; for (let i = 0; i < 1000; i++) d = [d]; return d; })()"), nullptr);
+  // A Promise is awaited first: its value follows the same rule, a rejection is still an error.
+  EXPECT_EQ(js_eval("Promise.resolve(new Map())"), nullptr);
+  auto rejected = raised<js_error>([] { js_eval("Promise.reject(new RangeError('no'))"); });
+  EXPECT_EQ(rejected.type(), "RangeError");
+  // What crosses is returned exactly as before.
+  EXPECT_EQ(js_eval("({a: [1, 'x', null], d: new Date(0)})"), json::parse(R"({"a": [1, "x", null], "d": "1970-01-01T00:00:00.000Z"})"));
 }
 
 TEST(JsCall, DottedPathsExportsAndLoadedModules) {

@@ -39,6 +39,24 @@ TEST(LibraryJs, AnIntervalTicksWhileTheCProgramSleeps) {
   pm_host_delete(host);  // with the interval still set: the loop thread stops, nothing hangs
 }
 
+TEST(LibraryJs, CApiEvalGivesNullForAValueThatCannotCross) {
+  // Code is evaluated for its effect (issue 27 item 4): the effect happens, the result is JSON
+  // null, never an error after it; a call's result must cross and says why not.
+  pm_host* host = nullptr;
+  ASSERT_EQ(pm_host_new("js", 0, &host), nullptr);
+  EXPECT_EQ(c_eval(host, "globalThis.m = new Map([[1, 2]])"), "null");
+  EXPECT_EQ(c_eval(host, "m.get(1)"), "2");
+  EXPECT_EQ(c_eval(host, "({a: new Error('x')})"), "null");
+  EXPECT_EQ(c_eval(host, "({a: [1, 'x']})"), R"({"a":[1,"x"]})");
+  pm_message* result = nullptr;
+  pm_error* e = pm_host_call(host, "js", "Symbol", "[\"s\"]", &result);
+  ASSERT_NE(e, nullptr);
+  EXPECT_NE(std::string(pm_error_message(e)).find("cannot send a symbol across runtimes"), std::string::npos)
+      << pm_error_message(e);
+  pm_error_delete(e);
+  pm_host_delete(host);
+}
+
 TEST(LibraryJs, AHeapLimitStopsARunawayCallAndJsGoesOn) {
   promethean::host_options options;
   options.js_heap_limit_mb = 64;

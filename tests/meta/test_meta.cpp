@@ -52,6 +52,11 @@ TEST(MetaRouter, EvalInCallSendJsonAndMetaObject) {
   auto r = sib("(eval-in \"py\" \"6 * 7\")");
   EXPECT_EQ(r, (json{{"_type", "MetaObject"}, {"source", "py"}, {"data", 42}}));
   EXPECT_EQ(sib("(get (eval-in \"js\" \"[1, 2].map(x => x * 10)\") :data)"), json::parse("[10, 20]"));
+  // A value that cannot cross: the code ran, the MetaObject's data is null (issue 27 item 4).
+  EXPECT_EQ(sib("(eval-in \"js\" \"globalThis.metaMap = new Map([[1, 2]])\")"),
+            (json{{"_type", "MetaObject"}, {"source", "js"}, {"data", nullptr}}));
+  EXPECT_EQ(sib("(get (eval-in \"js\" \"metaMap.get(1)\") :data)"), 2);
+  EXPECT_EQ(sib("(get (eval-in \"py\" \"object()\") :data)"), nullptr);
   EXPECT_EQ(sib("(call \"py\" \"math.hypot\" 3 4)"), 5.0);
   EXPECT_EQ(sib("(call \"js\" \"Math.max\" 1 9 4)"), 9);
   EXPECT_EQ(sib("(MetaObject \"sh\" 5)"), (json{{"_type", "MetaObject"}, {"source", "sh"}, {"data", 5}}));

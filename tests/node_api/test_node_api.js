@@ -94,6 +94,31 @@ test('errors of other runtimes are ForeignErrors with their traceback', () => {
   assert.throws(() => promethean.call('py'), /argument 2 \(function\) must be a string/);
 });
 
+test('eval gives null for a value that cannot cross, after its effect', async () => {
+  // Code is evaluated for its effect (issue 27 item 4): the effect happens, and eval gives null,
+  // never an error after it.
+  const exitListeners = process.listenerCount('exit');
+  assert.equal(promethean.eval('js', "process.on('exit', () => {})"), null);
+  assert.equal(process.listenerCount('exit'), exitListeners + 1);
+  assert.equal(promethean.eval('js', 'globalThis.nodeApiMap = new Map([[1, 2]])'), null);
+  assert.equal(globalThis.nodeApiMap.get(1), 2);
+  assert.equal(promethean.eval('js', "new Error('x')"), null);
+  assert.equal(promethean.eval('js', "({a: new Map(), s: Symbol('s')})"), null);
+  assert.equal(py('globals().setdefault("node_api_obj", object())'), null);
+  assert.equal(py('type(node_api_obj).__name__'), 'object');
+  assert.equal(await promethean.evalAsync('js', 'Promise.resolve(new Map())'), null);
+  assert.equal(await promethean.evalAsync('py', 'object()'), null);
+  assert.deepEqual(promethean.eval('meta', '(eval-in "py" "object()")'), {_type: 'MetaObject', source: 'py', data: null});
+  // What crosses is returned as before; a call's result must cross and says why not.
+  assert.deepEqual(promethean.eval('js', "({a: [1, 'x']})"), {a: [1, 'x']});
+  assert.throws(() => promethean.call('py', 'object'), (e) => {
+    assert.ok(e instanceof promethean.ForeignError);
+    assert.equal(e.type, 'TypeError');
+    assert.match(e.message, /cannot send an object across runtimes/);
+    return true;
+  });
+});
+
 test('the *WithTimeout forms stop runaway work, and the runtimes go on', () => {
   py('import time\ndef spin():\n    while True:\n        time.sleep(0.001)');
   const started = Date.now();

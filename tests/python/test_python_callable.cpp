@@ -73,7 +73,7 @@ TEST(PyCallable, TheFunctionIsFoundOnceAndBadNamesFailAtResolve) {
   EXPECT_EQ(missing.runtime(), "py");
   py_eval("pc_number = 5");
   auto not_callable = raised<usage_error>([] { the_host().resolve("py", "pc_number"); });
-  EXPECT_NE(not_callable.message().find("is a int, not callable"), std::string::npos) << not_callable.message();
+  EXPECT_NE(not_callable.message().find("is an int, not callable"), std::string::npos) << not_callable.message();
   auto empty = raised<usage_error>([] { callable()({}); });
   EXPECT_NE(empty.message().find("empty callable"), std::string::npos);
 }

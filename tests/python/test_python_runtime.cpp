@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -41,26 +42,42 @@ TEST(PyMarshal, EveryJsonTypeCrossesBothWays) {
   EXPECT_EQ(py_eval("__import__('numpy').int64(-3)"), -3);
 }
 
+namespace {
+/// The error of a call whose function returns what `expression` evaluates to: a call's result
+/// must cross, so the conversion's refusal is the call's error (eval gives null instead).
+error refused_result(const std::string& expression) {
+  the_host().define("py", {"gives_refused", {}, expression});
+  return raised<python_error>([] { the_host().call("py", "gives_refused", json::array()); });
+}
+}  // namespace
+
 TEST(PyMarshal, ValuesWithoutAJsonSpellingAreClearErrors) {
-  auto key = raised<python_error>([] { py_eval("{1: 2}"); });
+  auto key = refused_result("{1: 2}");
   EXPECT_EQ(key.type(), "TypeError");
   EXPECT_NE(std::string(key.what()).find("keys must be str"), std::string::npos);
-  EXPECT_NE(std::string(raised<python_error>([] { py_eval("2**70"); }).what()).find("does not fit in 64 bits"), std::string::npos);
-  EXPECT_NE(std::string(raised<python_error>([] { py_eval("float('nan')"); }).what()).find("no JSON spelling"), std::string::npos);
-  auto obj = raised<python_error>([] { py_eval("object()"); });
-  EXPECT_NE(std::string(obj.what()).find("cannot send a object"), std::string::npos);
-  auto boolean = raised<python_error>([] { py_eval("__import__('numpy').zeros(3, dtype=bool)"); });
+  EXPECT_NE(std::string(refused_result("2**70").what()).find("does not fit in 64 bits"), std::string::npos);
+  EXPECT_NE(std::string(refused_result("float('nan')").what()).find("no JSON spelling"), std::string::npos);
+  auto obj = refused_result("object()");
+  EXPECT_NE(std::string(obj.what()).find("cannot send an object across runtimes"), std::string::npos) << obj.what();
+  auto named = refused_result("__import__('fractions').Fraction(1, 3)");
+  EXPECT_NE(std::string(named.what()).find("cannot send a Fraction across runtimes"), std::string::npos) << named.what();
+  auto boolean = refused_result("__import__('numpy').zeros(3, dtype=bool)");
   EXPECT_NE(std::string(boolean.what()).find("astype"), std::string::npos);
   // Complex and big-endian arrays: the hint the README promises (issue 27 item 9).
-  auto complex = raised<python_error>([] { py_eval("__import__('numpy').zeros(3, dtype='complex128')"); });
+  auto complex = refused_result("__import__('numpy').zeros(3, dtype='complex128')");
   EXPECT_EQ(complex.type(), "TypeError");
   EXPECT_NE(std::string(complex.what()).find("complex format 'Zd'"), std::string::npos) << complex.what();
   EXPECT_NE(std::string(complex.what()).find(".view('float64') for complex128"), std::string::npos) << complex.what();
-  auto complex64 = raised<python_error>([] { py_eval("__import__('numpy').zeros(3, dtype='complex64')"); });
+  auto complex64 = refused_result("__import__('numpy').zeros(3, dtype='complex64')");
   EXPECT_NE(std::string(complex64.what()).find(".view('float32')"), std::string::npos) << complex64.what();
-  auto big = raised<python_error>([] { py_eval("__import__('numpy').zeros(3, dtype='>f8')"); });
+  auto big = refused_result("__import__('numpy').zeros(3, dtype='>f8')");
   EXPECT_NE(std::string(big.what()).find("big-endian format '>d'"), std::string::npos) << big.what();
   EXPECT_NE(std::string(big.what()).find(".astype(a.dtype.newbyteorder('<'))"), std::string::npos) << big.what();
+  auto not_callable = raised<usage_error>([] { the_host().call("py", "math.pi", json::array()); });
+  EXPECT_NE(not_callable.message().find("'math.pi' is a float, not callable"), std::string::npos) << not_callable.message();
+  py_eval("import sys");
+  auto an_int = raised<usage_error>([] { the_host().call("py", "sys.maxsize", json::array()); });
+  EXPECT_NE(an_int.message().find("'sys.maxsize' is an int, not callable"), std::string::npos) << an_int.message();
   // And the hints work: what they make crosses, as a buffer.
   auto parts = the_host().eval("py", "__import__('numpy').array([1+2j]).view('float64')").data;
   ASSERT_TRUE(parts.as_buffer());
@@ -68,6 +85,31 @@ TEST(PyMarshal, ValuesWithoutAJsonSpellingAreClearErrors) {
   auto little = the_host().eval("py", "(lambda a: a.astype(a.dtype.newbyteorder('<')))(__import__('numpy').ones(2, dtype='>f8'))").data;
   ASSERT_TRUE(little.as_buffer());
   EXPECT_EQ(little.as_buffer()->span<double>()[0], 1.0);
+}
+
+TEST(PyEval, AValueThatCannotCrossIsNullAfterItsEffect) {
+  // Code is evaluated for its effect: the effect happens and eval gives null, never an error
+  // after it (issue 27 item 4).
+  EXPECT_TRUE(py_eval("globals().setdefault('eval_obj', object())").is_null());
+  EXPECT_EQ(py_eval("type(eval_obj).__name__"), "object");
+  EXPECT_TRUE(py_eval("globals().setdefault('eval_nested', {'a': [1, object()]})").is_null());
+  EXPECT_EQ(py_eval("eval_nested['a'][0]"), 1);
+  EXPECT_TRUE(py_eval("{1: 2}").is_null());
+  EXPECT_TRUE(py_eval("float('nan')").is_null());
+  EXPECT_TRUE(py_eval("2**70").is_null());
+  // An error of the code itself is still the error; what crosses is returned exactly as before.
+  EXPECT_EQ(raised<python_error>([] { py_eval("1/0"); }).type(), "ZeroDivisionError");
+  EXPECT_EQ(py_eval("{'a': (1, 'x', None)}"), json::parse(R"({"a": [1, "x", null]})"));
+  // eval_async too, an awaitable's value included.
+  auto eval_async = [](const std::string& code) {
+    auto outcome = the_host().eval_async("py", code)->wait(std::chrono::steady_clock::now() + std::chrono::seconds(30));
+    if (!outcome) throw std::runtime_error("eval_async of " + code + " did not settle within 30 s");
+    return std::move(*outcome).take().value();
+  };
+  EXPECT_TRUE(eval_async("object()").is_null());
+  py_eval("async def gives_object():\n    return object()");
+  EXPECT_TRUE(eval_async("gives_object()").is_null());
+  EXPECT_EQ(eval_async("(lambda: 5)()"), 5);
 }
 
 TEST(PyCall, DottedNamesBuiltinsAndModules) {

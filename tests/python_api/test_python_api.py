@@ -55,6 +55,34 @@ class EvalAndCall(unittest.TestCase):
         self.assertEqual(promethean.eval("meta", "(+ 1 2)"), 3)
         self.assertEqual(promethean.eval("py", "1 + 1"), 2)
 
+    def test_eval_gives_none_for_a_value_that_cannot_cross(self):
+        # Code is evaluated for its effect (issue 27 item 4): the effect happens, the value that
+        # cannot cross stays where it is, and eval gives None, never an error after the effect.
+        self.assertIsNone(promethean.eval("js", "globalThis.apiMap = new Map([[1, 2]])"))
+        self.assertEqual(promethean.eval("js", "apiMap.get(1)"), 2)
+        self.assertIsNone(promethean.eval("js", "globalThis.apiExitSeen = false; process.on('exit', () => {})"))
+        self.assertIsNone(promethean.eval("js", "globalThis.apiErr = new Error('x')"))
+        self.assertEqual(promethean.eval("js", "apiErr.message"), "x")
+        self.assertIsNone(promethean.eval("js", "Symbol('s')"))
+        self.assertIsNone(promethean.eval("js", "({a: new Map()})"))
+        self.assertIsNone(promethean.eval("py", "globals().setdefault('api_obj', object())"))
+        self.assertEqual(promethean.eval("py", "type(api_obj).__name__"), "object")
+        self.assertEqual(promethean.eval("meta", '(eval-in "js" "new Map()")'),
+                         {"_type": "MetaObject", "source": "js", "data": None})
+        # What crosses is returned as before; a call's result must cross and says why not.
+        self.assertEqual(promethean.eval("js", "({a: [1, 'x']})"), {"a": [1, "x"]})
+        promethean.eval("js", "globalThis.apiGivesMap = () => new Map()")
+        with self.assertRaises(promethean.ForeignError) as caught:
+            promethean.call("js", "apiGivesMap")
+        self.assertEqual(caught.exception.type, "TypeError")
+        self.assertIn("cannot send a Map across runtimes", caught.exception.message)
+        with self.assertRaises(promethean.ForeignError) as caught:
+            promethean.call("py", "object")
+        self.assertIn("cannot send an object across runtimes", caught.exception.message)
+        with self.assertRaises(promethean.ForeignError) as caught:
+            promethean.call("js", "Error", "x")
+        self.assertIn("cannot send an Error across runtimes", caught.exception.message)
+
     def test_call_js_with_values(self):
         promethean.eval("js", "globalThis.describe = (o) => ({keys: Object.keys(o).sort(), n: o.list.length})")
         self.assertEqual(promethean.call("js", "describe", {"b": 1, "a": None, "list": [1, 2, 3]}),

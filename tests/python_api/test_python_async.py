@@ -121,6 +121,16 @@ class PythonAwaitsJs(unittest.IsolatedAsyncioTestCase):
         self.assertEqual(await promethean.eval_async("js", "asyncTest.later(4, 10)"), 8)
         self.assertEqual(await promethean.eval_async("js", "6 * 7"), 42)
 
+    async def test_eval_async_gives_none_for_a_value_that_cannot_cross(self):
+        # As eval (issue 27 item 4): the code ran, its value stays where it is.
+        self.assertIsNone(await promethean.eval_async("js", "globalThis.asyncMap = new Map([[1, 2]])"))
+        self.assertEqual(promethean.eval("js", "asyncMap.get(1)"), 2)
+        self.assertIsNone(await promethean.eval_async("js", "new Promise((ok) => setTimeout(() => ok(new Map()), 10))"))
+        self.assertIsNone(await promethean.eval_async("py", "object()"))
+        with self.assertRaises(promethean.ForeignError) as caught:
+            await promethean.eval_async("js", "Promise.reject(new RangeError('no'))")
+        self.assertEqual(caught.exception.type, "RangeError")
+
     async def test_a_coroutine_that_create_task_and_gather_take(self):
         task = asyncio.create_task(promethean.call_async("js", "asyncTest.later", 1, 10))
         self.assertEqual(await task, 2)

@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 _Static_assert(sizeof(void*) == 8, "the ABI is pinned for 64-bit platforms");
-_Static_assert(PM_PLUGIN_ABI_MAJOR == 1 && PM_PLUGIN_ABI_MINOR == 2, "layout below is ABI 1.2");
+_Static_assert(PM_PLUGIN_ABI_MAJOR == 1 && PM_PLUGIN_ABI_MINOR == 3, "layout below is ABI 1.3");
 /* 1.1 renamed four host-table members (error_free, buffer_release, result_free, call) and
  * appended result_set_buffer: every 1.0 offset below is the one 1.0 pinned. */
 _Static_assert(PM_DTYPE_INT8 == 0 && PM_DTYPE_UINT8 == 1 && PM_DTYPE_INT64 == 6 && PM_DTYPE_FLOAT64 == 9, "dtype numbers");
@@ -46,7 +46,8 @@ _Static_assert(offsetof(pm_host_api, pending_delete) == 264, "pm_host_api");
 _Static_assert(offsetof(pm_host_api, pending_complete) == 272, "pm_host_api");
 _Static_assert(offsetof(pm_host_api, pending_fail) == 280, "pm_host_api");
 _Static_assert(offsetof(pm_host_api, pending_cancelled) == 288, "pm_host_api");
-_Static_assert(sizeof(pm_host_api) == 296, "pm_host_api");
+_Static_assert(offsetof(pm_host_api, error_new_with_trace) == 296, "pm_host_api: 1.3 appends after 1.2's 296 bytes");
+_Static_assert(sizeof(pm_host_api) == 304, "pm_host_api");
 
 _Static_assert(offsetof(pm_function_descriptor, name) == 8, "pm_function_descriptor");
 _Static_assert(offsetof(pm_function_descriptor, signature) == 16, "pm_function_descriptor");

@@ -2,6 +2,7 @@
 // gets the pending call the plugin settles from a thread of its own; a blocking call waits for
 // it; errors, a completer dropped unsettled, panics, buffers, cancellation, many at once.
 #include "rust_fixture.hpp"
+#include "testkit_source.hpp"
 
 #include "../support/plugin_calls.hpp"
 #include "../support/raised.hpp"
@@ -111,6 +112,8 @@ TEST(RustPending, ErrorsDroppedCompletersAndPanicsFailTheCall) {
   e = failure_of(h.call_async("rust", "testkit.later_panic", json::array({5})));
   EXPECT_EQ(e.type(), "Panic");
   EXPECT_NE(e.message().find("boom after 5 ms"), std::string::npos) << e.message();
+  const std::string at = panic_site(R"(panic!("boom after {} ms", delay_ms))");
+  EXPECT_EQ(e.trace().rfind(at, 0), 0u) << "expected " << at << ":\n" << e.trace();  // that thread's panic
   // Bad arguments fail before anything is pending, and settle the call rather than throw.
   std::shared_ptr<pending_call> p;
   ASSERT_NO_THROW(p = h.call_async("rust", "testkit.later", json::array({"x", 1})));

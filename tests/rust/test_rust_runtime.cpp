@@ -28,7 +28,7 @@ void load_cdemo() { load_plugin_once(the_host(), PM_CDEMO_PLUGIN); }
 TEST(RustLoader, LoadsAPluginAndListsItsFunctions) {
   load_cdemo();
   auto rust = the_host().dispatch_map()["rust"];
-  EXPECT_EQ(rust["version"], "plugin ABI 1.2");
+  EXPECT_EQ(rust["version"], "plugin ABI 1.3");
   EXPECT_EQ(rust["plugins"]["cdemo"]["version"], "1.0.0");
   EXPECT_EQ(rust["plugins"]["cdemo"]["functions"]["cdemo.ramp"], "(n: int) -> float64[n]");
   auto again = raised<plugin_error>([] { the_host().load("rust", PM_CDEMO_PLUGIN); });
@@ -39,7 +39,7 @@ TEST(RustLoader, BrokenLibrariesAreClearErrorsNamingTheFile) {
   auto abi = raised<plugin_error>([] { the_host().load("rust", PM_BROKEN_ABI_PLUGIN); });
   EXPECT_EQ(abi.type(), "AbiMismatch");
   EXPECT_NE(abi.message().find(PM_BROKEN_ABI_PLUGIN), std::string::npos) << abi.message();
-  EXPECT_NE(abi.message().find("built for plugin ABI 2.0, and this host speaks ABI 1.2"), std::string::npos) << abi.message();
+  EXPECT_NE(abi.message().find("built for plugin ABI 2.0, and this host speaks ABI 1.3"), std::string::npos) << abi.message();
   auto entry = raised<plugin_error>([] { the_host().load("rust", PM_NO_ENTRY_PLUGIN); });
   EXPECT_EQ(entry.type(), "NotAPlugin");
   EXPECT_NE(entry.message().find("exports no promethean_plugin_entry()"), std::string::npos) << entry.message();

@@ -2,6 +2,7 @@
 // Argument decoding and its errors, panics caught, Vec-backed buffers handed over without a copy,
 // references kept past a call, calls back into Python, the library kept mapped by its buffers.
 #include "rust_fixture.hpp"
+#include "testkit_source.hpp"
 
 #include "../support/failing_allocator.hpp"
 #include "../support/plugin_calls.hpp"
@@ -75,6 +76,10 @@ TEST(RustSdk, WrongDtypeShapeAndArgumentsAreClearErrors) {
   });
   EXPECT_EQ(dtype_error.type(), "TypeError");
   EXPECT_EQ(dtype_error.message(), "argument 1: expected a uint8 buffer, got float32");
+  auto an_int32 = raised<plugin_error>([] {
+    the_host().call("rust", "testkit.fill", args_of({buffer::allocate(dtype::float32, {3}), json(1)}));
+  });
+  EXPECT_EQ(an_int32.message(), "argument 1: expected an int32 buffer, got float32");  // the article's
   auto shape_error = raised<plugin_error>([] {
     the_host().call("rust", "imageops.grayscale", args_of({buffer::allocate(dtype::uint8, {2, 2, 4})}));
   });
@@ -120,6 +125,27 @@ TEST(RustSdk, APanicIsAnErrorAndTheHostGoesOn) {
   EXPECT_EQ(e.type(), "Panic");
   EXPECT_EQ(e.message(), "the plugin panicked: on purpose");
   EXPECT_NE(e.trace().find("[rust] in testkit.panics"), std::string::npos) << e.trace();
+  EXPECT_EQ(the_host().call("rust", "testkit.add", json::array({1, 2})).value(), 3.0);
+}
+
+TEST(RustSdk, APanicsTraceNamesThePluginsFileAndLine) {
+  load_plugin_once(the_host(), PM_TESTKIT_PLUGIN);
+  // Where testkit's panic!s are: its source names them in the trace (issue 27 item 9), above the
+  // host's lines, on the typed path and the JSON one.
+  const std::string typed_at = panic_site(R"(panic!("{}", message);)");
+  auto typed = raised<plugin_error>([] { the_host().call("rust", "testkit.panics", json::array({"on purpose"})); });
+  EXPECT_EQ(typed.trace().rfind(typed_at, 0), 0u) << "expected the trace to start with " << typed_at << ":\n" << typed.trace();
+  EXPECT_NE(typed.trace().find("in plugin testkit"), std::string::npos) << typed.trace();
+  EXPECT_NE(typed.trace().find("[rust] in testkit.panics"), std::string::npos) << typed.trace();
+  const std::string json_at = panic_site(R"(panic!("with {}", details.dump());)");
+  auto json_path = raised<plugin_error>([] {
+    the_host().call("rust", "testkit.panics_with", json::array({json{{"k", 1}}}));
+  });
+  EXPECT_EQ(json_path.message(), R"(the plugin panicked: with {"k":1})");
+  EXPECT_EQ(json_path.trace().rfind(json_at, 0), 0u) << "expected " << json_at << ":\n" << json_path.trace();
+  // Each panic says its own place: nothing of the last one is left for the next.
+  auto again = raised<plugin_error>([] { the_host().call("rust", "testkit.panics", json::array({"again"})); });
+  EXPECT_EQ(again.trace().rfind(typed_at, 0), 0u) << again.trace();
   EXPECT_EQ(the_host().call("rust", "testkit.add", json::array({1, 2})).value(), 3.0);
 }
 

@@ -1,4 +1,5 @@
 // The error family and its JSON envelope.
+#include <promethean/article.hpp>
 #include <promethean/error.hpp>
 
 #include <gtest/gtest.h>
@@ -51,4 +52,21 @@ TEST(Error, EveryKindIsAPrometheanError) {
 TEST(Error, FromJsonRefusesNonEnvelopes) {
   EXPECT_THROW(error::from_json(nlohmann::json{{"message", "x"}}), message_error);
   EXPECT_THROW(error::from_json(nlohmann::json("Error")), message_error);
+}
+
+TEST(Error, TypeNamesInMessagesTakeTheRightArticle) {
+  EXPECT_EQ(with_article("Error"), "an Error");
+  EXPECT_EQ(with_article("object"), "an object");
+  EXPECT_EQ(with_article("A"), "an A");
+  EXPECT_EQ(with_article("int8"), "an int8");
+  EXPECT_EQ(with_article("Map"), "a Map");
+  EXPECT_EQ(with_article("symbol"), "a symbol");
+  EXPECT_EQ(with_article("Fraction"), "a Fraction");
+  // A "u" said "you" takes "a"; other u's "an".
+  EXPECT_EQ(with_article("uint8"), "a uint8");
+  EXPECT_EQ(with_article("Uint8Array"), "a Uint8Array");
+  EXPECT_EQ(with_article("UUID"), "a UUID");
+  EXPECT_EQ(with_article("Union"), "a Union");
+  EXPECT_EQ(with_article("undefined"), "an undefined");
+  EXPECT_EQ(with_article(""), "a ");
 }

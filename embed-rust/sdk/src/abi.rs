@@ -1,10 +1,10 @@
-//! The C ABI of `plugin_abi.h`, mirrored field for field (`#[repr(C)]`). Version 1.2.
+//! The C ABI of `plugin_abi.h`, mirrored field for field (`#[repr(C)]`). Version 1.3.
 #![allow(non_camel_case_types)]
 
 use std::os::raw::{c_char, c_void};
 
 pub const PM_PLUGIN_ABI_MAJOR: u16 = 1;
-pub const PM_PLUGIN_ABI_MINOR: u16 = 2;
+pub const PM_PLUGIN_ABI_MINOR: u16 = 3;
 
 pub const PM_DTYPE_INT8: u32 = 0;
 pub const PM_DTYPE_UINT8: u32 = 1;
@@ -125,7 +125,13 @@ pub struct pm_host_api {
     pending_complete: Option<unsafe extern "C" fn(*mut pm_pending, *mut pm_result) -> i32>,
     pending_fail: Option<unsafe extern "C" fn(*mut pm_pending, *mut pm_error) -> i32>,
     pending_cancelled: Option<unsafe extern "C" fn(*const pm_pending) -> i32>,
+    // 1.3: read only through `pm_host_api::error_new_with_trace()`, which checks struct_size.
+    error_new_with_trace: Option<ErrorNewWithTrace>,
 }
+
+/// `error_new_with_trace` (1.3): error_new with the plugin's own trace lines.
+pub type ErrorNewWithTrace =
+    unsafe extern "C" fn(*const pm_host_api, *const c_char, *const c_char, *const c_char) -> *mut pm_error;
 
 /// The host functions of pending results (ABI 1.2), all there together.
 #[derive(Clone, Copy)]
@@ -155,6 +161,14 @@ impl pm_host_api {
             return None;
         }
         self.result_set_buffer
+    }
+
+    /// `error_new_with_trace` (1.3) when the host has it.
+    pub fn error_new_with_trace(&self) -> Option<ErrorNewWithTrace> {
+        if !self.covers(std::ptr::addr_of!(self.error_new_with_trace) as usize) {
+            return None;
+        }
+        self.error_new_with_trace
     }
 
     /// The pending-result functions (1.2) when the host has them all.
@@ -256,7 +270,7 @@ pub struct pm_plugin_descriptor {
 
 // The same layout the C header pins (tests/rust/abi_layout.c).
 const _: () = assert!(std::mem::size_of::<pm_buffer_view>() == 104);
-const _: () = assert!(std::mem::size_of::<pm_host_api>() == 296);
+const _: () = assert!(std::mem::size_of::<pm_host_api>() == 304);
 
 /// The offsets of the renamed and appended host-table members, checked by `cargo test` (offset_of!
 /// would check them at compile time, but needs Rust 1.77; Debian 12's rustc is 1.63).
@@ -275,6 +289,7 @@ mod layout {
         assert_eq!(offset(|t| unsafe { std::ptr::addr_of!((*t).result_new) } as usize), 232);
         assert_eq!(offset(|t| unsafe { std::ptr::addr_of!((*t).result_set_pending) } as usize), 248);
         assert_eq!(offset(|t| unsafe { std::ptr::addr_of!((*t).pending_cancelled) } as usize), 288);
+        assert_eq!(offset(|t| unsafe { std::ptr::addr_of!((*t).error_new_with_trace) } as usize), 296);
     }
 }
 const _: () = assert!(std::mem::size_of::<pm_function_descriptor>() == 48);

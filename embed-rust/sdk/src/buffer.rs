@@ -58,12 +58,21 @@ fn c_str(p: *const std::os::raw::c_char) -> String {
     }
 }
 
+/// "an" before a dtype name that starts with a vowel sound ("an int8"), "a" otherwise ("a uint8",
+/// whose u is said "you", "a float32").
+fn article(name: &str) -> &'static str {
+    match name.as_bytes().first() {
+        Some(b'a' | b'e' | b'i' | b'o') => "an",
+        _ => "a",
+    }
+}
+
 /// Checks a view's element type and C order (what a slice needs); returns the element count.
 fn checked_layout<T: Element>(v: &pm_buffer_view, what: &dyn Fn() -> String) -> Result<usize, Error> {
     if v.dtype != T::DTYPE {
         return Err(Error::new(
             "TypeError",
-            format!("{}: expected a {} buffer, got {}", what(), T::NAME, dtype_name(v.dtype)),
+            format!("{}: expected {} {} buffer, got {}", what(), article(T::NAME), T::NAME, dtype_name(v.dtype)),
         ));
     }
     let ndim = v.ndim as usize;

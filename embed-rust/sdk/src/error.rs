@@ -12,7 +12,8 @@ pub struct Error {
 }
 
 enum Repr {
-    Own { kind: String, message: String },
+    /// `trace`: lines saying where in the plugin it happened ("" for none).
+    Own { kind: String, message: String, trace: String },
     Host { raw: *mut pm_error, api: &'static pm_host_api },
 }
 
@@ -22,7 +23,17 @@ unsafe impl Send for Error {}
 impl Error {
     /// A new error: `kind` is its type name ("ValueError", "ShapeError"), `message` for a person.
     pub fn new(kind: impl Into<String>, message: impl Into<String>) -> Error {
-        Error { repr: Repr::Own { kind: kind.into(), message: message.into() } }
+        Error { repr: Repr::Own { kind: kind.into(), message: message.into(), trace: String::new() } }
+    }
+
+    /// The same error with `trace` (lines saying where in the plugin it happened) above the trace
+    /// the host gives it: a caught panic's "panicked at src/lib.rs:12:5". An error that came from
+    /// the host keeps its own trace.
+    pub(crate) fn with_trace(mut self, trace: String) -> Error {
+        if let Repr::Own { trace: ref mut own, .. } = self.repr {
+            *own = trace;
+        }
+        self
     }
 
     pub(crate) fn from_host(raw: *mut pm_error, api: &'static pm_host_api) -> Error {
@@ -62,12 +73,22 @@ impl Error {
     /// The owned pm_error the host takes over when a plugin function returns this error.
     pub(crate) fn into_raw(mut self, api: &pm_host_api) -> *mut pm_error {
         // Take the representation out; what is left in `self` drops harmlessly.
-        let repr = std::mem::replace(&mut self.repr, Repr::Own { kind: String::new(), message: String::new() });
+        let empty = Repr::Own { kind: String::new(), message: String::new(), trace: String::new() };
+        let repr = std::mem::replace(&mut self.repr, empty);
         match repr {
             Repr::Host { raw, .. } => raw,
-            Repr::Own { kind, message } => {
-                let kind = CString::new(kind.replace('\0', " ")).unwrap_or_default();
-                let message = CString::new(message.replace('\0', " ")).unwrap_or_default();
+            Repr::Own { kind, mut message, trace } => {
+                let c_string = |s: &str| CString::new(s.replace('\0', " ")).unwrap_or_default();
+                let with_trace = if trace.is_empty() { None } else { api.error_new_with_trace() };
+                if let Some(error_new_with_trace) = with_trace {
+                    let (kind, message, trace) = (c_string(&kind), c_string(&message), c_string(&trace));
+                    return unsafe { error_new_with_trace(api, kind.as_ptr(), message.as_ptr(), trace.as_ptr()) };
+                }
+                // A host older than 1.3 has nowhere else to keep the trace: the message says it.
+                if !trace.is_empty() {
+                    message = format!("{} ({})", message, trace.replace('\n', "; "));
+                }
+                let (kind, message) = (c_string(&kind), c_string(&message));
                 unsafe { (api.error_new)(api, kind.as_ptr(), message.as_ptr()) }
             }
         }

@@ -6,6 +6,7 @@ use crate::buffer::{Buffer, BufferView, BufferViewMut, Element};
 use crate::error::Error;
 use crate::host::set_host_api;
 use crate::json::Json;
+use crate::panic::{panic_error, record_panic_locations};
 use crate::pending::Pending;
 use std::os::raw::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -424,16 +425,6 @@ plugin_fn!(6; A0 0, A1 1, A2 2, A3 3, A4 4, A5 5);
 plugin_fn!(7; A0 0, A1 1, A2 2, A3 3, A4 4, A5 5, A6 6);
 plugin_fn!(8; A0 0, A1 1, A2 2, A3 3, A4 4, A5 5, A6 6, A7 7);
 
-pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        s.to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a panic with a non-string payload".to_string()
-    }
-}
-
 /// The body of every exported function: decodes, calls `f`, encodes; nothing unwinds out.
 ///
 /// # Safety
@@ -448,6 +439,7 @@ pub unsafe fn invoke<F: PluginFn<Args>, Args>(
     result: *mut pm_result,
 ) -> *mut pm_error {
     set_host_api(host);
+    record_panic_locations();
     let api = &*host;
     let outcome = catch_unwind(AssertUnwindSafe(|| -> Result<Output, Error> {
         let bytes = if length == 0 { &[][..] } else { std::slice::from_raw_parts(args as *const u8, length) };
@@ -463,7 +455,7 @@ pub unsafe fn invoke<F: PluginFn<Args>, Args>(
 }
 
 /// Hands a function's outcome to the host: the output into `result`, an error (or a caught
-/// panic) as the owned pm_error the host takes over.
+/// panic, with where it happened: panic.rs) as the owned pm_error the host takes over.
 unsafe fn finish(
     api: &pm_host_api,
     result: *mut pm_result,
@@ -472,10 +464,7 @@ unsafe fn finish(
     match outcome {
         Ok(Ok(out)) => write_output(api, result, out),
         Ok(Err(e)) => e.into_raw(api),
-        Err(payload) => {
-            let message = format!("the plugin panicked: {}", panic_message(payload.as_ref()));
-            Error::new("Panic", message).into_raw(api)
-        }
+        Err(payload) => panic_error(payload.as_ref()).into_raw(api),
     }
 }
 
@@ -517,6 +506,7 @@ pub unsafe fn invoke_typed<F: PluginFn<Args>, Args>(
     result: *mut pm_result,
 ) -> *mut pm_error {
     set_host_api(host);
+    record_panic_locations();
     let api = &*host;
     let value = &mut *value;
     *value = pm_value::null();

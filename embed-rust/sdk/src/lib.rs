@@ -15,7 +15,8 @@
 //! Build it as a `cdylib`, load it with `load("rust", "libimageops.so")`, call it as
 //! `imageops.grayscale`. Arguments are decoded by type (numbers, strings, booleans, `Json`,
 //! `BufferView<T>`, `BufferViewMut<T>`), a wrong type or count is a clear error, a panic becomes
-//! an error instead of crossing into the host, and buffers are views of the caller's memory.
+//! an error instead of crossing into the host (its trace says where: "panicked at
+//! src/lib.rs:12:5"), and buffers are views of the caller's memory.
 //!
 //! A function whose value comes later returns a [`Pending`] (`Pending::spawn(move || work())`, or
 //! `Pending::new()` and a [`Completer`] handed to whatever finishes the work): the host's async
@@ -28,6 +29,7 @@ pub mod error;
 pub mod export;
 pub mod host;
 pub mod json;
+mod panic;
 pub mod pending;
 
 pub use buffer::{Buffer, BufferView, BufferViewMut, Element};

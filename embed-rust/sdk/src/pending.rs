@@ -26,8 +26,9 @@
 
 use crate::abi::*;
 use crate::error::Error;
-use crate::export::{panic_message, write_output, IntoOutput, Output};
+use crate::export::{write_output, IntoOutput, Output};
 use crate::host::host_api;
+use crate::panic::{panic_error, record_panic_locations};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 fn pending_api(api: &pm_host_api) -> Result<PendingApi, Error> {
@@ -77,13 +78,15 @@ impl Pending {
     }
 
     /// Runs `work` on a new thread and settles the call with what it returns (a value, or a
-    /// `Result` whose error fails the call); a panic in `work` fails it with a `Panic` error.
+    /// `Result` whose error fails the call); a panic in `work` fails it with a `Panic` error
+    /// whose trace says where it panicked.
     pub fn spawn<F, T>(work: F) -> Result<Pending, Error>
     where
         F: FnOnce() -> T + Send + 'static,
         T: IntoOutput,
     {
         let (pending, completer) = Pending::new()?;
+        record_panic_locations();
         std::thread::Builder::new()
             .name("promethean-pending".into())
             .spawn(move || match catch_unwind(AssertUnwindSafe(work)) {
@@ -91,8 +94,7 @@ impl Pending {
                     completer.complete(value);
                 }
                 Err(payload) => {
-                    let message = format!("the plugin panicked: {}", panic_message(payload.as_ref()));
-                    completer.fail(Error::new("Panic", message));
+                    completer.fail(panic_error(payload.as_ref()));
                 }
             })
             .map_err(|e| Error::new("ThreadError", format!("cannot start a thread for a pending result: {}", e)))?;

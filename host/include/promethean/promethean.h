@@ -105,7 +105,8 @@ PROMETHEAN_API pm_error* pm_host_new(const char* runtimes, unsigned flags, pm_ho
 PROMETHEAN_API void pm_host_delete(pm_host* host);
 
 /* Evaluates `code` in `runtime`. On success, when `out` is not NULL, *out is the value (a new
- * message, owned by the caller: pm_message_delete); with `out` NULL the value is dropped. */
+ * message, owned by the caller: pm_message_delete); with `out` NULL the value is dropped. A value
+ * that cannot cross (a JS Map, a Python object()) is JSON null: the code ran, for its effect. */
 PROMETHEAN_API pm_error* pm_host_eval(pm_host* host, const char* runtime, const char* code, pm_message** out);
 
 /* Calls `function` (a dotted path "math.sqrt", an exported name, "<plugin>.<fn>") in `runtime`

@@ -1,5 +1,5 @@
 /*
- * The Promethean plugin ABI, version 1.2: how a shared library (a Rust cdylib, or C, or anything
+ * The Promethean plugin ABI, version 1.3: how a shared library (a Rust cdylib, or C, or anything
  * with a C ABI) offers functions to the host, and how it calls back.
  *
  * A PLUGIN exports one symbol, PM_PLUGIN_ENTRY_NAME ("promethean_plugin_entry"), a function
@@ -32,6 +32,8 @@
  * promethean/pm_error.h, the embedding C API's (promethean.h) too. Nothing unwinds across this
  * boundary, either way: the host turns every C++ exception, running out of memory included, into
  * an error; a Rust panic, a C++ exception must be caught inside the plugin and returned as one.
+ * An error made with host->error_new_with_trace() (1.3) carries the plugin's own trace lines (the
+ * Rust SDK's "panicked at src/lib.rs:12:5"), above the host's "in plugin NAME".
  *
  * A PENDING RESULT (1.2) is a value that comes later: the function makes one with
  * host->pending_new(), names it as its value with host->result_set_pending() (the typed form also
@@ -64,7 +66,8 @@
  * result_free and call to these, without moving anything: a C identifier is no part of the binary
  * layout (tests/rust/abi_layout.c pins the offsets), so the major version stays 1 and a plugin
  * built for 1.0 runs unchanged; only its source, rebuilt, needs the new names. 1.1 also appended
- * result_set_buffer; 1.2 appended result_new and the pending results (pending_*).
+ * result_set_buffer; 1.2 appended result_new and the pending results (pending_*); 1.3 appended
+ * error_new_with_trace.
  */
 #ifndef PROMETHEAN_RUST_PLUGIN_ABI_H
 #define PROMETHEAN_RUST_PLUGIN_ABI_H
@@ -80,7 +83,7 @@ extern "C" {
 #endif
 
 #define PM_PLUGIN_ABI_MAJOR 1
-#define PM_PLUGIN_ABI_MINOR 2
+#define PM_PLUGIN_ABI_MINOR 3
 #define PM_PLUGIN_ENTRY_NAME "promethean_plugin_entry"
 
 /* Marks the entry function as exported, also when a build hides symbols by default. */
@@ -228,6 +231,13 @@ typedef struct pm_host_api {
   /* Non-zero once the value is no longer wanted: settled, cancelled by the caller, timed out,
    * or the host shut down. */
   int (*pending_cancelled)(const pm_pending* pending);
+
+  /* -- 1.3: check struct_size as for 1.1 -- */
+  /* error_new with a trace: lines that say where in the plugin the error happened (for a caught
+   * Rust panic, the SDK's "panicked at FILE:LINE:COL"), kept above the host's "in plugin NAME".
+   * `trace` NULL or "" is none, as error_new. Owned by the caller, as error_new's. */
+  pm_error* (*error_new_with_trace)(const struct pm_host_api* host, const char* type, const char* message,
+                                    const char* trace);
 } pm_host_api;
 
 /* A value of a typed call (see pm_plugin_typed_function). */

@@ -63,7 +63,9 @@ class PROMETHEAN_API runtime {
   /// (each a short description of what that entry does here), "buffers" and "capabilities".
   virtual nlohmann::json describe() const = 0;
 
-  /// Evaluates source text; returns the value (null for statements).
+  /// Evaluates source text; returns the value (null for statements), or null when the value cannot
+  /// cross (code runs for its effect, which happened: no error after it). A call's result, asked
+  /// for, must cross and fails with the reason.
   virtual message eval(std::string_view code, const call_options& options) = 0;
 
   /// Calls a function by name (a dotted path, an exported name, `<plugin>.<fn>`); `args` is a

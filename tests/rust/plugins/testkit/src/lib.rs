@@ -7,6 +7,11 @@ fn panics(message: String) -> u32 {
     panic!("{}", message);
 }
 
+/// Panics on the JSON path (an object argument is never a typed one).
+fn panics_with(details: promethean::Json) -> u32 {
+    panic!("with {}", details.dump());
+}
+
 fn add(a: f64, b: i64) -> f64 {
     a + b as f64
 }
@@ -176,6 +181,6 @@ fn cancel_seen() -> promethean::Json {
 promethean::plugin! {
     name: "testkit",
     version: "0.0.1",
-    functions: [panics, echo, add, address, fill, zeros_typed, keep, release_kept, bad_shape, count_keys, fan_out,
+    functions: [panics, panics_with, echo, add, address, fill, zeros_typed, keep, release_kept, bad_shape, count_keys, fan_out,
                 later, later_fail, later_drop, later_panic, later_buffer, at_once, until_cancelled, cancel_seen],
 }
