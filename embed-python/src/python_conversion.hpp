@@ -16,6 +16,8 @@
 #include <promethean/host/callable.hpp>
 #include <promethean/host/message.hpp>
 
+#include "python_numpy_arrays.hpp"
+
 #include <pybind11/pybind11.h>
 
 namespace promethean::python {
@@ -55,7 +57,5 @@ pybind11::object from_argument(const argument& a);
 /// A buffer-protocol object adopted as a Buffer (no copy); the Buffer keeps the object alive.
 buffer adopt(pybind11::handle obj);
 
-/// A numpy array over the buffer's memory, holding one reference to it (an export_ref).
-pybind11::object to_numpy(const buffer& b);
 
 }  // namespace promethean::python
