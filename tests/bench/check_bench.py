@@ -40,8 +40,10 @@ def positive(x):
 def check_run(cli, workdir):
     fresh_dir(workdir)
     svg_path = os.path.join(workdir, "handoff.svg")
+    # ~25 s in a dev build; ~125 s under ASan alone, and more beside other tests (ctest -j2): the
+    # bound catches a hang, not a slow sanitizer.
     p = subprocess.run([cli, "bench", "--smoke", "--json", "--plot", svg_path], capture_output=True, text=True,
-                       timeout=200)
+                       timeout=420)
     if p.returncode != 0:
         print(p.stdout[-4000:])
         print(p.stderr[-4000:])
