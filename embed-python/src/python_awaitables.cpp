@@ -92,7 +92,11 @@ py::object await_on(py::handle loop, pending_ref& pending) {
 }
 
 py::object running_loop(const char* what) {
-  PyObject* loop = PyObject_CallNoArgs(py::module_::import("asyncio").attr("get_running_loop").ptr());
+  // asyncio.get_running_loop, looked up once (an import per call was a tenth of a settled call);
+  // kept for the interpreter's life, as CPython starts once per process.
+  static PyObject* const get_running_loop =
+      py::object(py::module_::import("asyncio").attr("get_running_loop")).release().ptr();
+  PyObject* loop = PyObject_CallNoArgs(get_running_loop);
   if (loop == nullptr) {
     PyErr_Clear();  // asyncio's "no running event loop", said for this call
     PyErr_SetString(PyExc_RuntimeError, (std::string(what) + " needs a running asyncio loop: await it inside an async "
