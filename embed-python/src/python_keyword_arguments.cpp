@@ -5,8 +5,8 @@
 
 #include <pybind11/eval.h>
 
-#include <memory>
 #include <string>
+#include <vector>
 
 namespace py = pybind11;
 
@@ -37,7 +37,9 @@ bool is_keyword_arguments(PyObject* o) {
 }
 
 py::dict new_keyword_arguments() {
-  return py::reinterpret_steal<py::dict>(PyObject_CallNoArgs(state().keyword_arguments_type.ptr()));
+  PyObject* made = PyObject_CallNoArgs(state().keyword_arguments_type.ptr());
+  if (made == nullptr) throw py::error_already_set();
+  return py::reinterpret_steal<py::dict>(made);
 }
 
 py::object call_with_keyword_arguments(PyObject* fn, PyObject* const* argv, std::size_t n) {
