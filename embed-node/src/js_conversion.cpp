@@ -30,8 +30,12 @@ v8::Local<v8::Private> function_id_key(v8::Isolate* isolate) {
   return v8::Private::ForApi(isolate, v8_string(isolate, "promethean.foreign_function"));
 }
 
+/// Asked of every object converted: made once per engine (ForApi makes a string and looks it up in
+/// a registry, a tenth of a small object's conversion).
 v8::Local<v8::Private> keyword_arguments_key(v8::Isolate* isolate) {
-  return v8::Private::ForApi(isolate, v8_string(isolate, "promethean.keyword_arguments"));
+  auto& key = engine::get().keyword_arguments_key;
+  if (key.IsEmpty()) key.Reset(isolate, v8::Private::ForApi(isolate, v8_string(isolate, "promethean.keyword_arguments")));
+  return key.Get(isolate);
 }
 
 /// A JS function standing for a function of another runtime. Lives until V8 collects the JS

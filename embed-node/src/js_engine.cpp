@@ -194,6 +194,7 @@ void engine::forget_js_state() {
   resolved_functions.clear();
   error_origins.clear();
   name_keys.clear();
+  keyword_arguments_key.Reset();
   free_error_origin_holders();
   stores_by_buffer.clear();
   free_foreign_functions();

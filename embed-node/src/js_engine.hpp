@@ -94,6 +94,8 @@ struct engine {
   /// JS exceptions that errors began as (js_errors.cpp), by a key that is never reused: thrown
   /// again, themselves, when their error comes back to JS.
   std::unordered_map<std::uint64_t, v8::Global<v8::Value>> error_origins;
+  /// The private key that marks promethean.kw objects (js_conversion.cpp).
+  v8::Global<v8::Private> keyword_arguments_key;
   /// Function names called by name, as the internalized strings of their dotted parts (js_call.cpp).
   std::map<std::string, std::vector<v8::Global<v8::String>>, std::less<>> name_keys;
   std::uint64_t next_error_origin = 1;
