@@ -35,8 +35,34 @@ namespace py = pybind11;
 
 namespace promethean::python {
 
+namespace {
+std::atomic<bool> g_drain_scheduled{false};
+
+int drain_pending(void*) {
+  g_drain_scheduled.store(false, std::memory_order_relaxed);
+  if (state().alive.load()) drain_releases();
+  return 0;
+}
+
+/// The release queue's wake-up: a release pushed from a thread without the GIL (a V8 GC pass, a
+/// Rust thread dropping a view) is run soon by Python's main thread, between two bytecodes, even
+/// when no runtime calls into Python again (a script that only calls out would otherwise keep
+/// every array it lent, JS long done with it). One pending call at a time; CPython allows
+/// Py_AddPendingCall from any thread without the GIL. A full pending-call queue (-1) is harmless:
+/// the next entry into Python, or the next return to it from a call out, drains as well.
+void schedule_drain() {
+  if (!state().alive.load()) return;
+  if (g_drain_scheduled.exchange(true, std::memory_order_relaxed)) return;
+  if (Py_AddPendingCall(drain_pending, nullptr) != 0) g_drain_scheduled.store(false, std::memory_order_relaxed);
+}
+}  // namespace
+
 python_state& state() {
-  static auto* s = new python_state();  // never destroyed: releases may arrive during exit
+  static auto* s = [] {
+    auto* made = new python_state();  // never destroyed: releases may arrive during exit
+    made->releases.set_wakeup(schedule_drain);
+    return made;
+  }();
   return *s;
 }
 

@@ -51,6 +51,13 @@ inline thread_local bool t_starting_async = false;
 ///
 /// The thread counts itself in python_state::threads_out while it is away, so that shutdown can
 /// wait until no Python thread is left running host code (see interpreter::finalize, python_interpreter.cpp).
+/// Back from a call out with the GIL: the releases the callee queued meanwhile (JS let go of an
+/// array it was lent, on its GC's thread) run now, not at the next call into Python, which a
+/// script that only calls out never gets. An atomic load when there are none.
+inline void drain_after_call_out(python_state& s) {
+  if (!s.releases.empty()) s.releases.drain();
+}
+
 template <class F>
 auto without_gil(F&& f) -> decltype(f()) {
   using result_t = decltype(f());
@@ -90,6 +97,7 @@ auto without_gil(F&& f) -> decltype(f()) {
     }
     PyEval_RestoreThread(saved);
     s.threads_to_return.fetch_sub(1, std::memory_order_release);
+    drain_after_call_out(s);
     if (failure) std::rethrow_exception(failure);
   } else {
     std::optional<result_t> result;
@@ -103,6 +111,7 @@ auto without_gil(F&& f) -> decltype(f()) {
     }
     PyEval_RestoreThread(saved);
     s.threads_to_return.fetch_sub(1, std::memory_order_release);
+    drain_after_call_out(s);
     if (failure) std::rethrow_exception(failure);
     return std::move(*result);
   }
