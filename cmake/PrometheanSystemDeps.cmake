@@ -20,3 +20,10 @@ message(STATUS "Promethean: embedding Node ${Libnode_VERSION} (${Libnode_LIBRARY
 # The js runtime drives Node's event loop itself (uv_run), so it links the libuv that libnode uses.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBUV REQUIRED IMPORTED_TARGET libuv>=1.44)
+
+# DLPack's one header (Debian's libdlpack-dev): the buffers' DLPack import and export, and the py
+# runtime's __dlpack__ adoption. Header-only, so nothing of it is linked or installed.
+find_path(PROMETHEAN_DLPACK_INCLUDE_DIR dlpack/dlpack.h)
+if(NOT PROMETHEAN_DLPACK_INCLUDE_DIR)
+  message(FATAL_ERROR "Promethean: dlpack/dlpack.h not found (Debian's libdlpack-dev): run scripts/install-deps")
+endif()

@@ -5,6 +5,7 @@
 #include "python_coroutines.hpp"
 
 #include "python_errors.hpp"
+#include "python_foreign_arrays.hpp"
 #include "python_foreign_function.hpp"
 #include "python_keyword_arguments.hpp"
 #include "python_ndarray_fields.hpp"
@@ -179,6 +180,10 @@ void convert(py::handle o, nlohmann::json& out, std::vector<buffer>& buffers, st
     buffer b = adopt(o);
     out = buffer_to_json(b);
     buffers.push_back(std::move(b));
+  } else if (const auto kind = foreign_array_kind_of(p); kind != foreign_array_kind::none) {
+    buffer b = adopt_foreign_array(o, kind);  // a torch.Tensor, an __array_interface__ holder
+    out = buffer_to_json(b);
+    buffers.push_back(std::move(b));
   } else if (PyCallable_Check(p)) {
     // A Python callable crosses as a Function handle; the table entry keeps it alive until the
     // last reference to the handle is gone. Removing it needs the GIL, so the release queues.
@@ -200,7 +205,8 @@ void convert(py::handle o, nlohmann::json& out, std::vector<buffer>& buffers, st
     out = pending_handle::hold(run_awaitable(py::reinterpret_borrow<py::object>(o), name), "py", name);
   } else {
     type_error("cannot send " + with_article(type_name(o)) + " across runtimes: expected None, bool, int, float, str, list, "
-               "tuple, dict, a buffer (numpy array, bytes, memoryview), a callable or a coroutine");
+               "tuple, dict, a buffer (numpy array, bytes, memoryview, an object with __dlpack__ or __array_interface__ "
+               "such as a torch.Tensor), a callable or a coroutine");
   }
 }
 
@@ -446,6 +452,11 @@ py::object from_argument(const argument& a) {
 py::object from_message_value(const nlohmann::json& value, message::cursor& at) { return from_json(value, at); }
 
 buffer adopt(py::handle obj) {
+  if (!PyObject_CheckBuffer(obj.ptr())) {
+    if (const auto kind = foreign_array_kind_of(obj.ptr()); kind != foreign_array_kind::none) {
+      return adopt_foreign_array(obj, kind);
+    }
+  }
   const bool is_ndarray = py::array::check_(obj);
   if (is_ndarray) {
     if (auto again = readopt(obj.ptr())) return *again;

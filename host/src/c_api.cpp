@@ -4,6 +4,7 @@
 #include <promethean/promethean.h>
 
 #include <promethean/buffer/buffer_json.hpp>
+#include <promethean/buffer/dlpack.hpp>
 #include <promethean/buffer/ledger.hpp>
 #include <promethean/detail/c_guard.hpp>
 #include <promethean/error.hpp>
@@ -341,6 +342,25 @@ const char* pm_buffer_type(const pm_buffer* b) { return b ? b->b.type_name().c_s
 char* pm_buffer_json(const pm_buffer* b) {
   if (b == nullptr) return nullptr;
   return c_guard_or<char*>(nullptr, [&] { return copy_string(promethean::buffer_to_json(b->b).dump()); });
+}
+
+pm_error* pm_buffer_from_dlpack(struct DLManagedTensor* tensor, pm_buffer** out) {
+  // Ownership passes in every case (dlpack.hpp): no path leaves the caller a tensor to free.
+  return c_guard([&] {
+    if (out == nullptr) {
+      promethean::buffer taken = promethean::buffer_from_dlpack(tensor);  // taken, and dropped at once
+      throw usage_error("pm_buffer_from_dlpack: out is NULL (the tensor was taken and released)");
+    }
+    *out = new pm_buffer{promethean::buffer_from_dlpack(tensor)};
+  });
+}
+
+pm_error* pm_buffer_to_dlpack(const pm_buffer* b, struct DLManagedTensor** out) {
+  return c_guard([&] {
+    const auto& held = deref(b, "pm_buffer_to_dlpack", "buffer");
+    deref(out, "pm_buffer_to_dlpack", "out");
+    *out = promethean::buffer_to_dlpack(held.b);
+  });
 }
 
 }  // extern "C"

@@ -219,6 +219,26 @@ PROMETHEAN_API const char* pm_buffer_type(const pm_buffer* buffer);
  * memory runs out. */
 PROMETHEAN_API char* pm_buffer_json(const pm_buffer* buffer);
 
+/* -- DLPack (PyTorch, JAX, CuPy, numpy ≥ 1.22 and C++ frameworks exchange tensors this way) --
+ * Both functions name DLPack's struct without including it: include <dlpack/dlpack.h> (Debian's
+ * libdlpack-dev) to build or read one. */
+struct DLManagedTensor;
+
+/* A buffer over a DLPack tensor's memory, no copy. Ownership of `tensor` passes to Promethean in
+ * every case: on success the buffer calls tensor->deleter exactly once, when the last reference in
+ * any runtime is gone (on whichever thread drops it); on error (NULL tensor aside) the deleter has
+ * already run. Memory the CPU can address only (DLPack's CPU, CUDA-host and ROCm-host devices),
+ * dtypes int8…int64, uint8…uint64, float32, float64; anything else is an error naming the device or
+ * the dtype. On success *out is a new reference owned by the caller: pm_buffer_delete. */
+PROMETHEAN_API pm_error* pm_buffer_from_dlpack(struct DLManagedTensor* tensor, pm_buffer** out);
+
+/* A DLPack tensor (CPU device) over the buffer's memory, no copy. *out is owned by the caller,
+ * who gives it to a consumer (torch, numpy, …) or calls (*out)->deleter(*out) exactly once; until
+ * then it holds a reference to the buffer, so the memory outlives every pm_buffer_delete. A
+ * read-only buffer is refused (DLPack cannot say "read-only"), as are strides that are not whole
+ * elements. */
+PROMETHEAN_API pm_error* pm_buffer_to_dlpack(const pm_buffer* buffer, struct DLManagedTensor** out);
+
 #ifdef __cplusplus
 }
 #endif

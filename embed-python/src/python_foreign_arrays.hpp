@@ -1,0 +1,26 @@
+// Private: arrays that do not speak the buffer protocol but cross without a copy all the same.
+// A DLPack exporter (`__dlpack__`: torch.Tensor, JAX and CuPy arrays on the CPU) or an object with
+// `__array_interface__` (older libraries, ctypes wrappers) is adopted as a Buffer over its own
+// memory, holding the object (and DLPack's managed tensor) until the Buffer's last reference goes.
+// Every function here needs the GIL.
+#pragma once
+
+#include <promethean/buffer/buffer.hpp>
+
+#include <pybind11/pybind11.h>
+
+namespace promethean::python {
+
+/// How an object without the buffer protocol exports its memory.
+enum class foreign_array_kind { none, dlpack, array_interface };
+
+/// The way `obj` exports its memory: none for classes (torch.Tensor itself has a `__dlpack__`),
+/// for objects with neither attribute, and for buffer-protocol objects, which adopt() takes first.
+foreign_array_kind foreign_array_kind_of(PyObject* obj);
+
+/// `obj` (of a kind other than none) as a Buffer over its memory, no copy. A device the CPU cannot
+/// address, a dtype no runtime can view (bool, float16, complex, …), a mask or a big-endian layout
+/// is a TypeError naming it and the way out.
+buffer adopt_foreign_array(pybind11::handle obj, foreign_array_kind kind);
+
+}  // namespace promethean::python
