@@ -161,8 +161,10 @@ void remember_tensor(PyObject* obj, const buffer& b) {
 [[noreturn]] void refuse_export(py::handle obj, const std::string& what, py::error_already_set& e) {
   const py::object dtype = attribute(obj.ptr(), names().dtype);
   const std::string dtype_text = dtype ? std::string(py::str(dtype)) : std::string();
+  // The exception's type and text, not e.what(), which appends a traceback.
+  const std::string reason = std::string(py::str(e.type().attr("__name__"))) + ": " + std::string(py::str(e.value()));
   std::string message = "cannot send " + what + (dtype_text.empty() ? "" : " of dtype " + dtype_text) +
-                        " across runtimes: its __dlpack__() failed (" + e.what() + ")";
+                        " across runtimes: its __dlpack__() failed (" + reason + ")";
   if (dtype_text.find("bool") != std::string::npos) {
     message += "; no runtime can view bool (JS and Promethean have no bool element): convert first, e.g. "
                "torch: .to(torch.uint8)";

@@ -191,9 +191,21 @@ void register_buffer_type(const std::string& name, std::vector<std::string> layo
 /// JSON → plain Python values (dicts stay dicts: no handle is turned into an array here).
 py::object plain(const nlohmann::json& j) { return py::module_::import("json").attr("loads")(j.dump()); }
 
-py::object buffer_info(py::object x) {
+/// adopt() for the module's own functions: its refusals (a bool tensor, a dict) are the caller's
+/// TypeError, as in a call's arguments; anything else is a ForeignError.
+buffer adopted(py::handle x) {
   try {
-    return plain(buffer_info_json(adopt(x)));
+    return adopt(x);
+  } catch (const error& e) {
+    if (e.runtime() == "py" && e.type() == "TypeError" && e.origin() == nullptr) throw py::type_error(e.message());
+    raise_foreign(e);
+  }
+}
+
+py::object buffer_info(py::object x) {
+  const buffer b = adopted(x);
+  try {
+    return plain(buffer_info_json(b));
   } catch (const error& e) {
     raise_foreign(e);
   }
@@ -216,12 +228,7 @@ py::object register_view(const std::string& type, const std::string& name, py::o
 }
 
 py::object view(py::handle x, const std::string& name) {
-  buffer b;
-  try {
-    b = adopt(x);
-  } catch (const error& e) {
-    raise_foreign(e);
-  }
+  const buffer b = adopted(x);
   auto result = route([&] { return the_host().view(b, name); });
   return from_message(result);
 }
