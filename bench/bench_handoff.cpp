@@ -1,7 +1,8 @@
 // Buffer handoff at every size of the plan: the zero-copy path against a plain copy (the bytes
 // copied once into new memory, then handed over: the least a copying bridge pays) and the JSON
 // path (the bytes serialised as a JSON array of numbers, the text sent, parsed back by the
-// receiver), for host → py, js, rust and py → js, py → rust, js → py, js → rust.
+// receiver), for host → py, js, rust and py → js, py → rust, js → py, js → rust; and a torch.Tensor
+// from py to js and rust.
 #include "bench_host.hpp"
 #include "registry.hpp"
 #include "sides.hpp"
@@ -92,6 +93,18 @@ void register_handoffs(const plan& p) {
               heavy);
         }
       }
+    }
+    // A torch.Tensor from py (issue 22): DLPack instead of the buffer protocol, the same memory.
+    for (const std::string to : {"js", "rust"}) {
+      const std::string name = "handoff/py_to_" + to + "/torch/" + std::to_string(bytes);
+      add(p, {name, kind::handoff, "py", to, "torch", bytes, "a torch.Tensor, the same memory handed over (DLPack)"},
+          [to, bytes](benchmark::State& st) {
+            prepare_tensor_source(bytes);
+            run_batches(st, "py", send_loop_function("py"), nlohmann::json::array({to, "torch", bytes}),
+                        batch_for("zero_copy", bytes), true);
+            st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations()) * batch_for("zero_copy", bytes) *
+                                 static_cast<std::int64_t>(bytes));
+          });
     }
   }
 }

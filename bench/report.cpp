@@ -118,6 +118,21 @@ void write_table(std::ostream& out, const results& r, const std::vector<target_r
   }
   out << "\n– : not run at this size in this run (the JSON path stops where it would take minutes and gigabytes).\n\n";
 
+  out << "## torch.Tensor handoff (DLPack), beside a numpy array's\n\n"
+         "| path | size | torch.Tensor | numpy array | torch / numpy |\n| --- | ---: | ---: | ---: | ---: |\n";
+  for (const std::string to : {"js", "rust"}) {
+    for (const std::size_t bytes : sizes) {
+      const measurement* t = r.handoff("py", to, "torch", bytes);
+      if (t == nullptr) continue;
+      const measurement* z = r.handoff("py", to, "zero_copy", bytes);
+      std::string ratio = "–";
+      if (z != nullptr && t->error.empty() && z->error.empty() && z->ns > 0) ratio = fmt("%.2f×", t->ns / z->ns);
+      out << "| " << arrow("py", to) << " | " << size_label(bytes) << " | " << handoff_cell(t) << " | " << handoff_cell(z)
+          << " | " << ratio << " |\n";
+    }
+  }
+  out << "\n";
+
   out << "## Startup (fresh process to its first result)\n\n| what | median | runs |\n| --- | ---: | ---: |\n";
   for (const auto& s : r.startup) {
     out << "| " << s.description << " | " << fmt("%.1f ms", s.ms) << " | " << s.samples_ms.size() << " |\n";

@@ -47,13 +47,28 @@ def _bench_source(size):
 def bench_prepare(size):
     return _bench_source(size).shape[0]
 
+_bench_tensors = {}
+
+def _bench_tensor(size):
+    # A torch.Tensor source (issue 22): it crosses through DLPack, not the buffer protocol.
+    t = _bench_tensors.get(size)
+    if t is None:
+        import torch
+        _bench_tensors.clear()
+        t = _bench_tensors[size] = torch.ones(size, dtype=torch.uint8)
+    return t
+
+@promethean.export
+def bench_prepare_tensor(size):
+    return _bench_tensor(size).shape[0]
+
 @promethean.export
 def bench_send(n, rt, method, size):
-    src = _bench_source(size)
+    src = _bench_tensor(size) if method == "torch" else _bench_source(size)
     by_view, by_text = _bench_receivers[rt]
     call = promethean.call
     r = None
-    if method == "zero_copy":
+    if method in ("zero_copy", "torch"):
         for _ in range(n):
             r = call(rt, by_view, src)
     elif method == "copy":
@@ -175,6 +190,12 @@ const buffer& host_source(std::size_t bytes) {
     c.bytes = bytes;
   }
   return c.b;
+}
+
+void prepare_tensor_source(std::size_t bytes) {
+  define_sides();
+  const message r = the_host().call("py", "bench_prepare_tensor", nlohmann::json::array({bytes}));
+  if (r.value() != bytes) throw std::runtime_error("py could not make a torch.Tensor of " + std::to_string(bytes) + " bytes");
 }
 
 void prepare_source(const std::string& rt, std::size_t bytes) {

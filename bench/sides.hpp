@@ -28,6 +28,8 @@ std::string call_loop_function(const std::string& from);
 /// any timed region. The host's own source is returned; py and js keep theirs.
 void prepare_source(const std::string& rt, std::size_t bytes);
 const buffer& host_source(std::size_t bytes);
+/// Makes py's torch.Tensor source of `bytes` ones (method "torch" of the py sender's loop).
+void prepare_tensor_source(std::size_t bytes);
 
 /// `[1,1,…]`: a buffer's bytes as JSON text, as a copying bridge serialises them.
 std::string bytes_as_json(const buffer& b);

@@ -70,6 +70,7 @@ def check_run(cli, workdir):
         for frm, to in PATHS:
             for m in METHODS:
                 expected.append(f"handoff/{frm}_to_{to}/{m}/{size}")
+        expected += [f"handoff/py_to_{to}/torch/{size}" for to in ("js", "rust")]  # issue 22: DLPack
     for name in expected:
         check(name in by_name, f"{name} is in the report")
 
