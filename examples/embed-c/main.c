@@ -1,9 +1,12 @@
 /* Embedding the whole Promethean host in a C program through promethean.h: Python and
  * JavaScript evaluated in process, a Rust plugin (imageops) called, and one buffer shared by all
- * of them without a copy: written and read here through pm_buffer_data.
+ * of them without a copy: written and read here through pm_buffer_data; and a DLPack tensor of this
+ * program's own memory shared the same way.
  *
  * Usage: embed_c PLUGIN   (the path of libimageops.so: <prefix>/lib/promethean/plugins/, installed) */
 #include <promethean/promethean.h>
+
+#include <dlpack/dlpack.h> /* Debian's libdlpack-dev: only to make and read a DLPack tensor here */
 
 #include <stdint.h>
 #include <stdio.h>
@@ -66,6 +69,56 @@ static void expect_error(pm_error* err, const char* runtime, const char* type, c
            pm_error_type(err), err ? pm_error_message(err) : "no error");
   expect(err != NULL && strcmp(pm_error_runtime(err), runtime) == 0 && strcmp(pm_error_type(err), type) == 0, line);
   pm_error_delete(err);
+}
+
+/* A DLPack producer: six floats of this program's own memory, its deleter's calls counted. */
+static float produced[6] = {0, 1, 2, 3, 4, 5};
+static int64_t produced_shape[1] = {6};
+static int produced_deleted = 0;
+static void delete_produced(DLManagedTensor* tensor) {
+  (void)tensor;
+  ++produced_deleted;
+}
+
+/* The tensor becomes a buffer (no copy), Python and JS use it, and a buffer becomes a tensor. */
+static void share_a_dlpack_tensor(pm_host* host) {
+  /* static: a DLManagedTensor must live until its deleter runs (JS may hold the buffer until the
+   * host stops), as a producer's heap-allocated one would. */
+  static DLManagedTensor tensor;
+  tensor.dl_tensor.data = produced;
+  tensor.dl_tensor.device.device_type = kDLCPU;
+  tensor.dl_tensor.ndim = 1;
+  tensor.dl_tensor.dtype.code = kDLFloat;
+  tensor.dl_tensor.dtype.bits = 32;
+  tensor.dl_tensor.dtype.lanes = 1;
+  tensor.dl_tensor.shape = produced_shape;
+  tensor.deleter = delete_produced;
+  pm_buffer* adopted = NULL;
+  /* The tensor is Promethean's now: its deleter runs once, when no runtime holds the buffer. */
+  if (failed(pm_buffer_from_dlpack(&tensor, &adopted), "pm_buffer_from_dlpack")) return;
+  expect(pm_buffer_data(adopted) == (void*)produced && strcmp(pm_buffer_format(adopted), "float32") == 0,
+         "a DLPack tensor is a float32 buffer over this program's memory");
+  char* handle = pm_buffer_json(adopted);
+  char args[1024];
+  snprintf(args, sizeof args, "[%s]", handle);
+  pm_string_delete(handle);
+  expect_call(host, "py", "float", "[15]", "15.0");
+  failed(pm_host_eval(host, "py", "import numpy\ndef dl_total(a):\n    return float(numpy.sum(a))", NULL), "dl_total");
+  expect_call(host, "py", "dl_total", args, "15.0");
+  failed(pm_host_eval(host, "js", "promethean.export('double_all', (a) => { for (let i = 0; i < a.length; i++) a[i] *= 2; "
+                                  "return a.length; })", NULL),
+         "export double_all");
+  expect_call(host, "js", "double_all", args, "6");
+  expect(produced[5] == 10.0f, "JS doubled this program's floats in place");
+  DLManagedTensor* exported = NULL;
+  if (!failed(pm_buffer_to_dlpack(adopted, &exported), "pm_buffer_to_dlpack")) {
+    pm_buffer_delete(adopted);
+    adopted = NULL;
+    expect(exported->dl_tensor.data == (void*)produced && exported->dl_tensor.shape[0] == 6 && produced_deleted == 0,
+           "a tensor made from the buffer keeps the memory after the last pm_buffer is deleted");
+    exported->deleter(exported); /* as its consumer would, once */
+  }
+  pm_buffer_delete(adopted);
 }
 
 int main(int argc, char** argv) {
@@ -203,6 +256,8 @@ int main(int argc, char** argv) {
     pm_string_delete(names);
   }
 
+  share_a_dlpack_tensor(host);
+
   /* Errors are owned objects; nothing crashes on bad input. */
   pm_message* none = NULL;
   expect_error(pm_host_eval(host, "py", "1 / 0", &none), "py", "ZeroDivisionError", "python's exception");
@@ -223,6 +278,7 @@ int main(int argc, char** argv) {
 
   pm_buffer_delete(image);
   pm_host_delete(host);
+  expect(produced_deleted == 1, "the DLPack producer's deleter ran exactly once, JS and Python done with it");
   printf("%s\n", failures == 0 ? "embed-c: all checks passed" : "embed-c: checks failed");
   return failures == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
