@@ -349,7 +349,8 @@ foreign_array_kind foreign_array_kind_of(PyObject* obj) {
   if (PyType_Check(obj) || PyObject_CheckBuffer(obj)) return foreign_array_kind::none;
   static PyObject* const dlpack = interned("__dlpack__");
   static PyObject* const array_interface = interned("__array_interface__");
-  if (attribute(obj, dlpack)) return foreign_array_kind::dlpack;
+  // On the type, as the protocol defines it: no bound method made and dropped on every crossing.
+  if (_PyType_Lookup(Py_TYPE(obj), dlpack) != nullptr) return foreign_array_kind::dlpack;
   if (attribute(obj, array_interface)) return foreign_array_kind::array_interface;
   return foreign_array_kind::none;
 }
