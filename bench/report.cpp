@@ -82,6 +82,14 @@ void write_table(std::ostream& out, const results& r, const std::vector<target_r
         << cell(r.find("call/host_to_" + rt + "/resolved")) << " | " << cell(r.find("call/host_to_" + rt + "/buffer_resolved"))
         << " |\n";
   }
+  for (const std::string rt : {"py", "js"}) {
+    const std::string base = "call/host_to_" + rt + "/";
+    for (const std::string route : {"route_main", "route_global", "route_loaded", "cold_first_call",
+                                    "cold_after_redefinition", "cold_load"}) {
+      const measurement* m = r.find(base + route);
+      if (m != nullptr) out << "| host → " << rt << ", " << m->info.description << " | " << cell(m) << " | |\n";
+    }
+  }
   out << "| **limits (the same work, no bridge)** | | |\n";
   for (const auto& m : r.benchmarks) {
     if (m.info.what == kind::limit) out << "| " << m.info.description << " | " << cell(&m) << " | |\n";
