@@ -57,6 +57,7 @@ void expect(benchmark::State& st, const message& r, int value, const std::string
 /// First calls: k_batch_size functions defined (untimed), each then called once (timed), removed.
 void first_call(benchmark::State& st, const std::string& rt) {
   define_sides();
+  rss_probe probe;  // the resident memory the cold operations add (names, modules kept)
   for (auto _ : st) {
     st.PauseTiming();
     std::vector<std::string> names;
@@ -68,6 +69,7 @@ void first_call(benchmark::State& st, const std::string& rt) {
     the_host().eval(rt, removals(rt, names));
     st.ResumeTiming();
   }
+  probe.finish(st);
   st.counters[k_batch] = k_batch_size;
 }
 
@@ -80,6 +82,7 @@ void after_redefinition(benchmark::State& st, const std::string& rt) {
   the_host().eval(rt, definitions(rt, names, 0));
   for (const auto& n : names) the_host().call(rt, n, nlohmann::json::array({1, 2}));
   int plus = 0;
+  rss_probe probe;  // the resident memory the cold operations add (names, modules kept)
   for (auto _ : st) {
     st.PauseTiming();
     ++plus;
@@ -87,6 +90,7 @@ void after_redefinition(benchmark::State& st, const std::string& rt) {
     st.ResumeTiming();
     for (const auto& n : names) expect(st, the_host().call(rt, n, nlohmann::json::array({1, 2})), 3 + plus, n);
   }
+  probe.finish(st);
   st.counters[k_batch] = k_batch_size;
 }
 
@@ -104,6 +108,7 @@ std::vector<std::filesystem::path> fresh_modules(const std::string& rt) {
 /// A module's first load through the host, then the first call of its function (`stem.add`).
 void first_load(benchmark::State& st, const std::string& rt) {
   define_sides();
+  rss_probe probe;  // the resident memory the cold operations add (names, modules kept)
   for (auto _ : st) {
     st.PauseTiming();
     const auto files = fresh_modules(rt);
@@ -116,6 +121,7 @@ void first_load(benchmark::State& st, const std::string& rt) {
     for (const auto& f : files) std::filesystem::remove(f);
     st.ResumeTiming();
   }
+  probe.finish(st);
   st.counters[k_batch] = k_load_batch_size;
 }
 
@@ -143,6 +149,7 @@ void own_import(benchmark::State& st, const std::string& rt) {
   }();
   (void)defined;
   const std::string fn = rt == "py" ? "bench_import_files" : "benchRequireFiles";
+  rss_probe probe;  // the resident memory the cold operations add (names, modules kept)
   for (auto _ : st) {
     st.PauseTiming();
     const auto files = fresh_modules(rt);
@@ -154,6 +161,7 @@ void own_import(benchmark::State& st, const std::string& rt) {
     for (const auto& f : files) std::filesystem::remove(f);
     st.ResumeTiming();
   }
+  probe.finish(st);
   st.counters[k_batch] = k_load_batch_size;
 }
 
@@ -176,6 +184,7 @@ void own_first_call(benchmark::State& st, const std::string& rt) {
   }();
   (void)defined;
   const std::string fn = rt == "py" ? "bench_call_names" : "benchCallNames";
+  rss_probe probe;  // the resident memory the cold operations add (names, modules kept)
   for (auto _ : st) {
     st.PauseTiming();
     std::vector<std::string> names;
@@ -187,6 +196,7 @@ void own_first_call(benchmark::State& st, const std::string& rt) {
     the_host().eval(rt, removals(rt, names));
     st.ResumeTiming();
   }
+  probe.finish(st);
   st.counters[k_batch] = k_batch_size;
 }
 
