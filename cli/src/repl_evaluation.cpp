@@ -13,8 +13,9 @@ namespace {
 
 /// As node's REPL: the code runs as a script of the main context (vm.runInThisContext), so `var`
 /// and functions become globals and `let`/`const` stay in the global scope for later inputs;
-/// input that starts with '{' is an object literal when it reads as one; the value is shown by
-/// util.inspect; an exception is "Uncaught " and its inspection, without the REPL's own frames.
+/// input that starts with '{' is an object literal when it reads as one; `await` works at the top;
+/// the value is shown by util.inspect; an exception is "Uncaught " and its inspection, without the
+/// REPL's own frames.
 constexpr const char* k_js_run = R"((source) => {
   const vm = require('vm');
   const util = require('util');
@@ -38,13 +39,26 @@ constexpr const char* k_js_run = R"((source) => {
     } catch (e) {}
   }
   let script;
+  let awaited = false;
   try {
     script = new vm.Script(code, { filename: '<repl>' });  // a SyntaxError shows where, as node's REPL
   } catch (e) {
-    return uncaught(e);
+    if (!(e instanceof SyntaxError && /^await is only valid/.test(e.message))) return uncaught(e);
+    // Top-level await, as node's REPL has it: the input runs in an async function (an expression's
+    // value is returned; declarations stay inside it), and the eval settles the Promise.
+    for (const wrapped of [`(async () => (\n${source}\n))()`, `(async () => {\n${source}\n})()`]) {
+      try {
+        script = new vm.Script(wrapped, { filename: '<repl>' });
+        break;
+      } catch (ignored) {}
+    }
+    if (script === undefined) return uncaught(e);
+    awaited = true;
   }
   try {
-    return { value: util.inspect(script.runInThisContext({ displayErrors: false })) };
+    const value = script.runInThisContext({ displayErrors: false });
+    if (awaited) return value.then((settled) => ({ value: util.inspect(settled) }), uncaught);
+    return { value: util.inspect(value) };
   } catch (e) {
     return uncaught(e);
   }

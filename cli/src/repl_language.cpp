@@ -24,7 +24,7 @@ repl_line parse_repl_line(std::string_view line) {
     return {repl_line::kind::code, {}, std::string(line)};
   }
   if (code.empty()) return {repl_line::kind::switch_language, word, {}};
-  return {repl_line::kind::once, word, code};
+  return {repl_line::kind::once, word, code, start + 1 + code_start};
 }
 
 std::string repl_prompt(std::string_view language) { return std::string(language) + "> "; }

@@ -2,6 +2,7 @@
 // language, `:py CODE` runs CODE once in py, `:help` lists them; the prompt names the language.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,7 @@ struct repl_line {
   kind what = kind::code;
   std::string language;
   std::string code;
+  std::size_t code_column = 0;  ///< where `code` starts in the line (0-based), for error columns
 };
 
 /// Reads a line typed at the main prompt (not a continuation line). A colon word that is no

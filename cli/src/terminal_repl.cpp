@@ -136,6 +136,8 @@ int run_terminal_repl(host& h) {
       }
       input_language = parsed.what == repl_line::kind::once ? parsed.language : language;
       text = parsed.code;
+      // meta's errors give a column: the one on the line as typed (blanks count nowhere else)
+      if (input_language == "meta") text.insert(0, parsed.code_column, ' ');
       if (blank(text)) continue;
       first_line = line;
     }
@@ -147,7 +149,10 @@ int run_terminal_repl(host& h) {
     } catch (const exit_error& e) {
       return e.status();
     } catch (const error& e) {
-      std::cerr << e.describe() << "\n";  // the runtime would not start: nothing to run it in
+      // The runtime would not start, or a Ctrl-C meant for the code before came late: the input
+      // is dropped, as Ctrl-C would drop it.
+      const std::string text_of_error = e.describe();
+      std::cerr << text_of_error << (text_of_error.empty() || text_of_error.back() != '\n' ? "\n" : "");
       pending.clear();
       continue;
     }

@@ -157,6 +157,8 @@ class TerminalRepl(unittest.TestCase):
         s.expect(r"\.\.> ")
         s.line("literal`")
         s.expect(r"\n'template\\nliteral'\njs> ")
+        s.line("await new Promise((resolve) => setTimeout(() => resolve(base + 2), 50))")  # as node
+        s.expect(r"\n42\njs> ")
         s.line("nope + 1")
         s.expect(r"Uncaught ReferenceError: nope is not defined\n")
         s.expect(r"js> ")
@@ -171,6 +173,9 @@ class TerminalRepl(unittest.TestCase):
         s.expect(r"\nfrom sh\n\(exit status 3\)\njs> ")
         s.line(":meta (eval-in \"py\" \"double(5)\")")
         s.expect(r"\n.*10.*\njs> ")
+        s.line(":meta (nope)")  # meta's error names the column as typed
+        s.expect(r"<stdin>:\d+:8: meta NameError: unknown symbol 'nope'\n")
+        s.expect(r"js> ")
 
         # sh: variables, exports and the working directory carry from line to line; an open `if`
         # goes on.
