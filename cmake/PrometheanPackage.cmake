@@ -13,7 +13,7 @@ set(CPACK_PACKAGING_INSTALL_PREFIX "/usr")
 set(CPACK_DEBIAN_FILE_NAME "DEB-DEFAULT")
 set(CPACK_DEBIAN_PACKAGE_SECTION "devel")
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
-    "libpython3.11, python3-numpy, libnode108, libuv1, nlohmann-json3-dev, xtensor-dev")
+    "libpython3.11, python3-numpy, libnode108, libuv1, libedit2, nlohmann-json3-dev, xtensor-dev")
 # gzip: a debug build's library is tens of megabytes, and xz would take most of a minute.
 set(CPACK_DEBIAN_COMPRESSION_TYPE "gzip")
 include(CPack)

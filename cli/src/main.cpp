@@ -9,6 +9,7 @@
 #include "repl.hpp"
 #include "run_deadline.hpp"
 #include "signals.hpp"
+#include "terminal_repl.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -43,8 +44,10 @@ Commands:
       --meta                    print the MetaObject {"_type", "source", "data"}
       --timeout SECONDS         stop the evaluation after SECONDS
       --js-heap-limit MB        limit JS's heap to MB MiB, as for run
-  repl                          read meta-language forms from stdin, print each
-                                result; works with a pipe (exit 1 if a form failed)
+  repl                          on a terminal: a REPL with line editing and history
+                                in meta, :py, :js or :sh (:help lists its commands);
+                                with a pipe: meta forms from stdin, each result
+                                printed (exit 1 if a form failed)
   runtimes                      print the dispatch map: every runtime with its
                                 version, eval and marshal entries and capabilities
   bench [--quick] [--json] [--plot FILE.svg]
@@ -165,7 +168,8 @@ int cmd_runtimes() {
 int cmd_repl() {
   promethean::host h;
   interruptible signals(h);
-  return status_after(promethean::cli::run_repl(h, std::cin, std::cout, std::cerr, ::isatty(STDIN_FILENO) == 1));
+  if (::isatty(STDIN_FILENO) == 1) return status_after(promethean::cli::run_terminal_repl(h));
+  return status_after(promethean::cli::run_repl(h, std::cin, std::cout, std::cerr, false));
 }
 
 int cmd_run(const command_line& c) {

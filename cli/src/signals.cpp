@@ -4,8 +4,10 @@
 
 #include <atomic>
 #include <csignal>
+#include <functional>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 namespace promethean::cli {
 
@@ -15,12 +17,19 @@ int g_pipe[2] = {-1, -1};         // the handler writes the signal number; the w
 std::atomic<int> g_signal{0};     // the first interrupting signal
 std::mutex g_host_mutex;          // guards g_host against the host going away
 host* g_host = nullptr;
+std::atomic<bool> g_redirected{false};  // a SIGINT goes to g_on_sigint (redirect_sigint)
+std::function<void(int)> g_on_sigint;   // guarded by g_host_mutex
+constexpr char k_redirected = 0x7f;     // on the pipe: a SIGINT for g_on_sigint, not a signal number
 
 void on_signal(int signo) {
   // Only async-signal-safe work here: a second signal ends the process now.
+  if (signo == SIGINT && g_redirected.load()) {
+    [[maybe_unused]] const auto written = ::write(g_pipe[1], &k_redirected, 1);
+    return;
+  }
+  const char byte = static_cast<char>(signo);
   int expected = 0;
   if (!g_signal.compare_exchange_strong(expected, signo)) ::_exit(128 + signo);
-  const char byte = static_cast<char>(signo);
   [[maybe_unused]] const auto written = ::write(g_pipe[1], &byte, 1);
 }
 
@@ -29,7 +38,12 @@ void watch() {
   char byte = 0;
   while (::read(g_pipe[0], &byte, 1) == 1) {
     std::lock_guard lock(g_host_mutex);
+    if (byte == k_redirected) {
+      if (g_on_sigint) g_on_sigint(SIGINT);  // none when the redirect ended meanwhile: nothing to stop
+      continue;
+    }
     if (g_host != nullptr) g_host->interrupt();
+    if (byte != 0 && g_on_sigint) g_on_sigint(byte);  // SIGTERM: the REPL stops reading too
   }
 }
 
@@ -69,5 +83,11 @@ void clear_signal_host() {
 }
 
 int interrupting_signal() { return g_signal.load(); }
+
+void redirect_sigint(std::function<void(int)> on_sigint) {
+  std::lock_guard lock(g_host_mutex);
+  g_redirected = static_cast<bool>(on_sigint);
+  g_on_sigint = std::move(on_sigint);
+}
 
 }  // namespace promethean::cli

@@ -7,6 +7,8 @@
 
 #include <promethean/host/host.hpp>
 
+#include <functional>
+
 namespace promethean::cli {
 
 /// Installs the policy for the process; `h` receives the interrupts until clear_signal_host().
@@ -19,5 +21,13 @@ void request_interrupt();
 
 /// The signal that interrupted the run (SIGINT, SIGTERM), or 0.
 int interrupting_signal();
+
+/// For the terminal REPL, where Ctrl-C clears a line or stops one evaluation and the session goes
+/// on: while set, a SIGINT neither interrupts the host nor counts toward ending the process; it
+/// calls `on_signal(SIGINT)` instead, on the watcher thread (never in the signal handler, so it may
+/// take locks and call the host). SIGTERM keeps the policy (the host is interrupted, the exit
+/// status is 143), then calls `on_signal(SIGTERM)`, so that the REPL stops reading. An empty
+/// function restores the policy.
+void redirect_sigint(std::function<void(int)> on_signal);
 
 }  // namespace promethean::cli

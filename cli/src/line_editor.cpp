@@ -1,0 +1,154 @@
+// The terminal REPL's line editor over libedit (line_editor.hpp).
+#include "line_editor.hpp"
+
+#include <histedit.h>
+
+#include <fcntl.h>
+#include <langinfo.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <clocale>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <cwchar>
+#include <iostream>
+#include <system_error>
+#include <utility>
+
+namespace promethean::cli {
+
+namespace {
+constexpr int k_history_size = 1000;
+}  // namespace
+
+std::filesystem::path repl_history_file() {
+  if (const char* chosen = std::getenv("PROMETHEAN_HISTORY")) return chosen;
+  const char* home = std::getenv("HOME");
+  if (home == nullptr || *home == '\0') return {};
+  return std::filesystem::path(home) / ".promethean_history";
+}
+
+struct line_editor::impl {
+  EditLine* editor = nullptr;
+  History* history = nullptr;
+  HistEvent event{};
+  std::filesystem::path history_file;
+  bool reported_save_failure = false;
+  std::string prompt;
+  int in_fd = STDIN_FILENO;
+  int wake[2] = {-1, -1};  // interrupt() writes, read_char() wakes
+  std::mbstate_t decoding{};
+
+  static char* prompt_of(EditLine* el) {
+    impl* self = nullptr;
+    el_get(el, EL_CLIENTDATA, &self);
+    return self->prompt.data();
+  }
+
+  /// libedit's character source: the terminal, or the wake pipe when Ctrl-C came (then -1 with
+  /// EINTR, which makes el_gets return NULL with a count of -1). libedit's own reader restarts
+  /// after a signal instead, so a Ctrl-C would not end the line.
+  static int read_char(EditLine* el, wchar_t* out) {
+    impl* self = nullptr;
+    el_get(el, EL_CLIENTDATA, &self);
+    *out = L'\0';
+    while (true) {
+      pollfd fds[2] = {{self->wake[0], POLLIN, 0}, {self->in_fd, POLLIN, 0}};
+      if (::poll(fds, 2, -1) < 0) {
+        if (errno == EINTR) continue;
+        return -1;
+      }
+      if ((fds[0].revents & POLLIN) != 0) {
+        self->drain_wake();
+        self->decoding = std::mbstate_t{};
+        errno = EINTR;
+        return -1;
+      }
+      if (fds[1].revents == 0) continue;
+      char byte = 0;
+      const ssize_t got = ::read(self->in_fd, &byte, 1);
+      if (got < 0) {
+        if (errno == EINTR || errno == EAGAIN) continue;
+        return -1;
+      }
+      if (got == 0) return 0;
+      wchar_t decoded = L'\0';
+      const std::size_t used = std::mbrtowc(&decoded, &byte, 1, &self->decoding);
+      if (used == static_cast<std::size_t>(-2)) continue;  // a character of several bytes goes on
+      if (used == static_cast<std::size_t>(-1)) {          // not the locale's encoding: dropped
+        self->decoding = std::mbstate_t{};
+        continue;
+      }
+      *out = decoded;
+      return 1;
+    }
+  }
+
+  void drain_wake() const {
+    char bytes[64];
+    while (::read(wake[0], bytes, sizeof bytes) > 0) {
+    }
+  }
+};
+
+line_editor::line_editor(std::filesystem::path history_file) : m_impl(std::make_unique<impl>()) {
+  impl& s = *m_impl;
+  // libedit reads and shows characters in the locale's encoding: UTF-8 whatever LANG says, as
+  // the runtimes take UTF-8 source.
+  std::setlocale(LC_CTYPE, "");
+  if (std::strcmp(nl_langinfo(CODESET), "UTF-8") != 0) std::setlocale(LC_CTYPE, "C.UTF-8");
+  if (::pipe2(s.wake, O_CLOEXEC | O_NONBLOCK) != 0) throw std::system_error(errno, std::generic_category(), "pipe2");
+
+  s.history_file = std::move(history_file);
+  s.history = history_init();
+  history(s.history, &s.event, H_SETSIZE, k_history_size);
+  history(s.history, &s.event, H_SETUNIQUE, 1);  // a line entered twice in a row is kept once
+  if (!s.history_file.empty()) history(s.history, &s.event, H_LOAD, s.history_file.c_str());  // none yet: fine
+
+  s.editor = el_init("promethean", stdin, stdout, stderr);
+  el_set(s.editor, EL_CLIENTDATA, &s);
+  el_set(s.editor, EL_EDITOR, "emacs");
+  el_set(s.editor, EL_PROMPT, &impl::prompt_of);
+  el_set(s.editor, EL_HIST, history, s.history);
+  el_set(s.editor, EL_GETCFN, &impl::read_char);
+  el_source(s.editor, nullptr);  // the user's ~/.editrc (key bindings, vi mode), as other libedit programs
+}
+
+line_editor::~line_editor() {
+  el_end(m_impl->editor);
+  history_end(m_impl->history);
+  ::close(m_impl->wake[0]);
+  ::close(m_impl->wake[1]);
+}
+
+line_editor::result line_editor::read(const std::string& prompt) {
+  m_impl->prompt = prompt;
+  std::cout.flush();
+  int count = 0;
+  const char* line = el_gets(m_impl->editor, &count);
+  if (line == nullptr) return {count < 0 && errno == EINTR ? outcome::interrupted : outcome::end, {}};
+  std::string text(line, static_cast<std::size_t>(count));
+  if (!text.empty() && text.back() == '\n') text.pop_back();
+  return {outcome::line, std::move(text)};
+}
+
+void line_editor::remember(const std::string& line) {
+  impl& s = *m_impl;
+  history(s.history, &s.event, H_ENTER, line.c_str());
+  if (s.history_file.empty()) return;
+  if (history(s.history, &s.event, H_SAVE, s.history_file.c_str()) < 0 && !s.reported_save_failure) {
+    s.reported_save_failure = true;
+    std::cerr << "promethean: cannot write the history file " << s.history_file.string() << ": "
+              << std::strerror(errno) << " (set PROMETHEAN_HISTORY to choose another)\n";
+  }
+}
+
+void line_editor::interrupt() noexcept {
+  const char byte = 1;
+  [[maybe_unused]] const auto written = ::write(m_impl->wake[1], &byte, 1);
+}
+
+}  // namespace promethean::cli
