@@ -10,13 +10,15 @@ console.log('runtimes:', versions.join(', '));
 
 // A numpy array made in Python arrives as a Float64Array over the same memory: written here,
 // read there.
-const samples: unknown = promethean.eval('py', '__import__("numpy").linspace(0.0, 1.0, 5)');
+promethean.eval('py', 'import numpy as np\nsamples = np.linspace(0.0, 1.0, 5)');
+const samples: unknown = promethean.eval('py', 'samples');
 if (!(samples instanceof Float64Array)) throw new TypeError('expected a Float64Array from numpy');
-promethean.eval('py', 'import numpy as np');
-promethean.export('first', (values: Float64Array): number => values[0]);
 samples[0] = 42;
-console.log(`${samples.length} samples from Python; JS wrote 42, Python reads`,
-  promethean.call('py', 'float', promethean.call('js', 'first', samples)));
+console.log(`${samples.length} samples from Python; JS wrote 42, Python reads`, promethean.eval('py', 'float(samples[0])'));
+
+// A typed JS function, exported by name, called from Python with a numpy array.
+promethean.export('total', (values: Float32Array): number => values.reduce((a, b) => a + b, 0));
+console.log('Python calls JS:', promethean.eval('py', "__import__('promethean').call('js', 'total', np.arange(1, 5, dtype=np.float32))"));
 
 // Errors from other runtimes are ForeignError, with the runtime, its name for the error and its trace.
 function failing(runtime: RuntimeName, code: string): string {
