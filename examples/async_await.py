@@ -15,15 +15,15 @@ globalThis.later = (value, ms) => new Promise((resolve) => setTimeout(() => reso
 
 
 @promethean.export
-async def py_double(x):
+async def py_double(x: int) -> int:
     await asyncio.sleep(0.1)  # runs on this program's own loop: JS awaits it
     return 2 * x
 
 
-async def main():
+async def main() -> None:
     ticks = 0
 
-    async def ticker():
+    async def ticker() -> None:
         nonlocal ticks
         while True:
             await asyncio.sleep(0.01)

@@ -13,8 +13,10 @@ local cluster: docs/PYTHON.md, "Dask".
 
 import os
 import sys
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from dask.distributed import Client, LocalCluster
 
 HISTOGRAM_JS = """
@@ -26,18 +28,19 @@ globalThis.histogram = (gray) => {
 """
 
 
-def chunk_image(seed, height=96, width=128):
+def chunk_image(seed: int, height: int = 96, width: int = 128) -> npt.NDArray[np.uint8]:
     """A reproducible RGB image, the same in a worker and in the checking process."""
     return np.random.default_rng(seed).integers(0, 256, size=(height, width, 3), dtype=np.uint8)
 
 
-def luma(image):
+def luma(image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     """ITU-R BT.601 luma, rounded as the Rust plugin rounds it."""
-    weighted = image[..., 0].astype(np.uint32) * 299 + image[..., 1].astype(np.uint32) * 587 + image[..., 2].astype(np.uint32) * 114
-    return ((weighted + 500) // 1000).astype(np.uint8)
+    weighted: npt.NDArray[np.uint32] = image[..., 0].astype(np.uint32) * 299 + image[..., 1].astype(np.uint32) * 587 + image[..., 2].astype(np.uint32) * 114
+    rounded = (weighted + 500) // 1000
+    return rounded.astype(np.uint8)
 
 
-def process_chunk(seed):
+def process_chunk(seed: int) -> dict[str, Any]:
     """Runs in a worker process: py -> rust -> js, each runtime reading the same memory."""
     import promethean  # the worker's own python3 becomes the py runtime (the hosted mode)
 
@@ -61,19 +64,22 @@ def process_chunk(seed):
     }
 
 
-def run_tasks(client, chunks):
-    return client.gather(client.map(process_chunk, range(chunks)))
+# Dask's Client and LocalCluster (Debian's 2022.12) carry no annotations: mypy --strict refuses
+# untyped calls, hence the ignores on them alone.
+def run_tasks(client: Client, chunks: int) -> list[dict[str, Any]]:
+    results: list[dict[str, Any]] = client.gather(client.map(process_chunk, range(chunks)))  # type: ignore[no-untyped-call]
+    return results
 
 
-def main():
+def main() -> None:
     chunks = int(sys.argv[1]) if len(sys.argv) > 1 else 8
     if len(sys.argv) > 2:
-        with Client(sys.argv[2]) as client:
+        with Client(sys.argv[2]) as client:  # type: ignore[no-untyped-call]
             client.upload_file(__file__)  # the workers import this module to run process_chunk
             results = run_tasks(client, chunks)
     else:
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-                Client(cluster) as client:
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,  # type: ignore[no-untyped-call]
+                          dashboard_address=None) as cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
             results = run_tasks(client, chunks)
     workers = sorted({r["pid"] for r in results})
     for r in results:

@@ -2,6 +2,7 @@
 # Python calls the shell, shares a numpy array with the host without copying it, and reads the
 # runtime dispatch map.
 import numpy as np
+import numpy.typing as npt
 import promethean
 
 print("runtimes:", ", ".join(f"{name} {info['version']}" for name, info in promethean.runtimes().items()))
@@ -24,7 +25,7 @@ print(f"buffer {info['buffer_id']}: {info['type']} {info['format']} {info['shape
 
 # Any Python function can be exported and called by name from the other runtimes.
 @promethean.export
-def mean_red(img):
+def mean_red(img: npt.NDArray[np.uint8]) -> float:
     return float(img[..., 0].mean())
 
 print("mean red through the host:", promethean.call("py", "mean_red", image))

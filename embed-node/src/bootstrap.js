@@ -68,10 +68,17 @@ function runMain(file, args) {
  * `hosted`: this is the user's own node, whose process is left as it is. */
 function install(natives, mainScript, hosted) {
   if (!hosted) {
-    // child_process.fork() and worker-like tools start `process.execPath`: that must be Debian's
-    // node, not the host binary (which would not understand node's command line).
-    process.execPath = '/usr/bin/node';
+    // child_process.fork() and worker-like tools start `process.execPath`: that must be the node
+    // of this libnode (Debian's /usr/bin/node), not the host binary (which would not understand
+    // node's command line).
+    process.execPath = path.join(process.config.variables.node_prefix || '/usr', 'bin', 'node');
     process.argv[0] = process.execPath;
+    // Node derived its global module folders from the executable's prefix when it started
+    // (Module._initPaths: <prefix>/lib/node, or the folders of Debian's node_relative_path,
+    // lib/<triplet>/nodejs and share/nodejs), with the host binary's prefix. Derived again from
+    // node's, `require` finds what `node` finds: Debian's node-* packages, then NODE_PATH,
+    // ~/.node_modules and ~/.node_libraries as before.
+    Module._initPaths();
   }
   const promethean = Object.freeze({
     eval: natives.eval,

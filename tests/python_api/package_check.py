@@ -7,7 +7,8 @@
       a fresh venv of PYTHON, the package installed into it from the wheel or from the checkout
       (`pip install SOURCE`, exactly as the README says), numpy N.x checked, then the Python API
       suite run in the venv's plain python (the hosted mode) and through the venv's `promethean`
-      command (the embedded mode, the CLI the package carries).
+      command (the embedded mode, the CLI the package carries), and the package's types (its
+      __init__.pyi and py.typed) checked against it.
 
   package_check.py examples VENV SOURCE OUT_DIR
       with the package installed in VENV (made with --system-site-packages, for Debian's Jupyter,
@@ -70,6 +71,13 @@ def make_venv(args):
     run([python, args.suite], cwd=args.dir, env=dict(env, PROMETHEAN_TEST_MODE="hosted"))
     run([os.path.join(args.dir, "bin", "promethean"), "run", args.suite], cwd=args.dir,
         env=dict(env, PROMETHEAN_TEST_MODE="embedded"))
+    # The types ship in the package (PEP 561: the stub and py.typed) and describe what it defines.
+    package = subprocess.run([python, "-c", "import os, promethean; print(os.path.dirname(promethean.__file__))"],
+                             check=True, capture_output=True, text=True, cwd=args.dir, env=env).stdout.strip()
+    if not os.path.isfile(os.path.join(package, "py.typed")):
+        sys.exit(f"the installed package {package} has no py.typed")
+    check_stub = os.path.join(os.path.dirname(os.path.abspath(__file__)), "check_stub.py")
+    run([python, check_stub, os.path.join(package, "__init__.pyi")], cwd=args.dir, env=env)
 
 
 def check_examples(args):
