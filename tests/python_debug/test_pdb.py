@@ -6,6 +6,7 @@
 import os
 import subprocess
 import sys
+import time
 import unittest
 
 from pty_session import PtySession
@@ -71,6 +72,7 @@ class AtATerminal(unittest.TestCase):
             s.expect("(Pdb) ")
             s.type("c\r")
             s.expect("looping")
+            time.sleep(0.2)  # into the loop's sleeps
             s.type("\x03")
             s.expect("Program interrupted. (Use 'cont' to resume).")
             s.expect("(Pdb) ")

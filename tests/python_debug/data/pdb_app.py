@@ -13,8 +13,8 @@ breakpoint()
 y = add(x, 1)
 print("result", y)
 if len(sys.argv) > 1 and sys.argv[1] == "loop":
-    print("looping", flush=True)
     i = 0
+    print("looping", flush=True)
     while i < 600:
         time.sleep(0.05)
         i += 1
