@@ -66,6 +66,8 @@ void install_signal_policy(host& h) {
     struct sigaction ignore {};
     ignore.sa_handler = SIG_IGN;
     ::sigaction(SIGPIPE, &ignore, nullptr);
+    // As python3 does: a write past RLIMIT_FSIZE is an error (EFBIG), not a death.
+    ::sigaction(SIGXFSZ, &ignore, nullptr);
     return true;
   }();
   (void)installed;

@@ -1,8 +1,10 @@
 // The CLI's one signal policy (DESIGN.md, "Threading"), not whichever runtime installed its
-// handler last: SIGPIPE is ignored (a write to a closed pipe is an error, EPIPE, not a death);
+// handler last: SIGPIPE and SIGXFSZ are ignored, as python3 ignores them (a write to a closed pipe
+// or past the file size limit is an error, EPIPE or EFBIG, not a death);
 // SIGINT and SIGTERM interrupt whichever runtime is running (Python raises KeyboardInterrupt, JS
 // stops) and the host then exits 128 + the signal after a clean shutdown; a second one exits at
-// once.
+// once. A Python program (run app.py, -c, -m) takes SIGINT for its run, as python3 has it, and
+// puts this handler back at its end (embed-python/src/python_signal_dispositions.hpp).
 #pragma once
 
 #include <promethean/host/host.hpp>

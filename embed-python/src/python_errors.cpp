@@ -5,6 +5,9 @@
 
 #include <pybind11/eval.h>
 
+#include <pthread.h>
+
+#include <csignal>
 #include <memory>
 #include <new>
 
@@ -187,6 +190,14 @@ void raise_foreign(const error& e) {
   // call) is Python's to report, as python3 would: its handler's exception (KeyboardInterrupt)
   // instead of the error of the call it cut short. Only the main thread runs handlers.
   if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+  // The signal may have been seen already, by Python code the cancelled call ran (py -> js -> py:
+  // a KeyboardInterrupt in the inner Python, which the JS call turned into its error). The call
+  // back in the main thread, cancelled by that Ctrl-C, still ends as Python's handler says.
+  if (e.type() == "Interrupted" && pthread_equal(pthread_self(), state().main_thread) != 0 &&
+      state().calls_cancelled_by_sigint.exchange(false, std::memory_order_acq_rel)) {
+    PyErr_SetInterruptEx(SIGINT);
+    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+  }
   if (const python_origin* began = python_origin_of(e)) {
     // A Python exception back from its trip: the very object, with the traceback it was raised
     // with (the frames it goes through from here are added to it, as to any exception).

@@ -52,7 +52,10 @@ void watch() {
     const ssize_t n = ::read(g_wake_read, &byte, 1);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // the write end closed: forwarding stopped
-    if (host* h = g_target.load(std::memory_order_acquire)) h->cancel_calls();
+    if (host* h = g_target.load(std::memory_order_acquire)) {
+      state().calls_cancelled_by_sigint.store(true, std::memory_order_release);
+      h->cancel_calls();
+    }
   }
 }
 }  // namespace

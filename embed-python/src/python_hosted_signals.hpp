@@ -1,4 +1,5 @@
-// Private: Ctrl-C in the Python-hosted mode, where the signal handlers are the user's Python's.
+// Private: Ctrl-C in the Python-hosted mode, where the signal handlers are the user's Python's
+// (and in an embedded Python program, which takes SIGINT for its run: python_signal_dispositions.hpp).
 //
 // Python's own SIGINT handler only trips a flag that its main thread reads between bytecodes: a
 // main thread away in a JS call (a loop, a Promise it waits for) would not see it until that call
@@ -8,7 +9,8 @@
 // the calls in progress (host::cancel_calls: the JS call stops, JS stays usable). Back in Python,
 // the handler's exception takes the place of the call's error (raise_foreign). Python installs its
 // handler again whenever the program calls signal.signal(SIGINT, …) (asyncio does): the package
-// wraps it again each time (rewrap_sigint, from promethean/__init__.py).
+// wraps it again each time (rewrap_sigint, from promethean/__init__.py; embedded, from the wrapper
+// of _signal.signal that python_signal_dispositions.cpp installs).
 #pragma once
 
 namespace promethean {

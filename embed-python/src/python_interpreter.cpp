@@ -8,6 +8,7 @@
 #include "python_main_wake.hpp"
 #include "python_multiprocessing.hpp"
 #include "python_name_resolution.hpp"
+#include "python_signal_dispositions.hpp"
 #include "python_state.hpp"
 
 #include <promethean/error.hpp>
@@ -141,15 +142,10 @@ interpreter interpreter::start_own(host& h) {
   self.m_init_thread = std::this_thread::get_id();
   self.m_main_ident = PyThread_get_thread_ident();
   t_keeps_thread_state = true;  // the main thread state lives until finalisation
-  // Ctrl-C raises KeyboardInterrupt as in python3: Python's SIGINT handler is its default one,
-  // but the process-level handler stays the host's (interrupt() trips Python's from there).
-  {
-    struct sigaction host_handler {};
-    ::sigaction(SIGINT, nullptr, &host_handler);
-    // _signal, not signal: the same handler without signal.py's enum import (8 ms at every start).
-    PyRun_SimpleString("import _signal as _s; _s.signal(_s.SIGINT, _s.default_int_handler); del _s");
-    ::sigaction(SIGINT, &host_handler, nullptr);
-  }
+  // Ctrl-C raises KeyboardInterrupt as in python3, and signal.getsignal reports what python3
+  // does (SIGTERM: SIG_DFL), while the process-level handlers stay the host's (interrupt() trips
+  // Python's SIGINT handler from there): python_signal_dispositions.hpp.
+  adopt_host_signal_dispositions();
   // ... and a Ctrl-C or a timeout also ends a blocking call of the main thread (time.sleep, a lock).
   main_wake::install();
   try {

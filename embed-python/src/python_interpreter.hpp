@@ -38,6 +38,10 @@ class interpreter {
   /// Whether this interpreter was adopted (it belongs to the user's python3), not started here.
   bool adopted() const noexcept { return m_adopted; }
 
+  /// Whether the caller is the thread that started Python: Python's main thread, the one its
+  /// signal handlers run in.
+  bool on_main_thread() const noexcept { return std::this_thread::get_id() == m_init_thread; }
+
   /// Python's rule at exit: waits (bounded) for every non-daemon thread, before any runtime shuts
   /// down, since those threads may still call other runtimes. The caller holds the GIL.
   static void join_non_daemon_threads();

@@ -9,6 +9,7 @@
 #include "python_deadline.hpp"
 #include "python_errors.hpp"
 #include "python_interpreter.hpp"
+#include "python_signal_dispositions.hpp"
 #include "python_state.hpp"
 #include "python_vectorcall.hpp"
 #include "python_name_resolution.hpp"
@@ -259,6 +260,8 @@ class python_runtime final : public runtime {
 
   int run_script(const std::filesystem::path& path, const std::vector<std::string>& args) override {
     with_gil gil;
+    std::optional<python_program_signals> sigint;
+    own_program_signals(sigint);
     py::module_ sys = py::module_::import("sys");
     py::list argv;
     argv.append(path.string());
@@ -290,6 +293,8 @@ class python_runtime final : public runtime {
 
   int run_command(std::string_view kind, const std::string& text, const std::vector<std::string>& args) {
     with_gil gil;
+    std::optional<python_program_signals> sigint;
+    own_program_signals(sigint);
     py::module_ sys = py::module_::import("sys");
     py::list argv;
     argv.append(std::string(kind));
@@ -331,6 +336,12 @@ class python_runtime final : public runtime {
   void shutdown() override { m_interpreter.finalize(); }
 
  private:
+  /// A Python program's Ctrl-C as python3's, for its run (python_signal_dispositions.hpp): on
+  /// Python's main thread of an interpreter of the host's own. The GIL is held.
+  void own_program_signals(std::optional<python_program_signals>& s) const {
+    if (!m_interpreter.adopted() && m_interpreter.on_main_thread() && state().owner != nullptr) s.emplace(*state().owner);
+  }
+
   std::string executable() const {
     if (!m_interpreter.adopted()) return k_python;
     with_gil gil;

@@ -33,9 +33,13 @@ struct python_state {
   std::atomic<int> threads_to_return{0};
   /// Whether Python's main thread is away in a call out of Python (the hosted mode's SIGINT
   /// forwarding reads it in a signal handler: a lock-free atomic). `main_thread` is that thread's
-  /// pthread id, set when the hosted mode starts (zero otherwise: nothing counted).
+  /// pthread id, set when the hosted mode starts, or an embedded Python program
+  /// (python_signal_dispositions.hpp); zero otherwise: nothing counted.
   std::atomic<int> main_thread_away{0};
   pthread_t main_thread{};
+  /// Set when that forwarding cancelled the calls in progress (Ctrl-C while the main thread was
+  /// away); the main thread takes it when a call comes back cancelled (raise_foreign).
+  std::atomic<bool> calls_cancelled_by_sigint{false};
   /// Set (with the GIL held) when the runtime starts shutting down: from then on only
   /// `closing_thread`, the one ending Python, may call out of Python (without_gil.hpp).
   std::atomic<bool> closing{false};

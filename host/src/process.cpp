@@ -53,7 +53,7 @@ struct spawn_attributes {
     posix_spawnattr_init(&attr);
     sigset_t defaults, empty;
     sigemptyset(&defaults);
-    for (int s : {SIGPIPE, SIGINT, SIGTERM, SIGQUIT, SIGCHLD, SIGHUP}) sigaddset(&defaults, s);
+    for (int s : {SIGPIPE, SIGXFSZ, SIGINT, SIGTERM, SIGQUIT, SIGCHLD, SIGHUP}) sigaddset(&defaults, s);
     sigemptyset(&empty);
     posix_spawnattr_setsigdefault(&attr, &defaults);
     posix_spawnattr_setsigmask(&attr, &empty);
