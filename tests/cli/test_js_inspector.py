@@ -4,12 +4,12 @@
 A Chrome DevTools Protocol client over the inspector's WebSocket (Debian's python3-websocket):
 the URL is read from the "Debugger listening on ws://…" line on stderr, a breakpoint is set by URL
 and line before the script runs, the debugger runs to it, reads a local variable on the paused
-frame (steps over a line) and resumes; the program then ends with its output and exit status 0. Once with a JS main
-script (which also pauses on its first statement, as node's --inspect-brk does), once with a
-Python main script whose call into JS stops in the JS function, and an ES module's first line.
-Also: --inspect waits for no one, the default address, and bad addresses are usage errors.
-The Python-hosted mode (`python3 app.py` importing promethean, with the package on PYTHONPATH)
-takes the same flag from NODE_OPTIONS, as node does. Every wait is bounded.
+frame (steps over a line) and resumes; the program then ends with its output and exit status 0.
+Once with a JS main script (which also pauses on its first statement, as node's --inspect-brk
+does), once with a Python main script whose call into JS stops in the JS function, and an ES
+module's first line. Also: --inspect waits for no one, the default address, and bad addresses are
+usage errors. The Python-hosted mode (`python3 app.py` importing promethean, the package on
+PYTHONPATH) takes the same flag from NODE_OPTIONS, as node does. Every wait is bounded.
 
 Usage: test_js_inspector.py cli PATH/TO/promethean
        test_js_inspector.py hosted          (this python3, promethean on PYTHONPATH)
