@@ -6,6 +6,7 @@
 #include <promethean/host/host.hpp>
 
 #include "bench_command.hpp"
+#include "inspect_option.hpp"
 #include "repl.hpp"
 #include "run_deadline.hpp"
 #include "signals.hpp"
@@ -18,6 +19,7 @@
 #include <cmath>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -40,6 +42,11 @@ Commands:
                                 exit 124 with "promethean: FILE timed out after N s"
       --js-heap-limit MB        limit JS's heap to MB MiB (default: Node's); a JS call
                                 that allocates past it fails with OutOfMemory
+      --inspect[=[HOST:]PORT]   open Node's inspector for the JS (as node does; default
+                                127.0.0.1:9229): Chrome DevTools and VS Code attach
+      --inspect-brk[=[HOST:]PORT]
+                                the same, and JS waits for the debugger when it starts
+                                (a .js script pauses on its first statement)
   eval [OPTIONS] RUNTIME CODE   evaluate CODE in RUNTIME and print the result as JSON
       --meta                    print the MetaObject {"_type", "source", "data"}
       --timeout SECONDS         stop the evaluation after SECONDS
@@ -122,6 +129,8 @@ struct command_line {
   bool version = false;
   std::string timeout;              // eval / run: --timeout SECONDS ("" when not given)
   std::string js_heap_limit;        // eval / run: --js-heap-limit MB ("" when not given)
+  std::string inspect;              // run: --inspect[=ADDRESS] ("" when not given)
+  std::string inspect_brk;          // run: --inspect-brk[=ADDRESS] ("" when not given)
   bool as_meta = false;             // eval --meta
   std::vector<std::string> words;   // eval: RUNTIME CODE; run: FILE ARGS…; bench: its arguments
 };
@@ -132,9 +141,15 @@ std::optional<std::chrono::milliseconds> timeout_option(const command_line& c) {
   return timeout_of(c.timeout);
 }
 
-/// The host's options from the command line: `--js-heap-limit MB`, a whole number of MiB.
+/// The host's options from the command line: `--js-heap-limit MB`, a whole number of MiB, and
+/// `--inspect` / `--inspect-brk` (inspect_option.hpp).
 promethean::host_options host_options_of(const command_line& c) {
   promethean::host_options options;
+  try {
+    options.js_inspector = promethean::cli::inspector_options_of(c.inspect, c.inspect_brk);
+  } catch (const std::invalid_argument& e) {
+    throw usage_failure{e.what()};
+  }
   if (c.js_heap_limit.empty()) return options;
   const std::string& text = c.js_heap_limit;
   std::size_t megabytes = 0;
@@ -240,6 +255,10 @@ std::string parse(const std::vector<std::string>& args, command_line& out) {
   auto* run = app.add_subcommand("run");
   run->add_option("--timeout", out.timeout);
   run->add_option("--js-heap-limit", out.js_heap_limit);
+  // Flags, as node's: `--inspect` alone or `--inspect=ADDRESS`, never taking the next word.
+  const std::string inspector_default = std::string("{") + promethean::cli::k_default_inspector_address + "}";
+  run->add_flag("--inspect" + inspector_default, out.inspect);
+  run->add_flag("--inspect-brk" + inspector_default, out.inspect_brk);
   run->prefix_command();
   auto* bench = app.add_subcommand("bench");
   bench->prefix_command();

@@ -11,6 +11,7 @@
 #include "js_module.hpp"
 #include "js_heap_limit.hpp"
 #include "js_host_call.hpp"
+#include "js_inspector.hpp"
 #include "js_loop_thread.hpp"
 #include "parked_lock.hpp"
 
@@ -29,16 +30,19 @@
 namespace promethean::js {
 
 namespace {
-/// Node's per-process initialisation: once, whatever happens to environments later.
-node::InitializationResult& process_init() {
-  static std::unique_ptr<node::InitializationResult> result = [] {
+/// Node's per-process initialisation: once, whatever happens to environments later. `node_flags`
+/// (node's command line after "node": the inspector's) count at the first call only.
+node::InitializationResult& process_init(const std::vector<std::string>& node_flags) {
+  static std::unique_ptr<node::InitializationResult> result = [&] {
     namespace flags = node::ProcessInitializationFlags;
+    std::vector<std::string> args{"node"};
+    args.insert(args.end(), node_flags.begin(), node_flags.end());
     // The host owns signals (no Node handlers), stdio and the V8 platform; Node prints nothing
     // on its own for --help or --version.
     auto r = node::InitializeOncePerProcess(
-        {"node"}, static_cast<flags::Flags>(flags::kNoInitializeV8 | flags::kNoInitializeNodeV8Platform |
-                                            flags::kNoDefaultSignalHandling | flags::kNoStdioInitialization |
-                                            flags::kNoPrintHelpOrVersionOutput));
+        args, static_cast<flags::Flags>(flags::kNoInitializeV8 | flags::kNoInitializeNodeV8Platform |
+                                        flags::kNoDefaultSignalHandling | flags::kNoStdioInitialization |
+                                        flags::kNoPrintHelpOrVersionOutput));
     return r;
   }();
   return *result;
@@ -62,9 +66,12 @@ void engine::start_environment(host& h) {
     throw usage_error("the js runtime already ran in this process, and Node cannot start twice: use one Host per process",
                       "js");
   }
+  // Node's inspector starts with the environment when its options ask for it (js_inspector.hpp);
+  // options it refuses leave JS startable, hence before ever_started.
+  const auto node_flags = inspector_flags(h.js_inspector());
   ever_started = true;
   owner = &h;
-  auto& init = process_init();
+  auto& init = process_init(node_flags);
   if (init.early_return() || !init.errors().empty()) {
     throw js_error("InitError", "cannot initialise Node: " + joined(init.errors()));
   }

@@ -37,6 +37,7 @@ struct host::impl {
   bool owns_process_signals = true;
   std::filesystem::path main_script;  ///< host::main_script
   std::size_t js_heap_limit_mb = 0;
+  js_inspector_options js_inspector;
   std::shared_ptr<detail::async_calls> async;  ///< call_async, eval_async (made with the host)
 
   // Started runtimes again, for the hot path: every call looks its runtime up, and a mutex there
@@ -86,6 +87,7 @@ host::host(host_options options) : m_impl(std::make_unique<impl>()) {
   m_impl->async = std::make_shared<detail::async_calls>(*this);
   m_impl->owns_process_signals = options.owns_process_signals;
   m_impl->js_heap_limit_mb = options.js_heap_limit_mb;
+  m_impl->js_inspector = options.js_inspector;
   auto offered = options.factories.empty() ? default_runtime_factories() : std::move(options.factories);
   if (options.runtimes.empty()) {
     for (auto& f : offered) m_impl->factories.emplace(f.name, std::move(f));
@@ -289,6 +291,8 @@ int host::run_script(const std::filesystem::path& path, const std::vector<std::s
 }
 
 std::size_t host::js_heap_limit_mb() const noexcept { return m_impl->js_heap_limit_mb; }
+
+const js_inspector_options& host::js_inspector() const noexcept { return m_impl->js_inspector; }
 
 void host::interrupt() {
   std::lock_guard lock(m_impl->mutex);

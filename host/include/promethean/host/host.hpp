@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -49,6 +50,19 @@ PROMETHEAN_API std::vector<runtime_factory> default_runtime_factories();
 /// makes a Host; Hosts made earlier keep the set they were made with. Thread-safe.
 PROMETHEAN_API void register_runtime_factory(runtime_factory factory);
 
+/// Node's inspector for the js runtime, as node's `--inspect` / `--inspect-brk` open it: Chrome
+/// DevTools and VS Code attach over its WebSocket, whose URL is printed on stderr as node prints it.
+struct js_inspector_options {
+  bool enabled = false;
+  /// `--inspect-brk`: JS waits, when it starts, for a debugger to attach and tell it to run, and
+  /// the main script (`run app.js`) pauses on its first statement.
+  bool wait_for_debugger = false;
+  /// The address to listen on: loopback by default, as node's (another address lets anyone who
+  /// reaches it run code in this process). Port 0 picks a free port (the URL printed says which).
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 9229;
+};
+
 struct host_options {
   /// Which runtimes to offer, by name; empty means every one of `factories`. An unknown name is a
   /// usage_error naming the ones there are.
@@ -65,6 +79,8 @@ struct host_options {
   /// Node's own default. A JS call that allocates past it fails with an error of type
   /// OutOfMemory, and JS goes on. Read when js starts (once per process: Node starts once).
   std::size_t js_heap_limit_mb = 0;
+  /// Node's inspector for the js runtime (off by default). Read when js starts, like the limit above.
+  js_inspector_options js_inspector;
 };
 
 class PROMETHEAN_API host {
@@ -140,6 +156,8 @@ class PROMETHEAN_API host {
   bool owns_process_signals() const noexcept;
   /// host_options::js_heap_limit_mb, for the js runtime when it starts.
   std::size_t js_heap_limit_mb() const noexcept;
+  /// host_options::js_inspector, for the js runtime when it starts.
+  const js_inspector_options& js_inspector() const noexcept;
 
   /// Buffers for an embedder: create, look up by id, xtensor view. Include
   /// <promethean/host/host_buffers.hpp> to use it (kept out of here: it brings in xtensor).
