@@ -187,9 +187,7 @@ class js_runtime final : public runtime {
     entered e;
     v8::Isolate* isolate = e.isolate();
     auto& g = engine::get();
-    if (g.message_handler.IsEmpty()) {
-      throw usage_error("js has no message handler: register one with promethean.onMessage(fn)", "js");
-    }
+    if (g.message_handler.IsEmpty()) return print_message(isolate, e.context(), payload);
     v8::Local<v8::Value> argv[] = {from_message(isolate, payload)};
     v8::Local<v8::Value> reply;
     {
@@ -201,6 +199,25 @@ class js_runtime final : public runtime {
       handle_rejection_here(reply);
     }
     return settle(isolate, reply, "the js message handler");
+  }
+
+  /// Without a handler, a message is printed in JS, as the seed's comment shows
+  /// (`console.log(JSON.stringify(…))`): console.log of its JSON text, so that a program's own
+  /// console (a redirected one too) shows it. The reply is null.
+  message print_message(v8::Isolate* isolate, v8::Local<v8::Context> context, const message& payload) {
+    v8::TryCatch caught(isolate);
+    v8::Local<v8::Value> console, log;
+    if (!context->Global()->Get(context, v8_string(isolate, "console")).ToLocal(&console) || !console->IsObject() ||
+        !console.As<v8::Object>()->Get(context, v8_string(isolate, "log")).ToLocal(&log) || !log->IsFunction()) {
+      if (caught.HasCaught()) throw_from_js(isolate, caught, "printing a JSON message");
+      throw usage_error("js has no message handler (promethean.onMessage(fn)) and no console.log to print the message with", "js");
+    }
+    v8::Local<v8::Value> argv[] = {v8_string(isolate, payload.dump())};
+    node::CallbackScope scope(engine::get().env, callback_resource(isolate), {0, 0});
+    if (log.As<v8::Function>()->Call(context, console, 1, argv).IsEmpty()) {
+      throw_from_js(isolate, caught, "printing a JSON message");
+    }
+    return message();
   }
 
   void set_message_handler(std::string_view handler) override {

@@ -244,7 +244,11 @@ class python_runtime final : public runtime {
   message send_json_now(const message& payload) {
     return guarded([&] {
       if (!state().message_handler) {
-        throw usage_error("py has no message handler: register one with promethean.on_message(fn)", "py");
+        // Without a handler, Python prints the message's JSON text (print(), so that a redirected
+        // sys.stdout, a notebook's, shows it; flushed, so that it comes in order with the host's
+        // own output) and the reply is None, as in every runtime (docs/META.md, send-json).
+        py::module_::import("builtins").attr("print")(payload.dump(), py::arg("flush") = true);
+        return message();
       }
       py::object handler = state().message_handler;
       return to_message(handler(from_message(payload)));

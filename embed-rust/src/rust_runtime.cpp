@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cstdint>
 #include <cstring>
+#include <iostream>
 #include <map>
 #include <shared_mutex>
 #include <unordered_map>
@@ -120,7 +121,10 @@ class rust_runtime final : public runtime {
       handler = m_handler;
     }
     if (handler.empty()) {
-      throw usage_error("rust has no message handler: set one to \"<plugin>.<function>\"", "rust");
+      // Without a handler there is no Rust code to run: the loader prints the message's JSON text
+      // on stdout, as a plugin's println! would, and the reply is null, as in every runtime.
+      std::cout << payload.dump() << '\n' << std::flush;
+      return message();
     }
     nlohmann::json args = nlohmann::json::array({payload.value()});
     return call(handler, message(std::move(args), payload.buffers(), payload.functions()), options);

@@ -186,8 +186,16 @@ int run_inherited(const std::vector<std::string>& argv) {
   // Same process group as the host, so a terminal's Ctrl-C reaches the script.
   spawn_attributes attributes(/*own_process_group=*/false);
   auto args = c_argv(argv);
+  // The host's stdio may be close-on-exec: a Node that hosts us marks fds 0-2 so
+  // (uv_disable_stdio_inheritance). dup2 of an fd onto itself clears that flag in the child only.
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (::fcntl(fd, F_GETFD) != -1) posix_spawn_file_actions_adddup2(&actions, fd, fd);
+  }
   pid_t pid = 0;
-  const int rc = ::posix_spawn(&pid, argv[0].c_str(), nullptr, &attributes.attr, args.data(), environ);
+  const int rc = ::posix_spawn(&pid, argv[0].c_str(), &actions, &attributes.attr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) {
     errno = rc;
     fail("cannot start " + argv[0]);

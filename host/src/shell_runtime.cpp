@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 namespace promethean::detail {
@@ -162,7 +163,14 @@ message shell_runtime::send_json(const message& payload, const call_options& opt
     handler = m_handler;
   }
   if (handler.empty()) {
-    throw usage_error("sh has no message handler: set one (a command line) with set_message_handler", "sh");
+    // Without a handler, a shell prints the message's JSON text (printf, on the host's stdout) and
+    // the reply is null, as in every runtime (docs/META.md, send-json).
+    std::cout << std::flush;  // what the host printed before comes first
+    const int status = run_inherited({k_shell, "-c", "printf '%s\\n' \"$1\"", "sh", payload.dump()});
+    if (status != 0) {
+      throw shell_error("CommandFailed", "printing a JSON message exited with status " + std::to_string(status), "");
+    }
+    return message();
   }
   const auto limit = timeout_of(options);
   auto r = run_captured({k_shell, "-c", prelude() + handler}, payload.dump() + "\n", limit);

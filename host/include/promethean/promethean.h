@@ -132,7 +132,8 @@ PROMETHEAN_API pm_error* pm_host_call_with_timeout(pm_host* host, const char* ru
 PROMETHEAN_API pm_error* pm_host_load(pm_host* host, const char* runtime, const char* path);
 
 /* Delivers the JSON message `payload_json` to `runtime`'s message handler; the reply as for
- * pm_host_eval. */
+ * pm_host_eval. A runtime without a handler prints the JSON on stdout, as that language prints,
+ * and the reply is null. */
 PROMETHEAN_API pm_error* pm_host_send_json(pm_host* host, const char* runtime, const char* payload_json,
                                            pm_message** out);
 

@@ -17,7 +17,7 @@ using namespace detail;
 
 namespace {
 buffer buffer_arg(const message& m, const node& at, const char* form) {
-  if (auto b = m.as_buffer()) return *b;
+  if (auto b = seen_through(m).as_buffer()) return *b;
   fail(at, "TypeError", std::string("(") + form + " …) needs a buffer, got " + m.dump().substr(0, 200));
 }
 }  // namespace

@@ -182,9 +182,18 @@ void evaluator::install_core_forms() {
       fail(n, "SyntaxError", "(macro name (params) body…), got " + n.show());
     }
     const std::string& name = n.items[1].text;
-    if (m_specials.count(name) > 0) fail(n.items[1], "SyntaxError", "'" + name + "' is a special form; a macro cannot replace it");
+    // A router form (py:fn…) may be replaced, as the seed's own py:fn macro does; syntax may not.
+    if (m_syntax.count(name) > 0) fail(n.items[1], "SyntaxError", "'" + name + "' is a special form; a macro cannot replace it");
     m_macros[name] = make_function(name, n.items[2], std::vector<node>(n.items.begin() + 3, n.items.end()), e, n);
     return message();
+  };
+  // (macroexpand code): code data with its macros expanded (and its meta blocks run), as code data,
+  // to read what a macro makes (the seed's py:fn macro makes a descriptor, not code to run).
+  m_builtins["macroexpand"] = [this](std::vector<message>& args, const node& n) -> message {
+    check_arity(args, 1, n, "macroexpand");
+    const node form = from_code_data(args[0].value(), args[0], n.where,
+                                     [this](const message& value) { return bind_splice(value); });
+    return combine(to_code_data(expand(form)), {&args[0]});
   };
   // (meta body…): runs when its form is expanded, before the rest of the form; the code it returns
   // (as code data) takes its place.

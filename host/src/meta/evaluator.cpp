@@ -11,6 +11,9 @@
 #include <promethean/host/deadline.hpp>
 #include <promethean/host/function_handle.hpp>
 #include <promethean/host/host.hpp>
+#include <promethean/host/meta_object.hpp>
+
+#include <algorithm>
 
 namespace promethean::meta {
 
@@ -59,9 +62,18 @@ std::string key_of(const message& m, const node& at) {
   fail(at, "TypeError", "a key must be a keyword or a string, got " + v.dump());
 }
 
-/// (get obj key): an object member, an array element, or a buffer handle field.
+message seen_through(const message& m) {
+  const auto& v = m.value();
+  if (!meta_object::is_meta_object(v)) return m;
+  const auto data = v.find("data");
+  return item_of(m, data == v.end() ? nlohmann::json() : *data);
+}
+
 message get_in(const message& obj, const nlohmann::json& key, const node& at) {
   const auto& v = obj.value();
+  if (meta_object::is_meta_object(v) && !(key.is_string() && v.contains(key.get_ref<const std::string&>()))) {
+    return get_in(seen_through(obj), key, at);
+  }
   nlohmann::json result;
   if (v.is_object() && key.is_string()) {
     const std::string k = key.get<std::string>();
@@ -119,10 +131,11 @@ step_budget::~step_budget() { t_steps_left = k_unlimited_steps; }
 
 evaluator::evaluator(host& h, std::ostream& out) : m_host(h), m_out(out), m_global(std::make_shared<environment>()) {
   install_core_forms();
+  install_control_forms();
+  for (const auto& [name, form] : m_specials) m_syntax.insert(name);
   install_router_forms();
   install_async_forms();
   install_buffer_forms();
-  install_control_forms();
   install_list_forms();
   install_string_forms();
 }
@@ -137,6 +150,7 @@ void evaluator::clear() {
   }
   m_global = std::make_shared<environment>();
   m_builtin_values.clear();
+  m_runtime_entries.clear();
   gone.clear();  // releasing closures releases environments, which release function handles
 }
 
@@ -170,10 +184,8 @@ node evaluator::expand(const node& n) {
   std::size_t skip = n.items.size();  // an item that is a parameter list, not code
   if (head.type == node::kind::symbol) {
     const std::string& h = head.text;
-    if (h == "quote" || h == "quasiquote" || h == "py:fn" || h == "js:fn" || h == "sh:fn" ||
-        h == "register-buffer-type") {
-      return n;  // data, or another language's source
-    }
+    if (h == "quote" || h == "quasiquote") return n;  // data
+    // A macro first: a script's own may stand in for a router form (the seed's py:fn).
     if (auto m = m_macros.find(h); m != m_macros.end()) {
       // An expansion that expands to another macro call nests here: bound it.
       if (t_expansion_depth >= k_max_expansion_depth) {
@@ -186,6 +198,9 @@ node evaluator::expand(const node& n) {
         ~unwind() { --depth; }
       } guard{t_expansion_depth};
       return expand(expand_macro(m->second, n));
+    }
+    if (h == "py:fn" || h == "js:fn" || h == "sh:fn" || h == "register-buffer-type") {
+      return n;  // another language's source, or names that are data
     }
     if (h == "meta") return expand(run_meta_block(n));
     if ((h == "def" || h == "var" || h == "macro") && n.items.size() >= 4 &&
@@ -305,7 +320,33 @@ message evaluator::eval_symbol(const node& n, const env_ptr& e) {
       return value;
     }
   }
+  if (auto entry = runtime_entry(n)) return *entry;
   fail(n, "NameError", "unknown symbol '" + n.text + "'");
+}
+
+std::optional<message> evaluator::runtime_entry(const node& n) {
+  if (auto it = m_runtime_entries.find(n.text); it != m_runtime_entries.end()) return it->second;
+  const auto dot = n.text.rfind('.');
+  if (dot == std::string::npos || dot == 0) return std::nullopt;
+  const std::string runtime = n.text.substr(0, dot);
+  const std::string entry = n.text.substr(dot + 1);
+  const char* form = entry == "eval" ? "eval-in" : entry == "serialize" ? "marshal" : nullptr;
+  if (form == nullptr) return std::nullopt;
+  const auto names = m_host.runtime_names();
+  if (std::find(names.begin(), names.end(), runtime) == names.end()) return std::nullopt;
+  // (fn (x) (eval-in "py" x)), (fn (x) (marshal "py" x)): made once per name, like a builtin value.
+  auto leaf = [&](node::kind k, const std::string& text) {
+    node x{k};
+    x.text = text;
+    x.where = n.where;
+    return x;
+  };
+  node params{node::kind::list};
+  params.items.push_back(leaf(node::kind::symbol, "x"));
+  node body{node::kind::list};
+  body.where = n.where;
+  body.items = {leaf(node::kind::symbol, form), leaf(node::kind::string, runtime), leaf(node::kind::symbol, "x")};
+  return m_runtime_entries[n.text] = make_function(n.text, params, {body}, m_global, n);
 }
 
 message evaluator::eval_list(const node& n, const env_ptr& e) {
@@ -330,11 +371,15 @@ message evaluator::eval_list(const node& n, const env_ptr& e) {
   } guard{t_depth};
   try {
     if (head.type == node::kind::symbol) {
-      if (auto s = m_specials.find(head.text); s != m_specials.end()) return s->second(n, e);
+      // A script's macro may stand in for a router form (never for syntax: see `macro`).
+      const auto m = m_macros.find(head.text);
+      if (m == m_macros.end()) {
+        if (auto s = m_specials.find(head.text); s != m_specials.end()) return s->second(n, e);
+      }
       const bool bound = locally_bound(e, head.text);
       if (!bound) {
         // A macro defined by the same top-level form, after that form was expanded.
-        if (auto m = m_macros.find(head.text); m != m_macros.end()) return eval(expand(expand_macro(m->second, n)), e);
+        if (m != m_macros.end()) return eval(expand(expand_macro(m->second, n)), e);
         if (auto b = m_builtins.find(head.text); b != m_builtins.end()) {
           std::vector<message> args;
           for (std::size_t i = 1; i < n.items.size(); ++i) args.push_back(eval(n.items[i], e));
@@ -517,6 +562,11 @@ message evaluator::make_function(const std::string& name, const node& params, st
         fail(p, "SyntaxError", "&rest takes exactly one name, at the end");
       }
       c->rest = params.items[i + 1].text;
+      break;
+    }
+    if (p.text.size() > 3 && p.text.compare(0, 3, "...") == 0) {  // Sibilant's rest: (name args ...body)
+      if (i + 1 != params.items.size()) fail(p, "SyntaxError", p.text + " collects the rest: it comes last");
+      c->rest = p.text.substr(3);
       break;
     }
     c->params.push_back(p.text);

@@ -13,7 +13,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <ostream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -94,6 +96,9 @@ class evaluator {
   std::string bind_splice(const message& value);
   bool locally_bound(const env_ptr& e, std::string_view name) const;
   message eval_symbol(const node& n, const env_ptr& e);
+  /// `py.eval`, `js.serialize`…: the seed's names for a runtime's eval and marshal entries, as
+  /// functions (its runtime-dispatch object is written with them); null when `name` is no such entry.
+  std::optional<message> runtime_entry(const node& n);
   message eval_list(const node& n, const env_ptr& e);
   message apply(const message& fn, std::vector<message>& args, const node& where);
   message make_function(const std::string& name, const node& params, std::vector<node> body, const env_ptr& e,
@@ -123,9 +128,13 @@ class evaluator {
   evaluation_lock* m_lock = nullptr;
   env_ptr m_global;
   std::map<std::string, special, std::less<>> m_specials;
+  /// The language's own syntax (core and control forms): no macro may replace these, while a
+  /// script's macro may stand in for a router form (the seed defines its own py:fn).
+  std::set<std::string, std::less<>> m_syntax;
   std::map<std::string, builtin, std::less<>> m_builtins;
   std::map<std::string, message, std::less<>> m_macros;  // name → the expander (a meta function)
   std::map<std::string, message, std::less<>> m_builtin_values;  // name → its function (builtin_value)
+  std::map<std::string, message, std::less<>> m_runtime_entries;  // "py.eval" → its function (runtime_entry)
   std::uint64_t m_fresh = 0;                              // counter for gensym and splice names
   /// Function id → closure. Shared with the release callbacks of the handles, which hold it weakly:
   /// a handle may outlive this evaluator (a result kept after its Host is gone).

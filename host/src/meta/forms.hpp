@@ -27,7 +27,12 @@ message array_of(const std::vector<message>& items);
 /// A key written as a keyword (`:name`) or a string, without the colon.
 std::string key_of(const message& m, const node& at);
 
-/// (get obj key): an object member, an array element, or a buffer handle field.
+/// A MetaObject's data (holding the buffers and functions it holds); any other value as it is. Forms
+/// that take a buffer see through a MetaObject, so (buffer.shape (eval-in "py" "…array…")) works.
+message seen_through(const message& m);
+
+/// (get obj key): an object member, an array element, or a buffer handle field. Of a MetaObject,
+/// its own keys (_type, source, data) and otherwise its data's: answer.source, image.shape.
 message get_in(const message& obj, const nlohmann::json& key, const node& at);
 
 /// An ArityError unless the form `(form …)` at `n` got exactly `want` arguments.

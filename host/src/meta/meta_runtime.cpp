@@ -93,7 +93,12 @@ class meta_runtime final : public runtime {
       std::lock_guard lock(m_lock);
       handler = m_handler;
     }
-    if (handler.empty()) throw usage_error("meta has no message handler: set one to a function's name", "meta");
+    if (handler.empty()) {
+      // Without a handler, meta prints the message's JSON text where (print …) writes, and the
+      // reply is null, as in every runtime (docs/META.md, send-json).
+      std::cout << payload.dump() << '\n' << std::flush;
+      return message();
+    }
     return call(handler, message(nlohmann::json::array({payload.value()}), payload.buffers(), payload.functions()),
                 options);
   }

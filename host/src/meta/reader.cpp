@@ -8,8 +8,8 @@
 namespace promethean::meta {
 
 bool ends_atom(char c) noexcept {
-  return c == '(' || c == ')' || c == '[' || c == ']' || c == '"' || c == ';' || c == '\'' || c == '`' ||
-         c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r';
+  return c == '(' || c == ')' || c == '[' || c == ']' || c == '{' || c == '}' || c == '"' || c == ';' ||
+         c == '\'' || c == '`' || c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
 namespace {
@@ -35,7 +35,7 @@ class reader {
     while (true) {
       skip_space();
       if (at_end()) return forms;
-      if (peek() == ')' || peek() == ']') {
+      if (is_closer(peek())) {
         m_stray = m_pos;
         fail("SyntaxError", std::string("unexpected '") + peek() + "' (nothing is open)");
       }
@@ -48,6 +48,8 @@ class reader {
 
  private:
   bool at_end() const { return m_pos >= m_src.size(); }
+  static bool is_closer(char c) { return c == ')' || c == ']' || c == '}'; }
+  static char opener_of(char close) { return close == ')' ? '(' : close == ']' ? '[' : '{'; }
   char peek() const { return m_src[m_pos]; }
 
   source_location here() const { return {m_file, m_line, m_column}; }
@@ -112,8 +114,10 @@ class reader {
     switch (c) {
       case '(': return sequence(node::kind::list, ')', where);
       case '[': return sequence(node::kind::array, ']', where);
+      case '{': return object_literal(where);
       case ')':
-      case ']': fail("SyntaxError", std::string("unexpected '") + c + "'");
+      case ']':
+      case '}': fail("SyntaxError", std::string("unexpected '") + c + "'");
       case '"': return string(where);
       case '\'':
         advance();
@@ -142,26 +146,62 @@ class reader {
     advance();  // the opener
     node n{type};
     n.where = where;
-    while (true) {
-      skip_space();
-      if (at_end()) {
-        throw unfinished("SyntaxError",
-                         std::string("unclosed '") + (close == ')' ? '(' : '[') + "' opened at line " +
-                             std::to_string(where.line) + ", column " + std::to_string(where.column),
-                         where);
-      }
-      const char c = peek();
-      if (c == close) {
-        advance();
-        return n;
-      }
-      if (c == ')' || c == ']') {
-        fail("SyntaxError", std::string("'") + c + "' closes the '" + (close == ')' ? '(' : '[') + "' opened at line " +
-                                std::to_string(where.line) + ", column " + std::to_string(where.column) +
-                                ", which needs '" + close + "'");
+    while (!closed(close, where)) n.items.push_back(form());
+    return n;
+  }
+
+  /// Past whitespace, true (and past it) at `close`; an end of input or another closer is an error.
+  bool closed(char close, const source_location& where) {
+    skip_space();
+    if (at_end()) {
+      throw unfinished("SyntaxError",
+                       std::string("unclosed '") + opener_of(close) + "' opened at line " +
+                           std::to_string(where.line) + ", column " + std::to_string(where.column),
+                       where);
+    }
+    const char c = peek();
+    if (c == close) {
+      advance();
+      return true;
+    }
+    if (is_closer(c)) {
+      fail("SyntaxError", std::string("'") + c + "' closes the '" + opener_of(close) + "' opened at line " +
+                              std::to_string(where.line) + ", column " + std::to_string(where.column) +
+                              ", which needs '" + close + "'");
+    }
+    return false;
+  }
+
+  /// {:k v, :k2 v2}: the seed's object literal, read as (object :k v :k2 v2). Commas separate pairs
+  /// as in the seed, and are optional; a comma written after whitespace and before a form is still
+  /// an unquote (`{:k ,x}` in a quasiquote), so a template can fill a literal in.
+  node object_literal(const source_location& where) {
+    advance();  // the '{'
+    node n{node::kind::list};
+    n.where = where;
+    node head{node::kind::symbol};
+    head.text = "object";
+    head.where = where;
+    n.items.push_back(std::move(head));
+    std::size_t item_end = std::string_view::npos;  // where the last item ended
+    while (!closed('}', where)) {
+      if (peek() == ',') {
+        const char next = m_pos + 1 < m_src.size() ? m_src[m_pos + 1] : ' ';
+        const bool separator = m_pos == item_end || next == ' ' || next == '\t' || next == '\n' || next == '\r' ||
+                               next == ',' || next == '}' || next == ';';
+        if (separator) {
+          advance();
+          continue;
+        }
       }
       n.items.push_back(form());
+      item_end = m_pos;
     }
+    if (n.items.size() % 2 == 0) {
+      fail_at(where, "SyntaxError", "an object literal {…} takes key value pairs, got " +
+                                        std::to_string(n.items.size() - 1) + " items");
+    }
+    return n;
   }
 
   static std::string hex_byte(char c) {

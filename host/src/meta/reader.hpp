@@ -1,6 +1,7 @@
 // Private: the meta language's reader. Source text → syntax nodes, each with its line and column.
 //
-// Syntax (Sibilant-flavoured): lists `( )`, arrays `[ ]`, strings "…" with JSON's escapes
+// Syntax (Sibilant-flavoured): lists `( )`, arrays `[ ]`, object literals `{:k v, :k2 v2}` (read as
+// the list (object :k v :k2 v2); commas between pairs optional), strings "…" with JSON's escapes
 // (\n \t \r \b \f \" \\ \/ \uXXXX, surrogates only in pairs) and \0, numbers (integers,
 // decimals, exponents), `true` `false` `null`, keywords `:name`,
 // symbols (any other run of characters, dots allowed: `buffer.shape`, `py:fn`), `;` comments to
@@ -49,7 +50,7 @@ std::string incomplete(std::string_view source);
 /// there is none. A REPL evaluates what comes before it, then reports it.
 std::size_t stray_closer(std::string_view source);
 
-/// True for a character that ends an atom (a symbol, keyword or number): whitespace, brackets,
+/// True for a character that ends an atom (a symbol, keyword or number): whitespace, brackets, braces,
 /// quotes, `;` and the quote/unquote marks. Code-as-data uses it to tell which strings read back
 /// as keywords.
 bool ends_atom(char c) noexcept;

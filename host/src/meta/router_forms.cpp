@@ -177,9 +177,14 @@ void evaluator::install_router_forms() {
     const std::string runtime = runtime_name(args[0], n);
     return outside_lock([&] { return m_host.send_json(runtime, args[1], options); });
   };
+  // (receive-json rt text): JSON text received from rt, as a MetaObject of that source. A value
+  // already parsed is taken as it is, as the seed writes (receive-json "py" (MetaObject "py" data)):
+  // a MetaObject stays itself (it names its source), any other value is wrapped.
   m_builtins["receive-json"] = [](std::vector<message>& args, const node& n) -> message {
     check_arity(args, 2, n, "receive-json");
-    if (!args[1].value().is_string()) fail(n, "TypeError", "(receive-json runtime text): the text is a string");
+    const std::string runtime = runtime_name(args[0], n);
+    if (meta_object::is_meta_object(args[1].value())) return args[1];
+    if (!args[1].value().is_string()) return combine(meta_object{runtime, args[1]}.to_json(), {&args[1]});
     nlohmann::json parsed;
     try {
       parsed = parse_json_text(args[1].value().get<std::string>());
