@@ -31,12 +31,23 @@ pub mod host;
 pub mod json;
 mod panic;
 pub mod pending;
+#[cfg(feature = "ndarray")]
+pub mod ndarray_views;
+#[cfg(feature = "serde")]
+pub mod serde_values;
 
 pub use buffer::{Buffer, BufferView, BufferViewMut, Element};
 pub use error::Error;
 pub use host::{host, Arg, Host, Reply};
 pub use json::Json;
 pub use pending::{Completer, Pending};
+#[cfg(feature = "serde")]
+pub use serde_values::{from_json, to_json, Serde};
+// The versions the features were built against, for plugins that name their types.
+#[cfg(feature = "ndarray")]
+pub use ndarray;
+#[cfg(feature = "serde")]
+pub use serde;
 
 /// Exports functions as a Promethean plugin:
 /// `promethean::plugin! { name: "imageops", version: "0.1.0", functions: [grayscale, invert] }`.
