@@ -2,8 +2,8 @@
 //! in as ndarray views of the caller's memory (any strides: a numpy slice works as it is), new
 //! images go out as owned `Array`s handed over without a copy, options and reports are plain
 //! serde structs beside the buffers.
-use promethean::ndarray::{Array3, ArrayView3, ArrayViewD, ArrayViewMut3, Axis, Zip};
-use promethean::{Error, Serde};
+use promethean::ndarray::{Array3, ArrayView3, ArrayViewD, ArrayViewMut3, Axis, Ix3, Zip};
+use promethean::{Buffer, BufferView, Error, Serde};
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -107,8 +107,45 @@ fn difference(a: ArrayView3<u8>, b: ArrayView3<u8>) -> Result<u64, Error> {
     Ok(total)
 }
 
+/// One image of a blend: a buffer inside a serde struct, the caller's memory as it is.
+#[derive(Deserialize)]
+struct Layer {
+    image: BufferView<u8>,
+    weight: f64,
+}
+
+/// A blend's result: the new image (a buffer inside a serde struct) and what was summed.
+#[derive(Serialize)]
+struct Blended {
+    image: Buffer,
+    layers: usize,
+    total_weight: f64,
+}
+
+/// The weighted sum of images of one shape, clamped to 0..=255: `[{image, weight}, …]` in,
+/// `{image, layers, total_weight}` out, the new image an Array handed over without a copy.
+fn blend(layers: Serde<Vec<Layer>>) -> Result<Serde<Blended>, Error> {
+    let first = layers.first().ok_or_else(|| Error::new("ValueError", "blend needs at least one layer"))?;
+    let dim = first.image.as_array::<Ix3>()?.dim();
+    let mut sum = Array3::<f64>::zeros(dim);
+    for (i, layer) in layers.iter().enumerate() {
+        let image = layer.image.as_array::<Ix3>()?;
+        if image.dim() != dim {
+            return Err(Error::new("ShapeError", format!("layer {} has shape {:?}, layer 0 {:?}", i, image.shape(), first.image.shape())));
+        }
+        Zip::from(&mut sum).and(&image).for_each(|s, &v| *s += v as f64 * layer.weight);
+    }
+    let out = sum.mapv(|v| v.round().clamp(0.0, 255.0) as u8);
+    LAST_RESULT.store(out.as_ptr() as u64, Ordering::SeqCst);
+    Ok(Serde(Blended {
+        image: Buffer::from_array(out)?,
+        layers: layers.len(),
+        total_weight: layers.iter().map(|l| l.weight).sum(),
+    }))
+}
+
 promethean::plugin! {
     name: "ndimage",
     version: "0.1.0",
-    functions: [blur, brighten, stats, difference, address, last_result_address],
+    functions: [blur, brighten, stats, difference, blend, address, last_result_address],
 }

@@ -14,7 +14,12 @@
 //! result is written as the JSON a `Json` result would be. A value that does not fit is a
 //! `TypeError` naming the argument, where in it, what was expected and what came:
 //! `argument 2, at .edges: expected one of "clamp", "wrap", got a string "mirror"`.
+//!
+//! Buffers mix with serde values both ways: as parameters of their own beside `Serde<T>` ones, and
+//! as fields: a `Buffer`, `BufferView<T>` or `BufferViewMut<T>` field of an argument is the caller's
+//! buffer (no copy), a `Buffer` field of a result is handed over with it (buffers.rs).
 
+mod buffers;
 mod de;
 mod ser;
 
@@ -147,18 +152,25 @@ pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<Json, DataError> {
 impl<T: DeserializeOwned> FromArg for Serde<T> {
     #[inline]
     fn from_arg(ctx: &CallContext, index: usize) -> Result<Self, Error> {
-        from_json(&ctx.args[index]).map(Serde).map_err(|e| e.into_error(&format!("argument {}", index + 1)))
+        buffers::with_call_views(ctx.views, || from_json(&ctx.args[index]))
+            .map(Serde)
+            .map_err(|e| e.into_error(&format!("argument {}", index + 1)))
     }
     #[inline]
     fn from_value(ctx: &TypedContext, index: usize) -> Result<Self, Error> {
-        from_json(&ctx.json(index)).map(Serde).map_err(|e| e.into_error(&format!("argument {}", index + 1)))
+        buffers::with_call_views(ctx.views, || from_json(&ctx.json(index)))
+            .map(Serde)
+            .map_err(|e| e.into_error(&format!("argument {}", index + 1)))
     }
 }
 
 impl<T: Serialize> IntoOutput for Serde<T> {
     #[inline]
     fn into_output(self, out: &mut Output) -> Result<(), Error> {
-        out.json = to_json(&self.0).map_err(|e| e.into_error("the result"))?.dump();
+        // Buffers inside the value are handed over with it, named by their index (buffers.rs).
+        let (value, buffers) = buffers::collecting_result_buffers(|| to_json(&self.0));
+        out.json = value.map_err(|e| e.into_error("the result"))?.dump();
+        out.buffers = buffers;
         Ok(())
     }
 }
