@@ -22,7 +22,6 @@ set(PROMETHEAN_RUST_SDK_DIR "${CMAKE_CURRENT_LIST_DIR}/../embed-rust/sdk" CACHE 
 #   an unstable flag: that flag is turned on, through the environment, for those cargos only.
 #   RUSTC_BOOTSTRAP=1 is what lets a stable cargo take it; the crates pinned in the lock files
 #   probe for unstable compiler features before using any, and build the same with it.
-set(PROMETHEAN_CARGO_COMMAND "${PROMETHEAN_CARGO}")
 if(PROMETHEAN_CARGO)
   execute_process(COMMAND "${PROMETHEAN_CARGO}" --version OUTPUT_VARIABLE _pm_cargo_version
                   OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
@@ -35,7 +34,9 @@ if(PROMETHEAN_CARGO)
   if(_pm_cargo_version VERSION_LESS 1.68)
     list(APPEND _pm_cargo_env RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_SPARSE_REGISTRY=true)
   endif()
-  set(PROMETHEAN_CARGO_COMMAND "${CMAKE_COMMAND}" -E env ${_pm_cargo_env} "${PROMETHEAN_CARGO}")
+  # In the cache: every directory's plugins (bench/, tests/) run cargo the same way.
+  set(PROMETHEAN_CARGO_COMMAND "${CMAKE_COMMAND}" -E env ${_pm_cargo_env} "${PROMETHEAN_CARGO}"
+      CACHE INTERNAL "cargo with the environment it needs")
   if(NOT _pm_cargo_announced STREQUAL "${PROMETHEAN_CARGO} ${_pm_cargo_version}")
     message(STATUS "Promethean: cargo ${_pm_cargo_version} (${PROMETHEAN_CARGO}) builds the Rust plugins")
     set(_pm_cargo_announced "${PROMETHEAN_CARGO} ${_pm_cargo_version}" CACHE INTERNAL "")

@@ -103,6 +103,13 @@ pub unsafe fn array_view_mut<'a, T: Element, D: Dimension>(v: &pm_buffer_view, w
         return Err(Error::new("BufferError", format!("{}: the buffer is read-only, and this function writes to it", what())));
     }
     let l = layout::<T, D>(v, what)?;
+    // A stride of 0 (a broadcast array) makes several elements one: &mut to each would alias.
+    if let Some(axis) = (0..l.shape.len()).find(|&a| l.shape[a] > 1 && l.strides[a] == 0) {
+        return Err(Error::new(
+            "BufferError",
+            format!("{}: axis {} has stride 0 (a broadcast buffer), and a writable view needs distinct elements", what(), axis),
+        ));
+    }
     let shape = into_dim::<D>(l.shape).strides(into_dim::<D>(l.strides));
     let mut view = ArrayViewMut::from_shape_ptr(shape, l.base as *mut T);
     for axis in l.negative {
@@ -250,5 +257,9 @@ mod tests {
         let mut ro = abi_view(data.as_mut_ptr(), PM_DTYPE_UINT8, &[24], &[1]);
         ro.readonly = 1;
         assert!(unsafe { array_view_mut::<u8, ndarray::Ix1>(&ro, &|| "argument 1".into()) }.is_err());
+        let broadcast = abi_view(data.as_mut_ptr(), PM_DTYPE_UINT8, &[4, 6], &[0, 1]);
+        assert!(unsafe { array_view::<u8, Ix2>(&broadcast, &|| "argument 1".into()) }.is_ok());
+        let e = unsafe { array_view_mut::<u8, Ix2>(&broadcast, &|| "argument 1".into()) }.unwrap_err();
+        assert_eq!(e.message(), "argument 1: axis 0 has stride 0 (a broadcast buffer), and a writable view needs distinct elements");
     }
 }

@@ -38,3 +38,12 @@ fn errors_name_the_place_and_the_expected_shape() {
     let e = to_json(&BTreeMap::from([(vec![1], 2)])).unwrap_err();
     assert_eq!(e.message(), "a map key must be a string or an integer, got a sequence");
 }
+
+#[test]
+fn a_buffer_is_decoded_only_inside_a_call() {
+    let e = from_json::<Vec<crate::Buffer>>(&json(r#"[{"_type": "Buffer", "view": 0}]"#)).err().expect("outside a call");
+    assert_eq!(e.path(), "[0]");
+    assert_eq!(e.message(), "a buffer can be decoded only from a plugin call's arguments (Serde<T>)");
+    let e = from_json::<crate::Buffer>(&json(r#"{"view": 0}"#)).err().expect("not a handle");
+    assert_eq!(e.message(), "expected a buffer, got an object");
+}
