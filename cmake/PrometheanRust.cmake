@@ -17,11 +17,12 @@ set(PROMETHEAN_RUST_SDK_DIR "${CMAKE_CURRENT_LIST_DIR}/../embed-rust/sdk" CACHE 
 # The environment of every cargo run, worked out once from the cargo found:
 # - RUSTC: the rustc beside that cargo (Debian's /usr/bin/cargo with /usr/bin/rustc), not the
 #   first on PATH, which may be another toolchain's;
-# - cargo before 1.68 (Debian 12's is 1.65) reaches crates.io only through its git index on
-#   github.com, or through the sparse index (index.crates.io, what every newer cargo uses) behind
-#   an unstable flag: that flag is turned on, through the environment, for those cargos only.
-#   RUSTC_BOOTSTRAP=1 is what lets a stable cargo take it; the crates pinned in the lock files
-#   probe for unstable compiler features before using any, and build the same with it.
+# - cargo before 1.70 reaches crates.io by default through its git index on github.com; the sparse
+#   index (index.crates.io, the default since) is an unstable flag before 1.68 (Debian 12's cargo is
+#   1.65) and a setting in 1.68 and 1.69: either is turned on, through the environment, for those
+#   cargos only. RUSTC_BOOTSTRAP=1 is what lets a stable cargo take the unstable flag; the crates
+#   pinned in the lock files probe for unstable compiler features before using any, and build the
+#   same with it.
 if(PROMETHEAN_CARGO)
   execute_process(COMMAND "${PROMETHEAN_CARGO}" --version OUTPUT_VARIABLE _pm_cargo_version
                   OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
@@ -33,6 +34,8 @@ if(PROMETHEAN_CARGO)
   endif()
   if(_pm_cargo_version VERSION_LESS 1.68)
     list(APPEND _pm_cargo_env RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_SPARSE_REGISTRY=true)
+  elseif(_pm_cargo_version VERSION_LESS 1.70)
+    list(APPEND _pm_cargo_env CARGO_REGISTRIES_CRATES_IO_PROTOCOL=sparse)  # stable, not yet the default
   endif()
   # In the cache: every directory's plugins (bench/, tests/) run cargo the same way.
   set(PROMETHEAN_CARGO_COMMAND "${CMAKE_COMMAND}" -E env ${_pm_cargo_env} "${PROMETHEAN_CARGO}"

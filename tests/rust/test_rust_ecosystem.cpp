@@ -51,8 +51,12 @@ TEST(RustEcosystem, NdarrayViewsAndArraysCrossWithoutACopy) {
     EXPECT_EQ(blurred->span<const std::uint8_t>()[(1 * 6 + 1) * 3], (sum + 4) / 9);
   }
   EXPECT_EQ(ledger::instance().counts().blocks_released - released, 1);  // the Array's Vec, freed once
+  auto before = ramp_image(4, 6);
   the_host().call("rust", "ndimage.brighten", args_of({img, json(3)}));
   EXPECT_EQ(img.span<const std::uint8_t>()[0], 3);  // in place
+  EXPECT_EQ(the_host().call("rust", "ndimage.difference", args_of({before, img})).value(), 3 * 4 * 6 * 3);
+  EXPECT_EQ(message_of([&] { the_host().call("rust", "ndimage.difference", args_of({before, ramp_image(2, 6)})); }),
+            "shapes [4, 6, 3] and [2, 6, 3] differ");
 }
 
 TEST(RustEcosystem, SerdeStructsGoInAndOutBesideBuffers) {
