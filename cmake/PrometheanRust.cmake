@@ -15,8 +15,8 @@ find_program(PROMETHEAN_CARGO cargo HINTS "$ENV{HOME}/.cargo/bin" DOC "cargo, to
 set(PROMETHEAN_RUST_SDK_DIR "${CMAKE_CURRENT_LIST_DIR}/../embed-rust/sdk" CACHE PATH "The promethean Rust SDK crate")
 
 # The environment of every cargo run, worked out once from the cargo found:
-# - RUSTC: the rustc beside that cargo (Debian's /usr/bin/cargo with /usr/bin/rustc), not the
-#   first on PATH, which may be another toolchain's;
+# - RUSTC, RUSTDOC: the rustc and rustdoc beside that cargo (Debian's /usr/bin/cargo with
+#   /usr/bin/rustc), not the first on PATH, which may be another toolchain's;
 # - cargo before 1.70 reaches crates.io by default through its git index on github.com; the sparse
 #   index (index.crates.io, the default since) is an unstable flag before 1.68 (Debian 12's cargo is
 #   1.65) and a setting in 1.68 and 1.69: either is turned on, through the environment, for those
@@ -29,9 +29,12 @@ if(PROMETHEAN_CARGO)
   string(REGEX MATCH "[0-9]+\\.[0-9]+\\.[0-9]+" _pm_cargo_version "${_pm_cargo_version}")
   set(_pm_cargo_env)
   get_filename_component(_pm_cargo_dir "${PROMETHEAN_CARGO}" DIRECTORY)
-  if(EXISTS "${_pm_cargo_dir}/rustc")
-    list(APPEND _pm_cargo_env "RUSTC=${_pm_cargo_dir}/rustc")
-  endif()
+  foreach(_pm_tool rustc rustdoc)
+    if(EXISTS "${_pm_cargo_dir}/${_pm_tool}")
+      string(TOUPPER "${_pm_tool}" _pm_variable)
+      list(APPEND _pm_cargo_env "${_pm_variable}=${_pm_cargo_dir}/${_pm_tool}")
+    endif()
+  endforeach()
   if(_pm_cargo_version VERSION_LESS 1.68)
     list(APPEND _pm_cargo_env RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_SPARSE_REGISTRY=true)
   elseif(_pm_cargo_version VERSION_LESS 1.70)
