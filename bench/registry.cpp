@@ -50,6 +50,7 @@ const bench_info* find_info(const std::string& name) {
 void register_all(const plan& p) {
   register_calls(p);
   register_cold_paths(p);
+  register_serde_calls(p);
   register_async(p);
   register_limits(p);
   register_peers(p);

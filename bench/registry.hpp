@@ -44,6 +44,7 @@ void register_all(const plan& p);
 // The parts register_all calls, one per file.
 void register_calls(const plan& p);
 void register_cold_paths(const plan& p);
+void register_serde_calls(const plan& p);
 void register_async(const plan& p);
 void register_limits(const plan& p);
 void register_python_limits(const plan& p);

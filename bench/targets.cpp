@@ -101,6 +101,10 @@ std::vector<target_result> evaluate_targets(const results& r) {
                                 "call/host_to_rust/resolved", 50));
   out.push_back(absolute_target(r, "host → rust ≤ 50 ns (host.call by name, JSON arguments built per call)",
                                 "call/host_to_rust/json", 50));
+  // The Rust SDK's serde feature (issue 22): a plugin taking a serde struct costs at most 1.2× the
+  // same plugin taking the SDK's own Json value.
+  out.push_back(ratio_target(r, "host → rust: a serde struct argument ≤ 1.2× the SDK's Json value",
+                             "call/host_to_rust/serde_struct", "call/host_to_rust/json_value", 1.2));
 
   for (const auto& [from, to] : handoff_paths()) {
     // ≤ 1.5 µs at every size measured (issue 18; 2 µs before), and flat: the 1 GiB handoff within

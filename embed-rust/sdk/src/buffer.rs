@@ -224,9 +224,15 @@ impl Buffer {
                 format!("a Vec of {} elements cannot have shape {:?} ({} elements)", values.len(), shape, count),
             ));
         }
+        Buffer::adopt_vec(values, 0, shape)
+    }
+
+    /// Adopts `values` as a C-order buffer of `shape` whose first element is `values[offset]`
+    /// (the caller checked that the elements fit); the host releases the whole Vec.
+    pub(crate) fn adopt_vec<T: Element>(values: Vec<T>, offset: usize, shape: &[usize]) -> Result<Buffer, Error> {
         let api = host_api()?;
         let mut boxed = Box::new(values);
-        let data = boxed.as_mut_ptr() as *mut c_void;
+        let data = unsafe { boxed.as_mut_ptr().add(offset) } as *mut c_void;
         let context = Box::into_raw(boxed) as *mut c_void;
         let dims = shape_u64(shape);
         let mut out: *mut pm_buffer = std::ptr::null_mut();
@@ -257,7 +263,7 @@ impl Buffer {
         Buffer { raw: unsafe { (api.buffer_retain)(raw) } }
     }
 
-    fn abi_view(&self) -> pm_buffer_view {
+    pub(crate) fn abi_view(&self) -> pm_buffer_view {
         let mut v = pm_buffer_view::zeroed();
         if let Ok(api) = host_api() {
             unsafe { (api.buffer_view)(self.raw, &mut v) };

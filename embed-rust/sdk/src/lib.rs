@@ -22,6 +22,25 @@
 //! `Pending::new()` and a [`Completer`] handed to whatever finishes the work): the host's async
 //! callers (Python's `await`, a JS Promise, meta's `call-async`) get the value without a thread
 //! waiting for it, and a blocking call waits.
+//!
+//! Two optional features (none by default: the SDK has no dependencies):
+//! - `ndarray`: parameters of type `ndarray::ArrayView<T, D>` / `ArrayViewMut<T, D>` (the caller's
+//!   memory with its shape and strides, no copy) and `ndarray::Array<T, D>` results (handed to the
+//!   host without a copy when C order); see [`ndarray_views`]. The crate is re-exported as
+//!   `promethean::ndarray`.
+//! - `serde`: [`Serde<T>`](serde_values::Serde) parameters and results of any `Deserialize` /
+//!   `Serialize` type, beside buffers; a value of the wrong shape is a `TypeError` naming the
+//!   argument, the place in it and what was expected; see [`serde_values`].
+//!
+//! ```ignore
+//! use promethean::ndarray::{Array3, ArrayView3};
+//! use promethean::{Error, Serde};
+//!
+//! #[derive(serde::Deserialize)]
+//! struct BlurOptions { radius: usize }
+//!
+//! fn blur(image: ArrayView3<u8>, options: Serde<BlurOptions>) -> Result<Array3<u8>, Error> { ... }
+//! ```
 
 pub mod abi;
 pub mod buffer;
@@ -31,12 +50,23 @@ pub mod host;
 pub mod json;
 mod panic;
 pub mod pending;
+#[cfg(feature = "ndarray")]
+pub mod ndarray_views;
+#[cfg(feature = "serde")]
+pub mod serde_values;
 
 pub use buffer::{Buffer, BufferView, BufferViewMut, Element};
 pub use error::Error;
 pub use host::{host, Arg, Host, Reply};
 pub use json::Json;
 pub use pending::{Completer, Pending};
+#[cfg(feature = "serde")]
+pub use serde_values::{from_json, to_json, Serde};
+// The versions the features were built against, for plugins that name their types.
+#[cfg(feature = "ndarray")]
+pub use ndarray;
+#[cfg(feature = "serde")]
+pub use serde;
 
 /// Exports functions as a Promethean plugin:
 /// `promethean::plugin! { name: "imageops", version: "0.1.0", functions: [grayscale, invert] }`.
