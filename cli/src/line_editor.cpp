@@ -3,6 +3,7 @@
 
 #include <histedit.h>
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <langinfo.h>
 #include <poll.h>
@@ -15,6 +16,7 @@
 #include <cstring>
 #include <cwchar>
 #include <iostream>
+#include <stdexcept>
 #include <system_error>
 #include <utility>
 
@@ -22,6 +24,51 @@ namespace promethean::cli {
 
 namespace {
 constexpr int k_history_size = 1000;
+
+/// libedit, opened with RTLD_LOCAL when the first editor is made instead of linked. Linked, its
+/// readline-compatible names (readline, add_history, rl_*) would be the process's, found before GNU
+/// readline's: Python's `readline` module (GNU readline, as in python3) would call libedit through
+/// them, and its history would not work (CPython's test_readline found it). Opened locally, they are
+/// this file's alone.
+struct libedit {
+  decltype(&::el_init) el_init;
+  decltype(&::el_end) el_end;
+  decltype(&::el_get) el_get;
+  decltype(&::el_gets) el_gets;
+  decltype(&::el_set) el_set;
+  decltype(&::el_source) el_source;
+  decltype(&::history) history;
+  decltype(&::history_init) history_init;
+  decltype(&::history_end) history_end;
+};
+
+const libedit& edit() {
+  static const libedit api = [] {
+    constexpr const char* k_library = "libedit.so.2";  // Debian's libedit2 (libedit-dev's runtime)
+    void* handle = ::dlopen(k_library, RTLD_NOW | RTLD_LOCAL);
+    if (handle == nullptr) {
+      throw std::runtime_error(std::string("the REPL's line editor: cannot load ") + k_library +
+                               " (Debian's libedit2): " + ::dlerror());
+    }
+    auto symbol = [handle](const char* name) {
+      void* found = ::dlsym(handle, name);
+      if (found == nullptr) throw std::runtime_error(std::string("the REPL's line editor: libedit has no ") + name);
+      return found;
+    };
+    libedit a{};
+    a.el_init = reinterpret_cast<decltype(a.el_init)>(symbol("el_init"));
+    a.el_end = reinterpret_cast<decltype(a.el_end)>(symbol("el_end"));
+    a.el_get = reinterpret_cast<decltype(a.el_get)>(symbol("el_get"));
+    a.el_gets = reinterpret_cast<decltype(a.el_gets)>(symbol("el_gets"));
+    a.el_set = reinterpret_cast<decltype(a.el_set)>(symbol("el_set"));
+    a.el_source = reinterpret_cast<decltype(a.el_source)>(symbol("el_source"));
+    a.history = reinterpret_cast<decltype(a.history)>(symbol("history"));
+    a.history_init = reinterpret_cast<decltype(a.history_init)>(symbol("history_init"));
+    a.history_end = reinterpret_cast<decltype(a.history_end)>(symbol("history_end"));
+    return a;  // the library stays open for the process's life
+  }();
+  return api;
+}
 }  // namespace
 
 std::filesystem::path repl_history_file() {
@@ -44,7 +91,7 @@ struct line_editor::impl {
 
   static char* prompt_of(EditLine* el) {
     impl* self = nullptr;
-    el_get(el, EL_CLIENTDATA, &self);
+    edit().el_get(el, EL_CLIENTDATA, &self);
     return self->prompt.data();
   }
 
@@ -53,7 +100,7 @@ struct line_editor::impl {
   /// after a signal instead, so a Ctrl-C would not end the line.
   static int read_char(EditLine* el, wchar_t* out) {
     impl* self = nullptr;
-    el_get(el, EL_CLIENTDATA, &self);
+    edit().el_get(el, EL_CLIENTDATA, &self);
     *out = L'\0';
     while (true) {
       pollfd fds[2] = {{self->wake[0], POLLIN, 0}, {self->in_fd, POLLIN, 0}};
@@ -103,23 +150,23 @@ line_editor::line_editor(std::filesystem::path history_file) : m_impl(std::make_
   if (::pipe2(s.wake, O_CLOEXEC | O_NONBLOCK) != 0) throw std::system_error(errno, std::generic_category(), "pipe2");
 
   s.history_file = std::move(history_file);
-  s.history = history_init();
-  history(s.history, &s.event, H_SETSIZE, k_history_size);
-  history(s.history, &s.event, H_SETUNIQUE, 1);  // a line entered twice in a row is kept once
-  if (!s.history_file.empty()) history(s.history, &s.event, H_LOAD, s.history_file.c_str());  // none yet: fine
+  s.history = edit().history_init();
+  edit().history(s.history, &s.event, H_SETSIZE, k_history_size);
+  edit().history(s.history, &s.event, H_SETUNIQUE, 1);  // a line entered twice in a row is kept once
+  if (!s.history_file.empty()) edit().history(s.history, &s.event, H_LOAD, s.history_file.c_str());  // none yet: fine
 
-  s.editor = el_init("promethean", stdin, stdout, stderr);
-  el_set(s.editor, EL_CLIENTDATA, &s);
-  el_set(s.editor, EL_EDITOR, "emacs");
-  el_set(s.editor, EL_PROMPT, &impl::prompt_of);
-  el_set(s.editor, EL_HIST, history, s.history);
-  el_set(s.editor, EL_GETCFN, &impl::read_char);
-  el_source(s.editor, nullptr);  // the user's ~/.editrc (key bindings, vi mode), as other libedit programs
+  s.editor = edit().el_init("promethean", stdin, stdout, stderr);
+  edit().el_set(s.editor, EL_CLIENTDATA, &s);
+  edit().el_set(s.editor, EL_EDITOR, "emacs");
+  edit().el_set(s.editor, EL_PROMPT, &impl::prompt_of);
+  edit().el_set(s.editor, EL_HIST, edit().history, s.history);
+  edit().el_set(s.editor, EL_GETCFN, &impl::read_char);
+  edit().el_source(s.editor, nullptr);  // the user's ~/.editrc (key bindings, vi mode), as other libedit programs
 }
 
 line_editor::~line_editor() {
-  el_end(m_impl->editor);
-  history_end(m_impl->history);
+  edit().el_end(m_impl->editor);
+  edit().history_end(m_impl->history);
   ::close(m_impl->wake[0]);
   ::close(m_impl->wake[1]);
 }
@@ -128,7 +175,7 @@ line_editor::result line_editor::read(const std::string& prompt) {
   m_impl->prompt = prompt;
   std::cout.flush();
   int count = 0;
-  const char* line = el_gets(m_impl->editor, &count);
+  const char* line = edit().el_gets(m_impl->editor, &count);
   if (line == nullptr) return {count < 0 && errno == EINTR ? outcome::interrupted : outcome::end, {}};
   std::string text(line, static_cast<std::size_t>(count));
   if (!text.empty() && text.back() == '\n') text.pop_back();
@@ -137,9 +184,9 @@ line_editor::result line_editor::read(const std::string& prompt) {
 
 void line_editor::remember(const std::string& line) {
   impl& s = *m_impl;
-  history(s.history, &s.event, H_ENTER, line.c_str());
+  edit().history(s.history, &s.event, H_ENTER, line.c_str());
   if (s.history_file.empty()) return;
-  if (history(s.history, &s.event, H_SAVE, s.history_file.c_str()) < 0 && !s.reported_save_failure) {
+  if (edit().history(s.history, &s.event, H_SAVE, s.history_file.c_str()) < 0 && !s.reported_save_failure) {
     s.reported_save_failure = true;
     std::cerr << "promethean: cannot write the history file " << s.history_file.string() << ": "
               << std::strerror(errno) << " (set PROMETHEAN_HISTORY to choose another)\n";
