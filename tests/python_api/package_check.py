@@ -116,12 +116,17 @@ def check_examples(args):
     cluster = [subprocess.Popen([python, dask, "scheduler", "--host", "127.0.0.1", "--port", "0",
                                  "--dashboard-address", ":0", "--scheduler-file", scheduler_file], env=env)]
     try:
+        # The scheduler writes its file in more than one step: wait until it is whole JSON.
+        address = None
         for _ in range(300):
-            if os.path.exists(scheduler_file):
+            try:
+                with open(scheduler_file) as f:
+                    address = json.load(f)["address"]
                 break
-            time.sleep(0.1)
-        with open(scheduler_file) as f:
-            address = json.load(f)["address"]
+            except (FileNotFoundError, json.JSONDecodeError, KeyError):
+                time.sleep(0.1)
+        if address is None:
+            sys.exit(f"dask scheduler: no complete {scheduler_file} after 30 s")
         cluster.append(subprocess.Popen([python, dask, "worker", address, "--nworkers", "2", "--nthreads", "1",
                                          "--dashboard-address", ":0"], env=env))
         run([python, example, "4", address], env=env, cwd=args.venv)
