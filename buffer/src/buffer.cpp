@@ -153,6 +153,21 @@ buffer buffer::allocate(dtype format, shape_t shape, const allocate_options& opt
                            options.readonly, options.type));
 }
 
+buffer adopt_strided(std::byte* first, release_fn release, dtype format, shape_t shape, adopt_options options) {
+  byte_extent_t extent;
+  try {
+    if (options.strides.empty()) options.strides = c_strides(shape, dtype_size(format));
+    extent = byte_extent(shape, options.strides, dtype_size(format));
+    if (first == nullptr && extent.high > extent.low) throw buffer_error("adopted memory has a null address");
+  } catch (...) {
+    if (release) release();
+    throw;
+  }
+  options.byte_offset = static_cast<std::size_t>(-extent.low);
+  return buffer::adopt(first + extent.low, static_cast<std::size_t>(extent.high - extent.low), std::move(release),
+                       format, std::move(shape), options);
+}
+
 buffer buffer::adopt(void* data, std::size_t byte_size, release_fn release, dtype format, shape_t shape,
                      const adopt_options& options) {
   auto block = std::make_shared<detail::memory_block>();

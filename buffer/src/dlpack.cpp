@@ -142,7 +142,6 @@ buffer adopt_dlpack(const DLManagedTensor& managed, release_fn release, adopt_op
   dtype format{};
   shape_t shape;
   strides_t strides;
-  byte_extent_t extent;
   std::byte* first = nullptr;
   try {
     if (!cpu_addressable(t.device)) {
@@ -175,17 +174,13 @@ buffer adopt_dlpack(const DLManagedTensor& managed, release_fn release, adopt_op
         strides.push_back(static_cast<std::ptrdiff_t>(t.strides[i]) * static_cast<std::ptrdiff_t>(itemsize));
       }
     }
-    extent = byte_extent(shape, strides, itemsize);
-    if (t.data == nullptr && extent.high > extent.low) throw buffer_error(std::string(what) + " has no data pointer");
-    first = static_cast<std::byte*>(t.data) + t.byte_offset;
+    if (t.data != nullptr) first = static_cast<std::byte*>(t.data) + t.byte_offset;
   } catch (...) {
     if (release) release();  // buffer::adopt's rule: release runs also when adopting fails
     throw;
   }
   options.strides = std::move(strides);
-  options.byte_offset = static_cast<std::size_t>(-extent.low);
-  return buffer::adopt(first + extent.low, static_cast<std::size_t>(extent.high - extent.low), std::move(release),
-                       format, std::move(shape), options);
+  return adopt_strided(first, std::move(release), format, std::move(shape), std::move(options));
 }
 
 buffer buffer_from_dlpack(DLManagedTensor* managed, const adopt_options& options) {

@@ -518,24 +518,11 @@ buffer adopt_new(py::handle obj) {
     return *same;
   }
   shape_t shape(raw->shape, raw->shape + raw->ndim);
-  strides_t strides = raw->strides ? strides_t(raw->strides, raw->strides + raw->ndim)
-                                   : c_strides(shape, dtype_size(format));
-  // The block is the span of bytes the layout reaches (strides may be negative).
-  byte_extent_t extent;
-  try {
-    extent = byte_extent(shape, strides, dtype_size(format));
-  } catch (...) {
-    release();
-    throw;
-  }
   adopt_options options;
   options.language = "py";
-  options.strides = std::move(strides);
-  options.byte_offset = static_cast<std::size_t>(-extent.low);
+  if (raw->strides) options.strides.assign(raw->strides, raw->strides + raw->ndim);  // else C order
   options.readonly = raw->readonly != 0;
-  auto* start = static_cast<std::byte*>(raw->buf) + extent.low;
-  return buffer::adopt(start, static_cast<std::size_t>(extent.high - extent.low), release, format, std::move(shape),
-                       options);
+  return adopt_strided(static_cast<std::byte*>(raw->buf), std::move(release), format, std::move(shape), std::move(options));
 }
 }  // namespace
 

@@ -326,21 +326,17 @@ buffer adopt_array_interface(py::handle obj) {
     }
     Py_DECREF(held);
   });
-  byte_extent_t extent;
-  try {
-    extent = byte_extent(shape, strides, itemsize);
-    if (first == nullptr && extent.high > extent.low) type_error(what + ".__array_interface__ gives a null address");
-  } catch (...) {
+  std::size_t elements = 1;
+  for (std::size_t n : shape) elements *= n;
+  if (first == nullptr && elements != 0) {
     release();
-    throw;
+    type_error(what + ".__array_interface__ gives a null address");
   }
   adopt_options options;
   options.language = "py";
   options.strides = std::move(strides);
-  options.byte_offset = static_cast<std::size_t>(-extent.low);
   options.readonly = readonly;
-  return buffer::adopt(first + extent.low, static_cast<std::size_t>(extent.high - extent.low), std::move(release),
-                       format, std::move(shape), options);
+  return adopt_strided(first, std::move(release), format, std::move(shape), std::move(options));
 }
 
 }  // namespace

@@ -158,4 +158,11 @@ struct byte_extent_t {
 };
 PROMETHEAN_API byte_extent_t byte_extent(const shape_t& shape, const strides_t& strides, std::size_t itemsize);
 
+/// Adopts the memory a strided layout reaches from its element [0, …, 0] at `first`: the block is
+/// the byte_extent of the layout (negative strides reach below `first`). `options.strides` is the
+/// layout (empty: C order); `options.byte_offset` is computed here. A null `first` with elements
+/// to reach is a buffer_error. `release` runs exactly once, also when this throws (buffer::adopt).
+PROMETHEAN_API buffer adopt_strided(std::byte* first, release_fn release, dtype format, shape_t shape,
+                                    adopt_options options);
+
 }  // namespace promethean
