@@ -1,5 +1,6 @@
 // Buffer: allocation, adoption, layout checks and zero-copy sub-views.
 #include "buffer_state.hpp"
+#include "shared_segment.hpp"
 
 #include <promethean/buffer/ledger.hpp>
 #include <promethean/error.hpp>
@@ -16,11 +17,8 @@ namespace promethean {
 namespace detail {
 
 memory_block::~memory_block() {
-  if (release) {
-    release();  // adopted: the owner's callback, exactly once
-  } else {
-    std::free(data);  // host memory from aligned_alloc (free(nullptr) is a no-op)
-  }
+  // Exactly once: the owner's callback (adopted), or the host block's way back (shared_segment.hpp).
+  if (release) release();
   ledger::instance().block_released(language, size);
 }
 
@@ -32,7 +30,6 @@ buffer_state::~buffer_state() {
 }  // namespace detail
 
 namespace {
-constexpr std::size_t k_alignment = 64;
 std::atomic<std::uint64_t> g_next_serial{1};
 
 std::string shape_text(const shape_t& shape) {
@@ -138,14 +135,14 @@ buffer buffer::allocate(dtype format, shape_t shape, const allocate_options& opt
   if (__builtin_mul_overflow(element_count(shape), dtype_size(format), &bytes)) {
     throw buffer_error("shape " + shape_text(shape) + " overflows");
   }
-  // aligned_alloc wants a multiple of the alignment; a zero-size buffer still gets a block.
-  const std::size_t rounded = std::max<std::size_t>(k_alignment, (bytes + k_alignment - 1) / k_alignment * k_alignment);
-  void* p = std::aligned_alloc(k_alignment, rounded);
-  if (!p) throw buffer_error("out of memory allocating " + std::to_string(bytes) + " bytes", "MemoryError");
-  std::memset(p, 0, bytes);
+  // In a shared segment, so that it can cross to another process without a copy (shared_memory.hpp).
+  detail::host_block memory = detail::allocate_host_block(bytes);
   auto block = std::make_shared<detail::memory_block>();
-  block->data = static_cast<std::byte*>(p);
+  block->data = memory.data;
   block->size = bytes;
+  block->release = std::move(memory.release);
+  block->segment = std::move(memory.segment);
+  block->segment_offset = memory.segment_offset;
   block->language = options.language;
   ledger::instance().block_created(block->language, block->size);
   strides_t strides = c_strides(shape, dtype_size(format));

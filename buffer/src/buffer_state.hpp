@@ -12,13 +12,20 @@
 
 namespace promethean::detail {
 
-/// One memory block: host-allocated (64-byte aligned, freed with free) or adopted (released by its
-/// callback). Its destructor is the single place a block is freed, so it happens exactly once.
+struct shared_segment;
+
+/// One memory block: host-allocated (in a shared segment, released by its callback) or adopted
+/// (released by the owner's callback). Its destructor is the single place a block is released, so
+/// it happens exactly once.
 struct memory_block {
   std::byte* data = nullptr;
   std::size_t size = 0;
-  release_fn release;  // empty for host memory
+  release_fn release;
   std::string language;
+  /// The shared segment the block lies in (shared_memory.hpp), or null; `data` is
+  /// `segment->base + segment_offset`. Dropped after `release` has run.
+  std::shared_ptr<shared_segment> segment;
+  std::size_t segment_offset = 0;
   ~memory_block();
 };
 
@@ -44,6 +51,11 @@ struct buffer_state {
   // keeping its handle cost an allocation and a copy more. The second request builds the cache.
   mutable std::atomic<bool> handle_asked{false};
   ~buffer_state();
+};
+
+/// What shared_memory.cpp reaches in a buffer: its block.
+struct block_access {
+  static memory_block& block(const buffer& b) { return *b.state().block; }
 };
 
 }  // namespace promethean::detail

@@ -5,8 +5,10 @@
 #include <promethean/host/host.hpp>
 
 #include "async_calls.hpp"
+#include "remote/remote_runtime.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <array>
 #include <atomic>
 #include <cstdio>
@@ -38,6 +40,7 @@ struct host::impl {
   std::filesystem::path main_script;  ///< host::main_script
   std::size_t js_heap_limit_mb = 0;
   js_inspector_options js_inspector;
+  std::function<std::unique_ptr<runtime>(host&, std::string_view)> runtime_for_unknown_name;
   std::shared_ptr<detail::async_calls> async;  ///< call_async, eval_async (made with the host)
 
   // Started runtimes again, for the hot path: every call looks its runtime up, and a mutex there
@@ -102,6 +105,15 @@ host::host(host_options options) : m_impl(std::make_unique<impl>()) {
       m_impl->factories.emplace(it->name, *it);
     }
   }
+  for (const auto& name : options.isolate) {
+    auto f = m_impl->factories.find(name);
+    if (f == m_impl->factories.end()) {
+      throw usage_error("cannot isolate runtime '" + name + "': unknown (available: " + m_impl->known_names() + ")");
+    }
+    if (name == "meta") throw usage_error("cannot isolate the meta runtime: it is the host's own language");
+    f->second.make = [name](host& h) { return detail::make_remote_runtime(h, name, name); };
+  }
+  m_impl->runtime_for_unknown_name = std::move(options.runtime_for_unknown_name);
   if (options.start_eagerly) {
     for (const auto& name : runtime_names()) get(name);
   }
@@ -173,15 +185,44 @@ runtime& host::get(std::string_view name) {
     if (!it->second) throw usage_error("the " + std::string(name) + " runtime has already shut down");
     return *it->second;
   }
-  auto f = m_impl->factories.find(name);
-  if (f == m_impl->factories.end()) {
-    throw usage_error("unknown runtime '" + std::string(name) + "' (available: " + m_impl->known_names() + ")");
+  std::unique_ptr<runtime> rt;
+  if (auto f = m_impl->factories.find(name); f != m_impl->factories.end()) {
+    rt = f->second.make(*this);
+  } else {
+    rt = make_unknown(name);
+    // Listed from now on (runtime_names, the dispatch map), as a runtime added.
+    m_impl->factories.emplace(std::string(name), runtime_factory{std::string(name), [](host&) -> std::unique_ptr<runtime> {
+                                                                   throw usage_error("runtime started twice");
+                                                                 }});
   }
-  auto rt = f->second.make(*this);
   runtime& ref = *rt;
   m_impl->started.emplace(std::string(name), std::move(rt));
   m_impl->publish(std::string(name), &ref);
   return ref;
+}
+
+std::unique_ptr<runtime> host::make_unknown(std::string_view name) {
+  if (m_impl->runtime_for_unknown_name) {
+    if (auto rt = m_impl->runtime_for_unknown_name(*this, name)) return rt;
+  }
+  // base@instance: an instance of a runtime this host offers, in a worker process of its own.
+  const auto at = name.find('@');
+  if (at != std::string_view::npos && at > 0 && at + 1 < name.size()) {
+    const std::string_view base = name.substr(0, at);
+    const std::string_view instance = name.substr(at + 1);
+    const bool plain = std::all_of(instance.begin(), instance.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+    });
+    if (!plain) {
+      throw usage_error("bad runtime instance name '" + std::string(name) +
+                        "': the part after @ is letters, digits, '_', '-' or '.'");
+    }
+    if (base == "meta") throw usage_error("'" + std::string(name) + "': the meta runtime cannot run in another process");
+    if (m_impl->factories.count(base)) return detail::make_remote_runtime(*this, std::string(name), std::string(base));
+    throw usage_error("unknown runtime '" + std::string(base) + "' in '" + std::string(name) +
+                      "' (available: " + m_impl->known_names() + ")");
+  }
+  throw usage_error("unknown runtime '" + std::string(name) + "' (available: " + m_impl->known_names() + ")");
 }
 
 std::vector<std::string> host::runtime_names() const {

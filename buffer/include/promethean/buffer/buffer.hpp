@@ -37,6 +37,7 @@ namespace promethean {
 namespace detail {
 struct buffer_state;
 struct memory_block;
+struct block_access;
 }  // namespace detail
 
 /// Runs once, when the last reference to adopted memory is gone, on whichever thread that is
@@ -135,6 +136,7 @@ class PROMETHEAN_API buffer {
 
  private:
   friend class ledger;
+  friend struct detail::block_access;  // the block's shared segment (shared_memory.cpp)
   friend PROMETHEAN_API nlohmann::json buffer_to_json(const buffer& b);  // reads the cached handle
   explicit buffer(std::shared_ptr<const detail::buffer_state> state) noexcept;
   const detail::buffer_state& state() const;

@@ -81,6 +81,13 @@ struct host_options {
   std::size_t js_heap_limit_mb = 0;
   /// Node's inspector for the js runtime (off by default). Read when js starts, like the limit above.
   js_inspector_options js_inspector;
+  /// Runtimes to run in worker processes of their own under their plain names (the CLI's
+  /// `--isolate rust`): a crash there is an error here (docs/PROCESSES.md). A name with an `@`
+  /// suffix (`py@1`) is always an instance in a process of its own, with no option needed.
+  std::vector<std::string> isolate;
+  /// Makes the runtime for a name this host does not offer (nullptr: unknown, the usual error). A
+  /// worker process routes every such name back to the host that started it (worker.hpp).
+  std::function<std::unique_ptr<runtime>(host&, std::string_view name)> runtime_for_unknown_name;
 };
 
 class PROMETHEAN_API host {
@@ -90,7 +97,9 @@ class PROMETHEAN_API host {
   host(const host&) = delete;
   host& operator=(const host&) = delete;
 
-  /// The runtime called `name`, started if need be. Throws usage_error naming the known runtimes.
+  /// The runtime called `name`, started if need be. `base@instance` (`py@1`, `js@web`) names an
+  /// instance of runtime `base` in a worker process of its own, started on first use. Throws
+  /// usage_error naming the known runtimes.
   runtime& get(std::string_view name);
 
   /// Names of the runtimes this host offers (started or not), sorted.
@@ -176,6 +185,8 @@ class PROMETHEAN_API host {
   message view(const buffer& b, std::string_view name, const call_options& options = {});
 
  private:
+  /// The runtime for a name no factory makes (get, under the host's lock).
+  std::unique_ptr<runtime> make_unknown(std::string_view name);
   struct impl;
   std::unique_ptr<impl> m_impl;
 };

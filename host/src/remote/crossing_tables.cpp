@@ -1,0 +1,323 @@
+// What crossed between this process and one peer, and how messages cross (crossing_tables.hpp).
+#include "crossing_tables.hpp"
+
+#include <promethean/buffer/buffer_json.hpp>
+#include <promethean/buffer/ledger.hpp>
+#include <promethean/buffer/shared_memory.hpp>
+#include <promethean/error.hpp>
+#include <promethean/host/pending_handle.hpp>
+
+#include <utility>
+
+namespace promethean::detail {
+namespace {
+/// Replaces, in walk order (message.hpp), each Buffer handle with the next of `buffers`' handles
+/// and each Function handle with the next of `functions`'.
+void rewrite_handles(nlohmann::json& j, const std::vector<buffer>& buffers, std::size_t& next_buffer,
+                     const std::vector<function_ref>& functions, std::size_t& next_function) {
+  if (j.is_array()) {
+    for (auto& e : j) rewrite_handles(e, buffers, next_buffer, functions, next_function);
+  } else if (j.is_object()) {
+    if (is_buffer_handle(j)) {
+      if (next_buffer >= buffers.size()) throw message_error("a message from another process names more buffers than it carries");
+      j = buffer_to_json(buffers[next_buffer++]);
+    } else if (function_handle::is_handle(j)) {
+      if (next_function >= functions.size()) {
+        throw message_error("a message from another process names more functions than it carries");
+      }
+      j = functions[next_function++]->to_json();
+    } else {
+      for (auto& [key, value] : j.items()) rewrite_handles(value, buffers, next_buffer, functions, next_function);
+    }
+  }
+}
+
+/// Refuses what cannot cross to another process: a pending result lives in this one.
+void check_crossable(const nlohmann::json& j) {
+  if (j.is_array()) {
+    for (const auto& e : j) check_crossable(e);
+  } else if (j.is_object()) {
+    if (pending_handle::is_handle(j)) {
+      throw usage_error("an unfinished async result (a Promise, a coroutine) cannot cross to another process: await it first");
+    }
+    if (is_buffer_handle(j) || function_handle::is_handle(j)) return;
+    for (const auto& [key, value] : j.items()) check_crossable(value);
+  }
+}
+}  // namespace
+
+crossing_tables::crossing_tables(std::function<void(const nlohmann::json&)> notify, std::string proxy_runtime)
+    : m_notify(std::move(notify)), m_proxy_runtime(std::move(proxy_runtime)) {}
+
+void crossing_tables::encode(const message& m, nlohmann::json& head, std::vector<int>& fds) {
+  if (!m.buffers().empty() || !m.functions().empty() || m.value().is_object() || m.value().is_array()) {
+    check_crossable(m.value());
+  }
+  head["v"] = m.value();
+  if (!m.buffers().empty()) {
+    nlohmann::json b = nlohmann::json::array();
+    for (const auto& x : m.buffers()) b.push_back(export_buffer(x, fds));
+    head["b"] = std::move(b);
+  }
+  if (!m.functions().empty()) {
+    nlohmann::json f = nlohmann::json::array();
+    for (const auto& x : m.functions()) f.push_back(export_function(x));
+    head["f"] = std::move(f);
+  }
+}
+
+message crossing_tables::decode(const nlohmann::json& head, std::vector<owned_fd>& fds) {
+  auto v = head.find("v");
+  if (v == head.end()) return message();
+  std::vector<buffer> buffers;
+  std::vector<function_ref> functions;
+  if (auto b = head.find("b"); b != head.end()) {
+    for (const auto& d : *b) buffers.push_back(import_buffer(d, fds));
+  }
+  if (auto f = head.find("f"); f != head.end()) {
+    for (const auto& d : *f) functions.push_back(import_function(d));
+  }
+  if (buffers.empty() && functions.empty()) return message(message::in_walk_order, *v);
+  nlohmann::json value = *v;
+  std::size_t nb = 0;
+  std::size_t nf = 0;
+  rewrite_handles(value, buffers, nb, functions, nf);
+  if (nb != buffers.size() || nf != functions.size()) {
+    throw message_error("a message from another process carries buffers or functions its value does not name");
+  }
+  return message(message::in_walk_order, std::move(value), std::move(buffers), std::move(functions));
+}
+
+nlohmann::json crossing_tables::export_buffer(const buffer& b, std::vector<int>& fds) {
+  {
+    std::lock_guard lock(m_mutex);
+    if (auto it = m_import_by_serial.find(b.serial()); it != m_import_by_serial.end()) {
+      return {{"home", it->second}};  // the peer's own buffer, going back
+    }
+  }
+  buffer shared = b;
+  auto region = shared_region_of(b);
+  if (!region) {
+    // Memory no other process can map (adopted: a numpy array over malloc'd memory): one copy.
+    shared = copy_to_shared(b);
+    if (b.readonly()) shared = shared.as_readonly();
+    region = shared_region_of(shared);
+    std::lock_guard lock(m_mutex);
+    ++m_copies;
+  }
+  if (!region) throw buffer_error("cannot share buffer " + b.id() + " with another process: no shared memory is left");
+  const std::string token = std::to_string(shared.serial());
+  {
+    std::lock_guard lock(m_mutex);
+    auto& e = m_exports[token];
+    if (!e.shared) {
+      e.shared = shared;
+      e.original = b;
+    }
+    ++e.crossings;
+  }
+  nlohmann::json d = {{"t", token},
+                      {"fd", fds.size()},
+                      {"seg", region->segment_size},
+                      {"at", region->block_offset},
+                      {"size", shared.block_size()},
+                      {"dtype", dtype_name(shared.format())},
+                      {"shape", shared.shape()},
+                      {"strides", shared.strides()},
+                      {"offset", shared.byte_offset()},
+                      {"ro", shared.readonly()},
+                      {"lang", shared.language()}};
+  if (!shared.type_name().empty()) d["type"] = shared.type_name();
+  fds.push_back(region->fd);
+  return d;
+}
+
+buffer crossing_tables::import_buffer(const nlohmann::json& d, std::vector<owned_fd>& fds) {
+  try {
+    if (auto home = d.find("home"); home != d.end()) {
+      std::lock_guard lock(m_mutex);
+      auto it = m_exports.find(home->get<std::string>());
+      if (it == m_exports.end()) throw message_error("another process sent back buffer " + home->dump() + ", which it was not lent");
+      return it->second.original;
+    }
+    const std::string token = d.at("t").get<std::string>();
+    const std::size_t index = d.at("fd").get<std::size_t>();
+    if (index >= fds.size()) throw message_error("a buffer from another process names a descriptor the frame does not carry");
+    owned_fd fd = std::move(fds[index]);
+    {
+      std::lock_guard lock(m_mutex);
+      if (auto it = m_imports.find(token); it != m_imports.end()) {
+        if (auto live = ledger::instance().find_serial(it->second->local_serial)) {
+          ++it->second->crossings;
+          return *live;  // the descriptor (a duplicate) is closed with `fd`
+        }
+      }
+    }
+    if (fd.get() < 0) throw message_error("a buffer from another process came without its descriptor");
+    auto record = std::make_shared<import_record>();
+    record->token = token;
+    record->crossings = 1;
+    std::weak_ptr<crossing_tables> self = weak_from_this();
+    release_fn give_back = [self, record] {
+      if (auto tables = self.lock()) {
+        std::int64_t crossings = 0;
+        {
+          std::lock_guard lock(tables->m_mutex);
+          crossings = record->crossings;
+          if (auto it = tables->m_imports.find(record->token); it != tables->m_imports.end() && it->second == record) {
+            tables->m_imports.erase(it);
+          }
+          tables->m_import_by_serial.erase(record->local_serial);
+        }
+        tables->send_release("rel", record->token, crossings);
+      }
+    };
+    adopt_options options;
+    options.language = d.at("lang").get<std::string>();
+    options.strides = d.at("strides").get<strides_t>();
+    options.byte_offset = d.at("offset").get<std::size_t>();
+    options.readonly = d.at("ro").get<bool>();
+    if (auto t = d.find("type"); t != d.end()) options.type = t->get<std::string>();
+    buffer b = map_shared(fd.release(), d.at("seg").get<std::size_t>(), d.at("at").get<std::size_t>(),
+                          d.at("size").get<std::size_t>(), std::move(give_back), parse_dtype(d.at("dtype").get<std::string>()),
+                          d.at("shape").get<shape_t>(), options);
+    std::lock_guard lock(m_mutex);
+    record->local_serial = b.serial();
+    m_imports[token] = record;
+    m_import_by_serial[b.serial()] = token;
+    return b;
+  } catch (const nlohmann::json::exception& e) {
+    throw message_error(std::string("a buffer from another process is not described right: ") + e.what());
+  }
+}
+
+nlohmann::json crossing_tables::export_function(const function_ref& f) {
+  std::lock_guard lock(m_mutex);
+  if (auto it = m_function_import_by_id.find(f->id()); it != m_function_import_by_id.end()) {
+    return {{"home", it->second}};
+  }
+  auto& e = m_function_exports[f->id()];
+  if (!e.value) e.value = f;
+  ++e.crossings;
+  return {{"t", f->id()}, {"rt", f->runtime()}, {"name", f->name()}};
+}
+
+function_ref crossing_tables::import_function(const nlohmann::json& d) {
+  try {
+    if (auto home = d.find("home"); home != d.end()) {
+      std::lock_guard lock(m_mutex);
+      auto it = m_function_exports.find(home->get<std::string>());
+      if (it == m_function_exports.end()) throw message_error("another process sent back a function it was not lent");
+      return it->second.value;
+    }
+    const std::string token = d.at("t").get<std::string>();
+    {
+      std::lock_guard lock(m_mutex);
+      if (auto it = m_function_imports.find(token); it != m_function_imports.end()) {
+        if (auto live = function_handle::find(it->second->local_id)) {
+          ++it->second->crossings;
+          return live;
+        }
+      }
+    }
+    auto record = std::make_shared<function_import>();
+    record->token = token;
+    record->crossings = 1;
+    std::weak_ptr<crossing_tables> self = weak_from_this();
+    auto proxy = function_handle::create(m_proxy_runtime, d.value("name", std::string()), [self, record] {
+      if (auto tables = self.lock()) {
+        std::int64_t crossings = 0;
+        {
+          std::lock_guard lock(tables->m_mutex);
+          crossings = record->crossings;
+          if (auto it = tables->m_function_imports.find(record->token);
+              it != tables->m_function_imports.end() && it->second == record) {
+            tables->m_function_imports.erase(it);
+          }
+          tables->m_function_import_by_id.erase(record->local_id);
+        }
+        tables->send_release("relf", record->token, crossings);
+      }
+    });
+    std::lock_guard lock(m_mutex);
+    record->local_id = proxy->id();
+    m_function_imports[token] = record;
+    m_function_import_by_id[proxy->id()] = token;
+    return proxy;
+  } catch (const nlohmann::json::exception& e) {
+    throw message_error(std::string("a function from another process is not described right: ") + e.what());
+  }
+}
+
+void crossing_tables::send_release(const char* kind, const std::string& token, std::int64_t crossings) {
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_peer_gone) return;
+  }
+  try {
+    m_notify({{"k", kind}, {"t", token}, {"n", crossings}});
+  } catch (const std::exception&) {
+    // The peer went away meanwhile: what it was lent is dropped with it.
+  }
+}
+
+void crossing_tables::released(const nlohmann::json& frame) {
+  const std::string token = frame.at("t").get<std::string>();
+  const std::int64_t crossings = frame.at("n").get<std::int64_t>();
+  const bool function = frame.at("k") == "relf";
+  // Erase outside the lock: the last reference may run a release that needs it.
+  buffer dropped_buffer;
+  buffer dropped_original;
+  function_ref dropped_function;
+  std::lock_guard lock(m_mutex);
+  if (function) {
+    auto it = m_function_exports.find(token);
+    if (it != m_function_exports.end() && (it->second.crossings -= crossings) <= 0) {
+      dropped_function = std::move(it->second.value);
+      m_function_exports.erase(it);
+    }
+  } else {
+    auto it = m_exports.find(token);
+    if (it != m_exports.end() && (it->second.crossings -= crossings) <= 0) {
+      dropped_buffer = std::move(it->second.shared);
+      dropped_original = std::move(it->second.original);
+      m_exports.erase(it);
+    }
+  }
+  // (the lock is released before `dropped_*`, declared earlier, are destroyed)
+}
+
+void crossing_tables::drop_exports() {
+  std::map<std::string, lent_buffer, std::less<>> buffers;
+  std::map<std::string, lent<function_ref>, std::less<>> functions;
+  {
+    std::lock_guard lock(m_mutex);
+    m_peer_gone = true;
+    buffers.swap(m_exports);
+    functions.swap(m_function_exports);
+  }
+}
+
+function_ref crossing_tables::exported_function(std::string_view token) const {
+  std::lock_guard lock(m_mutex);
+  auto it = m_function_exports.find(token);
+  return it == m_function_exports.end() ? nullptr : it->second.value;
+}
+
+std::string crossing_tables::function_token(std::string_view local_id) const {
+  std::lock_guard lock(m_mutex);
+  auto it = m_function_import_by_id.find(local_id);
+  return it == m_function_import_by_id.end() ? std::string() : it->second;
+}
+
+std::size_t crossing_tables::exported_buffer_count() const {
+  std::lock_guard lock(m_mutex);
+  return m_exports.size();
+}
+
+std::size_t crossing_tables::copies_made() const {
+  std::lock_guard lock(m_mutex);
+  return m_copies;
+}
+
+}  // namespace promethean::detail

@@ -1,0 +1,272 @@
+// A connection to another Promethean process: requests both ways, replies, releases (peer_link.hpp).
+#include "peer_link.hpp"
+
+#include <promethean/error.hpp>
+
+#include <cstdio>
+#include <utility>
+
+namespace promethean::detail {
+namespace {
+nlohmann::json envelope_of(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const error& x) {
+    return x.to_json();
+  } catch (const std::exception& x) {
+    return error("host", "InternalError", x.what()).to_json();
+  } catch (...) {
+    return error("host", "InternalError", "an unknown exception").to_json();
+  }
+}
+}  // namespace
+
+peer_link::peer_link(int socket_fd, std::string proxy_runtime) : m_channel(socket_fd) {
+  // The tables send releases through the channel; they outlive nothing of the link's but it.
+  m_tables = std::make_shared<crossing_tables>([this](const nlohmann::json& frame) { m_channel.send(frame); },
+                                               std::move(proxy_runtime));
+}
+
+peer_link::~peer_link() { close(); }
+
+void peer_link::start(serve_fn serve, lost_fn lost, notice_fn notice) {
+  m_serve = std::move(serve);
+  m_on_lost = std::move(lost);
+  m_notice = std::move(notice);
+  m_reader = std::thread([this] { read_loop(); });
+}
+
+std::shared_ptr<pending_call> peer_link::request(nlohmann::json head, const message& payload) {
+  auto pending = pending_call::make();
+  std::vector<int> fds;
+  std::uint64_t id = 0;
+  try {
+    m_tables->encode(payload, head, fds);
+    {
+      std::lock_guard lock(m_flight_mutex);
+      if (lost()) std::rethrow_exception(m_lost_error);
+      id = m_next_id++;
+      m_in_flight.emplace(id, pending);
+    }
+    head["k"] = "req";
+    head["id"] = id;
+    m_channel.send(head, fds);
+  } catch (...) {
+    if (id != 0) {
+      std::lock_guard lock(m_flight_mutex);
+      m_in_flight.erase(id);
+    }
+    // Lost meanwhile: the reason the reader recorded says more than the failed send.
+    if (lost() && m_lost_error) {
+      pending->fail(m_lost_error);
+    } else {
+      pending->fail(std::current_exception());
+    }
+  }
+  return pending;
+}
+
+message peer_link::call(nlohmann::json head, const message& payload) {
+  auto outcome = request(std::move(head), payload)->wait();
+  return std::move(*outcome).take();
+}
+
+void peer_link::notify(const nlohmann::json& head) { m_channel.send(head); }
+
+void peer_link::close() {
+  m_channel.shut_down();
+  if (m_reader.joinable() && m_reader.get_id() != std::this_thread::get_id()) m_reader.join();
+  std::vector<std::thread> executors;
+  {
+    std::lock_guard lock(m_work_mutex);
+    m_stopping = true;
+    executors.swap(m_executors);
+  }
+  m_work_ready.notify_all();
+  for (auto& t : executors) {
+    if (t.get_id() != std::this_thread::get_id()) t.join();
+    else t.detach();
+  }
+}
+
+void peer_link::read_loop() {
+  for (;;) {
+    std::optional<frame> f;
+    try {
+      f = m_channel.receive();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "promethean: the connection to another process broke: %s\n", e.what());
+    }
+    if (!f) break;
+    try {
+      const std::string kind = f->body.value("k", "");
+      if (kind == "req") {
+        handle_request(std::move(f->body), std::move(f->fds));
+      } else if (kind == "rep") {
+        handle_reply(f->body, std::move(f->fds));
+      } else if (kind == "rel" || kind == "relf") {
+        m_tables->released(f->body);
+      } else if (m_notice) {
+        m_notice(f->body);
+      }
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "promethean: a frame from another process was refused: %s\n", e.what());
+    }
+  }
+  std::exception_ptr why;
+  try {
+    why = m_on_lost ? m_on_lost() : nullptr;
+  } catch (...) {
+    why = std::current_exception();
+  }
+  if (!why) why = std::make_exception_ptr(error("host", "RuntimeCrashed", "the other process is gone"));
+  fail_in_flight(why);
+  m_tables->drop_exports();
+}
+
+void peer_link::fail_in_flight(std::exception_ptr why) {
+  std::map<std::uint64_t, std::shared_ptr<pending_call>> in_flight;
+  {
+    std::lock_guard lock(m_flight_mutex);
+    m_lost_error = why;
+    m_lost.store(true, std::memory_order_release);
+    in_flight.swap(m_in_flight);
+  }
+  for (auto& [id, pending] : in_flight) pending->fail(why);
+}
+
+void peer_link::handle_reply(const nlohmann::json& head, std::vector<owned_fd> fds) {
+  std::shared_ptr<pending_call> pending;
+  {
+    std::lock_guard lock(m_flight_mutex);
+    auto it = m_in_flight.find(head.at("id").get<std::uint64_t>());
+    if (it == m_in_flight.end()) return;  // its caller gave up; what the reply holds goes with `fds`
+    pending = std::move(it->second);
+    m_in_flight.erase(it);
+  }
+  if (auto e = head.find("err"); e != head.end()) {
+    pending->fail(std::make_exception_ptr(error::from_json(*e)));
+    return;
+  }
+  try {
+    pending->complete(m_tables->decode(head, fds));
+  } catch (...) {
+    pending->fail(std::current_exception());
+  }
+}
+
+void peer_link::handle_request(nlohmann::json head, std::vector<owned_fd> fds) {
+  const auto id = head.at("id").get<std::uint64_t>();
+  // Decoded here, in arrival order: a release the other side sends after this request must find
+  // the buffers the request took.
+  message payload;
+  try {
+    payload = m_tables->decode(head, fds);
+  } catch (...) {
+    reply(id, pending_call::outcome{message(), std::current_exception()});
+    return;
+  }
+  head.erase("v");
+  head.erase("b");
+  head.erase("f");
+  std::weak_ptr<peer_link> self = weak_from_this();
+  post([this, self, id, head = std::move(head), payload = std::move(payload)]() mutable {
+    std::shared_ptr<pending_call> result;
+    try {
+      result = m_serve(head, payload);
+    } catch (...) {
+      result = pending_call::failed(std::current_exception());
+    }
+    payload = message();  // what the request lent is let go as soon as it is served
+    result->then([self, id](pending_call::outcome outcome) {
+      if (auto link = self.lock()) link->reply(id, std::move(outcome));
+    });
+  });
+}
+
+void peer_link::reply(std::uint64_t id, pending_call::outcome outcome) {
+  nlohmann::json head = {{"k", "rep"}, {"id", id}};
+  std::vector<int> fds;
+  if (outcome.error) {
+    head["err"] = envelope_of(outcome.error);
+  } else {
+    try {
+      m_tables->encode(outcome.value, head, fds);
+    } catch (...) {
+      head = {{"k", "rep"}, {"id", id}, {"err", envelope_of(std::current_exception())}};
+      fds.clear();
+    }
+  }
+  try {
+    m_channel.send(head, fds);
+  } catch (const std::exception&) {
+    // The other process is gone: nobody waits for this reply any more.
+  }
+}
+
+void peer_link::post(std::function<void()> work) {
+  std::lock_guard lock(m_work_mutex);
+  if (m_stopping) return;
+  if (m_primary_idle) {
+    m_primary_idle = false;
+    m_primary_work.push_back(std::move(work));
+    m_primary_ready.notify_one();
+    return;
+  }
+  m_work.push_back(std::move(work));
+  // A request must never wait for another to end (it may be the one that ends it: nested calls),
+  // so a thread is made whenever the idle ones are fewer than the work waiting.
+  if (m_work.size() <= m_idle) {
+    m_work_ready.notify_one();
+  } else {
+    m_executors.emplace_back([this] { executor_loop(); });
+  }
+}
+
+void peer_link::serve_here() {
+  std::unique_lock lock(m_work_mutex);
+  for (;;) {
+    m_primary_idle = m_primary_work.empty();
+    m_primary_ready.wait(lock, [&] { return m_primary_stop || !m_primary_work.empty(); });
+    m_primary_idle = false;
+    if (m_primary_stop) return;
+    auto work = std::move(m_primary_work.front());
+    m_primary_work.pop_front();
+    lock.unlock();
+    work();
+    work = nullptr;
+    lock.lock();
+  }
+}
+
+void peer_link::stop_serving_here() {
+  std::lock_guard lock(m_work_mutex);
+  m_primary_stop = true;
+  m_primary_idle = false;
+  // Work handed to this thread and not begun goes to the executors.
+  while (!m_primary_work.empty()) {
+    m_work.push_back(std::move(m_primary_work.front()));
+    m_primary_work.pop_front();
+    if (m_work.size() > m_idle && !m_stopping) m_executors.emplace_back([this] { executor_loop(); });
+  }
+  m_work_ready.notify_all();
+  m_primary_ready.notify_all();
+}
+
+void peer_link::executor_loop() {
+  std::unique_lock lock(m_work_mutex);
+  for (;;) {
+    ++m_idle;
+    m_work_ready.wait(lock, [&] { return m_stopping || !m_work.empty(); });
+    --m_idle;
+    if (m_work.empty()) return;  // stopping
+    auto work = std::move(m_work.front());
+    m_work.pop_front();
+    lock.unlock();
+    work();
+    work = nullptr;
+    lock.lock();
+  }
+}
+
+}  // namespace promethean::detail
