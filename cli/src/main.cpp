@@ -42,6 +42,9 @@ Commands:
                                 exit 124 with "promethean: FILE timed out after N s"
       --js-heap-limit MB        limit JS's heap to MB MiB (default: Node's); a JS call
                                 that allocates past it fails with OutOfMemory
+      --isolate RUNTIME         run RUNTIME (py, js, rust, sh) in a worker process of its
+                                own: a crash there is a RuntimeCrashed error, not an exit
+                                (repeatable; py@1, js@web... are always in their own)
       --inspect[=[HOST:]PORT]   open Node's inspector for the JS (as node does; default
                                 127.0.0.1:9229): Chrome DevTools and VS Code attach
       --inspect-brk[=[HOST:]PORT]
@@ -51,6 +54,7 @@ Commands:
       --meta                    print the MetaObject {"_type", "source", "data"}
       --timeout SECONDS         stop the evaluation after SECONDS
       --js-heap-limit MB        limit JS's heap to MB MiB, as for run
+      --isolate RUNTIME         run RUNTIME in a worker process of its own, as for run
   repl                          on a terminal: a REPL with line editing and history
                                 in meta, :py, :js or :sh (:help lists its commands);
                                 with a pipe: meta forms from stdin, each result
@@ -131,6 +135,7 @@ struct command_line {
   std::string js_heap_limit;        // eval / run: --js-heap-limit MB ("" when not given)
   std::string inspect;              // run: --inspect[=ADDRESS] ("" when not given)
   std::string inspect_brk;          // run: --inspect-brk[=ADDRESS] ("" when not given)
+  std::vector<std::string> isolate; // eval / run: --isolate RUNTIME, repeatable
   bool as_meta = false;             // eval --meta
   std::vector<std::string> words;   // eval: RUNTIME CODE; run: FILE ARGS…; bench: its arguments
 };
@@ -145,6 +150,7 @@ std::optional<std::chrono::milliseconds> timeout_option(const command_line& c) {
 /// `--inspect` / `--inspect-brk` (inspect_option.hpp).
 promethean::host_options host_options_of(const command_line& c) {
   promethean::host_options options;
+  options.isolate = c.isolate;
   try {
     options.js_inspector = promethean::cli::inspector_options_of(c.inspect, c.inspect_brk);
   } catch (const std::invalid_argument& e) {
@@ -248,6 +254,7 @@ std::string parse(const std::vector<std::string>& args, command_line& out) {
   eval->add_flag("--meta", out.as_meta);
   eval->add_option("--timeout", out.timeout);
   eval->add_option("--js-heap-limit", out.js_heap_limit);
+  eval->add_option("--isolate", out.isolate)->allow_extra_args(false);
   eval->add_option("words", out.words);
   eval->allow_extras();
 
@@ -255,6 +262,7 @@ std::string parse(const std::vector<std::string>& args, command_line& out) {
   auto* run = app.add_subcommand("run");
   run->add_option("--timeout", out.timeout);
   run->add_option("--js-heap-limit", out.js_heap_limit);
+  run->add_option("--isolate", out.isolate)->allow_extra_args(false);
   // Flags, as node's: `--inspect` alone or `--inspect=ADDRESS`, never taking the next word.
   const std::string inspector_default = std::string("{") + promethean::cli::k_default_inspector_address + "}";
   run->add_flag("--inspect" + inspector_default, out.inspect);

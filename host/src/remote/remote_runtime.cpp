@@ -80,6 +80,9 @@ class remote_runtime final : public link_runtime {
     d["name"] = std::string(name());
     d["instance_of"] = m_base;
     d["process"] = "worker";
+    // What this process lent the worker and still holds for it (0 once the worker let go of all).
+    d["lent"] = {{"buffers", p->link->tables().exported_buffer_count()},
+                 {"copies", p->link->tables().copies_made()}};
     std::lock_guard lock(m_mutex);
     d["restarts"] = m_restarts;
     return d;

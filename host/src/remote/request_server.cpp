@@ -1,6 +1,7 @@
 // What one process does with the requests of another (request_server.hpp).
 #include "request_server.hpp"
 
+#include <promethean/buffer/ledger.hpp>
 #include <promethean/error.hpp>
 #include <promethean/host/deadline.hpp>
 
@@ -64,7 +65,13 @@ std::shared_ptr<pending_call> serve_request(host& h, crossing_tables& tables, co
       return pending_call::ready(message());
     }
     if (op == "marshal") return pending_call::ready(message(nlohmann::json(h.marshal(rt, head.at("value")))));
-    if (op == "describe") return pending_call::ready(message(h.get(rt).describe()));
+    if (op == "describe") {
+      nlohmann::json d = h.get(rt).describe();
+      // The serving process's own buffers: how a test sees a worker let go of what it was lent.
+      const auto counts = ledger::instance().counts();
+      d["ledger"] = {{"live_blocks", counts.live_blocks}, {"live_buffers", counts.live_buffers}};
+      return pending_call::ready(message(std::move(d)));
+    }
     if (op == "run_script") {
       const int status = h.run_script(head.at("path").get<std::string>(), head.at("args").get<std::vector<std::string>>());
       return pending_call::ready(message(nlohmann::json(status)));

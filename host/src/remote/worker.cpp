@@ -125,6 +125,7 @@ int run_worker(int argc, char** argv) {
   {
     host_options options;
     options.owns_process_signals = false;
+    options.runtimes = {args.runtime};  // every other name is the host's
     options.runtime_for_unknown_name = [link, args](host& h, std::string_view name) -> std::unique_ptr<runtime> {
       if (name == args.name) return std::make_unique<own_name_runtime>(h, args.name, args.runtime);
       return std::make_unique<host_side_runtime>(std::string(name), link);
