@@ -16,6 +16,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
+#include <cstdint>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -44,6 +45,39 @@ std::size_t round_up(std::size_t n, std::size_t to) { return (n + to - 1) / to *
 
 std::string errno_text() { return std::strerror(errno); }
 
+/// Every segment mapped in this process, by address: memory adopted from a runtime that lies in
+/// one (a numpy slice of an array over a host buffer, a TypedArray over one) is shareable too.
+class segment_registry {
+ public:
+  static segment_registry& instance() {
+    static segment_registry* r = new segment_registry;  // never destroyed: segments outlive statics
+    return *r;
+  }
+  void add(const std::shared_ptr<shared_segment>& s) {
+    std::lock_guard lock(m_mutex);
+    m_by_base[reinterpret_cast<std::uintptr_t>(s->base)] = s;
+  }
+  void remove(const std::byte* base) {
+    std::lock_guard lock(m_mutex);
+    m_by_base.erase(reinterpret_cast<std::uintptr_t>(base));
+  }
+  /// The segment [p, p + size) lies in, or null.
+  std::shared_ptr<shared_segment> containing(const std::byte* p, std::size_t size) {
+    const auto at = reinterpret_cast<std::uintptr_t>(p);
+    std::lock_guard lock(m_mutex);
+    auto it = m_by_base.upper_bound(at);
+    if (it == m_by_base.begin()) return nullptr;
+    --it;
+    auto s = it->second.lock();
+    if (!s || at + size > it->first + s->size) return nullptr;
+    return s;
+  }
+
+ private:
+  std::mutex m_mutex;
+  std::map<std::uintptr_t, std::weak_ptr<shared_segment>> m_by_base;
+};
+
 /// Maps `fd` (owned from here on) as a segment; closes it and throws on failure.
 std::shared_ptr<shared_segment> map_segment(int fd, std::size_t size, const struct stat& st) {
   void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -59,6 +93,7 @@ std::shared_ptr<shared_segment> map_segment(int fd, std::size_t size, const stru
   segment->device = st.st_dev;
   segment->inode = st.st_ino;
   g_segments_live.fetch_add(1, std::memory_order_relaxed);
+  segment_registry::instance().add(segment);
   return segment;
 }
 
@@ -193,6 +228,7 @@ class received_segments {
 }  // namespace
 
 shared_segment::~shared_segment() {
+  if (base) segment_registry::instance().remove(base);
   if (base) ::munmap(base, size);
   if (fd >= 0) ::close(fd);
   g_segments_live.fetch_sub(1, std::memory_order_relaxed);
@@ -226,8 +262,13 @@ host_block allocate_host_block(std::size_t bytes) {
 
 std::optional<shared_region> shared_region_of(const buffer& b) {
   const auto& block = detail::block_access::block(b);
-  if (!block.segment) return std::nullopt;
-  return shared_region{block.segment->fd, block.segment->size, block.segment_offset};
+  if (block.segment) return shared_region{block.segment->fd, block.segment->size, block.segment_offset};
+  // Adopted memory that lies in a segment all the same (a view of a host buffer, made by a runtime).
+  // `b` holds that memory (through whatever owns it), and so the segment, while it is shared.
+  if (block.size == 0) return std::nullopt;
+  auto segment = detail::segment_registry::instance().containing(block.data, block.size);
+  if (!segment) return std::nullopt;
+  return shared_region{segment->fd, segment->size, static_cast<std::size_t>(block.data - segment->base)};
 }
 
 buffer map_shared(int fd, std::size_t segment_size, std::size_t block_offset, std::size_t block_size,

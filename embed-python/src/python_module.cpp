@@ -2,6 +2,7 @@
 #include "python_module.hpp"
 
 #include "python_awaitables.hpp"
+#include "python_pool.hpp"
 #include "python_conversion.hpp"
 #include "python_errors.hpp"
 #include "python_keyword_arguments.hpp"
@@ -293,6 +294,7 @@ def export(fn=None, name=None):
     return _export(fn, name)
 )"), m.attr("__dict__"));
   define_async_api(m);
+  define_pool_api(m);
   // The type of another runtime's functions in Python, for isinstance (python_foreign_function.hpp).
   PyObject* foreign_function = foreign_function_type();
   if (foreign_function == nullptr) throw py::error_already_set();

@@ -2,7 +2,7 @@
 # the same API in the user's own python3 and inside `promethean run`. tests/python_api/check_stub.py
 # keeps it equal to what the module defines. docs/PYTHON.md.
 import builtins
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from typing import Any, Literal, TypedDict, TypeVar, final, overload
 
 import numpy
@@ -149,3 +149,23 @@ def view(x: Any, name: str) -> _Result:
 
 def runtimes() -> dict[str, dict[str, Any]]:
     """The dispatch map: every runtime with its version and entries."""
+
+class Pool:
+    """n instances of one runtime, each in a worker process of its own (made by pool())."""
+    runtime: str
+    names: list[str]
+    def __init__(self, runtime: str, size: int, name: str = "pool") -> None: ...
+    def __len__(self) -> int: ...
+    def eval(self, code: str, *, timeout: float | None = None) -> list[_Result]:
+        """Evaluates code in every instance; their results."""
+    def load(self, path: str) -> None:
+        """Loads a file into every instance."""
+    def call(self, function: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> _Result:
+        """One call, in the next instance in turn."""
+    def map(self, function: str, items: Iterable[Any], *, timeout: float | None = None) -> list[_Result]:
+        """function(item) for each item, spread over the instances; results in order."""
+    async def map_async(self, function: str, items: Iterable[Any], *, timeout: float | None = None) -> list[_Result]:
+        """map() for asyncio."""
+
+def pool(runtime: str, size: int, name: str = "pool") -> Pool:
+    """size instances of runtime, named runtime@name.0 ... runtime@name.<size-1>, in processes of their own."""

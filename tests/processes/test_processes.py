@@ -182,6 +182,47 @@ class Instances(unittest.TestCase):
             self.assertIn(words, str(caught.exception))
 
 
+class Pools(unittest.TestCase):
+    def test_map_spreads_calls_over_processes_sharing_one_array(self):
+        workers = promethean.pool("py", 3, name="spread")
+        self.assertEqual(workers.names, ["py@spread.0", "py@spread.1", "py@spread.2"])
+        workers.eval("import os\ndef part(a, k):\n    a *= k\n    return [os.getpid(), int(a.sum())]\n")
+        data = promethean.alloc([12], "int64")
+        data[:] = 1
+        chunks = [(data[i * 3:(i + 1) * 3], i + 2) for i in range(4)]
+        results = workers.map("part", chunks)
+        self.assertEqual([r[1] for r in results], [6, 9, 12, 15])
+        self.assertEqual(data.tolist(), [2] * 3 + [3] * 3 + [4] * 3 + [5] * 3)  # written in place, in 4 calls
+        pids = {entry(n)["pid"] for n in workers.names}
+        self.assertEqual(len(pids), 3)
+        self.assertTrue({r[0] for r in results} <= pids)
+        self.assertNotIn(os.getpid(), pids)
+
+    def test_the_same_pool_again_is_the_same_processes(self):
+        a = promethean.pool("py", 2, name="again")
+        a.eval("import os")
+        first = [entry(n)["pid"] for n in a.names]
+        self.assertEqual([entry(n)["pid"] for n in promethean.pool("py", 2, name="again").names], first)
+
+    def test_errors_in_a_pool(self):
+        workers = promethean.pool("py", 2, name="errors")
+        workers.eval("def inverse(x):\n    return 1 / x\n")
+        with self.assertRaises(promethean.ForeignError) as caught:
+            workers.map("inverse", [1, 2, 0, 4])
+        self.assertEqual(caught.exception.type, "ZeroDivisionError")
+        self.assertEqual(workers.call("inverse", 4), 0.25)
+        for bad, error in [(("py", 0), ValueError), (("py@1", 2), TypeError), (("py", "2"), ValueError)]:
+            with self.assertRaises(error):
+                promethean.pool(*bad)
+
+    def test_map_async(self):
+        import asyncio
+
+        workers = promethean.pool("py", 2, name="aio")
+        workers.eval("def square(x):\n    return x * x\n")
+        self.assertEqual(asyncio.run(workers.map_async("square", range(5))), [0, 1, 4, 9, 16])
+
+
 class Crashes(unittest.TestCase):
     def assert_crashed(self, caught, name, words):
         e = caught.exception

@@ -8,7 +8,6 @@
 #include "request_server.hpp"
 
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -109,10 +108,9 @@ int run_worker(int argc, char** argv) {
     return 2;
   }
   // Ctrl-C at a terminal reaches the whole process group: the host decides what it stops (it
-  // cancels the calls here). And when the host dies, so does its worker.
+  // cancels the calls here). When the host dies, its end of the socket closes and the worker ends
+  // (below); not PR_SET_PDEATHSIG, which fires when the *thread* that started the worker ends.
   ::signal(SIGINT, SIG_IGN);
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (args.parent != 0 && ::getppid() != static_cast<pid_t>(args.parent)) return 0;  // it died before the line above
   // Every buffer that crosses keeps a descriptor while it is mapped here.
   if (rlimit r{}; ::getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
     r.rlim_cur = r.rlim_max;
@@ -142,6 +140,9 @@ int run_worker(int argc, char** argv) {
     link->start([&h, l](const nlohmann::json& head,
                         const message& payload) { return detail::serve_request(h, l->tables(), head, payload); },
                 [&]() -> std::exception_ptr {
+                  // The host is gone without a goodbye (it crashed, it was killed): nobody is left to
+                  // serve, and the main thread may be deep in a call that would never end.
+                  if (args.parent != 0 && ::getppid() != static_cast<pid_t>(args.parent)) ::_exit(0);
                   finish();
                   return std::make_exception_ptr(error("host", "RuntimeCrashed", "the host process is gone"));
                 },
