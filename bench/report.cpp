@@ -20,6 +20,7 @@ std::string kind_name(kind k) {
     case kind::call: return "call";
     case kind::limit: return "limit";
     case kind::peer: return "peer";
+    case kind::process: return "process";
     case kind::handoff: return "handoff";
   }
   return "call";
@@ -140,6 +141,17 @@ void write_table(std::ostream& out, const results& r, const std::vector<target_r
     }
   }
   out << "\n";
+
+  out << "## Processes (runtimes in worker processes of their own: docs/PROCESSES.md)\n\n"
+         "| what | time |\n| --- | ---: |\n";
+  for (const auto& m : r.benchmarks) {
+    if (m.info.what != kind::process) continue;
+    std::string what = m.info.description;
+    if (m.info.variant == "buffer") what += ", " + size_label(m.info.bytes);
+    out << "| " << what << " | " << (m.info.variant == "buffer" ? handoff_cell(&m) : cell(&m)) << " |\n";
+  }
+  out << "| a child /usr/bin/python3 over pipes, JSON lines (the peer baseline above) | "
+      << cell(r.find("peer/python3_pipes/json")) << " |\n\n";
 
   out << "## Startup (fresh process to its first result)\n\n| what | median | runs |\n| --- | ---: | ---: |\n";
   for (const auto& s : r.startup) {

@@ -202,6 +202,45 @@ std::vector<target_result> evaluate_targets(const results& r) {
     out.push_back(torch);
   }
 
+  // Issue 25: runtimes in worker processes.
+  out.push_back(absolute_target(r, "host → a py worker process, call round trip ≤ 10 µs",
+                                "process/host_to_py_worker/json", 10e3));
+  {
+    target_result t{"host → a py worker process, buffer handoff ≤ 20 µs at every size and flat (1 GiB ≤ 2× 1 KiB)", "",
+                    "not measured"};
+    double worst = 0;
+    std::size_t worst_size = 0;
+    const measurement* small = r.find("process/host_to_py_worker/buffer/" + std::to_string(k_1k));
+    const measurement* large = r.find("process/host_to_py_worker/buffer/" + std::to_string(k_1g));
+    for (const auto& m : r.benchmarks) {
+      if (m.info.what != kind::process || m.info.variant != "buffer" || m.samples_ns.empty()) continue;
+      if (m.ns > worst) {
+        worst = m.ns;
+        worst_size = m.info.bytes;
+      }
+    }
+    if (worst > 0 && small != nullptr && large != nullptr && !small->samples_ns.empty() && !large->samples_ns.empty()) {
+      const double flat = large->ns / small->ns;
+      t.measured = "slowest " + time_label(worst) + " (" + size_label(worst_size) + "); 1 GiB / 1 KiB = " + fmt("%.2f×", flat);
+      t.status = worst <= 20e3 && flat <= 2.0 ? "met" : "missed";
+    } else if (worst > 0) {
+      t.measured = "slowest " + time_label(worst) + " (" + size_label(worst_size) + "); no 1 GiB figure in this run";
+    }
+    out.push_back(t);
+  }
+  {
+    target_result t{"pool: CPU-bound Python over 4 chunks of one shared array, 4 py workers ≥ 1.8× faster than 1", "",
+                    "not measured"};
+    const measurement* one = r.find("process/pool/1");
+    const measurement* four = r.find("process/pool/4");
+    if (one != nullptr && four != nullptr && !one->samples_ns.empty() && !four->samples_ns.empty()) {
+      const double speedup = one->ns / four->ns;
+      t.measured = time_label(one->ns) + " on 1 vs " + time_label(four->ns) + " on 4: " + fmt("%.2f×", speedup);
+      t.status = speedup >= 1.8 ? "met" : "missed";
+    }
+    out.push_back(t);
+  }
+
   target_result rss{"no resident memory added by a zero-copy handoff (< 1 MiB at every size and path)", "",
                     "not measured"};
   double most = -1;

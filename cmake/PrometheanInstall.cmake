@@ -42,6 +42,9 @@ install(TARGETS promethean promethean_base_headers promethean_buffer_headers pro
 set_target_properties(promethean_py_module promethean_js_module PROPERTIES INSTALL_RPATH "$ORIGIN/../..")
 install(TARGETS promethean_py_module promethean_js_module
   LIBRARY DESTINATION "${CMAKE_INSTALL_LIBDIR}/promethean/runtimes" COMPONENT runtime)
+# The worker of runtimes in processes of their own (py@1), beside them, where the Host looks for it
+# (its INSTALL_RPATH, $ORIGIN/../.., is set where it is defined).
+install(TARGETS promethean_worker RUNTIME DESTINATION "${CMAKE_INSTALL_LIBDIR}/promethean/runtimes" COMPONENT runtime)
 
 # The CLI finds the library beside it in the prefix, wherever the prefix is.
 file(RELATIVE_PATH _pm_bin_to_lib "${CMAKE_INSTALL_FULL_BINDIR}" "${CMAKE_INSTALL_FULL_LIBDIR}")

@@ -1,5 +1,6 @@
 'use strict';
-// npm's install script (package.json): builds the addon, libpromethean, its runtime modules and the
+// npm's install script (package.json): builds the addon, libpromethean, its runtime modules, the worker
+// of runtimes in processes of their own (py@1) and the
 // example plugins with the project's CMake, in build/npm of the package, in Release (the CLI and
 // the Python package are not built: pip installs those). Needs the
 // build dependencies (scripts/install-deps installs them on Debian 12). A second `npm install`
@@ -28,7 +29,7 @@ function run(command, args) {
 try {
   run('cmake', ['-S', root, '-B', build, '-G', 'Ninja', '-DCMAKE_BUILD_TYPE=Release',
                 '-DPROMETHEAN_BUILD_TESTS=OFF', '-DPROMETHEAN_BUILD_BENCH=OFF']);
-  run('cmake', ['--build', build, '--target', 'promethean_node_addon', 'promethean_plugin_imageops',
+  run('cmake', ['--build', build, '--target', 'promethean_node_addon', 'promethean_worker', 'promethean_plugin_imageops',
                 'promethean_plugin_pycall', 'promethean_plugin_cdemo']);
 } catch (e) {
   process.stderr.write(`${e.message}\n`);

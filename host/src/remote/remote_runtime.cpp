@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -188,7 +189,8 @@ class remote_runtime final : public link_runtime {
       p = std::move(m_current);
     }
     if (!p) return;
-    if (!p->link->lost()) {
+    const bool alive = !p->link->lost();  // a worker that crashed before was reported then
+    if (alive) {
       try {
         p->link->notify({{"k", "bye"}});
       } catch (const std::exception&) {
@@ -201,6 +203,12 @@ class remote_runtime final : public link_runtime {
       if (!p->link->lost()) ::kill(p->pid, SIGKILL);
     }
     p->link->close();
+    // A worker that did not end cleanly (its ledger found a leak, say) says so: nothing else would.
+    const int status = p->status.load();
+    if (alive && status > 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+      std::fprintf(stderr, "promethean: the worker of %s (pid %d) %s at shutdown\n", std::string(name()).c_str(),
+                   static_cast<int>(p->pid), ending_text(status).c_str());
+    }
   }
 
   host& m_host;
