@@ -168,6 +168,10 @@ sys.path[:] = [p for p in sys.path if p not in before] + before
     // The module now, not at a script's first `import promethean`: timeouts raise its
     // TimeoutError in code that never imported it.
     py::module_::import("promethean");
+    // threading's MainThread is whichever thread imports it first. Here that is this one, as in
+    // python3, whatever thread first runs Python code later (a call served on another thread in a
+    // worker process): otherwise Py_FinalizeEx, on this thread, waits for that thread to end.
+    py::module_::import("threading");
   } catch (py::error_already_set& e) {
     self.m_saved = PyEval_SaveThread();
     throw python_error("InitError", std::string("activating $VIRTUAL_ENV failed: ") + e.what());

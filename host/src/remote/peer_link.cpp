@@ -170,7 +170,7 @@ void peer_link::handle_request(nlohmann::json head, std::vector<owned_fd> fds) {
   head.erase("b");
   head.erase("f");
   std::weak_ptr<peer_link> self = weak_from_this();
-  post([this, self, id, head = std::move(head), payload = std::move(payload)]() mutable {
+  post([this, self, id, head = std::move(head), payload = std::move(payload)]() mutable -> std::function<void()> {
     std::shared_ptr<pending_call> result;
     try {
       result = m_serve(head, payload);
@@ -178,9 +178,11 @@ void peer_link::handle_request(nlohmann::json head, std::vector<owned_fd> fds) {
       result = pending_call::failed(std::current_exception());
     }
     payload = message();  // what the request lent is let go as soon as it is served
-    result->then([self, id](pending_call::outcome outcome) {
-      if (auto link = self.lock()) link->reply(id, std::move(outcome));
-    });
+    return [self, id, result] {
+      result->then([self, id](pending_call::outcome outcome) {
+        if (auto link = self.lock()) link->reply(id, std::move(outcome));
+      });
+    };
   });
 }
 
@@ -204,7 +206,7 @@ void peer_link::reply(std::uint64_t id, pending_call::outcome outcome) {
   }
 }
 
-void peer_link::post(std::function<void()> work) {
+void peer_link::post(work_fn work) {
   std::lock_guard lock(m_work_mutex);
   if (m_stopping) return;
   if (m_primary_idle) {
@@ -233,8 +235,15 @@ void peer_link::serve_here() {
     auto work = std::move(m_primary_work.front());
     m_primary_work.pop_front();
     lock.unlock();
-    work();
+    std::function<void()> send_reply = work();
     work = nullptr;
+    lock.lock();
+    // Free before the reply goes: the caller's next request, sent as soon as it has the reply,
+    // comes to this thread.
+    m_primary_idle = m_primary_work.empty() && !m_primary_stop;
+    lock.unlock();
+    send_reply();
+    send_reply = nullptr;
     lock.lock();
   }
 }
@@ -263,8 +272,10 @@ void peer_link::executor_loop() {
     auto work = std::move(m_work.front());
     m_work.pop_front();
     lock.unlock();
-    work();
+    std::function<void()> send_reply = work();
     work = nullptr;
+    send_reply();
+    send_reply = nullptr;
     lock.lock();
   }
 }

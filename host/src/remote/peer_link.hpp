@@ -79,7 +79,10 @@ class peer_link : public std::enable_shared_from_this<peer_link> {
   void handle_request(nlohmann::json head, std::vector<owned_fd> fds);
   void handle_reply(const nlohmann::json& head, std::vector<owned_fd> fds);
   void reply(std::uint64_t id, pending_call::outcome outcome);
-  void post(std::function<void()> work);
+  /// A request's work: runs it and returns what sends its reply (run once the thread is marked
+  /// free, so that a caller's next request finds it free).
+  using work_fn = std::function<std::function<void()>()>;
+  void post(work_fn work);
   void executor_loop();
   void fail_in_flight(std::exception_ptr why);
 
@@ -99,13 +102,13 @@ class peer_link : public std::enable_shared_from_this<peer_link> {
   // Executors: threads that serve the other side's requests, made when none is idle, kept after.
   std::mutex m_work_mutex;
   std::condition_variable m_work_ready;
-  std::deque<std::function<void()>> m_work;
+  std::deque<work_fn> m_work;
   std::vector<std::thread> m_executors;
   std::size_t m_idle = 0;
   bool m_stopping = false;
   // The thread in serve_here: it takes work first when it is idle.
   std::condition_variable m_primary_ready;
-  std::deque<std::function<void()>> m_primary_work;
+  std::deque<work_fn> m_primary_work;
   bool m_primary_idle = false;
   bool m_primary_stop = false;
 };
