@@ -160,3 +160,27 @@ test('calls run concurrently, on several connections, and never block the I/O th
   await a.close();
   await b.close();
 });
+
+test('client.d.ts and index.d.ts declare what the client module and a client have', async () => {
+  const ts = (await import('./serve_helper.mjs')).require('typescript');
+  const dts = path.join(path.dirname(CLIENT), 'client.d.ts');
+  const program = ts.createProgram([dts], { strict: true, noEmit: true, types: [], lib: ['lib.es2022.d.ts'] });
+  const problems = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  assert.deepEqual(problems, [], 'client.d.ts compiles');
+  const checker = program.getTypeChecker();
+  const source = program.getSourceFile(dts);
+  const values = [];
+  let clientMembers = null;
+  for (const exported of checker.getExportsOfModule(checker.getSymbolAtLocation(source))) {
+    const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+    if (exported.name === 'ServeClient') {
+      clientMembers = checker.getPropertiesOfType(checker.getDeclaredTypeOfSymbol(symbol)).map((s) => s.name).sort();
+    }
+    if (symbol.flags & ts.SymbolFlags.Value) values.push(exported.name);
+  }
+  const module = await import(CLIENT);
+  assert.deepEqual(values.sort(), Object.keys(module).sort());
+  const c = await connect(server.url, { WebSocket });
+  assert.deepEqual(clientMembers, Object.keys(c).sort());
+  await c.close();
+});
