@@ -55,6 +55,7 @@ void register_all(const plan& p) {
   register_limits(p);
   register_peers(p);
   register_handoffs(p);
+  register_websocket(p);
 }
 
 }  // namespace promethean::bench

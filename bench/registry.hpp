@@ -13,7 +13,7 @@
 
 namespace promethean::bench {
 
-enum class kind { call, limit, peer, handoff };
+enum class kind { call, limit, peer, handoff, websocket };
 
 struct bench_info {
   std::string name;     ///< the Google Benchmark name, unique
@@ -52,5 +52,6 @@ void register_js_limits(const plan& p);
 void register_rust_limits(const plan& p);
 void register_peers(const plan& p);
 void register_handoffs(const plan& p);
+void register_websocket(const plan& p);
 
 }  // namespace promethean::bench
