@@ -71,6 +71,11 @@ test('errors come back as the error envelope', async () => {
   });
   await assert.rejects(c.call('nope', 'f'), (e) => e.type === 'UsageError' && /nope/.test(e.message));
   await assert.rejects(c.eval('py', '1/0'), (e) => e.type === 'ZeroDivisionError');
+  // A timeout stops the call (Python's sleep is interrupted) and the connection goes on.
+  const start = Date.now();
+  await assert.rejects(c.callWithTimeout(300, 'py', 'slow', 5), (e) => e.type === 'Timeout');
+  assert.ok(Date.now() - start < 3000, `the timed-out call took ${Date.now() - start} ms`);
+  assert.equal(await c.call('py', 'add', 1, 2), 3);
   await c.close();
 });
 

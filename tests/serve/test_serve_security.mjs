@@ -3,10 +3,11 @@
 // connection), the URL line, the static files (no path out of the directory), stopping on SIGINT.
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 
-import { CLIENT, SOURCE, startServer, wsClass } from './serve_helper.mjs';
+import { CLI, CLIENT, SOURCE, startServer, wsClass } from './serve_helper.mjs';
 
 const { connect, tensor } = await import(CLIENT);
 const WebSocket = wsClass();
@@ -103,4 +104,27 @@ test('plain HTTP: the client module and the static files, nothing outside the di
     const r = await get(p);
     assert.equal(r.status, 404, p);
   }
+});
+
+test('bad options are usage errors (exit 2) naming what is wanted', () => {
+  const cases = [
+    [['--listen', 'nope:1'], /'nope' is not an IP address/],
+    [['--listen', '127.0.0.1:99999'], /port from 0 to 65535/],
+    [['--token', 'short'], /at least 16 characters/],
+    [['--static', '/nonexistent-dir'], /is not a directory/],
+    [['--max-message-bytes', 'lots'], /whole number of bytes/],
+    [['--frobnicate'], /unknown option '--frobnicate'/],
+    [['nofile.txt'], /cannot tell which runtime loads 'nofile.txt'/],
+    [['--listen'], /--listen needs a value/],
+  ];
+  for (const [args, message] of cases) {
+    const r = spawnSync(CLI, ['serve', ...args], { encoding: 'utf8', timeout: 60000 });
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.equal(r.stdout, '', 'no URL printed');
+  }
+  // A port in use is an error at once, not later.
+  const r = spawnSync(CLI, ['serve', '--listen', `127.0.0.1:${server.port}`], { encoding: 'utf8', timeout: 60000 });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /cannot listen on 127.0.0.1:\d+: Address already in use/);
 });
