@@ -153,6 +153,7 @@ void serve_call(benchmark::State& st) {
   ws_client client(server.port(), server.target());
   const std::string request = R"({"op":"call","id":1,"runtime":"py","function":"bench_ws_add","args":[1,2]})";
   bool binary = false;
+  rss_probe probe;
   for (auto _ : st) {
     client.text(request);
     auto& reply = client.read(binary);
@@ -162,6 +163,7 @@ void serve_call(benchmark::State& st) {
       break;
     }
   }
+  probe.finish(st);
 }
 
 void echo_call(benchmark::State& st) {
@@ -170,6 +172,7 @@ void echo_call(benchmark::State& st) {
   ws_client client(port, "/");
   const std::string request = R"({"op":"call","id":1,"runtime":"py","function":"bench_ws_add","args":[1,2]})";
   bool binary = false;
+  rss_probe probe;
   for (auto _ : st) {
     client.text(request);
     if (client.read(binary).size() != request.size()) {
@@ -177,6 +180,7 @@ void echo_call(benchmark::State& st) {
       break;
     }
   }
+  probe.finish(st);
 }
 
 /// The bytes sent, made once per size (not timed).

@@ -63,7 +63,13 @@ server::server(host& h, server_options options) : m_impl(std::make_unique<impl>(
 
 server::~server() {
   stop();
-  // The call threads end before the state they use; their late replies find no connection.
+  // Replies of calls still running reach the state (and post to the I/O loop): wait for them,
+  // then the call threads end before the state they use.
+  {
+    auto& state = *m_impl->state;
+    std::unique_lock lock(state.flight_mutex);
+    state.flight_done.wait(lock, [&state] { return state.in_flight == 0; });
+  }
   m_impl->state.reset();
 }
 

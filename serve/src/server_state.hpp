@@ -9,6 +9,8 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <condition_variable>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -30,6 +32,12 @@ struct server_state {
   /// The browser origins the upgrade accepts: the server's own and --allow-origin's.
   std::vector<std::string> allowed_origins;
   client_registry registry;
+
+  /// Runtime calls started for clients whose reply is not delivered yet: their continuations run
+  /// on the runtimes' threads and use this state, so the server waits for them before it goes.
+  std::mutex flight_mutex;
+  std::condition_variable flight_done;
+  std::size_t in_flight = 0;
 
   /// Live WebSocket sessions, to close at stop. I/O thread only.
   std::vector<std::weak_ptr<ws_session>> sessions;

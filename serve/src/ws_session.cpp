@@ -132,7 +132,12 @@ void ws_session::dispatch(request r) {
     message args = r.op == "call" ? resolve_refs(std::move(r.args), m_received)
                    : r.op == "send_json" ? resolve_refs(std::move(r.payload), m_received)
                                          : message();
-    // Never on the I/O thread: a runtime call may take as long as it likes.
+    // Never on the I/O thread: a runtime call may take as long as it likes. Counted from here until
+    // its reply is delivered (run_call), so that the server's end waits for it.
+    {
+      std::lock_guard lock(m_state.flight_mutex);
+      ++m_state.in_flight;
+    }
     m_state.pool.submit([self = shared_from_this(), r = std::move(r), args = std::move(args)]() mutable {
       self->run_call(std::move(r), std::move(args));
     });
@@ -144,11 +149,17 @@ void ws_session::run_call(request r, message args) {
   call_options options;
   options.timeout = r.timeout;
   std::weak_ptr<ws_session> weak = weak_from_this();
-  auto deliver = [weak, id = r.id](pending_call::outcome outcome) {
-    auto self = weak.lock();
-    if (!self) return;  // the connection is gone: nobody to answer
-    if (outcome.error) return self->reply_error(id, outcome.error);
-    self->reply(id, outcome.value);
+  server_state* state = &m_state;  // in_flight was counted when the call was queued (dispatch)
+  auto deliver = [weak, state, id = r.id](pending_call::outcome outcome) {
+    if (auto self = weak.lock()) {  // else the connection is gone: nobody to answer
+      if (outcome.error) {
+        self->reply_error(id, outcome.error);
+      } else {
+        self->reply(id, outcome.value);
+      }
+    }
+    std::lock_guard lock(state->flight_mutex);
+    if (--state->in_flight == 0) state->flight_done.notify_all();
   };
   try {
     if (r.op == "call") {
