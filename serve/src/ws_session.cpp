@@ -6,6 +6,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -48,10 +49,13 @@ void ws_session::close() {
 }
 
 void ws_session::read() {
-  // A message comes in pieces of at most k_read_chunk bytes, so that one past the limit is
-  // refused before more than a piece over it is held.
-  constexpr std::size_t k_read_chunk = std::size_t{4} << 20;
-  m_ws.async_read_some(*m_read, k_read_chunk,
+  // A message comes in pieces, so that one past the limit is refused before more than a piece over
+  // it is held. The piece grows with the message (64 KiB … 4 MiB): a small request does not make
+  // the buffer reserve megabytes, a large one is read in few steps.
+  constexpr std::size_t k_min_chunk = std::size_t{64} << 10;
+  constexpr std::size_t k_max_chunk = std::size_t{4} << 20;
+  const std::size_t chunk = std::clamp(m_read->size(), k_min_chunk, k_max_chunk);
+  m_ws.async_read_some(*m_read, chunk,
                        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
 }
 
@@ -162,7 +166,14 @@ void ws_session::run_call(request r, message args) {
     if (--state->in_flight == 0) state->flight_done.notify_all();
   };
   try {
-    if (r.op == "call") {
+    if (r.op == "call" && !r.timeout) {
+      // Blocking, on this call thread: one thread hop fewer than host.call_async, which would hand
+      // a runtime without async calls of its own (py, rust) to a host worker; a JS Promise is
+      // awaited here as host.call awaits it.
+      deliver({h.call(r.runtime, r.function, args, options), nullptr});
+    } else if (r.op == "call") {
+      // With a timeout, the async form: it fails at the deadline even while the runtime's code
+      // is inside a blocking call that cannot be stopped at once (time.sleep).
       h.call_async(r.runtime, r.function, args, options)->then(deliver);
     } else if (r.op == "eval") {
       h.eval_async(r.runtime, r.code, options)->then(deliver);
