@@ -56,6 +56,7 @@ void register_all(const plan& p) {
   register_peers(p);
   register_handoffs(p);
   register_processes(p);
+  register_websocket(p);
 }
 
 }  // namespace promethean::bench

@@ -13,7 +13,7 @@
 
 namespace promethean::bench {
 
-enum class kind { call, limit, peer, handoff, process };
+enum class kind { call, limit, peer, handoff, process, websocket };
 
 struct bench_info {
   std::string name;     ///< the Google Benchmark name, unique
@@ -53,5 +53,6 @@ void register_rust_limits(const plan& p);
 void register_peers(const plan& p);
 void register_handoffs(const plan& p);
 void register_processes(const plan& p);
+void register_websocket(const plan& p);
 
 }  // namespace promethean::bench

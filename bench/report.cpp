@@ -22,6 +22,7 @@ std::string kind_name(kind k) {
     case kind::peer: return "peer";
     case kind::process: return "process";
     case kind::handoff: return "handoff";
+    case kind::websocket: return "websocket";
   }
   return "call";
 }
@@ -100,6 +101,25 @@ void write_table(std::ostream& out, const results& r, const std::vector<target_r
       << cell(r.find("peer/python3_pipes/buffer")) << " (as a JSON array) |\n";
   out << "| a child /usr/bin/node | " << cell(r.find("peer/node_pipes/json")) << " | "
       << cell(r.find("peer/node_pipes/buffer")) << " (as a JSON array) |\n\n";
+
+  // promethean serve beside a plain Node ws echo server: the same C++ client drives both.
+  out << "## WebSocket (promethean serve) beside a plain Node ws echo server\n\n"
+         "| what | promethean serve | Node ws echo | serve / echo |\n| --- | ---: | ---: | ---: |\n";
+  for (const auto& m : r.benchmarks) {
+    if (m.info.what != kind::websocket || m.info.to != "py") continue;
+    const measurement* echo = r.find("websocket/node_ws_echo/" + m.info.name.substr(std::string("websocket/serve/").size()));
+    const auto figure = [](const measurement* x) {
+      if (x == nullptr) return std::string("–");
+      if (!x->error.empty() || x->info.bytes == 0) return cell(x);
+      return cell(x) + fmt(" · %.2f GB/s each way", x->gb_per_s());
+    };
+    std::string ratio = "–";
+    if (echo != nullptr && m.error.empty() && echo->error.empty() && echo->ns > 0) ratio = fmt("%.2f×", m.ns / echo->ns);
+    const std::string what = m.info.bytes == 0 ? std::string("a call round trip (py add(1, 2); the echo: the same text)")
+                                               : size_label(m.info.bytes) + " as a binary frame, there and back";
+    out << "| " << what << " | " << figure(&m) << " | " << figure(echo) << " | " << ratio << " |\n";
+  }
+  out << "\n";
 
   out << "## Buffer handoff (time per handoff · effective GB/s · peak resident memory added)\n\n";
   out << "zero-copy: the same memory handed over; copy: the bytes copied once into new memory, then handed over; "
@@ -214,7 +234,7 @@ nlohmann::json to_json(const results& r, const std::vector<target_result>& targe
                         {"ns", m.ns},
                         {"samples_ns", m.samples_ns},
                         {"peak_rss_added_bytes", m.peak_rss_added}};
-    if (m.info.what == kind::handoff) b["gb_per_s"] = m.gb_per_s();
+    if (m.info.what == kind::handoff || (m.info.what == kind::websocket && m.info.bytes > 0)) b["gb_per_s"] = m.gb_per_s();
     if (!m.error.empty()) b["error"] = m.error;
     j["benchmarks"].push_back(std::move(b));
   }

@@ -9,6 +9,7 @@
 #include "inspect_option.hpp"
 #include "repl.hpp"
 #include "run_deadline.hpp"
+#include "serve_command.hpp"
 #include "signals.hpp"
 #include "terminal_repl.hpp"
 
@@ -59,6 +60,9 @@ Commands:
                                 in meta, :py, :js or :sh (:help lists its commands);
                                 with a pipe: meta forms from stdin, each result
                                 printed (exit 1 if a form failed)
+  serve [OPTIONS] [FILE...]     serve the router over WebSocket (docs/SERVE.md): loads
+                                the files, prints ws://127.0.0.1:PORT/?token=… and
+                                serves until Ctrl-C; serve --help lists its options
   runtimes                      print the dispatch map: every runtime with its
                                 version, eval and marshal entries and capabilities
   bench [--quick] [--json] [--plot FILE.svg]
@@ -270,6 +274,8 @@ std::string parse(const std::vector<std::string>& args, command_line& out) {
   run->prefix_command();
   auto* bench = app.add_subcommand("bench");
   bench->prefix_command();
+  auto* serve = app.add_subcommand("serve");
+  serve->prefix_command();
 
   auto* repl = app.add_subcommand("repl");
   repl->allow_extras();
@@ -293,6 +299,10 @@ std::string parse(const std::vector<std::string>& args, command_line& out) {
   if (eval->parsed()) {
     refuse_leftovers(*eval, "takes a RUNTIME and CODE, e.g. promethean eval sh 'echo hi'");
     return "eval";
+  }
+  if (serve->parsed()) {
+    out.words = serve->remaining();
+    return "serve";
   }
   if (run->parsed() || bench->parsed()) {
     CLI::App& sub = run->parsed() ? *run : *bench;
@@ -355,6 +365,7 @@ int main(int argc, char** argv) {
     if (command == "run") return cmd_run(c);
     if (command == "repl") return cmd_repl();
     if (command == "bench") return promethean::cli::run_bench(c.words);
+    if (command == "serve") return promethean::cli::run_serve(c.words);
     std::cerr << k_usage;
     return 2;
   } catch (const usage_failure& u) {

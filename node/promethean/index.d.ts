@@ -29,6 +29,41 @@ export interface BufferTypeSpec {
   fixed?: Record<string, number>;
 }
 
+/** `promethean serve`'s client (import { connect } from 'promethean/client', or
+ * /promethean-client.mjs from the server in a browser; docs/SERVE.md): what connect() resolves to. */
+export interface ServeClient {
+  /** The runtime name this client took (connect's `name`), or null. */
+  readonly name: string | null;
+  /** The host's runtimes when it connected. */
+  readonly runtimes: string[];
+  /** `runtime.fn(...args)` in the host; TypedArrays and ArrayBuffers among them go as binary frames,
+   * and buffers in the result come back as TypedArrays with a `shape`. Rejects with a ForeignError. */
+  call(runtime: RuntimeName, fn: string, ...args: Value[]): Promise<any>;
+  /** `call` that fails with a Timeout error after `timeoutMs` milliseconds. */
+  callWithTimeout(timeoutMs: number, runtime: RuntimeName, fn: string, ...args: Value[]): Promise<any>;
+  eval(runtime: RuntimeName, code: string): Promise<any>;
+  sendJson(runtime: RuntimeName, payload: Value): Promise<any>;
+  /** Makes `fn` callable by the runtimes as call(<this client's name>, name, ...). */
+  export(name: string, fn: (...args: any[]) => any): Promise<null>;
+  /** The handler of messages the runtimes send this client (send_json); its return is the reply. */
+  onMessage(handler: (payload: any) => any): void;
+  /** The host's runtime names now (clients that took a name included). */
+  listRuntimes(): Promise<string[]>;
+  close(): Promise<void>;
+  /** The WebSocket underneath (the browser's, or the `ws` package's in Node). */
+  readonly socket: any;
+}
+
+/** connect()'s options. */
+export interface ServeConnectOptions {
+  /** The runtime name to take, so that runtimes can call what this client exports. */
+  name?: string;
+  /** The WebSocket class (default: the global one, else the `ws` package from npm). */
+  WebSocket?: new (url: string, options?: any) => any;
+  /** Options for the `ws` package's constructor (headers, origin…). */
+  wsOptions?: Record<string, unknown>;
+}
+
 /** What bufferInfo says of a buffer. */
 export interface BufferInfo {
   _type: 'Buffer';
