@@ -150,6 +150,7 @@ class arena {
       if (!m_current || m_used + size > m_current->size) {
         auto next = make_segment(k_arena_segment);
         if (!next) return {};
+        next->lasting = true;
         m_segments.push_back(next);
         m_current = std::move(next);
         m_used = 0;
@@ -189,7 +190,7 @@ class received_segments {
     return *r;
   }
 
-  std::shared_ptr<shared_segment> map(int fd, std::size_t size) {
+  std::shared_ptr<shared_segment> map(int fd, std::size_t size, bool lasting) {
     struct stat st {};
     if (::fstat(fd, &st) != 0) {
       const std::string why = errno_text();
@@ -212,6 +213,9 @@ class received_segments {
     auto segment = map_segment(fd, size, st);
     g_segments_mapped.fetch_add(1, std::memory_order_relaxed);
     m_by_identity[key] = segment;
+    // Another process's arena segment: kept mapped, since the next small buffer from there is
+    // likely in it (mapping and unmapping per crossing cost more than the rest of a handoff).
+    if (lasting) m_kept.push_back(segment);
     // Forget dead entries now and then, so the map stays the size of what is mapped.
     if (m_by_identity.size() > 2 * m_swept_at + 64) {
       std::erase_if(m_by_identity, [](const auto& e) { return e.second.expired(); });
@@ -223,6 +227,7 @@ class received_segments {
  private:
   std::mutex m_mutex;
   std::map<std::pair<dev_t, ino_t>, std::weak_ptr<shared_segment>> m_by_identity;
+  std::vector<std::shared_ptr<shared_segment>> m_kept;
   std::size_t m_swept_at = 0;
 };
 }  // namespace
@@ -262,17 +267,19 @@ host_block allocate_host_block(std::size_t bytes) {
 
 std::optional<shared_region> shared_region_of(const buffer& b) {
   const auto& block = detail::block_access::block(b);
-  if (block.segment) return shared_region{block.segment->fd, block.segment->size, block.segment_offset};
+  if (block.segment) {
+    return shared_region{block.segment->fd, block.segment->size, block.segment_offset, block.segment->lasting};
+  }
   // Adopted memory that lies in a segment all the same (a view of a host buffer, made by a runtime).
   // `b` holds that memory (through whatever owns it), and so the segment, while it is shared.
   if (block.size == 0) return std::nullopt;
   auto segment = detail::segment_registry::instance().containing(block.data, block.size);
   if (!segment) return std::nullopt;
-  return shared_region{segment->fd, segment->size, static_cast<std::size_t>(block.data - segment->base)};
+  return shared_region{segment->fd, segment->size, static_cast<std::size_t>(block.data - segment->base), segment->lasting};
 }
 
 buffer map_shared(int fd, std::size_t segment_size, std::size_t block_offset, std::size_t block_size,
-                  release_fn on_release, dtype format, shape_t shape, const adopt_options& options) {
+                  release_fn on_release, dtype format, shape_t shape, const adopt_options& options, bool lasting) {
   std::shared_ptr<detail::shared_segment> segment;
   try {
     if (block_offset > segment_size || block_size > segment_size - block_offset) {
@@ -280,7 +287,7 @@ buffer map_shared(int fd, std::size_t segment_size, std::size_t block_offset, st
       throw buffer_error("a block of " + std::to_string(block_size) + " bytes at " + std::to_string(block_offset) +
                          " lies outside its shared segment of " + std::to_string(segment_size) + " bytes");
     }
-    segment = detail::received_segments::instance().map(fd, segment_size);
+    segment = detail::received_segments::instance().map(fd, segment_size, lasting);
   } catch (...) {
     if (on_release) on_release();
     throw;

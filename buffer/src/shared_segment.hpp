@@ -19,6 +19,7 @@ struct shared_segment {
   std::size_t size = 0;
   dev_t device = 0;  ///< with `inode`: the segment's identity, the same in every process mapping it
   ino_t inode = 0;
+  bool lasting = false;  ///< an arena's: lives as long as the process that made it
   ~shared_segment();
 };
 

@@ -11,6 +11,10 @@
 
 namespace promethean::detail {
 namespace {
+/// The deferral in effect on this thread (crossing_tables::deferral).
+thread_local crossing_tables* t_deferring_tables = nullptr;
+thread_local nlohmann::json* t_deferred = nullptr;
+
 /// Replaces, in walk order (message.hpp), each Buffer handle with the next of `buffers`' handles
 /// and each Function handle with the next of `functions`'.
 void rewrite_handles(nlohmann::json& j, const std::vector<buffer>& buffers, std::size_t& next_buffer,
@@ -128,6 +132,7 @@ nlohmann::json crossing_tables::export_buffer(const buffer& b, std::vector<int>&
                       {"ro", shared.readonly()},
                       {"lang", shared.language()}};
   if (!shared.type_name().empty()) d["type"] = shared.type_name();
+  if (region->lasting) d["keep"] = true;
   fds.push_back(region->fd);
   return d;
 }
@@ -180,7 +185,7 @@ buffer crossing_tables::import_buffer(const nlohmann::json& d, std::vector<owned
     if (auto t = d.find("type"); t != d.end()) options.type = t->get<std::string>();
     buffer b = map_shared(fd.release(), d.at("seg").get<std::size_t>(), d.at("at").get<std::size_t>(),
                           d.at("size").get<std::size_t>(), std::move(give_back), parse_dtype(d.at("dtype").get<std::string>()),
-                          d.at("shape").get<shape_t>(), options);
+                          d.at("shape").get<shape_t>(), options, d.value("keep", false));
     std::lock_guard lock(m_mutex);
     record->local_serial = b.serial();
     m_imports[token] = record;
@@ -249,7 +254,28 @@ function_ref crossing_tables::import_function(const nlohmann::json& d) {
   }
 }
 
+crossing_tables::deferral::deferral(crossing_tables& tables)
+    : m_saved_tables(t_deferring_tables), m_saved_list(t_deferred) {
+  t_deferring_tables = &tables;
+  t_deferred = &m_list;
+}
+
+crossing_tables::deferral::~deferral() {
+  t_deferring_tables = m_saved_tables;
+  t_deferred = m_saved_list;
+}
+
+nlohmann::json crossing_tables::deferral::take() { return std::exchange(m_list, nlohmann::json::array()); }
+
+void crossing_tables::released_list(const nlohmann::json& list) {
+  for (const auto& r : list) released({{"k", r.at(0)}, {"t", r.at(1)}, {"n", r.at(2)}});
+}
+
 void crossing_tables::send_release(const char* kind, const std::string& token, std::int64_t crossings) {
+  if (t_deferring_tables == this && t_deferred != nullptr) {
+    t_deferred->push_back({kind, token, crossings});
+    return;
+  }
   {
     std::lock_guard lock(m_mutex);
     if (m_peer_gone) return;

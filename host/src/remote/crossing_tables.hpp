@@ -43,8 +43,26 @@ class crossing_tables : public std::enable_shared_from_this<crossing_tables> {
   /// A function lent to the peer, by token (the peer calls it back); null when unknown.
   function_ref exported_function(std::string_view token) const;
 
-  /// The peer gave back what crossed ("rel" frames).
+  /// The peer gave back what crossed: a "rel"/"relf" frame, or the "rel" list another frame carries.
   void released(const nlohmann::json& frame);
+  void released_list(const nlohmann::json& list);
+
+  /// While one lives on a thread, the releases that thread makes (a served call's arguments, let go
+  /// as the call ends) wait for the reply it sends next, instead of going one frame each.
+  class deferral {
+   public:
+    explicit deferral(crossing_tables& tables);
+    ~deferral();
+    deferral(const deferral&) = delete;
+    deferral& operator=(const deferral&) = delete;
+    /// What was deferred, as a frame's "rel" list (empty array: none).
+    nlohmann::json take();
+
+   private:
+    crossing_tables* m_saved_tables;
+    nlohmann::json* m_saved_list;
+    nlohmann::json m_list = nlohmann::json::array();
+  };
   /// The peer is gone: everything lent to it is let go; proxies of its things stop sending releases.
   void drop_exports();
 

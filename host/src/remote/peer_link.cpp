@@ -140,18 +140,33 @@ void peer_link::handle_reply(const nlohmann::json& head, std::vector<owned_fd> f
   {
     std::lock_guard lock(m_flight_mutex);
     auto it = m_in_flight.find(head.at("id").get<std::uint64_t>());
-    if (it == m_in_flight.end()) return;  // its caller gave up; what the reply holds goes with `fds`
-    pending = std::move(it->second);
-    m_in_flight.erase(it);
+    if (it != m_in_flight.end()) {
+      pending = std::move(it->second);
+      m_in_flight.erase(it);
+    }
   }
+  // A reply whose caller gave up is still decoded (and dropped): what it lent is given back.
+  // Releases riding on the reply are of earlier crossings; taken after the reply's own message,
+  // which may name the same buffers (a buffer sent back home, let go of on the way).
+  const auto releases = head.find("rel");
   if (auto e = head.find("err"); e != head.end()) {
-    pending->fail(std::make_exception_ptr(error::from_json(*e)));
+    if (releases != head.end()) m_tables->released_list(*releases);
+    if (pending) pending->fail(std::make_exception_ptr(error::from_json(*e)));
     return;
   }
+  message result;
+  std::exception_ptr failure;
   try {
-    pending->complete(m_tables->decode(head, fds));
+    result = m_tables->decode(head, fds);
   } catch (...) {
-    pending->fail(std::current_exception());
+    failure = std::current_exception();
+  }
+  if (releases != head.end()) m_tables->released_list(*releases);
+  if (!pending) return;
+  if (failure) {
+    pending->fail(failure);
+  } else {
+    pending->complete(std::move(result));
   }
 }
 
@@ -163,7 +178,7 @@ void peer_link::handle_request(nlohmann::json head, std::vector<owned_fd> fds) {
   try {
     payload = m_tables->decode(head, fds);
   } catch (...) {
-    reply(id, pending_call::outcome{message(), std::current_exception()});
+    reply(id, pending_call::outcome{message(), std::current_exception()}, nlohmann::json::array());
     return;
   }
   head.erase("v");
@@ -172,22 +187,29 @@ void peer_link::handle_request(nlohmann::json head, std::vector<owned_fd> fds) {
   std::weak_ptr<peer_link> self = weak_from_this();
   post([this, self, id, head = std::move(head), payload = std::move(payload)]() mutable -> std::function<void()> {
     std::shared_ptr<pending_call> result;
-    try {
-      result = m_serve(head, payload);
-    } catch (...) {
-      result = pending_call::failed(std::current_exception());
+    nlohmann::json releases;
+    {
+      // The arguments are let go as the call ends: their releases ride on its reply.
+      crossing_tables::deferral deferred(*m_tables);
+      try {
+        result = m_serve(head, payload);
+      } catch (...) {
+        result = pending_call::failed(std::current_exception());
+      }
+      payload = message();
+      releases = deferred.take();
     }
-    payload = message();  // what the request lent is let go as soon as it is served
-    return [self, id, result] {
-      result->then([self, id](pending_call::outcome outcome) {
-        if (auto link = self.lock()) link->reply(id, std::move(outcome));
+    return [self, id, result, releases = std::move(releases)]() mutable {
+      result->then([self, id, releases = std::move(releases)](pending_call::outcome outcome) mutable {
+        if (auto link = self.lock()) link->reply(id, std::move(outcome), std::move(releases));
       });
     };
   });
 }
 
-void peer_link::reply(std::uint64_t id, pending_call::outcome outcome) {
+void peer_link::reply(std::uint64_t id, pending_call::outcome outcome, nlohmann::json releases) {
   nlohmann::json head = {{"k", "rep"}, {"id", id}};
+  if (!releases.empty()) head["rel"] = releases;
   std::vector<int> fds;
   if (outcome.error) {
     head["err"] = envelope_of(outcome.error);
@@ -196,6 +218,7 @@ void peer_link::reply(std::uint64_t id, pending_call::outcome outcome) {
       m_tables->encode(outcome.value, head, fds);
     } catch (...) {
       head = {{"k", "rep"}, {"id", id}, {"err", envelope_of(std::current_exception())}};
+      if (!releases.empty()) head["rel"] = releases;
       fds.clear();
     }
   }

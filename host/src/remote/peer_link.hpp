@@ -78,7 +78,7 @@ class peer_link : public std::enable_shared_from_this<peer_link> {
   void read_loop();
   void handle_request(nlohmann::json head, std::vector<owned_fd> fds);
   void handle_reply(const nlohmann::json& head, std::vector<owned_fd> fds);
-  void reply(std::uint64_t id, pending_call::outcome outcome);
+  void reply(std::uint64_t id, pending_call::outcome outcome, nlohmann::json releases);
   /// A request's work: runs it and returns what sends its reply (run once the thread is marked
   /// free, so that a caller's next request finds it free).
   using work_fn = std::function<std::function<void()>()>;

@@ -29,6 +29,9 @@ struct shared_region {
   int fd = -1;                    ///< the segment's descriptor; owned by the segment, valid while the buffer lives
   std::size_t segment_size = 0;   ///< bytes to map
   std::size_t block_offset = 0;   ///< where the buffer's block starts in the segment
+  /// The segment lives as long as the process that made it (an arena's): a receiver may keep it
+  /// mapped after its last block goes, so that the next block in it maps nothing new.
+  bool lasting = false;
 };
 
 /// Where `b`'s block lies in shared memory, or nullopt when it lies in memory no other process can
@@ -39,9 +42,11 @@ PROMETHEAN_API std::optional<shared_region> shared_region_of(const buffer& b);
 /// closed here, now or when the mapping goes) unless this process maps that segment already, and
 /// makes a buffer whose block is `block_size` bytes at `block_offset`. `on_release` runs exactly
 /// once, when the last reference in this process is gone (also when this throws). The buffer is
-/// itself shareable: it can cross on to a third process.
+/// itself shareable: it can cross on to a third process. `lasting` (shared_region::lasting): the
+/// mapping stays for the life of this process.
 PROMETHEAN_API buffer map_shared(int fd, std::size_t segment_size, std::size_t block_offset, std::size_t block_size,
-                                 release_fn on_release, dtype format, shape_t shape, const adopt_options& options);
+                                 release_fn on_release, dtype format, shape_t shape, const adopt_options& options,
+                                 bool lasting = false);
 
 /// `b`'s elements, in C order, in a new shareable block (language and type as `b`'s).
 PROMETHEAN_API buffer copy_to_shared(const buffer& b);
