@@ -21,23 +21,33 @@ class Pool:
             raise TypeError("pool(runtime, size): runtime is a plain runtime name such as 'py', got %r" % (runtime,))
         if not isinstance(size, int) or isinstance(size, bool) or size < 1:
             raise ValueError("pool(runtime, size): size is a whole number of processes >= 1, got %r" % (size,))
-        self.runtime = runtime
-        self.names = ["%s@%s.%d" % (runtime, name, i) for i in range(size)]
+        self._runtime = runtime
+        self._names = ["%s@%s.%d" % (runtime, name, i) for i in range(size)]
         import itertools, threading
         self._turn = itertools.count()
         self._lock = threading.Lock()
 
+    @property
+    def runtime(self):
+        """The runtime the instances are of ("py")."""
+        return self._runtime
+
+    @property
+    def names(self):
+        """The instances' names, runtime@name.0 … runtime@name.<size-1>."""
+        return list(self._names)
+
     def __repr__(self):
-        return "<promethean.Pool of %d %s instances: %s>" % (len(self.names), self.runtime, ", ".join(self.names))
+        return "<promethean.Pool of %d %s instances: %s>" % (len(self._names), self._runtime, ", ".join(self._names))
 
     def __len__(self):
-        return len(self.names)
+        return len(self._names)
 
     def _each(self, work):
         # Every instance at once: the first use of each starts its process, and they start together.
         from concurrent.futures import ThreadPoolExecutor
-        with ThreadPoolExecutor(len(self.names)) as threads:
-            return list(threads.map(work, self.names))
+        with ThreadPoolExecutor(len(self._names)) as threads:
+            return list(threads.map(work, self._names))
 
     def eval(self, code, *, timeout=None):
         """Evaluates code in every instance (defines the functions calls will use); their results."""
@@ -50,7 +60,7 @@ class Pool:
     def call(self, function, *args, timeout=None, **kwargs):
         """One call, in the next instance in turn."""
         with self._lock:
-            name = self.names[next(self._turn) % len(self.names)]
+            name = self._names[next(self._turn) % len(self._names)]
         return call(name, function, *args, timeout=timeout, **kwargs)
 
     def map(self, function, items, *, timeout=None):
@@ -77,7 +87,7 @@ class Pool:
                     return
 
         workers = [threading.Thread(target=serve, args=(n,), name="promethean-pool-" + n)
-                   for n in self.names[:max(1, min(len(self.names), len(items)))]]
+                   for n in self._names[:max(1, min(len(self._names), len(items)))]]
         for t in workers:
             t.start()
         for t in workers:
@@ -92,7 +102,7 @@ class Pool:
         calls = []
         for i, item in enumerate(items):
             args = item if isinstance(item, tuple) else (item,)
-            calls.append(call_async(self.names[i % len(self.names)], function, *args, timeout=timeout))
+            calls.append(call_async(self._names[i % len(self._names)], function, *args, timeout=timeout))
         return list(await asyncio.gather(*calls))
 
 

@@ -154,9 +154,13 @@ def runtimes() -> dict[str, dict[str, Any]]:
 
 class Pool:
     """n instances of one runtime, each in a worker process of its own (made by pool())."""
-    runtime: str
-    names: list[str]
     def __init__(self, runtime: str, size: int, name: str = "pool") -> None: ...
+    @property
+    def runtime(self) -> str:
+        """The runtime the instances are of ("py")."""
+    @property
+    def names(self) -> list[str]:
+        """The instances' names, runtime@name.0 ... runtime@name.<size-1>."""
     def __len__(self) -> int: ...
     def eval(self, code: str, *, timeout: float | None = None) -> list[_Result]:
         """Evaluates code in every instance; their results."""

@@ -128,7 +128,11 @@ def attribute_problems(name, cls, node):
     init = [item for item in node.body if isinstance(item, ast.FunctionDef) and item.name == "__init__"]
     if init:
         arguments = [p.arg for p in init[0].args.args[1:]]
-        instance = cls(*arguments)
+        try:
+            instance = cls(*arguments)
+        except (TypeError, ValueError):
+            # A constructor that checks its arguments (Pool's size is a number): the class alone.
+            arguments = []
         for argument in arguments:
             if argument in wanted and getattr(instance, argument) != argument:
                 return [f"{name}.{argument}: not the constructor's argument {argument}"]
