@@ -157,6 +157,16 @@ class Instances(unittest.TestCase):
         made = promethean.call("py@1", "give")
         self.assertEqual(made(3), ["made in", promethean.call("py@1", "pid"), 3])
 
+    def test_messages_and_handlers(self):
+        promethean.eval("py@1", "import promethean\n@promethean.on_message\ndef got(m):\n    return {'echo': m, 'pid': pid()}\n")
+        reply = promethean.send_json("py@1", {"hello": [1, 2]})
+        self.assertEqual(reply, {"echo": {"hello": [1, 2]}, "pid": promethean.call("py@1", "pid")})
+
+    def test_exported_functions_are_called_by_name(self):
+        promethean.eval("py@1", "import promethean\n@promethean.export('triple_it')\ndef _t(x):\n    return 3 * x\n")
+        self.assertEqual(promethean.call("py@1", "triple_it", 5), 15)
+        self.assertEqual(promethean.eval("js", "promethean.call('py@1', 'triple_it', 7)"), 21)
+
     def test_timeouts_hold_and_the_worker_goes_on(self):
         with self.assertRaises(promethean.ForeignError) as caught:
             promethean.call("py@1", "sleep", 30, timeout=0.5)
