@@ -6,6 +6,7 @@
 
 #include <promethean/buffer/buffer_json.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -50,6 +51,7 @@ void ready(const std::string& name) {
 void round_trip(benchmark::State& st, const std::string& name) {
   ready(name);
   const message args(nlohmann::json::array({1, 2}));
+  rss_probe probe;
   for (auto _ : st) {
     const message r = the_host().call(name, "add", args);
     if (r.value() != 3) {
@@ -57,6 +59,7 @@ void round_trip(benchmark::State& st, const std::string& name) {
       break;
     }
   }
+  probe.finish(st);
 }
 
 void js_round_trip(benchmark::State& st) {
@@ -66,6 +69,7 @@ void js_round_trip(benchmark::State& st) {
     defined = true;
   }
   const message args(nlohmann::json::array({1, 2}));
+  rss_probe probe;
   for (auto _ : st) {
     const message r = the_host().call("js@bench", "add", args);
     if (r.value() != 3) {
@@ -73,6 +77,7 @@ void js_round_trip(benchmark::State& st) {
       break;
     }
   }
+  probe.finish(st);
 }
 
 void handoff(benchmark::State& st, std::size_t bytes) {
@@ -107,6 +112,7 @@ void pool_map(benchmark::State& st, int instances) {
     const buffer part = data.slice(0, static_cast<std::int64_t>(c * k_chunk), static_cast<std::int64_t>((c + 1) * k_chunk));
     chunks.emplace_back(nlohmann::json::array({buffer_to_json(part)}), std::vector<buffer>{part}, std::vector<function_ref>{});
   }
+  rss_probe probe;
   for (auto _ : st) {
     std::atomic<std::size_t> next{0};
     std::atomic<bool> failed{false};
@@ -128,6 +134,7 @@ void pool_map(benchmark::State& st, int instances) {
       break;
     }
   }
+  probe.finish(st);
 }
 
 }  // namespace

@@ -68,6 +68,9 @@ def check_run(cli, workdir):
     expected += [f"peer/{p}_pipes/{v}" for p in ("python3", "node") for v in ("json", "buffer")]
     # promethean serve beside a plain Node ws echo server (issue 25): 64 KiB at this depth.
     expected += [f"websocket/{s}/{v}" for s in ("serve", "node_ws_echo") for v in ("json", "buffer/65536")]
+    # Runtimes in worker processes (issue 25).
+    expected += ["process/host_to_py_worker/json", "process/host_to_js_worker/json", "process/pool/1", "process/pool/4"]
+    expected += [f"process/host_to_py_worker/buffer/{size}" for size in SMOKE_SIZES]
     for size in SMOKE_SIZES:
         for frm, to in PATHS:
             for m in METHODS:
@@ -108,6 +111,8 @@ def check_run(cli, workdir):
           "the startup target is judged")
     check(any(t.startswith("no resident memory added") and v["status"] in ("met", "missed") for t, v in targets.items()),
           "the resident memory target is judged")
+    check(any(t.startswith("pool:") and v["status"] in ("met", "missed") for t, v in targets.items()),
+          "the pool's speed-up is judged")
 
     # The chart: well-formed SVG, one line per path and method, axes and legend labelled.
     root = ET.parse(svg_path).getroot()
