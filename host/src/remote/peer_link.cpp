@@ -22,14 +22,27 @@ nlohmann::json envelope_of(const std::exception_ptr& e) {
 }  // namespace
 
 peer_link::peer_link(int socket_fd, std::string proxy_runtime) : m_channel(socket_fd) {
-  // The tables send releases through the channel; they outlive nothing of the link's but it.
-  m_tables = std::make_shared<crossing_tables>([this](const nlohmann::json& frame) { m_channel.send(frame); },
-                                               std::move(proxy_runtime));
+  // The tables send releases through the channel, from whatever thread lets a buffer go: through
+  // a weak reference (set in start()), so that a late release never reaches a link that is gone.
+  m_tables = std::make_shared<crossing_tables>(
+      [this](const nlohmann::json& frame) {
+        std::shared_ptr<peer_link> alive;
+        {
+          std::lock_guard lock(m_self_mutex);
+          alive = m_self.lock();
+        }
+        if (alive) alive->m_channel.send(frame);
+      },
+      std::move(proxy_runtime));
 }
 
 peer_link::~peer_link() { close(); }
 
 void peer_link::start(serve_fn serve, lost_fn lost, notice_fn notice) {
+  {
+    std::lock_guard lock(m_self_mutex);
+    m_self = weak_from_this();
+  }
   m_serve = std::move(serve);
   m_on_lost = std::move(lost);
   m_notice = std::move(notice);
@@ -75,7 +88,14 @@ void peer_link::notify(const nlohmann::json& head) { m_channel.send(head); }
 
 void peer_link::close() {
   m_channel.shut_down();
-  if (m_reader.joinable() && m_reader.get_id() != std::this_thread::get_id()) m_reader.join();
+  if (m_reader.joinable()) {
+    // Its own last reference may go on the reading thread (a reply's continuation held it).
+    if (m_reader.get_id() != std::this_thread::get_id()) {
+      m_reader.join();
+    } else {
+      m_reader.detach();
+    }
+  }
   std::vector<std::thread> executors;
   {
     std::lock_guard lock(m_work_mutex);
@@ -112,6 +132,13 @@ void peer_link::read_loop() {
     } catch (const std::exception& e) {
       std::fprintf(stderr, "promethean: a frame from another process was refused: %s\n", e.what());
     }
+  }
+  // The continuations failed below may hold the last reference to this link: it then ends on
+  // this thread, once this function has nothing more to do with it.
+  std::shared_ptr<peer_link> keep;
+  {
+    std::lock_guard lock(m_self_mutex);
+    keep = m_self.lock();
   }
   std::exception_ptr why;
   try {

@@ -87,6 +87,8 @@ class peer_link : public std::enable_shared_from_this<peer_link> {
   void fail_in_flight(std::exception_ptr why);
 
   frame_channel m_channel;
+  std::mutex m_self_mutex;
+  std::weak_ptr<peer_link> m_self;  ///< for the tables' releases (set by start)
   std::shared_ptr<crossing_tables> m_tables;
   serve_fn m_serve;
   lost_fn m_on_lost;
