@@ -22,6 +22,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <thread>
+
+#include <unistd.h>
 
 namespace py = pybind11;
 
@@ -168,10 +171,12 @@ sys.path[:] = [p for p in sys.path if p not in before] + before
     // The module now, not at a script's first `import promethean`: timeouts raise its
     // TimeoutError in code that never imported it.
     py::module_::import("promethean");
-    // threading's MainThread is whichever thread imports it first. Here that is this one, as in
-    // python3, whatever thread first runs Python code later (a call served on another thread in a
-    // worker process): otherwise Py_FinalizeEx, on this thread, waits for that thread to end.
-    py::module_::import("threading");
+    // threading's MainThread is whichever thread imports it first. When Python starts on the
+    // process's main thread, make it that one, as in python3, whatever thread first runs Python
+    // code later (a call served on another thread of a worker process): otherwise Py_FinalizeEx,
+    // on this thread, waits for that other thread to end. (Started on another thread, by a
+    // plugin's thread calling back, say, the first importer stays MainThread, as before.)
+    if (::getpid() == static_cast<pid_t>(::gettid())) py::module_::import("threading");
   } catch (py::error_already_set& e) {
     self.m_saved = PyEval_SaveThread();
     throw python_error("InitError", std::string("activating $VIRTUAL_ENV failed: ") + e.what());
