@@ -3,6 +3,7 @@
 
 #include <promethean/buffer/buffer_json.hpp>
 #include <promethean/buffer/dtype.hpp>
+#include <promethean/buffer/shared_memory.hpp>
 #include <promethean/host/function_handle.hpp>
 
 #include <cstring>
@@ -20,29 +21,6 @@ constexpr std::size_t k_data_alignment = 8;  // float64 lands aligned in the rec
 
 const std::set<std::string, std::less<>> k_ops{"hello", "call", "eval", "send_json", "export", "runtimes", "result"};
 
-/// Copies a strided buffer's elements into a new C-contiguous one (same dtype and shape).
-buffer contiguous_copy(const buffer& b) {
-  auto out = buffer::allocate(b.format(), b.shape());
-  const std::size_t item = b.itemsize();
-  const std::size_t n = b.size();
-  if (n == 0) return out;
-  const auto& shape = b.shape();
-  const auto& strides = b.strides();
-  std::vector<std::size_t> index(shape.size(), 0);
-  const std::byte* base = b.cdata();
-  std::byte* dst = out.data();
-  for (std::size_t k = 0; k < n; ++k) {
-    std::ptrdiff_t offset = 0;
-    for (std::size_t d = 0; d < shape.size(); ++d) offset += static_cast<std::ptrdiff_t>(index[d]) * strides[d];
-    std::memcpy(dst + k * item, base + offset, item);
-    for (std::size_t d = shape.size(); d-- > 0;) {
-      if (++index[d] < shape[d]) break;
-      index[d] = 0;
-    }
-  }
-  return out;
-}
-
 std::string binary_header(const json& header) {
   std::string text = header.dump();
   const std::size_t unpadded = k_length_prefix + text.size();
@@ -57,7 +35,7 @@ std::string binary_header(const json& header) {
 void encode_walk(json& value, message::cursor& cursor, std::vector<frame>& frames, std::atomic<std::uint64_t>& next_ref) {
   if (is_buffer_handle(value)) {
     const buffer& b = cursor.next_buffer(value);
-    buffer wire = b.is_c_contiguous() ? b : contiguous_copy(b);
+    buffer wire = b.is_c_contiguous() ? b : copy_to_shared(b);  // its elements in C order
     json shape = json::array();
     for (auto d : b.shape()) shape.push_back(d);
     const std::string ref = "s" + std::to_string(next_ref++);
