@@ -48,7 +48,9 @@ ledger_counts ledger::counts() const {
 }
 
 std::optional<buffer> ledger::find(std::string_view id) const {
-  if (id.size() < 2 || id[0] != 'b') return std::nullopt;
+  // Only the spelling the ledger gives out names a buffer: "b001" or "b+1" is not "b1", so a
+  // forged handle cannot reach a live buffer under a second name.
+  if (id.size() < 2 || id[0] != 'b' || id[1] < '1' || id[1] > '9') return std::nullopt;
   std::uint64_t serial = 0;
   auto [end, ec] = std::from_chars(id.data() + 1, id.data() + id.size(), serial);
   if (ec != std::errc() || end != id.data() + id.size()) return std::nullopt;

@@ -71,6 +71,8 @@ def check_run(cli, workdir):
     # Runtimes in worker processes (issue 25).
     expected += ["process/host_to_py_worker/json", "process/host_to_js_worker/json", "process/pool/1", "process/pool/4"]
     expected += [f"process/host_to_py_worker/buffer/{size}" for size in SMOKE_SIZES]
+    # The Rust SDK's serde feature beside its own Json value (issue 22).
+    expected += ["call/host_to_rust/serde_struct", "call/host_to_rust/json_value"]
     for size in SMOKE_SIZES:
         for frm, to in PATHS:
             for m in METHODS:
@@ -113,6 +115,8 @@ def check_run(cli, workdir):
           "the resident memory target is judged")
     check(any(t.startswith("pool:") and v["status"] in ("met", "missed") for t, v in targets.items()),
           "the pool's speed-up is judged")
+    check(any("serde struct" in t and v["status"] in ("met", "missed") for t, v in targets.items()),
+          "the serde struct's ratio is judged")
 
     # The chart: well-formed SVG, one line per path and method, axes and legend labelled.
     root = ET.parse(svg_path).getroot()

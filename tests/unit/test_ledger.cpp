@@ -40,8 +40,14 @@ TEST(Ledger, FindsLiveBuffersByIdOnly) {
     auto found = ledger::instance().find(id);
     ASSERT_TRUE(found);
     EXPECT_EQ(found->cdata(), b.cdata());
+    // Only its own spelling: a leading zero or sign names no buffer (found by the message fuzzer).
+    const std::string digits = id.substr(1);
+    EXPECT_FALSE(ledger::instance().find("b0" + digits));
+    EXPECT_FALSE(ledger::instance().find("b00" + digits));
+    EXPECT_FALSE(ledger::instance().find("b+" + digits));
   }
   EXPECT_FALSE(ledger::instance().find(id));
+  EXPECT_FALSE(ledger::instance().find("b0"));
   EXPECT_FALSE(ledger::instance().find("nonsense"));
   EXPECT_FALSE(ledger::instance().find("b"));
   EXPECT_FALSE(ledger::instance().find("b12x"));
