@@ -1,43 +1,92 @@
-// Frames over a Unix stream socket: length-prefixed JSON with descriptors (frame_channel.hpp).
+// Frames between two processes: bodies through shared rings, descriptors and doorbells over a
+// Unix socket (frame_channel.hpp).
 #include "frame_channel.hpp"
 
 #include <promethean/error.hpp>
 
+#include <poll.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <new>
 #include <string>
+#include <thread>
 
 namespace promethean::detail {
 namespace {
-struct header {
-  std::uint32_t body_size;
-  std::uint32_t fd_count;
+/// What precedes each body in a ring.
+struct ring_frame_header {
+  std::uint32_t body_size;  ///< bytes of JSON text (in the ring, or in the spilled memfd)
+  std::uint32_t fd_count;   ///< descriptors sent for it on the socket (the spilled body's included)
+  std::uint32_t flags;
+  std::uint32_t reserved;
 };
+constexpr std::uint32_t k_spilled = 1;  ///< the body is in the frame's last descriptor
+constexpr char k_descriptors_byte = 'f';
+constexpr char k_doorbell_byte = 'd';
+constexpr char k_rings_byte = 'r';
 
-[[noreturn]] void peer_gone(const char* what) {
-  throw error("host", "RuntimeCrashed", std::string("the other process is gone (") + what + ": " + std::strerror(errno) + ")");
+constexpr std::size_t padded(std::size_t n) noexcept { return (n + 7) & ~std::size_t{7}; }
+
+[[noreturn]] void peer_gone(const std::string& what) {
+  throw error("host", "RuntimeCrashed", "the other process is gone (" + what + ")");
+}
+std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
+
+/// Sends one byte with `fds` riding on it.
+bool send_byte(int socket, char byte, std::span<const int> fds, int flags) {
+  iovec iov{&byte, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 253)];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  if (!fds.empty()) {
+    msg.msg_control = control;
+    msg.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+    std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
+  }
+  for (;;) {
+    if (::sendmsg(socket, &msg, MSG_NOSIGNAL | flags) == 1) return true;
+    if (errno != EINTR) return false;
+  }
 }
 
-/// Reads exactly `size` bytes; false at end of stream before the first byte.
-bool read_all(int fd, char* out, std::size_t size) {
-  std::size_t done = 0;
-  while (done < size) {
-    const ssize_t n = ::read(fd, out + done, size - done);
-    if (n > 0) {
-      done += static_cast<std::size_t>(n);
-    } else if (n == 0) {
-      if (done == 0) return false;
-      throw message_error("the other process closed its connection in the middle of a frame");
-    } else if (errno != EINTR) {
-      if (errno == ECONNRESET || errno == EBADF || errno == EINVAL) return false;
-      throw message_error(std::string("reading from the other process failed: ") + std::strerror(errno));
+/// Receives one byte and the descriptors riding on it: 1, 0 at the end, -1 (errno) otherwise.
+int receive_byte(int socket, char& byte, std::vector<owned_fd>& fds, int flags) {
+  iovec iov{&byte, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 253)];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n;
+  do {
+    n = ::recvmsg(socket, &msg, MSG_CMSG_CLOEXEC | flags);
+  } while (n < 0 && errno == EINTR);
+  if (n <= 0) return static_cast<int>(n);
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+      const std::size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      for (std::size_t i = 0; i < count; ++i) {
+        int fd;
+        std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+        fds.emplace_back(fd);
+      }
     }
   }
-  return true;
+  if ((msg.msg_flags & MSG_CTRUNC) != 0) throw message_error("a frame from the other process carried too many descriptors");
+  return 1;
 }
 }  // namespace
 
@@ -53,8 +102,54 @@ owned_fd::~owned_fd() {
   if (m_fd >= 0) ::close(m_fd);
 }
 
+frame_channel::frame_channel(int socket_fd, side s) : m_fd(socket_fd) {
+  try {
+    exchange_rings(s);
+  } catch (...) {
+    ::close(m_fd);
+    if (m_mapping) ::munmap(m_mapping, m_mapping_size);
+    throw;
+  }
+}
+
 frame_channel::~frame_channel() {
-  if (m_fd >= 0) ::close(m_fd);
+  ::close(m_fd);
+  if (m_mapping) ::munmap(m_mapping, m_mapping_size);
+}
+
+void frame_channel::exchange_rings(side s) {
+  const std::size_t one = shared_ring::footprint(k_ring_capacity);
+  m_mapping_size = 2 * one;
+  owned_fd memory;
+  if (s == side::opener) {
+    memory = owned_fd(::memfd_create("promethean-link", MFD_CLOEXEC));
+    if (memory.get() < 0 || ::ftruncate(memory.get(), static_cast<off_t>(m_mapping_size)) != 0) {
+      throw error("host", "RuntimeCrashed", "cannot make the rings of a connection: " + errno_text("memfd"));
+    }
+  } else {
+    char byte = 0;
+    std::vector<owned_fd> fds;
+    const int got = receive_byte(m_fd, byte, fds, 0);
+    if (got <= 0 || byte != k_rings_byte || fds.size() != 1) {
+      throw error("host", "RuntimeCrashed", "the other process did not hand over the connection's rings");
+    }
+    memory = std::move(fds.front());
+  }
+  void* p = ::mmap(nullptr, m_mapping_size, PROT_READ | PROT_WRITE, MAP_SHARED, memory.get(), 0);
+  if (p == MAP_FAILED) throw error("host", "RuntimeCrashed", "cannot map the rings of a connection: " + errno_text("mmap"));
+  m_mapping = p;
+  auto* first = static_cast<unsigned char*>(p);
+  auto* second = first + one;
+  if (s == side::opener) {
+    // Made here, before the other side can see them (a zeroed ring_me would say "watching").
+    new (first) ring_control();
+    new (second) ring_control();
+    const int fd = memory.get();
+    if (!send_byte(m_fd, k_rings_byte, {&fd, 1}, 0)) peer_gone(errno_text("sending the rings"));
+  }
+  // The opener writes the first ring and reads the second; the joiner the other way round.
+  m_out = shared_ring(s == side::opener ? first : second, k_ring_capacity);
+  m_in = shared_ring(s == side::opener ? second : first, k_ring_capacity);
 }
 
 void frame_channel::send(const nlohmann::json& body, std::span<const int> fds) {
@@ -63,95 +158,171 @@ void frame_channel::send(const nlohmann::json& body, std::span<const int> fds) {
                       " shared buffers; at most " + std::to_string(k_max_fds) + " can cross at once");
   }
   const std::string text = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  header h{static_cast<std::uint32_t>(text.size()), static_cast<std::uint32_t>(fds.size())};
   if (text.size() >= k_max_body) throw usage_error("a message to another process is larger than 2 GiB of JSON");
-
-  iovec iov[2] = {{&h, sizeof h}, {const_cast<char*>(text.data()), text.size()}};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * k_max_fds)];
-  msghdr msg{};
-  msg.msg_iov = iov;
-  msg.msg_iovlen = 2;
-  if (!fds.empty()) {
-    msg.msg_control = control;
-    msg.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
-    std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
+  const bool spill = text.size() > k_ring_capacity / 4;
+  std::vector<int> all(fds.begin(), fds.end());
+  owned_fd spilled;
+  if (spill) {
+    spilled = owned_fd(::memfd_create("promethean-frame", MFD_CLOEXEC));
+    if (spilled.get() < 0) throw error("host", "MemoryError", "cannot send a large message: " + errno_text("memfd"));
+    for (std::size_t done = 0; done < text.size();) {
+      const ssize_t n = ::write(spilled.get(), text.data() + done, text.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) throw error("host", "MemoryError", "cannot send a large message: " + errno_text("write"));
+      done += static_cast<std::size_t>(n);
+    }
+    all.push_back(spilled.get());
   }
+  const ring_frame_header h{static_cast<std::uint32_t>(text.size()), static_cast<std::uint32_t>(all.size()),
+                            spill ? k_spilled : 0, 0};
+  const std::size_t in_ring = spill ? 0 : text.size();
+  const std::size_t total = padded(sizeof h + in_ring);
+
   std::lock_guard lock(m_send);
-  std::size_t total = sizeof h + text.size();
-  std::size_t sent = 0;
-  while (sent < total) {
-    const ssize_t n = ::sendmsg(m_fd, &msg, MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      peer_gone("sending");
+  if (m_shut.load(std::memory_order_acquire)) peer_gone("the connection is shut down");
+  if (!all.empty()) send_descriptors(all);
+  wait_for_space(total);
+  m_out.put(0, &h, sizeof h);
+  m_out.put(sizeof h, text.data(), in_ring);
+  if (m_out.publish(total)) ring_doorbell();
+}
+
+void frame_channel::send_descriptors(std::span<const int> fds) {
+  if (!send_byte(m_fd, k_descriptors_byte, fds, 0)) peer_gone(errno_text("sending"));
+}
+
+void frame_channel::wait_for_space(std::size_t size) {
+  // The reader frees space as fast as it parses; a full ring means it is busy or asleep (then it
+  // was rung, and wakes). Back off from spinning to sleeping, checking that it still lives.
+  for (unsigned round = 0; m_out.free_space() < size; ++round) {
+    if (m_shut.load(std::memory_order_acquire)) peer_gone("the connection is shut down");
+    if (round < 64) {
+      std::this_thread::yield();
+      continue;
     }
-    sent += static_cast<std::size_t>(n);
-    // The descriptors went with the first bytes; the rest goes without them.
-    msg.msg_control = nullptr;
-    msg.msg_controllen = 0;
-    std::size_t skip = static_cast<std::size_t>(n);
-    while (msg.msg_iovlen > 0 && skip >= msg.msg_iov[0].iov_len) {
-      skip -= msg.msg_iov[0].iov_len;
-      ++msg.msg_iov;
-      --msg.msg_iovlen;
-    }
-    if (msg.msg_iovlen > 0) {
-      msg.msg_iov[0].iov_base = static_cast<char*>(msg.msg_iov[0].iov_base) + skip;
-      msg.msg_iov[0].iov_len -= skip;
-    }
+    pollfd p{m_fd, POLLRDHUP, 0};
+    if (::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0) peer_gone("it closed the connection");
+    std::this_thread::sleep_for(std::chrono::microseconds(round < 256 ? 20 : 500));
   }
 }
 
-std::optional<frame> frame_channel::receive() {
-  header h{};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 253)];
-  iovec iov{&h, sizeof h};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  ssize_t n;
-  do {
-    n = ::recvmsg(m_fd, &msg, MSG_CMSG_CLOEXEC);
-  } while (n < 0 && errno == EINTR);
-  if (n <= 0) return std::nullopt;  // closed, reset or shut down
+void frame_channel::ring_doorbell() noexcept {
+  // A full socket buffer holds unread doorbells already: the reader wakes anyway. A closed one
+  // means the reader is gone: nothing to wake.
+  send_byte(m_fd, k_doorbell_byte, {}, MSG_DONTWAIT);
+}
+
+bool frame_channel::try_take_turn() noexcept {
+  bool expected = false;
+  if (!m_turn.compare_exchange_strong(expected, true, std::memory_order_acquire)) return false;
+  m_in.watch(true);
+  return true;
+}
+
+bool frame_channel::give_up_turn() noexcept {
+  m_in.watch(false);
+  m_turn.store(false, std::memory_order_seq_cst);
+  // A frame published before the writer saw ring_me, and after our last look: ours to read.
+  return m_in.available() > 0 && try_take_turn();
+}
+
+std::optional<frame> frame_channel::next() {
+  const std::size_t available = m_in.available();
+  if (available < sizeof(ring_frame_header)) {
+    if (available != 0) shut_down();
+    if (available != 0) throw message_error("the other process published part of a frame header");
+    return std::nullopt;
+  }
+  ring_frame_header h{};
+  m_in.peek(0, &h, sizeof h);
+  const bool spilled = (h.flags & k_spilled) != 0;
+  const std::size_t in_ring = spilled ? 0 : h.body_size;
+  const std::size_t total = padded(sizeof h + in_ring);
+  if (h.body_size >= k_max_body || total > available || (h.flags & ~k_spilled) != 0 || h.fd_count > k_max_fds + 1 ||
+      (spilled && h.fd_count == 0)) {
+    shut_down();
+    throw message_error("a frame from the other process is not one (body " + std::to_string(h.body_size) + " bytes, " +
+                        std::to_string(h.fd_count) + " descriptors, " + std::to_string(available) + " bytes published)");
+  }
   frame f;
-  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-      const std::size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-      for (std::size_t i = 0; i < count; ++i) {
-        int fd;
-        std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-        f.fds.emplace_back(fd);
-      }
-    }
-  }
-  if ((msg.msg_flags & MSG_CTRUNC) != 0) throw message_error("a frame from the other process carried too many descriptors");
-  if (static_cast<std::size_t>(n) < sizeof h &&
-      !read_all(m_fd, reinterpret_cast<char*>(&h) + n, sizeof h - static_cast<std::size_t>(n))) {
-    throw message_error("the other process closed its connection in the middle of a frame");
-  }
-  if (h.fd_count != f.fds.size()) {
-    throw message_error("a frame from the other process said " + std::to_string(h.fd_count) + " descriptors and carried " +
-                        std::to_string(f.fds.size()));
-  }
+  if (h.fd_count > 0) f.fds = take_descriptors(h.fd_count);
   std::string text(h.body_size, '\0');
-  if (h.body_size > 0 && !read_all(m_fd, text.data(), text.size())) {
-    throw message_error("the other process closed its connection in the middle of a frame");
+  if (spilled) {
+    owned_fd body = std::move(f.fds.back());
+    f.fds.pop_back();
+    for (std::size_t done = 0; done < text.size();) {
+      const ssize_t n = ::pread(body.get(), text.data() + done, text.size() - done, static_cast<off_t>(done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        shut_down();
+        throw message_error("a large message from the other process could not be read: " + errno_text("pread"));
+      }
+      done += static_cast<std::size_t>(n);
+    }
+  } else {
+    m_in.peek(sizeof h, text.data(), in_ring);
   }
+  m_in.consume(total);
   try {
     f.body = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
+    shut_down();
     throw message_error(std::string("a frame from the other process is not JSON: ") + e.what());
   }
   return f;
 }
 
-void frame_channel::shut_down() noexcept { ::shutdown(m_fd, SHUT_RDWR); }
+std::vector<owned_fd> frame_channel::take_descriptors(std::size_t count) {
+  std::lock_guard lock(m_socket_read);
+  // Sent before the frame that names them: on the socket already, or queued by the reading thread.
+  while (m_descriptors.empty() && !ended()) drain_socket(true);
+  if (m_descriptors.empty() || m_descriptors.front().size() != count) {
+    const std::size_t got = m_descriptors.empty() ? 0 : m_descriptors.front().size();
+    shut_down();
+    throw message_error("a frame from the other process said " + std::to_string(count) + " descriptors and carried " +
+                        std::to_string(got));
+  }
+  auto batch = std::move(m_descriptors.front());
+  m_descriptors.pop_front();
+  return batch;
+}
+
+void frame_channel::drain_socket(bool block) {
+  for (;;) {
+    char byte = 0;
+    std::vector<owned_fd> fds;
+    const int got = receive_byte(m_fd, byte, fds, block ? 0 : MSG_DONTWAIT);
+    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    if (got <= 0) {  // the end, a reset, or shut down here
+      m_ended.store(true, std::memory_order_release);
+      return;
+    }
+    if (byte == k_descriptors_byte) {
+      m_descriptors.push_back(std::move(fds));
+      if (block) return;
+    } else if (byte != k_doorbell_byte || !fds.empty()) {
+      m_ended.store(true, std::memory_order_release);
+      ::shutdown(m_fd, SHUT_RDWR);
+      throw message_error("the other process sent a byte that is neither a doorbell nor descriptors");
+    }
+  }
+}
+
+bool frame_channel::wait_for_doorbell() {
+  for (;;) {
+    if (ended()) return false;
+    pollfd p{m_fd, POLLIN, 0};
+    const int n = ::poll(&p, 1, -1);
+    if (n < 0 && errno == EINTR) continue;
+    std::lock_guard lock(m_socket_read);
+    drain_socket(false);
+    return !ended();
+  }
+}
+
+void frame_channel::shut_down() noexcept {
+  m_shut.store(true, std::memory_order_release);
+  ::shutdown(m_fd, SHUT_RDWR);
+}
 
 }  // namespace promethean::detail

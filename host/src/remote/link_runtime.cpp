@@ -17,7 +17,10 @@ nlohmann::json link_runtime::head(const char* op, const call_options* options) c
 }
 
 message link_runtime::run(nlohmann::json h, const message& payload) const {
-  auto outcome = run_async(std::move(h), payload)->wait();
+  const std::shared_ptr<peer_link> l = link();
+  auto pending = run_async(l, std::move(h), payload);
+  l->watch_for(*pending);  // the reply read on this thread when it comes quickly
+  auto outcome = pending->wait();
   return std::move(*outcome).take();
 }
 
@@ -28,6 +31,11 @@ std::shared_ptr<pending_call> link_runtime::run_async(nlohmann::json h, const me
   } catch (...) {
     return pending_call::failed(std::current_exception());
   }
+  return run_async(l, std::move(h), payload);
+}
+
+std::shared_ptr<pending_call> link_runtime::run_async(const std::shared_ptr<peer_link>& l, nlohmann::json h,
+                                                      const message& payload) const {
   auto sent = l->request(std::move(h), payload);
   auto result = pending_call::make();
   // The reply's error, said where it came from; the link kept alive until the reply is in.

@@ -44,6 +44,8 @@ class link_runtime : public runtime {
   /// Runs a request, waited for; errors as the other process reported them, with `context`.
   message run(nlohmann::json head, const message& payload) const;
   std::shared_ptr<pending_call> run_async(nlohmann::json head, const message& payload) const;
+  std::shared_ptr<pending_call> run_async(const std::shared_ptr<peer_link>& l, nlohmann::json head,
+                                          const message& payload) const;
   /// Says where an error from the other process came from (a remote runtime names its process).
   virtual std::exception_ptr in_context(std::exception_ptr e) const { return e; }
 

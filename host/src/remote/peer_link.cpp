@@ -3,7 +3,11 @@
 
 #include <promethean/error.hpp>
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
 #include <utility>
 
 namespace promethean::detail {
@@ -19,9 +23,36 @@ nlohmann::json envelope_of(const std::exception_ptr& e) {
     return error("host", "InternalError", "an unknown exception").to_json();
   }
 }
+/// How long a waiting thread watches the ring before it sleeps: long enough for a call's reply
+/// (a few µs) and for the next request of a caller in a loop; short enough that a long call costs
+/// one core a tenth of a millisecond, not more.
+std::chrono::microseconds spin_budget() {
+  static const std::chrono::microseconds budget = [] {
+    const char* text = std::getenv("PROMETHEAN_SPIN_US");
+    if (text == nullptr || *text == '\0') return std::chrono::microseconds(100);
+    char* end = nullptr;
+    const long value = std::strtol(text, &end, 10);
+    if (*end != '\0' || value < 0 || value > 1'000'000) {
+      std::fprintf(stderr, "promethean: PROMETHEAN_SPIN_US=%s is not a number of microseconds (0 to 1000000); using 100\n",
+                   text);
+      return std::chrono::microseconds(100);
+    }
+    return std::chrono::microseconds(value);
+  }();
+  return budget;
+}
+
+/// Tells the core it is spinning (a hyperthread sibling gets the pipeline; a VM's host sees it).
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
 }  // namespace
 
-peer_link::peer_link(int socket_fd, std::string proxy_runtime) : m_channel(socket_fd) {
+peer_link::peer_link(int socket_fd, std::string proxy_runtime, frame_channel::side s) : m_channel(socket_fd, s) {
   // The tables send releases through the channel, from whatever thread lets a buffer go: through
   // a weak reference (set in start()), so that a late release never reaches a link that is gone.
   m_tables = std::make_shared<crossing_tables>(
@@ -80,8 +111,61 @@ std::shared_ptr<pending_call> peer_link::request(nlohmann::json head, const mess
 }
 
 message peer_link::call(nlohmann::json head, const message& payload) {
-  auto outcome = request(std::move(head), payload)->wait();
+  auto pending = request(std::move(head), payload);
+  watch_for(*pending);
+  auto outcome = pending->wait();
   return std::move(*outcome).take();
+}
+
+void peer_link::watch_for(const pending_call& settled) {
+  read_while([&settled] { return !settled.done(); });
+}
+
+void peer_link::read_while(const std::function<bool()>& waiting) {
+  const auto budget = spin_budget();
+  if (budget.count() == 0 || !waiting()) return;
+  const auto until = std::chrono::steady_clock::now() + budget;
+  bool turn = false;
+  for (unsigned spins = 0; !lost();) {
+    if (!turn) turn = m_channel.try_take_turn();
+    if (turn) {
+      std::optional<frame> f;
+      try {
+        f = m_channel.next();
+      } catch (const std::exception& e) {
+        // The channel is shut down: the reading thread sees its end and fails what is in flight.
+        std::fprintf(stderr, "promethean: the connection to another process broke: %s\n", e.what());
+        break;
+      }
+      if (f) {
+        dispatch(std::move(*f));
+        if (!waiting()) break;
+        continue;
+      }
+    }
+    if (!waiting()) break;
+    if ((++spins & 63) == 0 && std::chrono::steady_clock::now() >= until) break;
+    cpu_relax();
+  }
+  if (turn) read_available_and_give_up();
+}
+
+bool peer_link::read_available_and_give_up() {
+  do {
+    for (;;) {
+      std::optional<frame> f;
+      try {
+        f = m_channel.next();
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "promethean: the connection to another process broke: %s\n", e.what());
+        m_channel.give_up_turn();
+        return false;
+      }
+      if (!f) break;
+      dispatch(std::move(*f));
+    }
+  } while (m_channel.give_up_turn());
+  return true;
 }
 
 void peer_link::notify(const nlohmann::json& head) { m_channel.send(head); }
@@ -111,27 +195,21 @@ void peer_link::close() {
 
 void peer_link::read_loop() {
   for (;;) {
-    std::optional<frame> f;
+    bool open = false;
     try {
-      f = m_channel.receive();
+      open = m_channel.wait_for_doorbell();
     } catch (const std::exception& e) {
       std::fprintf(stderr, "promethean: the connection to another process broke: %s\n", e.what());
     }
-    if (!f) break;
-    try {
-      const std::string kind = f->body.value("k", "");
-      if (kind == "req") {
-        handle_request(std::move(f->body), std::move(f->fds));
-      } else if (kind == "rep") {
-        handle_reply(f->body, std::move(f->fds));
-      } else if (kind == "rel" || kind == "relf") {
-        m_tables->released(f->body);
-      } else if (m_notice) {
-        m_notice(f->body);
-      }
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "promethean: a frame from another process was refused: %s\n", e.what());
+    if (open) {
+      // A thread that holds the turn reads what rang; it gives the turn back only after a last look.
+      if (m_channel.try_take_turn() && !read_available_and_give_up()) break;
+      continue;
     }
+    // The end: what the other side sent before it went is read first (a reply, its releases).
+    while (!m_channel.try_take_turn()) std::this_thread::yield();
+    read_available_and_give_up();
+    break;
   }
   // The continuations failed below may hold the last reference to this link: it then ends on
   // this thread, once this function has nothing more to do with it.
@@ -160,6 +238,23 @@ void peer_link::fail_in_flight(std::exception_ptr why) {
     in_flight.swap(m_in_flight);
   }
   for (auto& [id, pending] : in_flight) pending->fail(why);
+}
+
+void peer_link::dispatch(frame f) {
+  try {
+    const std::string kind = f.body.value("k", "");
+    if (kind == "req") {
+      handle_request(std::move(f.body), std::move(f.fds));
+    } else if (kind == "rep") {
+      handle_reply(f.body, std::move(f.fds));
+    } else if (kind == "rel" || kind == "relf") {
+      m_tables->released(f.body);
+    } else if (m_notice) {
+      m_notice(f.body);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "promethean: a frame from another process was refused: %s\n", e.what());
+  }
 }
 
 void peer_link::handle_reply(const nlohmann::json& head, std::vector<owned_fd> fds) {
@@ -262,6 +357,7 @@ void peer_link::post(work_fn work) {
   if (m_primary_idle) {
     m_primary_idle = false;
     m_primary_work.push_back(std::move(work));
+    m_primary_has_work.store(true, std::memory_order_release);
     m_primary_ready.notify_one();
     return;
   }
@@ -279,8 +375,16 @@ void peer_link::serve_here() {
   std::unique_lock lock(m_work_mutex);
   for (;;) {
     m_primary_idle = m_primary_work.empty();
+    if (m_primary_idle && !m_primary_stop) {
+      // Idle: read the connection here for a while, so that the next request (a caller in a loop
+      // sends it within microseconds) runs without waking this thread or the reading one.
+      lock.unlock();
+      read_while([this] { return !m_primary_has_work.load(std::memory_order_acquire); });
+      lock.lock();
+    }
     m_primary_ready.wait(lock, [&] { return m_primary_stop || !m_primary_work.empty(); });
     m_primary_idle = false;
+    m_primary_has_work.store(false, std::memory_order_relaxed);
     if (m_primary_stop) return;
     auto work = std::move(m_primary_work.front());
     m_primary_work.pop_front();
@@ -302,6 +406,7 @@ void peer_link::stop_serving_here() {
   std::lock_guard lock(m_work_mutex);
   m_primary_stop = true;
   m_primary_idle = false;
+  m_primary_has_work.store(true, std::memory_order_release);
   // Work handed to this thread and not begun goes to the executors.
   while (!m_primary_work.empty()) {
     m_work.push_back(std::move(m_primary_work.front()));

@@ -43,8 +43,9 @@ class peer_link : public std::enable_shared_from_this<peer_link> {
   /// A one-way frame this side does not know ("hello", "cancel", "bye"…).
   using notice_fn = std::function<void(const nlohmann::json& head)>;
 
-  /// `proxy_runtime`: the runtime name of proxies for the other side's functions here.
-  peer_link(int socket_fd, std::string proxy_runtime);
+  /// `proxy_runtime`: the runtime name of proxies for the other side's functions here. `s`: which
+  /// end makes the shared rings (frame_channel); the joiner's constructor waits for them.
+  peer_link(int socket_fd, std::string proxy_runtime, frame_channel::side s);
   ~peer_link();
   peer_link(const peer_link&) = delete;
   peer_link& operator=(const peer_link&) = delete;
@@ -57,6 +58,11 @@ class peer_link : public std::enable_shared_from_this<peer_link> {
   std::shared_ptr<pending_call> request(nlohmann::json head, const message& payload);
   /// request(), waited for: the reply's message, or its error thrown.
   message call(nlohmann::json head, const message& payload);
+  /// Waits for `settled` (a request's pending call) by reading the connection on this thread for
+  /// up to the spin budget, when no other thread reads it; then returns, settled or not (wait on
+  /// it then: the reading thread settles it). How long a waiting thread watches the ring:
+  /// $PROMETHEAN_SPIN_US microseconds (default 100; 0: never, every reply wakes the waiter).
+  void watch_for(const pending_call& settled);
 
   /// A one-way frame.
   void notify(const nlohmann::json& head);
@@ -76,6 +82,13 @@ class peer_link : public std::enable_shared_from_this<peer_link> {
 
  private:
   void read_loop();
+  /// Reads frames on this thread while `waiting()` says so, for up to the spin budget, if it can
+  /// take the reading turn.
+  void read_while(const std::function<bool()>& waiting);
+  /// With the reading turn: reads what is there and gives the turn back (reading what comes as
+  /// it does). False when the connection broke.
+  bool read_available_and_give_up();
+  void dispatch(frame f);
   void handle_request(nlohmann::json head, std::vector<owned_fd> fds);
   void handle_reply(const nlohmann::json& head, std::vector<owned_fd> fds);
   void reply(std::uint64_t id, pending_call::outcome outcome, nlohmann::json releases);
@@ -112,6 +125,7 @@ class peer_link : public std::enable_shared_from_this<peer_link> {
   std::condition_variable m_primary_ready;
   std::deque<work_fn> m_primary_work;
   bool m_primary_idle = false;
+  std::atomic<bool> m_primary_has_work{false};  ///< what the idle main thread watches while it reads
   bool m_primary_stop = false;
 };
 

@@ -159,7 +159,7 @@ class remote_runtime final : public link_runtime {
     }
     auto p = std::make_shared<worker_process>();
     p->pid = pid;
-    p->link = std::make_shared<peer_link>(pair[0], std::string(name()));
+    p->link = std::make_shared<peer_link>(pair[0], std::string(name()), frame_channel::side::opener);
     const std::string who = std::string(name()) + " (pid " + std::to_string(pid) + ")";
     std::weak_ptr<worker_process> weak = p;
     host* h = &m_host;

@@ -115,7 +115,13 @@ int run_worker(int argc, char** argv) {
     ::setrlimit(RLIMIT_NOFILE, &r);
   }
 
-  auto link = std::make_shared<detail::peer_link>(args.fd, "host");
+  std::shared_ptr<detail::peer_link> link;
+  try {
+    link = std::make_shared<detail::peer_link>(args.fd, "host", detail::frame_channel::side::joiner);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "promethean-worker: %s cannot reach its host: %s\n", args.name.c_str(), e.what());
+    return 2;
+  }
   auto finish = [&] { link->stop_serving_here(); };
   int status = 0;
   {
