@@ -4,6 +4,7 @@
 #include "python_errors.hpp"
 #include "python_main_wake.hpp"
 #include "python_state.hpp"
+#include "with_gil.hpp"
 
 #include <Python.h>
 
@@ -35,7 +36,10 @@ void py_deadline::fire(void* self) {
 bool py_deadline::finish() {
   if (m_finished) return m_fired;
   m_finished = true;
-  if (PyGILState_Check()) {
+  // While Python finalises, this may run as CPython ends the thread (it woke in Python after
+  // finalisation began: with_gil.hpp): no GIL to give up then, and none to take.
+  const bool finalizing = state().finalizing.load(std::memory_order_acquire);
+  if (finalizing ? holds_the_gil() : PyGILState_Check() != 0) {
     // Called with the GIL held (C++ code inside a Python call): give it up while waiting for a
     // watchdog that may be waiting for it.
     PyThreadState* saved = PyEval_SaveThread();
@@ -44,7 +48,7 @@ bool py_deadline::finish() {
   } else {
     m_fired = watchdog::instance().disarm(m_ticket);
   }
-  if (m_fired && state().alive.load()) {
+  if (m_fired && state().alive.load() && !finalizing) {
     // The call may have ended before its next bytecode: the exception must not wait for the
     // thread's next call.
     PyGILState_STATE gil = PyGILState_Ensure();

@@ -33,9 +33,6 @@ extern "C" PyObject* promethean_python_module_init();
 namespace promethean::python {
 
 namespace {
-/// Set just before Py_FinalizeEx: from then on, thread states are the interpreter's to free.
-std::atomic<bool> g_finalizing{false};
-
 /// A thread Python has never seen (a Rust plugin's, an embedder's) gets one thread state for its
 /// whole life, not one per call: making and deleting a thread state on every call is slow, and
 /// deleting it while a Python error from the call is still being freed crashed
@@ -47,7 +44,7 @@ class foreign_thread_state {
     m_tstate = PyEval_SaveThread();  // ... and gives the GIL back, keeping the state
   }
   ~foreign_thread_state() {
-    if (g_finalizing.load() || !Py_IsInitialized()) return;
+    if (state().finalizing.load() || !Py_IsInitialized()) return;
     PyEval_RestoreThread(m_tstate);
     PyGILState_Release(m_state);  // the last reference: deletes the state, releases the GIL
   }
@@ -202,7 +199,7 @@ interpreter interpreter::adopt_running(host& h) {
 }
 
 void mark_adopted_finalized() {
-  g_finalizing = true;
+  state().finalizing = true;
   state().alive = false;
 }
 
@@ -334,7 +331,7 @@ void interpreter::finalize() {
   drain_releases();
   hold_modules_if_threads_remain();
   main_wake::uninstall();
-  g_finalizing = true;
+  state().finalizing = true;
   Py_FinalizeEx();
   s.alive = false;
   drain_releases();  // anything queued during finalisation is now a no-op

@@ -43,6 +43,10 @@ struct python_state {
   /// Set (with the GIL held) when the runtime starts shutting down: from then on only
   /// `closing_thread`, the one ending Python, may call out of Python (without_gil.hpp).
   std::atomic<bool> closing{false};
+  /// Set just before Py_FinalizeEx (or when the user's Python finalises, in the hosted mode): from
+  /// then on thread states are the interpreter's to free, and a thread that wakes in Python is
+  /// ended by CPython as it takes the GIL back (its stack unwound through with_gil).
+  std::atomic<bool> finalizing{false};
   std::thread::id closing_thread;  ///< written before `closing` is set, read after it is seen
   // The tables below hold Python objects: touch them only with the GIL held.
   // Hash tables with transparent lookup: every call looks its function up here, by a string_view.

@@ -12,6 +12,13 @@ namespace promethean::python {
 
 /// Holds the GIL for a call and runs the releases that waited for it: CPython's PyGILState pair,
 /// a third of the cost of pybind11's gil_scoped_acquire on this, the hottest path.
+/// Whether this thread holds the GIL, also while Python finalises (when PyGILState_Check says yes
+/// to every thread).
+inline bool holds_the_gil() noexcept {
+  PyThreadState* mine = PyGILState_GetThisThreadState();
+  return mine != nullptr && mine == _PyThreadState_UncheckedGet();
+}
+
 class with_gil {
  public:
   with_gil() {
@@ -19,17 +26,27 @@ class with_gil {
     // longer routes here by then; this catches a call that looked py up just before, or a
     // callable resolved before the runtime shut down.)
     python_state& s = state();  // once: it is a call into another file
+    m_python = &s;
     if (!s.alive.load()) throw usage_error("the py runtime has shut down", "py");
     ensure_thread_state();
     m_state = PyGILState_Ensure();
     if (!s.releases.empty()) drain_releases();  // a call less on the hot path, where it is empty
   }
-  ~with_gil() { PyGILState_Release(m_state); }
+  ~with_gil() {
+    // Once Python finalises, a thread still in it (a timed-out call asleep in time.sleep on a
+    // worker of the host) is ended by CPython as it takes the GIL back, and this runs as its stack
+    // unwinds, without the GIL: releasing would be a fatal error (an abort at exit). Its thread
+    // state is the interpreter's to free. (A call that ends normally while finalisation waits
+    // for threads holds the GIL here, and releases as usual.)
+    if (m_python->finalizing.load(std::memory_order_acquire) && !holds_the_gil()) return;
+    PyGILState_Release(m_state);
+  }
   with_gil(const with_gil&) = delete;
   with_gil& operator=(const with_gil&) = delete;
 
  private:
   PyGILState_STATE m_state;
+  python_state* m_python;
 };
 
 /// Runs `f` under the GIL, converting Python exceptions into the error family.

@@ -6,6 +6,8 @@
 #include <promethean/host/host.hpp>
 #include <promethean/host/pending_handle.hpp>
 
+#include <cxxabi.h>
+
 #include <chrono>
 #include <thread>
 #include <utility>
@@ -82,6 +84,8 @@ std::shared_ptr<pending_call> async_calls::call(runtime& rt, std::string_view fu
       if (p->done()) return;  // cancelled or timed out while queued
       try {
         complete_flattened(p, m_host.call(name, fn, args, options));
+      } catch (const abi::__forced_unwind&) {
+        throw;  // CPython ending this thread at finalisation (with_gil.hpp): it must unwind
       } catch (...) {
         p->fail(std::current_exception());
       }
@@ -104,6 +108,8 @@ std::shared_ptr<pending_call> async_calls::eval(runtime& rt, std::string_view co
       if (p->done()) return;
       try {
         complete_flattened(p, m_host.eval(name, source, options).data);
+      } catch (const abi::__forced_unwind&) {
+        throw;  // CPython ending this thread at finalisation (with_gil.hpp): it must unwind
       } catch (...) {
         p->fail(std::current_exception());
       }
@@ -178,6 +184,16 @@ bool async_calls::submit(std::function<void()> work) {
 
 void async_calls::worker() {
   t_host_worker = true;
+  // Counted out however the thread ends: CPython ends a thread that wakes in Python after
+  // finalisation began (a timed-out call still asleep in time.sleep), unwinding it from there.
+  struct counted_out {
+    async_calls& pool;
+    ~counted_out() {
+      std::lock_guard lock(pool.m_mutex);
+      --pool.m_workers;
+      pool.m_worker_ended.notify_all();
+    }
+  } out{*this};
   std::unique_lock lock(m_mutex);
   while (true) {
     if (m_queue.empty()) {
@@ -194,8 +210,7 @@ void async_calls::worker() {
     work = nullptr;  // what it held goes here, outside the lock
     lock.lock();
   }
-  --m_workers;
-  m_worker_ended.notify_all();
+  lock.unlock();  // counted out next
 }
 
 void async_calls::shut_down() {

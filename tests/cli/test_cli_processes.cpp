@@ -57,6 +57,14 @@ TEST(CliSignals, SigtermEndsTheHostWith143) {
   EXPECT_EQ(r.status, 143) << r.err;
 }
 
+TEST(CliSignals, SigtermWhileATimedOutCallStillSleepsOnAHostWorkerEndsWith143) {
+  // Python finalises while that thread sleeps in it; CPython ends the thread as it wakes, and its
+  // unwinding used to abort in PyGILState_Release.
+  auto r = interrupted_run("left_asleep.sib", "TERM");
+  EXPECT_EQ(r.status, 143) << r.err;
+  EXPECT_FALSE(contains(r.err, "Fatal")) << r.err;
+}
+
 TEST(CliSignals, AClosedStdoutIsAnErrorNotADeathBySigpipe) {
   // Under bash, for PIPESTATUS: the promethean side of the pipe.
   const int raw = std::system(("bash -c " + quote(quote(PROMETHEAN_CLI) + " run " +
@@ -110,6 +118,14 @@ TEST(CliTimeout, AScriptStuckInACCallIsEndedAfterTheGracePeriod) {
   EXPECT_TRUE(contains(r.err, "timed out after 0.3 s")) << r.err;
   EXPECT_GE(seconds, 2.0);
   EXPECT_LT(seconds, 8.0);
+}
+
+TEST(CliTimeout, AScriptEndingWhileATimedOutCallStillSleepsExitsCleanly) {
+  auto [r, seconds] = bounded_run({"run", data_file("timeouts/left_asleep.sib")});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "Timeout\nexiting\n");
+  EXPECT_FALSE(contains(r.err, "Fatal")) << r.err;
+  EXPECT_LT(seconds, 10.0);
 }
 
 TEST(CliTimeout, AScriptThatEndsInTimeKeepsItsStatusAndOutput) {

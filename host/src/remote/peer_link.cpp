@@ -3,6 +3,8 @@
 
 #include <promethean/error.hpp>
 
+#include <cxxabi.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -315,6 +317,8 @@ void peer_link::handle_request(nlohmann::json head, std::vector<owned_fd> fds) {
       crossing_tables::deferral deferred(*m_tables);
       try {
         result = m_serve(head, payload);
+      } catch (const abi::__forced_unwind&) {
+        throw;  // CPython ending this thread at finalisation: it must unwind
       } catch (...) {
         result = pending_call::failed(std::current_exception());
       }

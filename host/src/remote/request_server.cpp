@@ -5,6 +5,8 @@
 #include <promethean/error.hpp>
 #include <promethean/host/deadline.hpp>
 
+#include <cxxabi.h>
+
 #include <chrono>
 
 namespace promethean::detail {
@@ -79,6 +81,8 @@ std::shared_ptr<pending_call> serve_request(host& h, crossing_tables& tables, co
     throw usage_error("another process asked for '" + op + "', which this one does not know");
   } catch (const nlohmann::json::exception& e) {
     return pending_call::failed(std::make_exception_ptr(message_error(std::string("a request from another process is malformed: ") + e.what())));
+  } catch (const abi::__forced_unwind&) {
+    throw;  // CPython ending this thread at finalisation: it must unwind
   } catch (...) {
     return pending_call::failed(std::current_exception());
   }
