@@ -109,7 +109,7 @@ TEST(FrameChannel, DescriptorsArriveWithTheirFrame) {
   p.host->send({{"n", 1}});
   p.host->send({{"n", 2}}, std::span<const int>(pipe_fds, 2));
   p.host->send({{"n", 3}}, std::span<const int>(pipe_fds + 1, 1));
-  // The reading thread may have queued the descriptors already: a watcher finds them still.
+  // Nobody watched: the frames rang (descriptors go on a socket of their own, read with their frame).
   EXPECT_TRUE(p.worker->wait_for_doorbell());
   ASSERT_TRUE(p.worker->try_take_turn());
   auto a = p.worker->next();
@@ -188,7 +188,7 @@ TEST(FrameChannel, SendingToAPeerThatIsGoneIsRuntimeCrashed) {
   EXPECT_FALSE(p.host->wait_for_doorbell());
 }
 
-TEST(FrameChannel, AByteThatIsNeitherDoorbellNorDescriptorsEndsTheConnection) {
+TEST(FrameChannel, AJoinerRefusesAnOpenerThatHandsOverNoRings) {
   int fds[2];
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
   auto joined = std::async(std::launch::async, [fd = fds[1]] {

@@ -107,6 +107,7 @@ frame_channel::frame_channel(int socket_fd, side s) : m_fd(socket_fd) {
     exchange_rings(s);
   } catch (...) {
     ::close(m_fd);
+    if (m_descriptor_fd >= 0) ::close(m_descriptor_fd);
     if (m_mapping) ::munmap(m_mapping, m_mapping_size);
     throw;
   }
@@ -114,6 +115,7 @@ frame_channel::frame_channel(int socket_fd, side s) : m_fd(socket_fd) {
 
 frame_channel::~frame_channel() {
   ::close(m_fd);
+  if (m_descriptor_fd >= 0) ::close(m_descriptor_fd);
   if (m_mapping) ::munmap(m_mapping, m_mapping_size);
 }
 
@@ -121,19 +123,27 @@ void frame_channel::exchange_rings(side s) {
   const std::size_t one = shared_ring::footprint(k_ring_capacity);
   m_mapping_size = 2 * one;
   owned_fd memory;
+  owned_fd their_descriptor_end;
   if (s == side::opener) {
     memory = owned_fd(::memfd_create("promethean-link", MFD_CLOEXEC));
     if (memory.get() < 0 || ::ftruncate(memory.get(), static_cast<off_t>(m_mapping_size)) != 0) {
       throw error("host", "RuntimeCrashed", "cannot make the rings of a connection: " + errno_text("memfd"));
     }
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+      throw error("host", "RuntimeCrashed", "cannot make the descriptor socket of a connection: " + errno_text("socketpair"));
+    }
+    m_descriptor_fd = pair[0];
+    their_descriptor_end = owned_fd(pair[1]);
   } else {
     char byte = 0;
     std::vector<owned_fd> fds;
     const int got = receive_byte(m_fd, byte, fds, 0);
-    if (got <= 0 || byte != k_rings_byte || fds.size() != 1) {
+    if (got <= 0 || byte != k_rings_byte || fds.size() != 2) {
       throw error("host", "RuntimeCrashed", "the other process did not hand over the connection's rings");
     }
-    memory = std::move(fds.front());
+    memory = std::move(fds[0]);
+    m_descriptor_fd = fds[1].release();
   }
   void* p = ::mmap(nullptr, m_mapping_size, PROT_READ | PROT_WRITE, MAP_SHARED, memory.get(), 0);
   if (p == MAP_FAILED) throw error("host", "RuntimeCrashed", "cannot map the rings of a connection: " + errno_text("mmap"));
@@ -144,8 +154,8 @@ void frame_channel::exchange_rings(side s) {
     // Made here, before the other side can see them (a zeroed ring_me would say "watching").
     new (first) ring_control();
     new (second) ring_control();
-    const int fd = memory.get();
-    if (!send_byte(m_fd, k_rings_byte, {&fd, 1}, 0)) peer_gone(errno_text("sending the rings"));
+    const int handed[2] = {memory.get(), their_descriptor_end.get()};
+    if (!send_byte(m_fd, k_rings_byte, handed, 0)) peer_gone(errno_text("sending the rings"));
   }
   // The opener writes the first ring and reads the second; the joiner the other way round.
   m_out = shared_ring(s == side::opener ? first : second, k_ring_capacity);
@@ -188,7 +198,7 @@ void frame_channel::send(const nlohmann::json& body, std::span<const int> fds) {
 }
 
 void frame_channel::send_descriptors(std::span<const int> fds) {
-  if (!send_byte(m_fd, k_descriptors_byte, fds, 0)) peer_gone(errno_text("sending"));
+  if (!send_byte(m_descriptor_fd, k_descriptors_byte, fds, 0)) peer_gone(errno_text("sending descriptors"));
 }
 
 void frame_channel::wait_for_space(std::size_t size) {
@@ -273,37 +283,35 @@ std::optional<frame> frame_channel::next() {
 }
 
 std::vector<owned_fd> frame_channel::take_descriptors(std::size_t count) {
-  std::lock_guard lock(m_socket_read);
-  // Sent before the frame that names them: on the socket already, or queued by the reading thread.
-  while (m_descriptors.empty() && !ended()) drain_socket(true);
-  if (m_descriptors.empty() || m_descriptors.front().size() != count) {
-    const std::size_t got = m_descriptors.empty() ? 0 : m_descriptors.front().size();
+  // Sent before the frame that names them, so on the socket already; read by the holder of the
+  // turn only, so in the frames' order.
+  char byte = 0;
+  std::vector<owned_fd> fds;
+  const int got = receive_byte(m_descriptor_fd, byte, fds, 0);
+  if (got <= 0 || byte != k_descriptors_byte || fds.size() != count) {
     shut_down();
     throw message_error("a frame from the other process said " + std::to_string(count) + " descriptors and carried " +
-                        std::to_string(got));
+                        (got <= 0 ? std::string("none (its descriptor socket is closed)") : std::to_string(fds.size())));
   }
-  auto batch = std::move(m_descriptors.front());
-  m_descriptors.pop_front();
-  return batch;
+  return fds;
 }
 
-void frame_channel::drain_socket(bool block) {
+void frame_channel::drain_doorbells() {
   for (;;) {
-    char byte = 0;
-    std::vector<owned_fd> fds;
-    const int got = receive_byte(m_fd, byte, fds, block ? 0 : MSG_DONTWAIT);
+    char bytes[64];
+    const ssize_t got = ::recv(m_fd, bytes, sizeof bytes, MSG_DONTWAIT);
+    if (got < 0 && errno == EINTR) continue;
     if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
     if (got <= 0) {  // the end, a reset, or shut down here
       m_ended.store(true, std::memory_order_release);
       return;
     }
-    if (byte == k_descriptors_byte) {
-      m_descriptors.push_back(std::move(fds));
-      if (block) return;
-    } else if (byte != k_doorbell_byte || !fds.empty()) {
-      m_ended.store(true, std::memory_order_release);
-      ::shutdown(m_fd, SHUT_RDWR);
-      throw message_error("the other process sent a byte that is neither a doorbell nor descriptors");
+    for (ssize_t i = 0; i < got; ++i) {
+      if (bytes[i] != k_doorbell_byte) {
+        m_ended.store(true, std::memory_order_release);
+        shut_down();
+        throw message_error("the other process sent a byte that is not a doorbell");
+      }
     }
   }
 }
@@ -314,8 +322,8 @@ bool frame_channel::wait_for_doorbell() {
     pollfd p{m_fd, POLLIN, 0};
     const int n = ::poll(&p, 1, -1);
     if (n < 0 && errno == EINTR) continue;
-    std::lock_guard lock(m_socket_read);
-    drain_socket(false);
+    std::lock_guard lock(m_doorbell_read);
+    drain_doorbells();
     return !ended();
   }
 }
@@ -323,6 +331,7 @@ bool frame_channel::wait_for_doorbell() {
 void frame_channel::shut_down() noexcept {
   m_shut.store(true, std::memory_order_release);
   ::shutdown(m_fd, SHUT_RDWR);
+  if (m_descriptor_fd >= 0) ::shutdown(m_descriptor_fd, SHUT_RDWR);
 }
 
 }  // namespace promethean::detail

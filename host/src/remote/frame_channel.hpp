@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
-#include <deque>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -46,10 +45,12 @@ struct frame {
 /// Why two paths: a call's round trip over a socket costs two system calls and, worse, two
 /// wake-ups of a sleeping thread (tens of µs each on a VM); through a ring in shared memory that a
 /// waiting thread watches, it costs neither. So a frame's body goes through the ring (one per
-/// direction, in one memfd the opening side makes and hands over at connection), and the socket
-/// carries only what memory cannot: descriptors (a one-byte 'f' with SCM_RIGHTS, sent before the
-/// frame that names them, so they arrive in order), a doorbell byte 'd' when the reading process has
-/// nobody watching its ring, and the end of the connection (the other process exited or died).
+/// direction, in one memfd the opening side makes and hands over at connection), and two sockets
+/// carry only what memory cannot. The first: a doorbell byte when the reading process has nobody
+/// watching its ring, and the end of the connection (the other process exited or died). The second:
+/// descriptors (a one-byte 'f' with SCM_RIGHTS, sent before the frame that names them and read by
+/// the thread that reads that frame). Two, so that the descriptors of a buffer handed to a thread
+/// that watches its ring do not wake the reading thread, which polls only the first.
 /// A body larger than a quarter of the ring goes in a memfd of its own, sent as the frame's last
 /// descriptor.
 ///
@@ -101,12 +102,12 @@ class frame_channel {
   void send_descriptors(std::span<const int> fds);
   void wait_for_space(std::size_t size);
   void ring_doorbell() noexcept;
-  /// Reads the socket's bytes: doorbells dropped, descriptors queued. `block`: until a batch of
-  /// descriptors is queued or the end is seen.
-  void drain_socket(bool block);
+  /// Reads the doorbells rung so far; sets m_ended at the end of the connection.
+  void drain_doorbells();
   std::vector<owned_fd> take_descriptors(std::size_t count);
 
-  int m_fd;
+  int m_fd;                  ///< doorbells and the end of the connection
+  int m_descriptor_fd = -1;  ///< descriptors, each batch on an 'f' byte
   void* m_mapping = nullptr;
   std::size_t m_mapping_size = 0;
   shared_ring m_out;
@@ -116,8 +117,7 @@ class frame_channel {
   std::atomic<bool> m_shut{false};
 
   std::atomic<bool> m_turn{false};
-  std::mutex m_socket_read;  ///< the socket's reading side and what it queued
-  std::deque<std::vector<owned_fd>> m_descriptors;
+  std::mutex m_doorbell_read;
   std::atomic<bool> m_ended{false};
 };
 
