@@ -142,7 +142,7 @@ void pool_map(benchmark::State& st, int instances) {
 void register_processes(const plan& p) {
   find_the_worker();
   add(p, {"process/host_to_py_worker/json", kind::process, "host", "py@1", "json", 0,
-          "host.call of add(1, 2) in a py worker process (JSON arguments, one round trip over a Unix socket)"},
+          "host.call of add(1, 2) in a py worker process (JSON arguments, one round trip through the shared rings)"},
       [](benchmark::State& st) { round_trip(st, "py@bench"); });
   add(p, {"process/host_to_js_worker/json", kind::process, "host", "js@1", "json", 0,
           "host.call of add(1, 2) in a js worker process"},

@@ -224,6 +224,13 @@ class received_segments {
     return segment;
   }
 
+  /// The segment of that identity, while this process maps it.
+  std::shared_ptr<shared_segment> find(std::uint64_t device, std::uint64_t inode) {
+    std::lock_guard lock(m_mutex);
+    auto it = m_by_identity.find(std::make_pair(static_cast<dev_t>(device), static_cast<ino_t>(inode)));
+    return it == m_by_identity.end() ? nullptr : it->second.lock();
+  }
+
  private:
   std::mutex m_mutex;
   std::map<std::pair<dev_t, ino_t>, std::weak_ptr<shared_segment>> m_by_identity;
@@ -237,7 +244,24 @@ shared_segment::~shared_segment() {
   if (base) ::munmap(base, size);
   if (fd >= 0) ::close(fd);
   g_segments_live.fetch_sub(1, std::memory_order_relaxed);
+  for (auto& f : on_end) {
+    try {
+      f();
+    } catch (...) {
+      // A peer told of the end of a segment it no longer needs: nothing to undo here.
+    }
+  }
 }
+
+namespace {
+/// The segment `b`'s block lies in (its own, or the one a view over a host block lies in).
+std::shared_ptr<shared_segment> segment_of(const buffer& b) {
+  const auto& block = block_access::block(b);
+  if (block.segment) return block.segment;
+  if (block.size == 0) return nullptr;
+  return segment_registry::instance().containing(block.data, block.size);
+}
+}  // namespace
 
 host_block allocate_host_block(std::size_t bytes) {
   if (bytes <= k_largest_class) {
@@ -268,14 +292,58 @@ host_block allocate_host_block(std::size_t bytes) {
 std::optional<shared_region> shared_region_of(const buffer& b) {
   const auto& block = detail::block_access::block(b);
   if (block.segment) {
-    return shared_region{block.segment->fd, block.segment->size, block.segment_offset, block.segment->lasting};
+    const auto& s = *block.segment;
+    return shared_region{s.fd, s.size, block.segment_offset, s.lasting, static_cast<std::uint64_t>(s.device),
+                         static_cast<std::uint64_t>(s.inode)};
   }
   // Adopted memory that lies in a segment all the same (a view of a host buffer, made by a runtime).
   // `b` holds that memory (through whatever owns it), and so the segment, while it is shared.
   if (block.size == 0) return std::nullopt;
   auto segment = detail::segment_registry::instance().containing(block.data, block.size);
   if (!segment) return std::nullopt;
-  return shared_region{segment->fd, segment->size, static_cast<std::size_t>(block.data - segment->base), segment->lasting};
+  return shared_region{segment->fd,
+                       segment->size,
+                       static_cast<std::size_t>(block.data - segment->base),
+                       segment->lasting,
+                       static_cast<std::uint64_t>(segment->device),
+                       static_cast<std::uint64_t>(segment->inode)};
+}
+
+std::shared_ptr<const void> keep_segment_mapped(const buffer& b) { return detail::segment_of(b); }
+
+bool when_segment_ends(const buffer& b, std::function<void()> on_end) {
+  auto segment = detail::segment_of(b);
+  if (!segment || segment->lasting) return false;
+  std::lock_guard lock(segment->end_mutex);
+  segment->on_end.push_back(std::move(on_end));
+  return true;
+}
+
+std::optional<buffer> map_known_shared(std::uint64_t device, std::uint64_t inode, std::size_t segment_size,
+                                       std::size_t block_offset, std::size_t block_size, release_fn on_release,
+                                       dtype format, shape_t shape, const adopt_options& options) {
+  std::shared_ptr<detail::shared_segment> segment;
+  try {
+    segment = detail::received_segments::instance().find(device, inode);
+    if (segment && (segment->size < segment_size || block_offset > segment_size ||
+                    block_size > segment_size - block_offset)) {
+      throw buffer_error("a block of " + std::to_string(block_size) + " bytes at " + std::to_string(block_offset) +
+                         " lies outside its shared segment of " + std::to_string(segment->size) + " bytes");
+    }
+  } catch (...) {
+    if (on_release) on_release();
+    throw;
+  }
+  if (!segment) {
+    if (on_release) on_release();
+    return std::nullopt;
+  }
+  std::byte* data = segment->base + block_offset;
+  buffer b = buffer::adopt(data, block_size, std::move(on_release), format, std::move(shape), options);
+  auto& block = detail::block_access::block(b);  // new: no other thread sees it yet
+  block.segment = std::move(segment);
+  block.segment_offset = block_offset;
+  return b;
 }
 
 buffer map_shared(int fd, std::size_t segment_size, std::size_t block_offset, std::size_t block_size,

@@ -6,7 +6,10 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <functional>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 namespace promethean::detail {
 
@@ -20,6 +23,9 @@ struct shared_segment {
   dev_t device = 0;  ///< with `inode`: the segment's identity, the same in every process mapping it
   ino_t inode = 0;
   bool lasting = false;  ///< an arena's: lives as long as the process that made it
+  /// Run by the destructor (when_segment_ends): a link tells its peer the segment is gone.
+  std::mutex end_mutex;
+  std::vector<std::function<void()>> on_end;
   ~shared_segment();
 };
 

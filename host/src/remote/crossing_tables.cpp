@@ -53,14 +53,15 @@ void check_crossable(const nlohmann::json& j) {
 crossing_tables::crossing_tables(std::function<void(const nlohmann::json&)> notify, std::string proxy_runtime)
     : m_notify(std::move(notify)), m_proxy_runtime(std::move(proxy_runtime)) {}
 
-void crossing_tables::encode(const message& m, nlohmann::json& head, std::vector<int>& fds) {
+void crossing_tables::encode(const message& m, nlohmann::json& head, std::vector<int>& fds,
+                             std::vector<segment_key>& announced) {
   if (!m.buffers().empty() || !m.functions().empty() || m.value().is_object() || m.value().is_array()) {
     check_crossable(m.value());
   }
   head["v"] = m.value();
   if (!m.buffers().empty()) {
     nlohmann::json b = nlohmann::json::array();
-    for (const auto& x : m.buffers()) b.push_back(export_buffer(x, fds));
+    for (const auto& x : m.buffers()) b.push_back(export_buffer(x, fds, announced));
     head["b"] = std::move(b);
   }
   if (!m.functions().empty()) {
@@ -92,7 +93,29 @@ message crossing_tables::decode(const nlohmann::json& head, std::vector<owned_fd
   return message(message::in_walk_order, std::move(value), std::move(buffers), std::move(functions));
 }
 
-nlohmann::json crossing_tables::export_buffer(const buffer& b, std::vector<int>& fds) {
+void crossing_tables::sent(const std::vector<segment_key>& announced) {
+  if (announced.empty()) return;
+  std::lock_guard lock(m_mutex);
+  for (const auto& key : announced) {
+    if (auto it = m_segments_sent.find(key); it != m_segments_sent.end()) it->second = true;
+  }
+}
+
+void crossing_tables::segment_ended(const segment_key& key) {
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_peer_gone || m_segments_sent.erase(key) == 0) return;
+  }
+  // After every frame that named it: the segment ends only once nothing here holds a block of it,
+  // and a frame's message holds its buffers until the frame is sent.
+  try {
+    m_notify({{"k", "unseg"}, {"seg", {key.first, key.second}}});
+  } catch (const std::exception&) {
+    // The peer is gone: nothing is mapped there any more.
+  }
+}
+
+nlohmann::json crossing_tables::export_buffer(const buffer& b, std::vector<int>& fds, std::vector<segment_key>& announced) {
   {
     std::lock_guard lock(m_mutex);
     if (auto it = m_import_by_serial.find(b.serial()); it != m_import_by_serial.end()) {
@@ -120,8 +143,25 @@ nlohmann::json crossing_tables::export_buffer(const buffer& b, std::vector<int>&
     }
     ++e.crossings;
   }
+  // The segment's descriptor, unless a frame that carried it was sent already.
+  const segment_key key{region->device, region->inode};
+  bool with_descriptor = true;
+  bool first = false;
+  {
+    std::lock_guard lock(m_mutex);
+    auto [it, inserted] = m_segments_sent.try_emplace(key, false);
+    with_descriptor = !it->second;
+    first = inserted;
+  }
+  if (first && !region->lasting) {
+    std::weak_ptr<crossing_tables> self = weak_from_this();
+    when_segment_ends(shared, [self, key] {
+      if (auto tables = self.lock()) tables->segment_ended(key);
+    });
+  }
   nlohmann::json d = {{"t", token},
-                      {"fd", fds.size()},
+                      {"dev", key.first},
+                      {"ino", key.second},
                       {"seg", region->segment_size},
                       {"at", region->block_offset},
                       {"size", shared.block_size()},
@@ -133,7 +173,11 @@ nlohmann::json crossing_tables::export_buffer(const buffer& b, std::vector<int>&
                       {"lang", shared.language()}};
   if (!shared.type_name().empty()) d["type"] = shared.type_name();
   if (region->lasting) d["keep"] = true;
-  fds.push_back(region->fd);
+  if (with_descriptor) {
+    d["fd"] = fds.size();
+    fds.push_back(region->fd);
+    announced.push_back(key);
+  }
   return d;
 }
 
@@ -146,9 +190,13 @@ buffer crossing_tables::import_buffer(const nlohmann::json& d, std::vector<owned
       return it->second.original;
     }
     const std::string token = d.at("t").get<std::string>();
-    const std::size_t index = d.at("fd").get<std::size_t>();
-    if (index >= fds.size()) throw message_error("a buffer from another process names a descriptor the frame does not carry");
-    owned_fd fd = std::move(fds[index]);
+    const segment_key key{d.at("dev").get<std::uint64_t>(), d.at("ino").get<std::uint64_t>()};
+    owned_fd fd;
+    if (auto index = d.find("fd"); index != d.end()) {
+      const auto i = index->get<std::size_t>();
+      if (i >= fds.size()) throw message_error("a buffer from another process names a descriptor the frame does not carry");
+      fd = std::move(fds[i]);
+    }
     {
       std::lock_guard lock(m_mutex);
       if (auto it = m_imports.find(token); it != m_imports.end()) {
@@ -158,7 +206,6 @@ buffer crossing_tables::import_buffer(const nlohmann::json& d, std::vector<owned
         }
       }
     }
-    if (fd.get() < 0) throw message_error("a buffer from another process came without its descriptor");
     auto record = std::make_shared<import_record>();
     record->token = token;
     record->crossings = 1;
@@ -183,10 +230,26 @@ buffer crossing_tables::import_buffer(const nlohmann::json& d, std::vector<owned
     options.byte_offset = d.at("offset").get<std::size_t>();
     options.readonly = d.at("ro").get<bool>();
     if (auto t = d.find("type"); t != d.end()) options.type = t->get<std::string>();
-    buffer b = map_shared(fd.release(), d.at("seg").get<std::size_t>(), d.at("at").get<std::size_t>(),
-                          d.at("size").get<std::size_t>(), std::move(give_back), parse_dtype(d.at("dtype").get<std::string>()),
-                          d.at("shape").get<shape_t>(), options, d.value("keep", false));
+    const auto segment_size = d.at("seg").get<std::size_t>();
+    const auto block_offset = d.at("at").get<std::size_t>();
+    const auto block_size = d.at("size").get<std::size_t>();
+    const dtype format = parse_dtype(d.at("dtype").get<std::string>());
+    const bool lasting = d.value("keep", false);
+    buffer b;
+    if (fd.get() >= 0) {
+      b = map_shared(fd.release(), segment_size, block_offset, block_size, std::move(give_back), format,
+                     d.at("shape").get<shape_t>(), options, lasting);
+    } else if (auto known = map_known_shared(key.first, key.second, segment_size, block_offset, block_size,
+                                             std::move(give_back), format, d.at("shape").get<shape_t>(), options)) {
+      b = std::move(*known);
+    } else {
+      throw message_error("a buffer from another process names a shared segment (inode " + std::to_string(key.second) +
+                          ") that was never sent here, or ended");
+    }
     std::lock_guard lock(m_mutex);
+    // Kept mapped after this buffer goes: the peer names this segment without its descriptor from
+    // now on, until it says the segment ended there. (Another process's arena stays mapped anyway.)
+    if (!lasting && !m_peer_gone) m_segments_kept.try_emplace(key, keep_segment_mapped(b));
     record->local_serial = b.serial();
     m_imports[token] = record;
     m_import_by_serial[b.serial()] = token;
@@ -288,6 +351,17 @@ void crossing_tables::send_release(const char* kind, const std::string& token, s
 }
 
 void crossing_tables::released(const nlohmann::json& frame) {
+  if (frame.at("k") == "unseg") {
+    const auto& seg = frame.at("seg");
+    const segment_key key{seg.at(0).get<std::uint64_t>(), seg.at(1).get<std::uint64_t>()};
+    std::shared_ptr<const void> unmapped;  // let go outside the lock: a segment's end may call back here
+    std::lock_guard lock(m_mutex);
+    if (auto it = m_segments_kept.find(key); it != m_segments_kept.end()) {
+      unmapped = std::move(it->second);
+      m_segments_kept.erase(it);
+    }
+    return;
+  }
   const std::string token = frame.at("t").get<std::string>();
   const std::int64_t crossings = frame.at("n").get<std::int64_t>();
   const bool function = frame.at("k") == "relf";
@@ -316,11 +390,14 @@ void crossing_tables::released(const nlohmann::json& frame) {
 void crossing_tables::drop_exports() {
   std::map<std::string, lent_buffer, std::less<>> buffers;
   std::map<std::string, lent<function_ref>, std::less<>> functions;
+  std::map<segment_key, std::shared_ptr<const void>> kept;
   {
     std::lock_guard lock(m_mutex);
     m_peer_gone = true;
     buffers.swap(m_exports);
     functions.swap(m_function_exports);
+    kept.swap(m_segments_kept);
+    m_segments_sent.clear();
   }
 }
 

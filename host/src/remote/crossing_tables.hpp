@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace promethean::detail {
@@ -33,8 +34,16 @@ class crossing_tables : public std::enable_shared_from_this<crossing_tables> {
   /// proxies for the peer's functions here (calls to it are routed to the peer).
   crossing_tables(std::function<void(const nlohmann::json&)> notify, std::string proxy_runtime);
 
-  /// Writes `m` into `head` ("v", "b", "f") and appends the descriptors to send with it.
-  void encode(const message& m, nlohmann::json& head, std::vector<int>& fds);
+  /// A shared segment's identity (shared_region::device, ::inode).
+  using segment_key = std::pair<std::uint64_t, std::uint64_t>;
+
+  /// Writes `m` into `head` ("v", "b", "f") and appends the descriptors to send with it. A segment
+  /// crosses with its descriptor until a frame that carried it is sent (sent()); after that, by its
+  /// identity alone, which the peer maps already: it keeps every segment received mapped until told
+  /// the segment ended here ("unseg"). `announced`: the segments whose descriptor this frame carries.
+  void encode(const message& m, nlohmann::json& head, std::vector<int>& fds, std::vector<segment_key>& announced);
+  /// The frame that carried `announced` is sent: frames encoded from now on name those segments.
+  void sent(const std::vector<segment_key>& announced);
   /// The message a received frame's `head` carries; takes its descriptors from `fds`.
   message decode(const nlohmann::json& head, std::vector<owned_fd>& fds);
 
@@ -44,6 +53,7 @@ class crossing_tables : public std::enable_shared_from_this<crossing_tables> {
   function_ref exported_function(std::string_view token) const;
 
   /// The peer gave back what crossed: a "rel"/"relf" frame, or the "rel" list another frame carries.
+  /// Or, an "unseg" frame: a segment the peer sent ended there, and need not stay mapped here.
   void released(const nlohmann::json& frame);
   void released_list(const nlohmann::json& list);
 
@@ -87,7 +97,8 @@ class crossing_tables : public std::enable_shared_from_this<crossing_tables> {
     std::int64_t crossings = 0;
   };
 
-  nlohmann::json export_buffer(const buffer& b, std::vector<int>& fds);
+  nlohmann::json export_buffer(const buffer& b, std::vector<int>& fds, std::vector<segment_key>& announced);
+  void segment_ended(const segment_key& key);
   buffer import_buffer(const nlohmann::json& d, std::vector<owned_fd>& fds);
   nlohmann::json export_function(const function_ref& f);
   function_ref import_function(const nlohmann::json& d);
@@ -109,6 +120,11 @@ class crossing_tables : public std::enable_shared_from_this<crossing_tables> {
   std::map<std::string, std::shared_ptr<function_import>, std::less<>> m_function_imports;  // peer token → proxy
   std::map<std::string, std::string, std::less<>> m_function_import_by_id;  // our proxy's id → peer token
   std::size_t m_copies = 0;
+  /// Segments whose descriptor went to the peer: true once a frame carrying it was sent. Shared
+  /// segments that end here are taken out (and the peer told), lasting ones never end.
+  std::map<segment_key, bool> m_segments_sent;
+  /// Segments the peer sent, kept mapped until it says they ended there (or it is gone).
+  std::map<segment_key, std::shared_ptr<const void>> m_segments_kept;
 };
 
 }  // namespace promethean::detail

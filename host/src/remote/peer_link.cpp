@@ -85,9 +85,10 @@ void peer_link::start(serve_fn serve, lost_fn lost, notice_fn notice) {
 std::shared_ptr<pending_call> peer_link::request(nlohmann::json head, const message& payload) {
   auto pending = pending_call::make();
   std::vector<int> fds;
+  std::vector<crossing_tables::segment_key> announced;
   std::uint64_t id = 0;
   try {
-    m_tables->encode(payload, head, fds);
+    m_tables->encode(payload, head, fds, announced);
     {
       std::lock_guard lock(m_flight_mutex);
       if (lost()) std::rethrow_exception(m_lost_error);
@@ -97,6 +98,7 @@ std::shared_ptr<pending_call> peer_link::request(nlohmann::json head, const mess
     head["k"] = "req";
     head["id"] = id;
     m_channel.send(head, fds);
+    m_tables->sent(announced);
   } catch (...) {
     if (id != 0) {
       std::lock_guard lock(m_flight_mutex);
@@ -249,7 +251,7 @@ void peer_link::dispatch(frame f) {
       handle_request(std::move(f.body), std::move(f.fds));
     } else if (kind == "rep") {
       handle_reply(f.body, std::move(f.fds));
-    } else if (kind == "rel" || kind == "relf") {
+    } else if (kind == "rel" || kind == "relf" || kind == "unseg") {
       m_tables->released(f.body);
     } else if (m_notice) {
       m_notice(f.body);
@@ -337,19 +339,22 @@ void peer_link::reply(std::uint64_t id, pending_call::outcome outcome, nlohmann:
   nlohmann::json head = {{"k", "rep"}, {"id", id}};
   if (!releases.empty()) head["rel"] = releases;
   std::vector<int> fds;
+  std::vector<crossing_tables::segment_key> announced;
   if (outcome.error) {
     head["err"] = envelope_of(outcome.error);
   } else {
     try {
-      m_tables->encode(outcome.value, head, fds);
+      m_tables->encode(outcome.value, head, fds, announced);
     } catch (...) {
       head = {{"k", "rep"}, {"id", id}, {"err", envelope_of(std::current_exception())}};
       if (!releases.empty()) head["rel"] = releases;
       fds.clear();
+      announced.clear();
     }
   }
   try {
     m_channel.send(head, fds);
+    m_tables->sent(announced);
   } catch (const std::exception&) {
     // The other process is gone: nobody waits for this reply any more.
   }

@@ -20,6 +20,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 
 namespace promethean {
@@ -32,6 +34,10 @@ struct shared_region {
   /// The segment lives as long as the process that made it (an arena's): a receiver may keep it
   /// mapped after its last block goes, so that the next block in it maps nothing new.
   bool lasting = false;
+  /// The segment's identity (its memfd's device and inode): the same in every process that maps
+  /// it, so a process that sent the descriptor once can name the segment by these afterwards.
+  std::uint64_t device = 0;
+  std::uint64_t inode = 0;
 };
 
 /// Where `b`'s block lies in shared memory, or nullopt when it lies in memory no other process can
@@ -48,6 +54,20 @@ PROMETHEAN_API buffer map_shared(int fd, std::size_t segment_size, std::size_t b
                                  release_fn on_release, dtype format, shape_t shape, const adopt_options& options,
                                  bool lasting = false);
 
+/// map_shared() for a segment this process has mapped already (named by its identity, without a
+/// descriptor): nullopt when it has not, or has unmapped it since. `on_release` runs exactly once
+/// either way (at once when this returns nullopt or throws).
+PROMETHEAN_API std::optional<buffer> map_known_shared(std::uint64_t device, std::uint64_t inode, std::size_t segment_size,
+                                                      std::size_t block_offset, std::size_t block_size,
+                                                      release_fn on_release, dtype format, shape_t shape,
+                                                      const adopt_options& options);
+/// Keeps the segment `b`'s block lies in mapped in this process while the result lives (also after
+/// `b` is gone), so that map_known_shared() finds it; null when `b` lies in no segment.
+PROMETHEAN_API std::shared_ptr<const void> keep_segment_mapped(const buffer& b);
+/// Runs `on_end` once, when the segment `b`'s block lies in ends in this process (its last block,
+/// and anything keeping it mapped, let go), on the thread that lets it go. False (and `on_end`
+/// never runs) when `b` lies in no segment, or in one that lasts as long as the process.
+PROMETHEAN_API bool when_segment_ends(const buffer& b, std::function<void()> on_end);
 /// `b`'s elements, in C order, in a new shareable block (language and type as `b`'s).
 PROMETHEAN_API buffer copy_to_shared(const buffer& b);
 
