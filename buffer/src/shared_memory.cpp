@@ -253,6 +253,17 @@ shared_segment::~shared_segment() {
   }
 }
 
+/// A buffer over `block_size` bytes at `block_offset` of a mapped segment, holding the segment.
+buffer adopt_in_segment(std::shared_ptr<shared_segment> segment, std::size_t block_offset, std::size_t block_size,
+                        release_fn on_release, dtype format, shape_t shape, const adopt_options& options) {
+  std::byte* data = segment->base + block_offset;
+  buffer b = buffer::adopt(data, block_size, std::move(on_release), format, std::move(shape), options);
+  auto& block = block_access::block(b);  // new: no other thread sees it yet
+  block.segment = std::move(segment);
+  block.segment_offset = block_offset;
+  return b;
+}
+
 namespace {
 /// The segment `b`'s block lies in (its own, or the one a view over a host block lies in).
 std::shared_ptr<shared_segment> segment_of(const buffer& b) {
@@ -338,12 +349,8 @@ std::optional<buffer> map_known_shared(std::uint64_t device, std::uint64_t inode
     if (on_release) on_release();
     return std::nullopt;
   }
-  std::byte* data = segment->base + block_offset;
-  buffer b = buffer::adopt(data, block_size, std::move(on_release), format, std::move(shape), options);
-  auto& block = detail::block_access::block(b);  // new: no other thread sees it yet
-  block.segment = std::move(segment);
-  block.segment_offset = block_offset;
-  return b;
+  return detail::adopt_in_segment(std::move(segment), block_offset, block_size, std::move(on_release), format,
+                                  std::move(shape), options);
 }
 
 buffer map_shared(int fd, std::size_t segment_size, std::size_t block_offset, std::size_t block_size,
@@ -360,12 +367,8 @@ buffer map_shared(int fd, std::size_t segment_size, std::size_t block_offset, st
     if (on_release) on_release();
     throw;
   }
-  std::byte* data = segment->base + block_offset;
-  buffer b = buffer::adopt(data, block_size, std::move(on_release), format, std::move(shape), options);
-  auto& block = detail::block_access::block(b);  // new: no other thread sees it yet
-  block.segment = std::move(segment);
-  block.segment_offset = block_offset;
-  return b;
+  return detail::adopt_in_segment(std::move(segment), block_offset, block_size, std::move(on_release), format,
+                                  std::move(shape), options);
 }
 
 buffer copy_to_shared(const buffer& b) {
