@@ -1,12 +1,12 @@
 // The Host's asynchronous calls (async_calls.hpp).
 #include "async_calls.hpp"
 
+#include "thread_exit.hpp"
+
 #include <promethean/error.hpp>
 #include <promethean/host/deadline.hpp>
 #include <promethean/host/host.hpp>
 #include <promethean/host/pending_handle.hpp>
-
-#include <cxxabi.h>
 
 #include <chrono>
 #include <thread>
@@ -82,13 +82,8 @@ std::shared_ptr<pending_call> async_calls::call(runtime& rt, std::string_view fu
     p = pending_call::make();
     auto work = [this, p, name = std::string(rt.name()), fn = std::string(function), args, options] {
       if (p->done()) return;  // cancelled or timed out while queued
-      try {
-        complete_flattened(p, m_host.call(name, fn, args, options));
-      } catch (const abi::__forced_unwind&) {
-        throw;  // CPython ending this thread at finalisation (with_gil.hpp): it must unwind
-      } catch (...) {
-        p->fail(std::current_exception());
-      }
+      call_letting_thread_exit_through([&] { complete_flattened(p, m_host.call(name, fn, args, options)); },
+                                       [&](std::exception_ptr e) { p->fail(std::move(e)); });
     };
     if (!submit(std::move(work))) return pending_call::failed(shutdown_error(rt.name()));
   }
@@ -106,13 +101,8 @@ std::shared_ptr<pending_call> async_calls::eval(runtime& rt, std::string_view co
     p = pending_call::make();
     auto work = [this, p, name = std::string(rt.name()), source = std::string(code), options] {
       if (p->done()) return;
-      try {
-        complete_flattened(p, m_host.eval(name, source, options).data);
-      } catch (const abi::__forced_unwind&) {
-        throw;  // CPython ending this thread at finalisation (with_gil.hpp): it must unwind
-      } catch (...) {
-        p->fail(std::current_exception());
-      }
+      call_letting_thread_exit_through([&] { complete_flattened(p, m_host.eval(name, source, options).data); },
+                                       [&](std::exception_ptr e) { p->fail(std::move(e)); });
     };
     if (!submit(std::move(work))) return pending_call::failed(shutdown_error(rt.name()));
   }

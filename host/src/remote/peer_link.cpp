@@ -1,9 +1,9 @@
 // A connection to another Promethean process: requests both ways, replies, releases (peer_link.hpp).
 #include "peer_link.hpp"
 
-#include <promethean/error.hpp>
+#include "../thread_exit.hpp"
 
-#include <cxxabi.h>
+#include <promethean/error.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -317,13 +317,8 @@ void peer_link::handle_request(nlohmann::json head, std::vector<owned_fd> fds) {
     {
       // The arguments are let go as the call ends: their releases ride on its reply.
       crossing_tables::deferral deferred(*m_tables);
-      try {
-        result = m_serve(head, payload);
-      } catch (const abi::__forced_unwind&) {
-        throw;  // CPython ending this thread at finalisation: it must unwind
-      } catch (...) {
-        result = pending_call::failed(std::current_exception());
-      }
+      result = call_letting_thread_exit_through([&] { return m_serve(head, payload); },
+                                                [](std::exception_ptr e) { return pending_call::failed(std::move(e)); });
       payload = message();
       releases = deferred.take();
     }

@@ -1,11 +1,11 @@
 // What one process does with the requests of another (request_server.hpp).
 #include "request_server.hpp"
 
+#include "../thread_exit.hpp"
+
 #include <promethean/buffer/ledger.hpp>
 #include <promethean/error.hpp>
 #include <promethean/host/deadline.hpp>
-
-#include <cxxabi.h>
 
 #include <chrono>
 
@@ -35,8 +35,9 @@ call_options options_from_json(const nlohmann::json& head) {
   return options;
 }
 
-std::shared_ptr<pending_call> serve_request(host& h, crossing_tables& tables, const nlohmann::json& head,
-                                            const message& payload) {
+namespace {
+/// serve_request's work; throws what it cannot serve.
+std::shared_ptr<pending_call> serve(host& h, crossing_tables& tables, const nlohmann::json& head, const message& payload) {
   try {
     const std::string op = head.at("op").get<std::string>();
     const call_options options = options_from_json(head);
@@ -80,12 +81,15 @@ std::shared_ptr<pending_call> serve_request(host& h, crossing_tables& tables, co
     }
     throw usage_error("another process asked for '" + op + "', which this one does not know");
   } catch (const nlohmann::json::exception& e) {
-    return pending_call::failed(std::make_exception_ptr(message_error(std::string("a request from another process is malformed: ") + e.what())));
-  } catch (const abi::__forced_unwind&) {
-    throw;  // CPython ending this thread at finalisation: it must unwind
-  } catch (...) {
-    return pending_call::failed(std::current_exception());
+    throw message_error(std::string("a request from another process is malformed: ") + e.what());
   }
+}
+}  // namespace
+
+std::shared_ptr<pending_call> serve_request(host& h, crossing_tables& tables, const nlohmann::json& head,
+                                            const message& payload) {
+  return call_letting_thread_exit_through([&] { return serve(h, tables, head, payload); },
+                                          [](std::exception_ptr e) { return pending_call::failed(std::move(e)); });
 }
 
 }  // namespace promethean::detail
