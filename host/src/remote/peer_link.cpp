@@ -5,6 +5,7 @@
 
 #include <promethean/error.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -126,9 +127,23 @@ void peer_link::watch_for(const pending_call& settled) {
 }
 
 void peer_link::read_while(const std::function<bool()>& waiting) {
-  const auto budget = spin_budget();
-  if (budget.count() == 0 || !waiting()) return;
-  const auto until = std::chrono::steady_clock::now() + budget;
+  if (spin_budget().count() == 0 || !waiting()) return;
+  // Adaptive: each watch that ended without what it waited for halves the next one's while (one
+  // that did doubles it, up to the whole budget). On a
+  // machine with more runnable threads than CPUs the other side is seldom running when we spin,
+  // and spinning would take the CPU it needs: the watching fades out (trying again now and then),
+  // and the doorbell does the waking, as it would with PROMETHEAN_SPIN_US=0.
+  const unsigned misses = m_spin_misses.load(std::memory_order_relaxed);
+  auto budget = std::chrono::microseconds(spin_budget().count() >> std::min(misses, 31u));
+  if (budget.count() < 2) {
+    if ((m_spin_skips.fetch_add(1, std::memory_order_relaxed) & 31) != 0) return;
+    budget = std::chrono::microseconds(2);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const auto until = start + budget;
+  // Past the time a quick reply takes, the spinning yields now and then: on a machine with more
+  // runnable threads than CPUs, the thread this one waits for may need this CPU.
+  const auto patient = start + std::min(budget, std::chrono::microseconds(20));
   bool turn = false;
   for (unsigned spins = 0; !lost();) {
     if (!turn) turn = m_channel.try_take_turn();
@@ -148,10 +163,19 @@ void peer_link::read_while(const std::function<bool()>& waiting) {
       }
     }
     if (!waiting()) break;
-    if ((++spins & 63) == 0 && std::chrono::steady_clock::now() >= until) break;
+    if ((++spins & 63) == 0) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= until) break;
+      if (now >= patient) std::this_thread::yield();
+    }
     cpu_relax();
   }
   if (turn) read_available_and_give_up();
+  if (!waiting()) {
+    if (misses > 0) m_spin_misses.store(misses - 1, std::memory_order_relaxed);
+  } else if (misses < 16) {
+    m_spin_misses.store(misses + 1, std::memory_order_relaxed);
+  }
 }
 
 bool peer_link::read_available_and_give_up() {
