@@ -6,12 +6,16 @@
 #include <promethean/error.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <thread>
 #include <utility>
+
+#include <unistd.h>
 
 namespace promethean::detail {
 namespace {
@@ -43,6 +47,30 @@ std::chrono::microseconds spin_budget() {
     return std::chrono::microseconds(value);
   }();
   return budget;
+}
+
+/// Whether more threads are runnable than there are CPUs, and one more (/proc/loadavg's fourth
+/// field, read at most every 5 ms; the one more: the reader itself, or the other side's waiter
+/// spinning as this one does): a spinning waiter then takes the CPU the thread it waits for needs.
+bool machine_is_crowded() {
+  static std::atomic<std::int64_t> next_look{0};
+  static std::atomic<bool> crowded{false};
+  static const long cpus = std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN));
+  const std::int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+  std::int64_t due = next_look.load(std::memory_order_relaxed);
+  if (now < due || !next_look.compare_exchange_strong(due, now + 5'000'000, std::memory_order_relaxed)) {
+    return crowded.load(std::memory_order_relaxed);
+  }
+  bool is_crowded = false;
+  if (std::FILE* f = std::fopen("/proc/loadavg", "re")) {
+    double one = 0, five = 0, fifteen = 0;
+    long running = 0;
+    long total = 0;
+    if (std::fscanf(f, "%lf %lf %lf %ld/%ld", &one, &five, &fifteen, &running, &total) == 5) is_crowded = running > cpus + 1;
+    std::fclose(f);
+  }
+  crowded.store(is_crowded, std::memory_order_relaxed);
+  return is_crowded;
 }
 
 /// Tells the core it is spinning (a hyperthread sibling gets the pipeline; a VM's host sees it).
@@ -128,22 +156,15 @@ void peer_link::watch_for(const pending_call& settled) {
 
 void peer_link::read_while(const std::function<bool()>& waiting) {
   if (spin_budget().count() == 0 || !waiting()) return;
-  // Adaptive: each watch that ended without what it waited for halves the next one's while (one
-  // that did doubles it, up to the whole budget). On a
-  // machine with more runnable threads than CPUs the other side is seldom running when we spin,
-  // and spinning would take the CPU it needs: the watching fades out (trying again now and then),
-  // and the doorbell does the waking, as it would with PROMETHEAN_SPIN_US=0.
-  const unsigned misses = m_spin_misses.load(std::memory_order_relaxed);
-  auto budget = std::chrono::microseconds(spin_budget().count() >> std::min(misses, 31u));
-  if (budget.count() < 2) {
-    if ((m_spin_skips.fetch_add(1, std::memory_order_relaxed) & 31) != 0) return;
-    budget = std::chrono::microseconds(2);
-  }
+  // On a machine with more runnable threads than CPUs the other side is seldom running while we
+  // spin, and spinning would take the CPU it needs: then the doorbell does the waking.
+  if (machine_is_crowded()) return;
+  const auto budget = spin_budget();
   const auto start = std::chrono::steady_clock::now();
   const auto until = start + budget;
   // Past the time a quick reply takes, the spinning yields now and then: on a machine with more
   // runnable threads than CPUs, the thread this one waits for may need this CPU.
-  const auto patient = start + std::min(budget, std::chrono::microseconds(20));
+  const auto patient = start + std::min(budget, std::chrono::microseconds(60));
   bool turn = false;
   for (unsigned spins = 0; !lost();) {
     if (!turn) turn = m_channel.try_take_turn();
@@ -171,11 +192,6 @@ void peer_link::read_while(const std::function<bool()>& waiting) {
     cpu_relax();
   }
   if (turn) read_available_and_give_up();
-  if (!waiting()) {
-    if (misses > 0) m_spin_misses.store(misses - 1, std::memory_order_relaxed);
-  } else if (misses < 16) {
-    m_spin_misses.store(misses + 1, std::memory_order_relaxed);
-  }
 }
 
 bool peer_link::read_available_and_give_up() {

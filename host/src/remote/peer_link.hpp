@@ -61,8 +61,8 @@ class peer_link : public std::enable_shared_from_this<peer_link> {
   /// Waits for `settled` (a request's pending call) by reading the connection on this thread for
   /// up to the spin budget, when no other thread reads it; then returns, settled or not (wait on
   /// it then: the reading thread settles it). How long a waiting thread watches the ring:
-  /// $PROMETHEAN_SPIN_US microseconds (default 100; 0: never, every reply wakes the waiter),
-  /// halved after each watch that ended empty, doubled after one that did not.
+  /// $PROMETHEAN_SPIN_US microseconds (default 100; 0: never, every reply wakes the waiter); not
+  /// at all while the machine has more runnable threads than CPUs.
   void watch_for(const pending_call& settled);
 
   /// A one-way frame.
@@ -127,8 +127,6 @@ class peer_link : public std::enable_shared_from_this<peer_link> {
   std::deque<work_fn> m_primary_work;
   bool m_primary_idle = false;
   std::atomic<bool> m_primary_has_work{false};  ///< what the idle main thread watches while it reads
-  std::atomic<unsigned> m_spin_misses{0};  ///< watches in a row that ended empty (read_while)
-  std::atomic<unsigned> m_spin_skips{0};
   bool m_primary_stop = false;
 };
 
