@@ -41,9 +41,10 @@ def check_run(cli, workdir):
     fresh_dir(workdir)
     svg_path = os.path.join(workdir, "handoff.svg")
     # ~25 s in a dev build; ~125 s under ASan alone, and more beside other tests (ctest -j2): the
-    # bound catches a hang, not a slow sanitizer.
+    # bound catches a hang, not a slow sanitizer (tests/bench/CMakeLists.txt sets it per build).
+    bound = int(os.environ.get("PROMETHEAN_SMOKE_BOUND", "420"))
     p = subprocess.run([cli, "bench", "--smoke", "--json", "--plot", svg_path], capture_output=True, text=True,
-                       timeout=420)
+                       timeout=bound)
     if p.returncode != 0:
         print(p.stdout[-4000:])
         print(p.stderr[-4000:])
