@@ -134,6 +134,10 @@ nlohmann::json crossing_tables::export_buffer(const buffer& b, std::vector<int>&
   }
   if (!region) throw buffer_error("cannot share buffer " + b.id() + " with another process: no shared memory is left");
   const std::string token = std::to_string(shared.serial());
+  // Counted as lent; and the segment's descriptor goes unless a frame that carried it was sent.
+  const segment_key key{region->device, region->inode};
+  bool with_descriptor = true;
+  bool first = false;
   {
     std::lock_guard lock(m_mutex);
     auto& e = m_exports[token];
@@ -142,13 +146,6 @@ nlohmann::json crossing_tables::export_buffer(const buffer& b, std::vector<int>&
       e.original = b;
     }
     ++e.crossings;
-  }
-  // The segment's descriptor, unless a frame that carried it was sent already.
-  const segment_key key{region->device, region->inode};
-  bool with_descriptor = true;
-  bool first = false;
-  {
-    std::lock_guard lock(m_mutex);
     auto [it, inserted] = m_segments_sent.try_emplace(key, false);
     with_descriptor = !it->second;
     first = inserted;

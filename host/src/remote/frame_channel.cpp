@@ -322,7 +322,6 @@ bool frame_channel::wait_for_doorbell() {
     pollfd p{m_fd, POLLIN, 0};
     const int n = ::poll(&p, 1, -1);
     if (n < 0 && errno == EINTR) continue;
-    std::lock_guard lock(m_doorbell_read);
     drain_doorbells();
     return !ended();
   }

@@ -89,8 +89,8 @@ class frame_channel {
   /// Gives the turn back. True when a frame came meanwhile and the turn was taken again (the
   /// caller reads on): a frame is never left unread with nobody watching and no doorbell rung.
   bool give_up_turn() noexcept;
-  /// Blocks until the other side rings or sends descriptors; false once the connection is over
-  /// (the peer closed it, or shut_down). For peer_link's reading thread only.
+  /// Blocks until the other side rings the doorbell; false once the connection is over (the peer
+  /// closed it, or shut_down). For one thread only: peer_link's reading thread.
   bool wait_for_doorbell();
   /// True once the end of the connection was seen.
   bool ended() const noexcept { return m_ended.load(std::memory_order_acquire); }
@@ -117,7 +117,6 @@ class frame_channel {
   std::atomic<bool> m_shut{false};
 
   std::atomic<bool> m_turn{false};
-  std::mutex m_doorbell_read;
   std::atomic<bool> m_ended{false};
 };
 
