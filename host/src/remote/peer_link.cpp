@@ -143,13 +143,6 @@ std::shared_ptr<pending_call> peer_link::request(nlohmann::json head, const mess
   return pending;
 }
 
-message peer_link::call(nlohmann::json head, const message& payload) {
-  auto pending = request(std::move(head), payload);
-  watch_for(*pending);
-  auto outcome = pending->wait();
-  return std::move(*outcome).take();
-}
-
 void peer_link::watch_for(const pending_call& settled) {
   read_while([&settled] { return !settled.done(); });
 }

@@ -56,8 +56,6 @@ class peer_link : public std::enable_shared_from_this<peer_link> {
   /// Sends a request (`head` gets its "k" and "id") with `payload`; the pending call settles with
   /// the reply. Fails at once when the other process is gone.
   std::shared_ptr<pending_call> request(nlohmann::json head, const message& payload);
-  /// request(), waited for: the reply's message, or its error thrown.
-  message call(nlohmann::json head, const message& payload);
   /// Waits for `settled` (a request's pending call) by reading the connection on this thread for
   /// up to the spin budget, when no other thread reads it; then returns, settled or not (wait on
   /// it then: the reading thread settles it). How long a waiting thread watches the ring:
