@@ -402,6 +402,12 @@ message arguments_to_message(PyObject* const* args, std::size_t n, std::vector<l
         v = buffer_to_json(b);
       }
       buffers.push_back(std::move(b));
+    } else if (lent != nullptr && !PyObject_CheckBuffer(args[i]) &&
+               foreign_array_kind_of(args[i]) == foreign_array_kind::dlpack) {
+      buffer b = adopt_foreign_array(args[i], foreign_array_kind::dlpack);  // a torch.Tensor, as convert() would
+      v = lend_tensor_handle(args[i], b);
+      lent->push_back(lent_handle{values.size(), args[i], true});
+      buffers.push_back(std::move(b));
     } else {
       convert(args[i], v, buffers, functions, 1);
     }
@@ -419,6 +425,10 @@ void give_back_handles(message& args, std::vector<lent_handle>& lent) noexcept {
   auto& values = const_cast<nlohmann::json&>(args.value());
   auto& cache = adopted_arrays();
   for (const lent_handle& l : lent) {
+    if (l.tensor) {
+      if (l.index < values.size() && values[l.index].is_object()) give_back_tensor_handle(l.array, std::move(values[l.index]));
+      continue;
+    }
     auto it = cache.find(l.array);
     if (it != cache.end() && it->second.spare.is_null() && l.index < values.size() && values[l.index].is_object()) {
       it->second.spare = std::move(values[l.index]);

@@ -34,6 +34,7 @@ message completion_to_message(pybind11::handle obj);
 struct lent_handle {
   std::size_t index;
   PyObject* array;
+  bool tensor = false;  // a DLPack exporter's entry (python_foreign_arrays), not a numpy array's
 };
 
 /// args[0..n) as a JSON array message (call arguments), without making a tuple or list first.

@@ -3,6 +3,7 @@
 
 #include "python_state.hpp"
 
+#include <promethean/buffer/buffer_json.hpp>
 #include <promethean/buffer/dlpack.hpp>
 #include <promethean/buffer/ledger.hpp>
 #include <promethean/error.hpp>
@@ -68,6 +69,7 @@ release_fn under_gil(std::function<void()> work) {
 struct adopted_tensor {
   std::uint64_t serial;
   PyObject* dtype;  // compared, never dereferenced: dtypes are the library's long-lived singletons
+  nlohmann::json spare;  // the handle promethean.call lends (lend_tensor_handle); null while lent
 };
 std::unordered_map<PyObject*, adopted_tensor>& adopted_tensors() {
   static auto* cache = new std::unordered_map<PyObject*, adopted_tensor>();  // outlives the interpreter
@@ -147,7 +149,9 @@ std::optional<buffer> readopt_tensor(PyObject* obj) {
 void remember_tensor(PyObject* obj, const buffer& b) {
   auto& cache = adopted_tensors();
   const py::object dtype = attribute(obj, names().dtype);
-  cache[obj] = adopted_tensor{b.serial(), dtype.ptr()};
+  adopted_tensor& entry = cache[obj];  // an entry found dead keeps its spare handle (renamed on use)
+  entry.serial = b.serial();
+  entry.dtype = dtype.ptr();
   static std::size_t swept_at = 64;
   if (cache.size() < 2 * swept_at) return;
   for (auto it = cache.begin(); it != cache.end();) {  // amortised sweep of entries whose Buffer is gone
@@ -359,6 +363,23 @@ buffer adopt_foreign_array(py::handle obj, foreign_array_kind kind) {
   }
   type_error("cannot adopt " + type_name_of(obj) + ": it exports no memory (no buffer protocol, __dlpack__ or "
              "__array_interface__)");
+}
+
+nlohmann::json lend_tensor_handle(PyObject* obj, const buffer& b) {
+  auto& cache = adopted_tensors();
+  const auto it = cache.find(obj);
+  if (it == cache.end() || it->second.serial != b.serial()) return buffer_to_json(b);
+  nlohmann::json handle = std::move(it->second.spare);
+  it->second.spare = nullptr;
+  if (handle.is_null()) return buffer_to_json(b);  // lent already: this call names the tensor twice
+  refresh_buffer_handle(handle, b);
+  return handle;
+}
+
+void give_back_tensor_handle(PyObject* obj, nlohmann::json&& handle) noexcept {
+  auto& cache = adopted_tensors();
+  const auto it = cache.find(obj);  // gone if swept meanwhile: the handle is dropped
+  if (it != cache.end() && it->second.spare.is_null()) it->second.spare = std::move(handle);
 }
 
 }  // namespace promethean::python

@@ -7,6 +7,7 @@
 
 #include <promethean/buffer/buffer.hpp>
 
+#include <nlohmann/json.hpp>
 #include <pybind11/pybind11.h>
 
 namespace promethean::python {
@@ -22,5 +23,13 @@ foreign_array_kind foreign_array_kind_of(PyObject* obj);
 /// address, a dtype no runtime can view (bool, float16, complex, …), a mask or a big-endian layout
 /// is a TypeError naming it and the way out.
 buffer adopt_foreign_array(pybind11::handle obj, foreign_array_kind kind);
+
+/// For promethean.call's argument message (arguments_to_message): the Buffer handle the cache
+/// entry of a tensor that just crossed as `b` keeps, renamed for b (refresh_buffer_handle), or
+/// null when there is none (not cached, lent already: the same tensor twice in one call). Building
+/// a handle is a JSON object of a dozen members made and freed per call; lending one is not.
+nlohmann::json lend_tensor_handle(PyObject* obj, const buffer& b);
+/// The handle lent for `obj` back to its cache entry, when the call is over.
+void give_back_tensor_handle(PyObject* obj, nlohmann::json&& handle) noexcept;
 
 }  // namespace promethean::python

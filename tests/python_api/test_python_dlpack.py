@@ -23,6 +23,7 @@ globalThis.dlKept = null;
 promethean.export('dlWriteFirst', (a, v) => { a[0] = v; return promethean.bufferInfo(a).address; });
 promethean.export('dlKeep', (a) => { dlKept = a; return a.length; });
 promethean.export('dlDrop', () => { dlKept = null; return null; });
+promethean.export('dlPair', (a, b) => [a.length, a[0], b.length, b[0], a.buffer === b.buffer]);
 promethean.export('dlCollect', () => { require('vm').runInNewContext('gc')(); return null; });
 promethean.export('dlMakeFloats', (n) => Float64Array.from({length: n}, (_, i) => i * 0.5));
 """)
@@ -162,6 +163,19 @@ class TorchIntoEveryRuntime(unittest.TestCase):
         self.assertNotEqual(again["buffer_id"], first)
         self.assertEqual((again["shape"], again["address"]), ([4], t.data_ptr()))
         promethean.call("js", "dlDrop")
+
+    def test_a_call_sees_the_tensor_as_it_is_now_call_after_call(self):
+        # promethean.call lends the handle the tensor's cache entry keeps: renamed when the tensor
+        # crosses as another buffer, not lent twice when one call names the tensor twice.
+        t = torch.arange(6, dtype=torch.float32)
+        for _ in range(3):
+            self.assertEqual(promethean.call("js", "dlPair", t, t), [6, 0.0, 6, 0.0, True])
+        t.set_(torch.full((3,), 7.0))  # another memory and shape: another buffer, its own handle
+        self.assertEqual(promethean.call("js", "dlPair", t, t[1:]), [3, 7.0, 2, 7.0, False])
+        self.assertEqual(promethean.call("js", "dlPair", t, t), [3, 7.0, 3, 7.0, True])
+        t[0] = -1.0
+        self.assertEqual(promethean.call("js", "dlPair", torch.zeros(2), t), [2, 0.0, 3, -1.0, False])
+        self.assertEqual(promethean.call("rust", "imageops.address", t.view(torch.uint8)), t.data_ptr())
 
     def test_dtypes_no_runtime_can_view_are_refused_by_name(self):
         cases = {torch.bool: "bool", torch.float16: "float16", torch.bfloat16: "bfloat16", torch.complex64: "complex"}
