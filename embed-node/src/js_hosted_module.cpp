@@ -3,13 +3,16 @@
 // node that is running, and ends it when that node's program ends.
 //
 // Node stays in charge of its process: js is the running node (js_adoption.cpp), py, rust, sh and
-// meta start on first use from libpromethean's runtime modules, and no signal handler is touched.
+// meta start on first use from libpromethean's runtime modules. Ctrl-C and SIGTERM, when the
+// program does not listen for them, stop Python and the plugins cleanly first, then end node its
+// own way (js_hosted_signals.hpp).
 // The end: Node's 'exit' event (a normal end, process.exit(), an uncaught error) shuts the Host
 // down: JS first gives back the memory of other runtimes it was lent (detach_lent_memory), then
 // Python and the plugins stop, and the ledger is checked.
 #include "js_conversion.hpp"
 #include "js_engine.hpp"
 #include "js_errors.hpp"
+#include "js_hosted_signals.hpp"
 
 #include <promethean/buffer/ledger.hpp>
 #include <promethean/error.hpp>
@@ -51,7 +54,36 @@ v8::Local<v8::Value> global_promethean(v8::Isolate* isolate, v8::Local<v8::Conte
   return module;
 }
 
-/// start(require, mainScript): the package's index.js, once per process; returns the module.
+/// The Host's end, on node's main thread: at the 'exit' event (shutdown()) or for a signal's clean
+/// stop (js_hosted_signals.hpp). Idempotent.
+void end_host(v8::Isolate* isolate) {
+  end_clean_stop_on_signals();
+  host* h = g_host;
+  if (h == nullptr) return;
+  g_host = nullptr;
+  v8::HandleScope handles(isolate);
+  auto& ledger = ledger::instance();
+  const bool abort_on_leak = ledger.abort_on_leak();
+  ledger.set_abort_on_leak(false);  // checked below, once V8 has let go of what it can
+  // JS lets go of the memory it was lent while every runtime still runs to take it back; later
+  // 'exit' listeners see those TypedArrays empty, never freed memory.
+  detach_lent_memory(isolate);
+  engine::get().releases.drain();
+  try {
+    // Without the lock: Python's threads, joined as Python ends, may still be calling JS.
+    lock_given_up unlocked(isolate);
+    delete h;
+  } catch (const std::exception& e) {
+    std::cerr << "promethean: shutting down: " << e.what() << "\n";
+  }
+  engine::get().releases.drain();
+  ledger.set_abort_on_leak(abort_on_leak);
+  ledger.check_at_shutdown();
+}
+
+/// start(require, mainScript, stopOnSigint, stopOnSigterm): the package's index.js, once per
+/// process; returns the module. The flags: the program listens for neither signal itself, so
+/// that each stops Python and the plugins cleanly before node's own end (js_hosted_signals.hpp).
 void start(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   v8::HandleScope handles(isolate);
@@ -76,6 +108,9 @@ void start(const v8::FunctionCallbackInfo<v8::Value>& info) {
     h->get("js");  // adopts this node: the module's functions route through this Host from now on
     g.adopting_require.Reset();
     g_host = h.release();
+    const bool on_sigint = info.Length() > 2 && info[2]->IsTrue();
+    const bool on_sigterm = info.Length() > 3 && info[3]->IsTrue();
+    start_clean_stop_on_signals(isolate, g.loop, on_sigint, on_sigterm, [isolate] { end_host(isolate); });
     info.GetReturnValue().Set(global_promethean(isolate, ctx));
   } catch (const error& e) {
     engine::get().adopting_require.Reset();
@@ -86,29 +121,7 @@ void start(const v8::FunctionCallbackInfo<v8::Value>& info) {
 }
 
 /// shutdown(): from the package's 'exit' listener, on the main thread. Idempotent.
-void shutdown(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  host* h = g_host;
-  if (h == nullptr) return;
-  g_host = nullptr;
-  v8::Isolate* isolate = info.GetIsolate();
-  auto& ledger = ledger::instance();
-  const bool abort_on_leak = ledger.abort_on_leak();
-  ledger.set_abort_on_leak(false);  // checked below, once V8 has let go of what it can
-  // JS lets go of the memory it was lent while every runtime still runs to take it back; later
-  // 'exit' listeners see those TypedArrays empty, never freed memory.
-  detach_lent_memory(isolate);
-  engine::get().releases.drain();
-  try {
-    // Without the lock: Python's threads, joined as Python ends, may still be calling JS.
-    lock_given_up unlocked(isolate);
-    delete h;
-  } catch (const std::exception& e) {
-    std::cerr << "promethean: shutting down: " << e.what() << "\n";
-  }
-  engine::get().releases.drain();
-  ledger.set_abort_on_leak(abort_on_leak);
-  ledger.check_at_shutdown();
-}
+void shutdown(const v8::FunctionCallbackInfo<v8::Value>& info) { end_host(info.GetIsolate()); }
 }  // namespace
 }  // namespace promethean::js
 

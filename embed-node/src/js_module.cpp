@@ -21,9 +21,15 @@ using info_t = v8::FunctionCallbackInfo<v8::Value>;
 
 host& the_host() { return *engine::get().owner; }
 
+thread_local int t_module_functions = 0;  ///< module_functions_here()
+
 /// Runs a native function body; promethean errors become a thrown ForeignError in JS.
 template <class F>
 void guarded(const info_t& info, F&& body) {
+  struct counted {
+    counted() noexcept { ++t_module_functions; }
+    ~counted() { --t_module_functions; }
+  } inside;
   try {
     body(info.GetIsolate());
   } catch (const error& e) {
@@ -318,6 +324,8 @@ void js_runtimes(const info_t& info) {
   });
 }
 }  // namespace
+
+int module_functions_here() noexcept { return t_module_functions; }
 
 void install_module(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> bridge,
                     const std::filesystem::path& main_script, bool hosted) {

@@ -14,4 +14,8 @@ namespace promethean::js {
 void install_module(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> bridge,
                     const std::filesystem::path& main_script, bool hosted);
 
+/// How many of the module's native functions (promethean.call, …) this thread is inside: JS that
+/// runs while it is not 0 runs under one of them (a getter read while converting an argument).
+int module_functions_here() noexcept;
+
 }  // namespace promethean::js

@@ -36,12 +36,14 @@ if (globalThis.promethean && typeof globalThis.promethean.call === 'function') {
 } else {
   const native = require(addonPath());
   const mainScript = require.main ? require.main.filename : process.argv[1];
-  promethean = native.start(require, mainScript);
+  // Ctrl-C and SIGTERM, when the program does not listen for them (now; a listener added later
+  // takes the signal over): Python and the plugins stop cleanly, then node ends its own way,
+  // killed by the signal, also from inside a runaway loop (a JS listener here could not do that).
+  promethean = native.start(require, mainScript, process.listenerCount('SIGINT') === 0,
+                            process.listenerCount('SIGTERM') === 0);
   // At the end of the program (a normal end, process.exit(), an uncaught error) Python and the
   // plugins stop, every buffer they lent JS is taken back, and the ledger is checked.
   process.on('exit', () => native.shutdown());
-  // Ctrl-C and SIGTERM are node's own: with no listener of the program's they end node at once,
-  // even inside a runaway loop (a JS listener here would keep a busy node alive).
 }
 
 module.exports = promethean;

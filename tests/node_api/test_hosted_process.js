@@ -60,17 +60,57 @@ test('Python threads still working at the end finish first, as in python3', () =
   assert.equal(quiet(r.stderr), '');
 });
 
-test('Ctrl-C ends node as it would without promethean (killed by the signal)', async () => {
-  const child = spawn('/usr/bin/node', [path.join(DATA, 'exit_kinds.js'), 'sigint'],
+/** Runs exit_kinds.js `how`, sends `signal` (`times` times, 200 ms apart) once it says 'waiting'. */
+async function signalled(how, signal = 'SIGINT', times = 1) {
+  const child = spawn('/usr/bin/node', [path.join(DATA, 'exit_kinds.js'), how],
     { cwd: ROOT, env: { ...process.env, PROMETHEAN_LEAK_CHECK: '1' } });
   let out = '';
   let err = '';
-  child.stdout.on('data', (d) => { out += d; if (out.includes('waiting')) child.kill('SIGINT'); });
+  let sent = 0;
+  const started = Date.now();
+  let sentAt = 0;
+  const send = () => {
+    child.kill(signal);
+    if (++sent < times) setTimeout(send, 200);
+  };
+  child.stdout.on('data', (d) => {
+    out += d;
+    if (!sentAt && out.includes('waiting')) { sentAt = Date.now(); send(); }
+  });
   child.stderr.on('data', (d) => { err += d; });
-  const [code, signal] = await new Promise((resolve) => child.on('exit', (c, s) => resolve([c, s])));
-  assert.equal(signal, 'SIGINT', `exit ${code}: ${err}`);  // killed by the signal, as node is
-  assert.equal(out, 'waiting\n');
-  assert.equal(quiet(err), '');
+  const [code, sig] = await new Promise((resolve) => child.on('exit', (c, s) => resolve([c, s])));
+  return { code, signal: sig, out, err: quiet(err), afterSignalMs: Date.now() - (sentAt || started) };
+}
+
+test('Ctrl-C and SIGTERM stop Python cleanly, then end node as without promethean (killed by the signal)', async () => {
+  for (const [how, signal] of [['sigint', 'SIGINT'], ['sigterm', 'SIGTERM'], ['sigint-busy', 'SIGINT']]) {
+    const r = await signalled(how, signal);
+    assert.equal(r.signal, signal, `${how}: exit ${r.code}: ${r.err}`);  // node's own end
+    assert.equal(r.out, 'waiting\npython ended\n', how);  // Python's atexit ran: it stopped cleanly
+    assert.equal(r.err, '', how);  // the ledger check passed (PROMETHEAN_LEAK_CHECK aborts on a leak)
+  }
+});
+
+test('Ctrl-C during a Python call on the main thread stops once the call returns', async () => {
+  const r = await signalled('sigint-in-python');
+  assert.equal(r.signal, 'SIGINT', `exit ${r.code}: ${r.err}`);
+  // The stop comes at the first check for interrupts in JS after the call: at once, or a statement later.
+  assert.match(r.out, /^waiting\nnap over\n(after the call\n)?python ended\n$/);
+  assert.equal(r.err, '');
+});
+
+test('a second Ctrl-C while the stop waits ends node at once', async () => {
+  const r = await signalled('sigint-twice', 'SIGINT', 2);
+  assert.equal(r.signal, 'SIGINT', `exit ${r.code}: ${r.err}`);
+  assert.equal(r.out, 'waiting\n');  // Python's 60 s call did not finish, nor did atexit run
+  assert.ok(r.afterSignalMs < 20000, `${r.afterSignalMs} ms`);
+});
+
+test("a program that listens for SIGINT itself gets it, and ends its own way", async () => {
+  const r = await signalled('sigint-listened');
+  assert.equal(r.code, 3, `${r.signal}: ${r.err}`);
+  assert.equal(r.out, 'waiting\nthe program heard it\npython ended\n');
+  assert.equal(r.err, '');
 });
 
 test('require in a worker_threads Worker is a clear error, and the main thread goes on', () => {

@@ -13,6 +13,10 @@ globalThis.fromHost = promethean.alloc([64], 'uint8');
 promethean.call('py', 'keep', globalThis.fromHost);
 setInterval(() => {}, 1000).unref();  // a timer left pending
 
+function atexit() {
+  promethean.eval('py', 'import atexit\natexit.register(lambda: print("python ended", flush=True))');
+}
+
 switch (how) {
   case 'normal':
     console.log('end of script');
@@ -38,8 +42,31 @@ def late():
 threading.Thread(target=late).start()`);
     console.log('end of script');
     break;
-  case 'sigint':
-    promethean.eval('py', 'import atexit\natexit.register(lambda: print("python ended", flush=True))');
+  // Signals (the test sends them once 'waiting' is out): Python's atexit handler says it ran.
+  case 'sigint':  // node waits in its loop
+  case 'sigterm':
+    atexit();
+    console.log('waiting');
+    setInterval(() => {}, 1000);
+    break;
+  case 'sigint-busy':  // a runaway loop that never returns to the loop
+    atexit();
+    console.log('waiting');
+    for (;;) globalThis.spins = (globalThis.spins || 0) + 1;
+  case 'sigint-in-python':  // the main thread inside a Python call: the stop comes once it returns
+    atexit();
+    promethean.eval('py', 'import time\ndef nap(s):\n    print("waiting", flush=True)\n    time.sleep(s)\n    print("nap over", flush=True)\n    return s');
+    promethean.call('py', 'nap', 1.5);
+    console.log('after the call');  // the stop comes at the next check for interrupts: here or a statement later
+    for (;;) globalThis.spins = (globalThis.spins || 0) + 1;
+  case 'sigint-twice':  // a second Ctrl-C while the stop waits: node's way at once
+    atexit();
+    promethean.eval('py', 'import time\ndef nap(s):\n    print("waiting", flush=True)\n    time.sleep(s)\n    return s');
+    promethean.call('py', 'nap', 60);
+    break;
+  case 'sigint-listened':  // the program's own listener, added after require: the signal is its
+    atexit();
+    process.on('SIGINT', () => { console.log('the program heard it'); process.exit(3); });
     console.log('waiting');
     setInterval(() => {}, 1000);
     break;
