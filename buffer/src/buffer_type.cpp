@@ -27,6 +27,20 @@ nlohmann::json buffer_type::to_json() const {
   return j;
 }
 
+buffer_type buffer_type::from_json(const nlohmann::json& j) {
+  try {
+    std::vector<std::string> layout = j.at("layout").get<std::vector<std::string>>();
+    std::map<std::string, std::size_t> fixed;
+    if (auto f = j.find("fixed"); f != j.end() && !f->is_null()) fixed = f->get<std::map<std::string, std::size_t>>();
+    std::optional<std::string> format;
+    if (auto f = j.find("format"); f != j.end() && !f->is_null()) format = f->get<std::string>();
+    return make(j.at("name").get<std::string>(), layout, format ? std::optional<std::string_view>(*format) : std::nullopt,
+                fixed);
+  } catch (const nlohmann::json::exception& e) {
+    throw buffer_error("not a buffer type's JSON form (" + std::string(e.what()) + "): " + j.dump(), "BufferTypeError");
+  }
+}
+
 buffer_type buffer_type::make(std::string name, const std::vector<std::string>& layout,
                               std::optional<std::string_view> format,
                               const std::map<std::string, std::size_t>& fixed) {
@@ -54,22 +68,52 @@ buffer_type buffer_type::make(std::string name, const std::vector<std::string>& 
 }
 
 void buffer_type_registry::add(buffer_type type) {
-  std::unique_lock lock(m_mutex);
-  auto it = m_types.find(type.name);
-  if (it != m_types.end()) {
-    if (it->second == type) return;
-    throw buffer_error("buffer type '" + type.name + "' is already registered as " + layout_text(it->second) +
-                       "; cannot register it again as " + layout_text(type), "BufferTypeError");
+  auto refuse_if_taken = [&](const buffer_type* taken) {
+    if (taken != nullptr && !(*taken == type)) {
+      throw buffer_error("buffer type '" + type.name + "' is already registered as " + layout_text(*taken) +
+                         "; cannot register it again as " + layout_text(type), "BufferTypeError");
+    }
+  };
+  std::function<void(const buffer_type&)> observer;
+  {
+    std::shared_lock lock(m_mutex);
+    auto it = m_types.find(type.name);
+    refuse_if_taken(it == m_types.end() ? nullptr : &it->second);
+    if (it != m_types.end()) return;  // the same type again
+    observer = m_observer;
   }
+  if (observer) observer(type);  // may refuse it; without the lock (it may wait for another process)
+  std::unique_lock lock(m_mutex);
+  auto it = m_types.find(type.name);  // again: another thread may have registered it meanwhile
+  refuse_if_taken(it == m_types.end() ? nullptr : &it->second);
+  if (it != m_types.end()) return;
   std::string name = type.name;
   m_types.emplace(std::move(name), std::move(type));
 }
 
+void buffer_type_registry::set_observer(std::function<void(const buffer_type&)> observer) {
+  std::unique_lock lock(m_mutex);
+  m_observer = std::move(observer);
+}
+
 std::optional<buffer_type> buffer_type_registry::find(std::string_view name) const {
-  std::shared_lock lock(m_mutex);
-  auto it = m_types.find(name);
-  if (it == m_types.end()) return std::nullopt;
-  return it->second;
+  std::function<std::optional<buffer_type>(std::string_view)> elsewhere;
+  {
+    std::shared_lock lock(m_mutex);
+    auto it = m_types.find(name);
+    if (it != m_types.end()) return it->second;
+    elsewhere = m_elsewhere;
+  }
+  if (!elsewhere) return std::nullopt;
+  std::optional<buffer_type> found = elsewhere(name);  // without the lock: it may ask another process
+  if (!found || found->name != name) return std::nullopt;
+  std::unique_lock lock(m_mutex);
+  return m_types.emplace(found->name, *found).first->second;  // kept: asked once
+}
+
+void buffer_type_registry::set_lookup_elsewhere(std::function<std::optional<buffer_type>(std::string_view)> lookup) {
+  std::unique_lock lock(m_mutex);
+  m_elsewhere = std::move(lookup);
 }
 
 buffer_type buffer_type_registry::get(std::string_view name) const {

@@ -7,9 +7,20 @@
 namespace promethean {
 
 void view_registry::add(view_entry entry) {
+  std::function<void(const view_entry&)> observer;
+  {
+    std::lock_guard lock(m_mutex);
+    observer = m_observer;
+  }
+  if (observer) observer(entry);  // may refuse it; without the lock (it may wait for another process)
   std::lock_guard lock(m_mutex);
   auto key = std::make_pair(entry.type, entry.name);
   m_views.insert_or_assign(std::move(key), std::move(entry));
+}
+
+void view_registry::set_observer(std::function<void(const view_entry&)> observer) {
+  std::lock_guard lock(m_mutex);
+  m_observer = std::move(observer);
 }
 
 std::optional<view_entry> view_registry::find(std::string_view type, std::string_view name) const {

@@ -127,6 +127,35 @@ class Instances(unittest.TestCase):
         b[0] = 99
         self.assertEqual(promethean.call("py@1", "read", b), [99, 1, 2, 3, 4])  # the worker's own buffer, back home
 
+    def test_types_and_views_registered_in_a_worker_reach_the_host(self):
+        # A type and a view registered inside py@1: the host routes the view to py@1, on the host's
+        # own memory (shared, not copied), and JS finds it too. The worker keeps the view's function.
+        promethean.eval("py@1", """
+import os, promethean
+promethean.register_buffer_type("WorkerPair", ["n", "two"], "int32", {"two": 2})
+def _sums(b):
+    b[0, 0] = -1  # a write the host sees: the same memory
+    return [int(b.sum()), os.getpid()]
+promethean.register_view("WorkerPair", "sums", _sums)
+""")
+        p = promethean.alloc([3, 2], type="WorkerPair")  # the host knows the type from the worker
+        p[:] = [[1, 2], [3, 4], [5, 6]]
+        total, pid = promethean.view(p, "sums")
+        self.assertEqual((total, pid), (19, promethean.call("py@1", "pid")))
+        self.assertEqual(p[0, 0], -1)
+        promethean.eval("js", "globalThis.sumsOf = (b) => promethean.view(b, 'sums')")
+        self.assertEqual(promethean.call("js", "sumsOf", p)[0], 19)
+        # A type the host registered applies in the worker: a view of it registered there.
+        promethean.register_buffer_type("HostTriple", ["n", "three"], "float64", {"three": 3})
+        promethean.eval("py@1", "promethean.register_view('HostTriple', 'first', lambda b: float(b[0, 0]))")
+        t = promethean.alloc([1, 3], type="HostTriple")
+        t[0, 0] = 2.5
+        self.assertEqual(promethean.view(t, "first"), 2.5)
+        # A type the host has under another layout is refused in the worker, by the host.
+        with self.assertRaises(promethean.ForeignError) as caught:
+            promethean.eval("py@1", "promethean.register_buffer_type('HostTriple', ['n'], 'uint8')")
+        self.assertIn("already registered", str(caught.exception))
+
     def test_a_buffer_crosses_three_processes(self):
         promethean.eval("js@web", "globalThis.poke = (a) => { a[1] = 7; return a.length; }")
         a = promethean.alloc([3], "uint8")

@@ -82,3 +82,40 @@ TEST(BufferType, CreateFillsFixedDimensionsAndChecksTheRest) {
   EXPECT_THROW(reg.create("ImageRGB", {{"height", 4}, {"width", 5}, {"depth", 2}}), buffer_error);
   EXPECT_THROW(reg.create("ImageRGB", {{"height", 4}, {"width", 5}}, dtype::float32), buffer_error);
 }
+
+TEST(BufferType, TheObserverHearsOfNewTypesFirstAndCanRefuseThem) {
+  buffer_type_registry reg;
+  std::vector<std::string> heard;
+  reg.set_observer([&](const buffer_type& t) {
+    heard.push_back(t.name);
+    if (t.name == "Refused") throw buffer_error("the host says no", "BufferTypeError");
+  });
+  reg.add(image_rgb());
+  reg.add(image_rgb());  // the same again: nothing new to tell
+  EXPECT_EQ(heard, std::vector<std::string>{"ImageRGB"});
+  EXPECT_NE(message_of([&] { reg.add(buffer_type::make("Refused", {"n"})); }).find("the host says no"), std::string::npos);
+  EXPECT_FALSE(reg.find("Refused"));  // refused: not registered
+}
+
+TEST(BufferType, ANameUnknownHereIsLookedUpElsewhereOnceAndKept) {
+  buffer_type_registry reg;
+  int asked = 0;
+  reg.set_lookup_elsewhere([&](std::string_view name) -> std::optional<buffer_type> {
+    ++asked;
+    if (name == "ImageRGB") return image_rgb();
+    return std::nullopt;
+  });
+  EXPECT_EQ(reg.get("ImageRGB"), image_rgb());
+  EXPECT_EQ(reg.find("ImageRGB"), image_rgb());
+  EXPECT_EQ(asked, 1);  // kept after the first answer
+  EXPECT_FALSE(reg.find("Nowhere"));
+  EXPECT_FALSE(reg.find("Nowhere"));
+  EXPECT_EQ(asked, 3);  // a miss is asked again: the other side may learn it later
+}
+
+TEST(BufferType, TheJsonFormGoesBothWays) {
+  EXPECT_EQ(buffer_type::from_json(image_rgb().to_json()), image_rgb());
+  const auto any = buffer_type::make("Any", {"n"});
+  EXPECT_EQ(buffer_type::from_json(any.to_json()), any);
+  EXPECT_NE(message_of([] { buffer_type::from_json(nlohmann::json{{"name", 3}}); }).find("not a buffer type"), std::string::npos);
+}

@@ -3,6 +3,7 @@
 
 #include "../thread_exit.hpp"
 
+#include <promethean/buffer/buffer_type.hpp>
 #include <promethean/buffer/ledger.hpp>
 #include <promethean/error.hpp>
 #include <promethean/host/deadline.hpp>
@@ -48,7 +49,21 @@ std::shared_ptr<pending_call> serve(host& h, crossing_tables& tables, const nloh
       if (op == "acall") return h.call_async(f->runtime(), f->id(), payload, options);
       return pending_call::ready(h.call(f->runtime(), f->id(), payload, options));
     }
+    // A worker's runtime registered a buffer type or a view (worker.cpp): this host learns it too.
+    if (op == "buffer_type") {
+      auto t = h.buffer_types().find(head.at("name").get<std::string>());
+      return pending_call::ready(message(t ? t->to_json() : nlohmann::json()));
+    }
+    if (op == "register_type") {
+      h.buffer_types().add(buffer_type::from_json(head.at("type")));
+      return pending_call::ready(message());
+    }
     const std::string rt = head.at("rt").get<std::string>();
+    if (op == "register_view") {
+      h.register_view(head.at("type").get<std::string>(), head.at("name").get<std::string>(), rt,
+                      head.at("fn").get<std::string>());
+      return pending_call::ready(message());
+    }
     if (op == "call") return pending_call::ready(h.call(rt, head.at("fn").get<std::string>(), payload, options));
     if (op == "acall") return h.call_async(rt, head.at("fn").get<std::string>(), payload, options);
     if (op == "eval") return pending_call::ready(h.eval(rt, head.at("code").get<std::string>(), options).data);

@@ -1,6 +1,8 @@
 // The worker process: one runtime instance served to the host that started it (worker.hpp).
+#include <promethean/buffer/buffer_type.hpp>
 #include <promethean/error.hpp>
 #include <promethean/host/host.hpp>
+#include <promethean/host/view_registry.hpp>
 #include <promethean/host/worker.hpp>
 
 #include "link_runtime.hpp"
@@ -80,6 +82,36 @@ struct worker_arguments {
   std::string main_script;
 };
 
+/// A request to the host, waited for: its answer, or what the host refused it with.
+message ask_host(const std::shared_ptr<detail::peer_link>& link, nlohmann::json head) {
+  if (link->lost()) throw error("host", "RuntimeCrashed", "the host process is gone");
+  auto pending = link->request(std::move(head), message());
+  link->watch_for(*pending);
+  return std::move(*pending->wait()).take();
+}
+
+/// Buffer types and views registered here reach the host before they count here, so that the
+/// host routes `view(b, "grayscale")` of a type this worker's runtime registered to this worker,
+/// as it would to an in-process runtime. A view of a runtime the worker reaches in the host keeps
+/// the host's name for it (`py@host` is the host's `py`).
+void tell_host_what_is_registered(host& h, const std::shared_ptr<detail::peer_link>& link, const worker_arguments& args) {
+  h.buffer_types().set_observer([link](const buffer_type& t) {
+    ask_host(link, {{"op", "register_type"}, {"type", t.to_json()}});
+  });
+  // And the host's types apply here: a buffer of a type the host registered, a view of it.
+  h.buffer_types().set_lookup_elsewhere([link](std::string_view name) -> std::optional<buffer_type> {
+    const message answer = ask_host(link, {{"op", "buffer_type"}, {"name", name}});
+    if (answer.value().is_null()) return std::nullopt;
+    return buffer_type::from_json(answer.value());
+  });
+  h.views().set_observer([link, own = args.runtime, instance = args.name](const view_entry& v) {
+    std::string_view rt = v.runtime;
+    if (rt == own) rt = instance;
+    if (rt.ends_with("@host")) rt.remove_suffix(5);
+    ask_host(link, {{"op", "register_view"}, {"rt", rt}, {"type", v.type}, {"name", v.name}, {"fn", v.function}});
+  });
+}
+
 bool parse(int argc, char** argv, worker_arguments& out) {
   std::map<std::string, std::string> values;
   for (int i = 1; i + 1 < argc; i += 2) values[argv[i]] = argv[i + 1];
@@ -155,6 +187,7 @@ int run_worker(int argc, char** argv) {
                   if (kind == "cancel") h.cancel_calls();
                   if (kind == "bye") finish();
                 });
+    tell_host_what_is_registered(h, link, args);
     link->serve_here();  // the main thread runs the host's requests, until goodbye
     // The Host ends here, its runtimes still able to call the host while they finish.
   }

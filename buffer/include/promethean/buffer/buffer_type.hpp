@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -40,6 +41,9 @@ struct PROMETHEAN_API buffer_type {
   static buffer_type make(std::string name, const std::vector<std::string>& layout,
                           std::optional<std::string_view> format = std::nullopt,
                           const std::map<std::string, std::size_t>& fixed = {});
+
+  /// The type to_json() describes; throws buffer_error for anything else.
+  static buffer_type from_json(const nlohmann::json& j);
 };
 
 /// Thread-safe registry of buffer types by name; one per Host.
@@ -48,6 +52,16 @@ class PROMETHEAN_API buffer_type_registry {
   /// Registers a type. Registering an identical type again is a no-op; a different type under a
   /// taken name is a buffer_error.
   void add(buffer_type type);
+
+  /// Told of each type add() is about to register, before it is (not of one registered already):
+  /// what it throws refuses the type, which is then not registered. One observer, replaced by the
+  /// next; called without the registry's lock. A worker process tells its host this way, so that
+  /// both know the types its runtime registers (host/src/remote/worker.cpp).
+  void set_observer(std::function<void(const buffer_type&)> observer);
+
+  /// Asked for a name this registry does not know (find, get, apply, create): a type it gives is
+  /// kept. A worker process asks its host, so that types registered there apply here too.
+  void set_lookup_elsewhere(std::function<std::optional<buffer_type>(std::string_view)> lookup);
 
   std::optional<buffer_type> find(std::string_view name) const;
 
@@ -68,7 +82,9 @@ class PROMETHEAN_API buffer_type_registry {
 
  private:
   mutable std::shared_mutex m_mutex;
-  std::map<std::string, buffer_type, std::less<>> m_types;
+  mutable std::map<std::string, buffer_type, std::less<>> m_types;  // find() keeps what it learns elsewhere
+  std::function<void(const buffer_type&)> m_observer;  // guarded by m_mutex
+  std::function<std::optional<buffer_type>(std::string_view)> m_elsewhere;  // guarded by m_mutex
 };
 
 }  // namespace promethean

@@ -47,6 +47,11 @@ class PROMETHEAN_API view_registry {
   /// Adds or replaces the view `entry.name` of `entry.type`.
   void add(view_entry entry);
 
+  /// Told of each view add() is about to record, before it is: what it throws refuses the view.
+  /// One observer, replaced by the next; called without the registry's lock. A worker process
+  /// tells its host this way, so that the host routes the view to it (host/src/remote/worker.cpp).
+  void set_observer(std::function<void(const view_entry&)> observer);
+
   /// The view `name` of buffer type `type`, if registered.
   std::optional<view_entry> find(std::string_view type, std::string_view name) const;
 
@@ -70,6 +75,7 @@ class PROMETHEAN_API view_registry {
  private:
   mutable std::mutex m_mutex;
   std::map<std::pair<std::string, std::string>, view_entry, std::less<>> m_views;
+  std::function<void(const view_entry&)> m_observer;  // guarded by m_mutex
 };
 
 }  // namespace promethean
