@@ -205,6 +205,7 @@ void engine::forget_js_state() {
   free_error_origin_holders();
   stores_by_buffer.clear();
   free_foreign_functions();
+  recent_big_views.clear();
   free_weak_views();
   stop_async_links();
   releases.drain();

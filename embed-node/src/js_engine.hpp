@@ -18,6 +18,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <map>
 #include <cstdint>
 #include <unordered_map>
@@ -105,6 +106,9 @@ struct engine {
   /// the same object comes back on every crossing, so no new ArrayBuffer is made (each one would
   /// count its whole size as new external memory and drive V8's GC).
   std::map<std::uint64_t, struct weak_view*> views_by_buffer;
+  /// The latest TypedArrays made for big buffers, held strongly (js_typed_array.cpp, keep_recent):
+  /// a big buffer handed to JS again and again stays the same TypedArray even once JS dropped it.
+  std::deque<v8::Global<v8::Value>> recent_big_views;
 
   /// Inline: every entry into JS asks for it a few times.
   static engine& get() {

@@ -266,6 +266,23 @@ class ZeroCopy(unittest.TestCase):
         promethean.eval("js", "globalThis.totalOf = (b) => promethean.view(b, 'total')")
         self.assertEqual(promethean.call("js", "totalOf", g), 12)  # JS asks, Python computes
 
+    def test_a_big_buffer_handed_to_js_again_is_the_same_typed_array(self):
+        # A new ArrayBuffer would count 16 MiB of new external memory and drive V8's GC: the
+        # engine keeps the latest two big views, so the same buffer is the same TypedArray again,
+        # even once JS dropped it and collected garbage; two newer big views let it go.
+        promethean.eval("js", """require('v8').setFlagsFromString('--expose-gc');
+globalThis.bigGc = require('vm').runInNewContext('gc');
+globalThis.bigTag = (a) => { a.tag = 'first'; return a.length; };
+globalThis.bigTagOf = (a) => a.tag;""")
+        big = promethean.alloc([16 << 20], "uint8")
+        self.assertEqual(promethean.call("js", "bigTag", big), 16 << 20)
+        promethean.eval("js", "bigGc()")
+        self.assertEqual(promethean.call("js", "bigTagOf", big), "first")  # the same TypedArray
+        for _ in range(2):
+            promethean.call("js", "bigTagOf", promethean.alloc([16 << 20], "uint8"))
+        promethean.eval("js", "bigGc()")
+        self.assertIsNone(promethean.call("js", "bigTagOf", big))  # collected: a new one
+
     def test_js_holds_numpy_memory_after_python_drops_it(self):
         a = np.full(1 << 16, 3, dtype=np.uint8)
         promethean.eval("js", "globalThis.keep = null; globalThis.hold = (x) => { keep = x; return x.length }")
