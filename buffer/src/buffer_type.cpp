@@ -28,17 +28,40 @@ nlohmann::json buffer_type::to_json() const {
 }
 
 buffer_type buffer_type::from_json(const nlohmann::json& j) {
-  try {
-    std::vector<std::string> layout = j.at("layout").get<std::vector<std::string>>();
-    std::map<std::string, std::size_t> fixed;
-    if (auto f = j.find("fixed"); f != j.end() && !f->is_null()) fixed = f->get<std::map<std::string, std::size_t>>();
-    std::optional<std::string> format;
-    if (auto f = j.find("format"); f != j.end() && !f->is_null()) format = f->get<std::string>();
-    return make(j.at("name").get<std::string>(), layout, format ? std::optional<std::string_view>(*format) : std::nullopt,
-                fixed);
-  } catch (const nlohmann::json::exception& e) {
-    throw buffer_error("not a buffer type's JSON form (" + std::string(e.what()) + "): " + j.dump(), "BufferTypeError");
+  auto refuse = [&](const std::string& why) -> void {
+    throw buffer_error("a buffer type's JSON form " + why + ", got " + j.dump(), "BufferTypeError");
+  };
+  if (!j.is_object()) refuse("is an object {\"name\", \"layout\", \"format\", \"fixed\"}");
+  for (const auto& [key, value] : j.items()) {
+    if (key != "name" && key != "layout" && key != "format" && key != "fixed") {
+      refuse("has no key '" + key + "' (expected name, layout, format, fixed)");
+    }
   }
+  const auto name = j.find("name");
+  if (name == j.end() || !name->is_string()) refuse("has a string \"name\"");
+  const auto layout = j.find("layout");
+  if (layout == j.end() || !layout->is_array()) refuse("has a \"layout\": an array of dimension names");
+  std::vector<std::string> dimensions;
+  for (const auto& d : *layout) {
+    if (!d.is_string()) refuse("has a \"layout\" of dimension names (strings)");
+    dimensions.push_back(d.get<std::string>());
+  }
+  std::optional<std::string> format;
+  if (auto f = j.find("format"); f != j.end() && !f->is_null()) {
+    if (!f->is_string()) refuse("has a \"format\" that is a format name or null");
+    format = f->get<std::string>();
+  }
+  std::map<std::string, std::size_t> fixed;
+  if (auto f = j.find("fixed"); f != j.end() && !f->is_null()) {
+    if (!f->is_object()) refuse("has a \"fixed\" that is an object of dimension sizes");
+    for (const auto& [dimension, size] : f->items()) {
+      // Unsigned only: a -1 must not wrap round to 2^64-1.
+      if (!size.is_number_unsigned()) refuse("has fixed sizes that are non-negative integers ('" + dimension + "')");
+      fixed[dimension] = size.get<std::size_t>();
+    }
+  }
+  return make(name->get<std::string>(), dimensions, format ? std::optional<std::string_view>(*format) : std::nullopt,
+              fixed);
 }
 
 buffer_type buffer_type::make(std::string name, const std::vector<std::string>& layout,

@@ -76,16 +76,6 @@ void hand_out(pm_message** out, std::string source, promethean::message value) {
   *out = m;
 }
 
-/// A JSON value of an expected shape, or a usage_error naming the parameter and what was expected.
-template <class T>
-T json_as(const nlohmann::json& j, const char* function, const std::string& what, const char* expected) {
-  try {
-    return j.get<T>();
-  } catch (const nlohmann::json::exception&) {
-    throw usage_error(std::string(function) + ": " + what + " must be " + expected + ", got " + j.dump());
-  }
-}
-
 /// {"dimension": size, …}: sizes are non-negative integers (a -1 must not wrap round to 2^64-1).
 std::map<std::string, std::size_t> sizes_from_json(const nlohmann::json& j, const char* function, const char* what) {
   if (!j.is_object()) {
@@ -102,28 +92,14 @@ std::map<std::string, std::size_t> sizes_from_json(const nlohmann::json& j, cons
   return sizes;
 }
 
-/// {"name", "layout", "format", "fixed"}: the JSON form of buffer_type (buffer_type::to_json).
+/// {"name", "layout", "format", "fixed"}: the JSON form of buffer_type (buffer_type::from_json),
+/// its refusals said as this function's usage errors.
 promethean::buffer_type buffer_type_from_json(const nlohmann::json& j) {
-  constexpr const char* fn = "pm_host_register_buffer_type";
-  if (!j.is_object()) throw usage_error(std::string(fn) + ": type_json must be an object, got " + j.dump());
-  for (const auto& [key, value] : j.items()) {
-    if (key != "name" && key != "layout" && key != "format" && key != "fixed") {
-      throw usage_error(std::string(fn) + ": unknown key '" + key + "' (expected name, layout, format, fixed)");
-    }
+  try {
+    return promethean::buffer_type::from_json(j);
+  } catch (const promethean::buffer_error& e) {
+    throw usage_error(std::string("pm_host_register_buffer_type: type_json: ") + e.message());
   }
-  auto name = json_as<std::string>(j.value("name", nlohmann::json()), fn, "\"name\"", "a string");
-  auto layout = json_as<std::vector<std::string>>(j.value("layout", nlohmann::json()), fn, "\"layout\"",
-                                                  "an array of dimension names");
-  std::optional<std::string> format;
-  if (j.contains("format") && !j["format"].is_null()) {
-    format = json_as<std::string>(j["format"], fn, "\"format\"", "a format name or null");
-  }
-  std::map<std::string, std::size_t> fixed;
-  if (j.contains("fixed")) {
-    fixed = sizes_from_json(j["fixed"], fn, "\"fixed\"");
-  }
-  return promethean::buffer_type::make(std::move(name), layout,
-                                       format ? std::optional<std::string_view>(*format) : std::nullopt, fixed);
 }
 
 char* copy_string(const std::string& s) {

@@ -117,5 +117,11 @@ TEST(BufferType, TheJsonFormGoesBothWays) {
   EXPECT_EQ(buffer_type::from_json(image_rgb().to_json()), image_rgb());
   const auto any = buffer_type::make("Any", {"n"});
   EXPECT_EQ(buffer_type::from_json(any.to_json()), any);
-  EXPECT_NE(message_of([] { buffer_type::from_json(nlohmann::json{{"name", 3}}); }).find("not a buffer type"), std::string::npos);
+  EXPECT_NE(message_of([] { buffer_type::from_json(nlohmann::json{{"name", 3}}); }).find("a string \"name\""),
+            std::string::npos);
+  const auto negative = nlohmann::json{{"name", "N"}, {"layout", {"n"}}, {"fixed", {{"n", -1}}}};
+  EXPECT_NE(message_of([&] { buffer_type::from_json(negative); }).find("non-negative"), std::string::npos);
+  EXPECT_NE(message_of([] { buffer_type::from_json(nlohmann::json{{"name", "N"}, {"layout", {"n"}}, {"shape", 1}}); })
+                .find("no key 'shape'"),
+            std::string::npos);
 }
