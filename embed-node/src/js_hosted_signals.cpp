@@ -80,11 +80,10 @@ void stop_if_asked() {
   if (entered_depth_here() > 0 || module_functions_here() > 0) return;  // inside a call: after it ends
   g_ended.store(true);
   try {
-    g_stop();  // the Host ends, as at 'exit' (it calls end_clean_stop_on_signals)
+    g_stop();  // the Host ends, as at 'exit'; first of all, end_clean_stop_on_signals gives the signals back
   } catch (const std::exception& e) {
     std::cerr << "promethean: stopping on signal " << signo << ": " << e.what() << "\n";
   }
-  give_signals_back();
   ::raise(signo);  // node's own handling: the terminal reset, then killed by the signal
 }
 
