@@ -17,6 +17,7 @@
 #include <cwchar>
 #include <iostream>
 #include <stdexcept>
+#include <string>
 #include <system_error>
 #include <utility>
 
@@ -78,6 +79,20 @@ std::filesystem::path repl_history_file() {
   return std::filesystem::path(home) / ".promethean_history";
 }
 
+namespace {
+/// A new non-blocking description of the terminal on `fd` (its name, else /proc/self/fd/N), or -1.
+int open_terminal_again(int fd) {
+  if (::isatty(fd) == 0) return -1;
+  char name[256];
+  if (::ttyname_r(fd, name, sizeof name) == 0) {
+    const int opened = ::open(name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (opened >= 0) return opened;
+  }
+  const std::string proc = "/proc/self/fd/" + std::to_string(fd);
+  return ::open(proc.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+}
+}  // namespace
+
 struct line_editor::impl {
   EditLine* editor = nullptr;
   History* history = nullptr;
@@ -85,6 +100,13 @@ struct line_editor::impl {
   std::filesystem::path history_file;
   bool reported_save_failure = false;
   std::string prompt;
+  /// The terminal, opened again as a file description of this editor's own, non-blocking: poll()
+  /// can say "readable" and the terminal then drop what it held before read() runs (Ctrl-C with
+  /// isig flushes the input queue), and a blocking read() would then wait for the next key with
+  /// the interrupt unseen. Stdin's own description is shared with the shell that started us, so
+  /// its flags are not ours to change. -1 when the terminal cannot be opened again: stdin is read
+  /// as it is.
+  int own_fd = -1;
   int in_fd = STDIN_FILENO;
   int wake[2] = {-1, -1};  // interrupt() writes, read_char() wakes
   std::mbstate_t decoding{};
@@ -148,6 +170,8 @@ line_editor::line_editor(std::filesystem::path history_file) : m_impl(std::make_
   std::setlocale(LC_CTYPE, "");
   if (std::strcmp(nl_langinfo(CODESET), "UTF-8") != 0) std::setlocale(LC_CTYPE, "C.UTF-8");
   if (::pipe2(s.wake, O_CLOEXEC | O_NONBLOCK) != 0) throw std::system_error(errno, std::generic_category(), "pipe2");
+  s.own_fd = open_terminal_again(STDIN_FILENO);
+  if (s.own_fd >= 0) s.in_fd = s.own_fd;
 
   s.history_file = std::move(history_file);
   s.history = edit().history_init();
@@ -169,11 +193,17 @@ line_editor::~line_editor() {
   edit().history_end(m_impl->history);
   ::close(m_impl->wake[0]);
   ::close(m_impl->wake[1]);
+  if (m_impl->own_fd >= 0) ::close(m_impl->own_fd);
 }
 
 line_editor::result line_editor::read(const std::string& prompt) {
   m_impl->prompt = prompt;
   std::cout.flush();
+  // The terminal raw before the prompt shows. el_gets prints the prompt first and makes the
+  // terminal raw only when it reads the first key: a key typed in between, once the prompt is
+  // seen, met the cooked terminal (echoed twice; a Ctrl-D taken as the end of a cooked line and
+  // lost). el_gets gives the terminal back cooked when it returns.
+  edit().el_set(m_impl->editor, EL_PREP_TERM, 1);
   int count = 0;
   const char* line = edit().el_gets(m_impl->editor, &count);
   if (line == nullptr) return {count < 0 && errno == EINTR ? outcome::interrupted : outcome::end, {}};
