@@ -313,9 +313,21 @@ std::unordered_map<PyObject*, adopted_array>& adopted_arrays() {
 }
 std::size_t g_adopted_swept_at = 64;
 
+/// What the cache above remembers: numpy arrays, bytearrays and bytes (exact types: a subclass
+/// may change what its buffer gives). A bytearray cannot be resized while a Buffer holds its
+/// export (CPython raises BufferError), and bytes never change, so while the Buffer lives its
+/// address and size are the object's.
+enum class cached_kind { none, ndarray, bytearray, bytes };
+cached_kind cached_kind_of(PyObject* obj) {
+  if (PyByteArray_CheckExact(obj)) return cached_kind::bytearray;
+  if (PyBytes_CheckExact(obj)) return cached_kind::bytes;
+  if (PyObject_CheckBuffer(obj) && py::array::check_(obj)) return cached_kind::ndarray;
+  return cached_kind::none;
+}
+
 /// The live Buffer `obj` became when it last crossed, if it still describes obj exactly (an
 /// array's shape, strides and dtype can be reassigned in place).
-std::optional<buffer> readopt(PyObject* obj) {
+std::optional<buffer> readopt(PyObject* obj, cached_kind kind) {
   auto& cache = adopted_arrays();
   auto it = cache.find(obj);
   if (it == cache.end()) return std::nullopt;
@@ -323,6 +335,15 @@ std::optional<buffer> readopt(PyObject* obj) {
   // A dead entry stays for remember_adopted to overwrite in place (an array passed anew each call
   // would otherwise cost a node freed and another allocated per call); the sweep drops the rest.
   if (!live) return std::nullopt;
+  if (kind != cached_kind::ndarray) {
+    const bool bytes = kind == cached_kind::bytes;
+    const void* data = bytes ? static_cast<const void*>(PyBytes_AS_STRING(obj)) : PyByteArray_AS_STRING(obj);
+    const auto size = static_cast<std::size_t>(bytes ? PyBytes_GET_SIZE(obj) : PyByteArray_GET_SIZE(obj));
+    if (it->second.descr != nullptr || data != live->cdata() || size != live->nbytes() || bytes != live->readonly()) {
+      return std::nullopt;
+    }
+    return live;
+  }
   const auto* a = py::detail::array_proxy(obj);
   const bool writeable = (a->flags & py::detail::npy_api::NPY_ARRAY_WRITEABLE_) != 0;
   if (a->descr != it->second.descr || static_cast<const void*>(a->data) != live->cdata() ||
@@ -337,11 +358,11 @@ std::optional<buffer> readopt(PyObject* obj) {
   return live;
 }
 
-void remember_adopted(PyObject* obj, const buffer& b) {
+void remember_adopted(PyObject* obj, cached_kind kind, const buffer& b) {
   auto& cache = adopted_arrays();
   adopted_array& entry = cache[obj];  // an entry found dead keeps its spare handle (renamed on use)
   entry.serial = b.serial();
-  entry.descr = py::detail::array_proxy(obj)->descr;
+  entry.descr = kind == cached_kind::ndarray ? py::detail::array_proxy(obj)->descr : nullptr;
   if (cache.size() < 2 * g_adopted_swept_at) return;
   // Amortised sweep of entries whose Buffer is gone.
   for (auto it = cache.begin(); it != cache.end();) {
@@ -385,12 +406,13 @@ message arguments_to_message(PyObject* const* args, std::size_t n, std::vector<l
   std::vector<function_ref> functions;
   for (std::size_t i = 0; i < n; ++i) {
     nlohmann::json v;
-    // A numpy array (what convert() would adopt: no earlier case of it takes an ndarray) with a
-    // cache entry for its Buffer lends the entry's handle; a host buffer's own view has none.
-    // PyObject_CheckBuffer first: array::check_ loads numpy's C API on first use, which must not
-    // happen for arguments that are not buffers (a thread importing numpy under pybind11's static
-    // initialisation while another waits for it with the GIL held deadlocks).
-    if (lent != nullptr && PyObject_CheckBuffer(args[i]) && py::array::check_(args[i])) {
+    // A numpy array, bytearray or bytes (what convert() would adopt: no earlier case of it takes
+    // one) with a cache entry for its Buffer lends the entry's handle; a host buffer's own view
+    // has none. cached_kind_of asks PyObject_CheckBuffer before numpy: array::check_ loads numpy's
+    // C API on first use, which must not happen for arguments that are not buffers (a thread
+    // importing numpy under pybind11's static initialisation while another waits for it with the
+    // GIL held deadlocks).
+    if (lent != nullptr && cached_kind_of(args[i]) != cached_kind::none) {
       buffer b = adopt(args[i]);
       auto& cache = adopted_arrays();
       auto it = cache.find(args[i]);
@@ -467,12 +489,12 @@ buffer adopt(py::handle obj) {
       return adopt_foreign_array(obj, kind);
     }
   }
-  const bool is_ndarray = py::array::check_(obj);
-  if (is_ndarray) {
-    if (auto again = readopt(obj.ptr())) return *again;
+  const cached_kind kind = cached_kind_of(obj.ptr());
+  if (kind != cached_kind::none) {
+    if (auto again = readopt(obj.ptr(), kind)) return *again;
   }
   buffer adopted = adopt_new(obj);
-  if (is_ndarray && adopted.language() == "py") remember_adopted(obj.ptr(), adopted);
+  if (kind != cached_kind::none && adopted.language() == "py") remember_adopted(obj.ptr(), kind, adopted);
   return adopted;
 }
 

@@ -283,6 +283,35 @@ globalThis.bigTagOf = (a) => a.tag;""")
         promethean.eval("js", "bigGc()")
         self.assertIsNone(promethean.call("js", "bigTagOf", big))  # collected: a new one
 
+    def test_a_bytearray_crosses_again_as_the_same_memory_until_it_changes(self):
+        # A bytearray is remembered as a numpy array is: while JS keeps its TypedArray, the next
+        # call hands the same one (no new ArrayBuffer per call); resized once JS let go, it is
+        # seen at its new address and size.
+        promethean.eval("js", """globalThis.baKept = null;
+globalThis.baKeep = (u) => { baKept = u; u[0] += 1; return u.length; };
+globalThis.baSame = (u) => u === baKept;""")
+        b = bytearray(b"\x00" * 64)
+        self.assertEqual(promethean.call("js", "baKeep", b), 64)
+        self.assertTrue(promethean.call("js", "baSame", b))  # the same TypedArray
+        self.assertEqual(promethean.call("js", "baKeep", b), 64)
+        self.assertEqual(b[0], 2)  # JS wrote into the bytearray, twice
+        with self.assertRaises(BufferError):
+            b.extend(b"more")  # JS holds it: CPython keeps its size and address
+        promethean.eval("js", "baKept = null; require('v8').setFlagsFromString('--expose-gc'); "
+                              "globalThis.baGc = require('vm').runInNewContext('gc')")
+        for _ in range(200):  # V8 frees a dropped ArrayBuffer's memory at a collection, not at once
+            promethean.eval("js", "baGc()")
+            gc.collect()
+            try:
+                b.extend(b"\x00" * 4096)  # let go: it may move and grow
+                break
+            except BufferError:
+                time.sleep(0.01)
+        self.assertEqual(len(b), 64 + 4096, "JS never let the bytearray go")
+        self.assertEqual(promethean.call("js", "baKeep", b), 64 + 4096)
+        self.assertEqual(b[0], 3)
+        promethean.eval("js", "baKept = null")
+
     def test_js_holds_numpy_memory_after_python_drops_it(self):
         a = np.full(1 << 16, 3, dtype=np.uint8)
         promethean.eval("js", "globalThis.keep = null; globalThis.hold = (x) => { keep = x; return x.length }")
