@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <string>
+#include <utility>
 
 namespace promethean::bench {
 
@@ -324,6 +326,20 @@ std::vector<target_result> evaluate_targets(const results& r) {
                      ratio <= 1.1 ? "met" : "missed"});
     }
   }
+  // Calls from a user's script (issue 26, item 2): py → js and js → py ≤ 500 ns, in a function of
+  // the script and at its top level, under promethean run and in the hosted mode.
+  const auto from_script = [&](const std::vector<hosted_measurement>& rows, const char* what, const char* run,
+                               const char* hosted_run) {
+    for (const auto& h : rows) {
+      if (h.what != what && h.what != std::string(what) + "_top") continue;
+      for (const auto& [mode, v] : {std::pair{run, h.embedded}, std::pair{hosted_run, h.hosted}}) {
+        if (v <= 0) continue;
+        out.push_back({h.description + ", " + mode + ", ≤ 500 ns", time_label(v), v <= 500 ? "met" : "missed"});
+      }
+    }
+  };
+  from_script(r.hosted, "py_to_js", "promethean run app.py", "python3 app.py");
+  from_script(r.node_hosted, "js_to_py", "promethean run app.js", "node app.js");
   return out;
 }
 

@@ -104,6 +104,11 @@ def check_run(cli, workdir):
         rows = {h["what"]: h for h in report[key]}
         check(len(rows) >= 6 and all(positive(h["hosted"]) for h in rows.values()), f"the {key} rows are measured")
     node_rows = {h["what"]: h for h in report["node_hosted"]}
+    py_rows = {h["what"]: h for h in report["hosted"]}
+    for rows, what in ((py_rows, "py_to_js"), (node_rows, "js_to_py")):
+        for row in (what, what + "_top"):  # calls from a user's script, in a function and at its top level
+            check(row in rows and positive(rows[row]["embedded"]) and positive(rows[row]["hosted"]),
+                  f"{row} from a script is measured in both modes")
     check(positive(node_rows["thread_to_js"]["embedded"]), "a foreign thread's call of JS is measured in both modes")
 
     statuses = {t["status"] for t in report["targets"]}
@@ -118,6 +123,9 @@ def check_run(cli, workdir):
           "the pool's speed-up is judged")
     check(any("serde struct" in t and v["status"] in ("met", "missed") for t, v in targets.items()),
           "the serde struct's ratio is judged")
+    for mode in ("promethean run app.py", "python3 app.py", "promethean run app.js", "node app.js"):
+        judged = [t for t, v in targets.items() if mode in t and "top level" in t and v["status"] in ("met", "missed")]
+        check(len(judged) == 1, f"the top-level call from a script under {mode} is judged ({judged})")
 
     # The chart: well-formed SVG, one line per path and method, axes and legend labelled.
     root = ET.parse(svg_path).getroot()
