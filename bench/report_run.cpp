@@ -8,6 +8,7 @@
 #include "sides.hpp"
 #include "soak.hpp"
 #include "node_hosted.hpp"
+#include "peers.hpp"
 #include "startup.hpp"
 #include "svg_plot.hpp"
 #include "targets.hpp"
@@ -32,6 +33,7 @@ namespace {
 constexpr const char* k_usage = R"(Usage: promethean bench [--quick] [--json] [--plot FILE.svg]
        promethean bench --soak [--soak-calls N] [--json]
        promethean bench --chaos SECONDS [--json]
+       promethean bench --peers [--quick] [--json]
 
 Measures, in one process and one run: call overhead between the host and every runtime and
 between runtimes, beside raw engine calls and peer processes over pipes; buffer handoff from
@@ -51,6 +53,10 @@ between runtimes, beside raw engine calls and peer processes over pipes; buffer 
                      flight); exit status 1 unless every call ended in its value or the error its
                      fault calls for, the ledger is back where it started and memory is flat; 3
                      when a thread hangs (docs/RELIABILITY.md)
+  --peers            instead, the same calls through promethean and through the peer bridges that
+                     are installed (node-calls-python and pythonia for js → py, PythonMonkey for
+                     py → js), with the ratios; bench/install-peers installs them into
+                     $PROMETHEAN_PEERS (default ~/.cache/promethean/peers); nothing is installed here
   -h, --help         show this help
 
 The full run takes a few minutes; its JSON path stops at 64 MiB (beyond, one handoff takes
@@ -65,6 +71,7 @@ struct report_options {
   std::int64_t soak_calls = 1000000;
   bool soak_calls_given = false;
   std::optional<double> chaos_seconds;
+  bool peers = false;
   std::optional<std::filesystem::path> plot;
 };
 
@@ -82,6 +89,8 @@ report_options parse(const std::vector<std::string>& args) {
       o.level = depth::smoke;
     } else if (a == "--json") {
       o.json = true;
+    } else if (a == "--peers") {
+      o.peers = true;
     } else if (a == "--soak") {
       o.soak = true;
     } else if (a == "--soak-calls") {
@@ -110,12 +119,15 @@ report_options parse(const std::vector<std::string>& args) {
       if (a.size() == 7) throw usage_error{"--plot needs a file name, e.g. --plot=handoff.svg"};
       o.plot = a.substr(7);
     } else {
-      throw usage_error{"unknown option '" + a + "' (options: --quick, --json, --plot FILE.svg, --soak, --soak-calls N, --chaos SECONDS)"};
+      throw usage_error{"unknown option '" + a + "' (options: --quick, --json, --plot FILE.svg, --soak, --soak-calls N, --chaos SECONDS, --peers)"};
     }
   }
   if (o.soak && (o.level != depth::full || o.plot)) throw usage_error{"--soak runs alone: it takes only --soak-calls and --json"};
   if (o.chaos_seconds && (o.soak || o.level != depth::full || o.plot)) throw usage_error{"--chaos runs alone: it takes only --json"};
   if (!o.soak && o.soak_calls_given) throw usage_error{"--soak-calls goes with --soak"};
+  if (o.peers && (o.soak || o.chaos_seconds || o.plot || o.level == depth::smoke)) {
+    throw usage_error{"--peers runs alone: it takes only --quick and --json"};
+  }
   return o;
 }
 
@@ -167,6 +179,25 @@ int run_chaos_report(const report_options& options) {
       [](const chaos_result& r) { return r.verdict != "passed" ? "the chaos soak failed: " + r.verdict : std::string(); });
 }
 
+/// The peers beside promethean: 1 when a run failed (a peer that is not installed is no failure).
+int run_peers_report(const report_options& options) {
+  try {
+    const auto folder = peers_folder();
+    const auto rows = measure_peers(self_path(), folder, options.level == depth::quick ? 1 : 3);
+    const auto targets = peer_targets(rows);
+    if (options.json) {
+      std::cout << peers_to_json(folder, rows, targets).dump(2) << "\n";
+    } else {
+      write_peers_table(std::cout, folder, rows, targets);
+    }
+    std::cout.flush();
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "promethean bench: peers: " << e.what() << "\n";
+    return 1;
+  }
+}
+
 }  // namespace
 
 int run_report(const std::vector<std::string>& args) {
@@ -194,6 +225,7 @@ int run_report(const std::vector<std::string>& args) {
   }
   if (options.soak) return run_soak_report(options);
   if (options.chaos_seconds) return run_chaos_report(options);
+  if (options.peers) return run_peers_report(options);
   try {
     const auto t0 = std::chrono::steady_clock::now();
     const plan p = make_plan(options.level);
