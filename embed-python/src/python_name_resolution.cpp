@@ -103,12 +103,39 @@ py::object resolve_slowly(std::string_view name, std::size_t& module_parts) {
 }
 
 
+/// The dicts a simple lookup reads, and their versions then. CPython before 3.12 gives a dict a new,
+/// globally unique ma_version_tag at every change, so equal versions mean nothing the lookup read
+/// has changed: the same target, without the lookup (issue 26: every route as fast as an export).
+/// Kept only for names whose every step is a dict lookup: a head in __main__ or the builtins with
+/// no attribute after it, or a plain module's own attribute (`stem.fn`, the module a ModuleType
+/// and the name none of ModuleType's). Pointers are compared, never dereferenced: sys.modules'
+/// version covers a module replaced there, and the other dicts are found again each time.
+struct dict_versions {
+  PyObject* main = nullptr;
+  PyObject* builtins = nullptr;
+  PyObject* module = nullptr;  // the module's dict (stem.fn), else null
+  std::uint64_t modules_version = 0, main_version = 0, builtins_version = 0, module_version = 0;
+  bool kept = false;
+};
+
+#if PY_VERSION_HEX < 0x030C0000
+std::uint64_t version_of(PyObject* dict) { return reinterpret_cast<PyDictObject*>(dict)->ma_version_tag; }
+constexpr bool k_dict_versions = true;
+#else
+std::uint64_t version_of(PyObject*) { return 0; }
+constexpr bool k_dict_versions = false;  // ma_version_tag is deprecated from 3.12: every call follows the route
+#endif
+
 /// How a name resolved the first time: its parts as str keys, and how many of them name a module
 /// (0: the head is found in __main__ or the builtins).
 struct route {
   std::vector<py::object> parts;
   py::object module_key;  // the module's dotted name, when module_parts > 0
   std::size_t module_parts = 0;
+  /// The target the last lookup found, kept with what it read (see unchanged_since): a dict lookup
+  /// at most, in sys.modules, __main__, the builtins and a module's own dict.
+  py::object target;
+  dict_versions read;
 };
 
 struct route_table {
@@ -125,16 +152,32 @@ route_table& the_routes() {
 
 constexpr std::size_t k_max_routes = 4096;  // names are code's, but a caller may send any
 
+/// Whether nothing `read` read has changed since (see dict_versions).
+bool unchanged_since(const dict_versions& read) {
+  if (!read.kept) return false;
+  PyObject* modules = PyImport_GetModuleDict();  // borrowed
+  if (version_of(modules) != read.modules_version || version_of(read.main) != read.main_version) return false;
+  if (read.builtins != nullptr) {
+    PyObject* builtins = PyEval_GetBuiltins();
+    if (builtins != read.builtins || version_of(builtins) != read.builtins_version) return false;
+  }
+  return read.module == nullptr || version_of(read.module) == read.module_version;
+}
+
 /// The lookup again along `r`, or null (no error set) where anything differs: the slow path then
-/// finds what the name means now.
-py::object follow(const route& r) {
+/// finds what the name means now. `read` is filled when the lookup was dict lookups only.
+py::object follow(const route& r, dict_versions& read) {
   auto& t = the_routes();
+  read = dict_versions{};
   PyObject* modules = PyImport_GetModuleDict();  // borrowed
   PyObject* main = PyDict_GetItemWithError(modules, t.main_key.ptr());
-  PyObject* head = main != nullptr && PyModule_Check(main)
-                       ? PyDict_GetItemWithError(PyModule_GetDict(main), r.parts[0].ptr())
-                       : nullptr;
-  if (head == nullptr && !PyErr_Occurred()) head = PyDict_GetItemWithError(PyEval_GetBuiltins(), r.parts[0].ptr());
+  PyObject* main_dict = main != nullptr && PyModule_Check(main) ? PyModule_GetDict(main) : nullptr;
+  PyObject* head = main_dict != nullptr ? PyDict_GetItemWithError(main_dict, r.parts[0].ptr()) : nullptr;
+  PyObject* builtins = nullptr;
+  if (head == nullptr && !PyErr_Occurred()) {
+    builtins = PyEval_GetBuiltins();
+    head = PyDict_GetItemWithError(builtins, r.parts[0].ptr());
+  }
   if (PyErr_Occurred()) {
     PyErr_Clear();
     return {};
@@ -152,12 +195,25 @@ py::object follow(const route& r) {
     next = r.module_parts;
   }
   auto target = py::reinterpret_borrow<py::object>(head);
+  const bool module_member = r.module_parts != 0 && next + 1 == r.parts.size() && PyModule_CheckExact(head) &&
+                             _PyType_Lookup(&PyModule_Type, r.parts[next].ptr()) == nullptr;
+  if (k_dict_versions && main_dict != nullptr && (next == r.parts.size() || module_member)) {
+    read = dict_versions{main_dict, builtins, module_member ? PyModule_GetDict(head) : nullptr,
+                         version_of(modules), version_of(main_dict), builtins ? version_of(builtins) : 0,
+                         module_member ? version_of(PyModule_GetDict(head)) : 0, true};
+  }
   for (; next < r.parts.size(); ++next) {
     target = py::reinterpret_steal<py::object>(PyObject_GetAttr(target.ptr(), r.parts[next].ptr()));
     if (!target) {
       PyErr_Clear();
+      read.kept = false;
       return {};
     }
+  }
+  // A module's attribute kept only if it is the module dict's own entry (no __getattr__ made it).
+  if (read.module != nullptr && PyDict_GetItemWithError(read.module, r.parts.back().ptr()) != target.ptr()) {
+    PyErr_Clear();
+    read.kept = false;
   }
   return target;
 }
@@ -189,7 +245,13 @@ py::object resolve(std::string_view name) {
   // A remembered route first: a name is remembered only if it was not exported (and export
   // forgets it), and function ids are never names of routes.
   if (auto it = t.routes.find(name); it != t.routes.end()) {
-    if (py::object target = follow(it->second)) return target;
+    route& r = it->second;
+    if (unchanged_since(r.read)) return r.target;
+    if (py::object target = follow(r, r.read)) {
+      r.target = r.read.kept ? target : py::object();
+      return target;
+    }
+    r.target = py::object();
   }
   if (auto it = s.exported.find(name); it != s.exported.end()) return it->second;
   if (auto it = s.callables.find(name); it != s.callables.end()) return it->second;

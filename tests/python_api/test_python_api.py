@@ -138,6 +138,19 @@ class EvalAndCall(unittest.TestCase):
             promethean.call("py", "route_late_module.f")
         late.f = lambda: "defined since"  # a failed lookup is not remembered
         self.assertEqual(promethean.call("py", "route_late_module.f"), "defined since")
+        self.assertEqual(promethean.call("py", "route_late_module.f"), "defined since")  # kept now
+        late.f = lambda: "reassigned"  # the module's attribute reassigned: seen
+        self.assertEqual(promethean.call("py", "route_late_module.f"), "reassigned")
+        other = types.ModuleType("route_late_module")
+        other.f = lambda: "another module"
+        sys.modules["route_late_module"] = other  # the module replaced in sys.modules: seen
+        self.assertEqual(promethean.call("py", "route_late_module.f"), "another module")
+        self.assertEqual(promethean.call("py", "len", [1, 2]), 2)  # a builtin, twice: kept
+        self.assertEqual(promethean.call("py", "len", [1, 2]), 2)
+        __main__.len = lambda x: "shadowed"  # a name in __main__ now hides the builtin
+        self.assertEqual(promethean.call("py", "len", [1, 2]), "shadowed")
+        del __main__.len
+        self.assertEqual(promethean.call("py", "len", [1, 2]), 2)
         promethean.export(lambda x: "exported", "route_fn")  # an export takes precedence at once
         self.assertEqual(promethean.call("py", "route_fn", 3), "exported")
         del sys.modules["route_late_module"], __main__.route_fn
