@@ -74,21 +74,31 @@ resolved resolve(v8::Isolate* isolate, v8::Local<v8::Context> ctx, std::string_v
   return {target.As<v8::Function>(), self};
 }
 
+namespace {
+/// The call as Node calls a callback, its result as it came (a Promise's rejection handled here).
+v8::Local<v8::Value> call_as_callback(v8::Isolate* isolate, v8::Local<v8::Context> ctx, v8::Local<v8::Function> fn,
+                                      v8::Local<v8::Value> self, int argc, v8::Local<v8::Value>* argv,
+                                      std::string_view function) {
+  v8::Local<v8::Value> result;
+  host_call_scope scope(isolate);
+  v8::TryCatch caught(isolate);
+  if (!fn->Call(ctx, self, argc, argv).ToLocal(&result)) throw_from_js(isolate, caught, "calling " + std::string(function));
+  if (result->IsPromise()) handle_rejection_here(result);
+  return result;
+}
+}  // namespace
+
 message invoke(v8::Isolate* isolate, v8::Local<v8::Context> ctx, const resolved& target, int argc,
                v8::Local<v8::Value>* argv, std::string_view function) {
-  v8::Local<v8::Value> result;
-  bool is_promise = false;
-  {
-    host_call_scope scope(isolate);
-    v8::TryCatch caught(isolate);
-    if (!target.fn->Call(ctx, target.self, argc, argv).ToLocal(&result)) {
-      throw_from_js(isolate, caught, "calling " + std::string(function));
-    }
-    is_promise = result->IsPromise();
-    if (is_promise) handle_rejection_here(result);
-  }
-  if (is_promise) result = await_value(result.As<v8::Promise>());
-  return settled_to_message(isolate, result, "js function ", function);
+  return settle(isolate, call_as_callback(isolate, ctx, target.fn, target.self, argc, argv, function), "js function ",
+                function);
+}
+
+std::optional<message> invoke_route(v8::Isolate* isolate, v8::Local<v8::Context> ctx, const route& r, int argc,
+                                    v8::Local<v8::Value>* argv, std::string_view function) {
+  v8::Local<v8::Value> result = call_as_callback(isolate, ctx, r.fn, v8::Undefined(isolate), argc, argv, function);
+  if (result == r.missing) return std::nullopt;
+  return settle(isolate, result, "js function ", function);
 }
 
 message settle(v8::Isolate* isolate, v8::Local<v8::Value> value, std::string_view doing, std::string_view name) {

@@ -3,12 +3,15 @@
 // (js_host_call.hpp), settle its result.
 #pragma once
 
+#include "js_route.hpp"
+
 #include <promethean/host/message.hpp>
 
 #include <v8.h>
 
 #include <array>
 #include <cstddef>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -30,6 +33,11 @@ resolved resolve(v8::Isolate* isolate, v8::Local<v8::Context> ctx, std::string_v
 /// `function` names it in errors. Inside an `entered` scope.
 message invoke(v8::Isolate* isolate, v8::Local<v8::Context> ctx, const resolved& target, int argc,
                v8::Local<v8::Value>* argv, std::string_view function);
+
+/// invoke() through a route (js_route.hpp): `argv` starts with the module's exports when the
+/// route has them. nullopt when the route found no function under the name (nothing was called).
+std::optional<message> invoke_route(v8::Isolate* isolate, v8::Local<v8::Context> ctx, const route& r, int argc,
+                                    v8::Local<v8::Value>* argv, std::string_view function);
 
 /// invoke() with n arguments, argument i being convert(isolate, i): on the stack for up to eight.
 /// Converts them in order, 0 to n-1 (a message::cursor taking their buffers relies on it).

@@ -201,6 +201,8 @@ void engine::forget_js_state() {
   resolved_functions.clear();
   error_origins.clear();
   name_keys.clear();
+  routes.clear();
+  route_missing.Reset();
   keyword_arguments_key.Reset();
   free_error_origin_holders();
   stores_by_buffer.clear();

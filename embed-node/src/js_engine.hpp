@@ -16,6 +16,7 @@
 #include <uv.h>
 #include <v8.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <deque>
@@ -99,6 +100,13 @@ struct engine {
   v8::Global<v8::Private> keyword_arguments_key;
   /// Function names called by name, as the internalized strings of their dotted parts (js_call.cpp).
   std::map<std::string, std::vector<v8::Global<v8::String>>, std::less<>> name_keys;
+  /// Per name, the routes made for it by number of arguments (js_route.hpp), and their sentinel.
+  struct route_set {
+    std::array<v8::Global<v8::Function>, 9> from_global;
+    std::array<v8::Global<v8::Function>, 9> from_module;
+  };
+  std::map<std::string, route_set, std::less<>> routes;
+  v8::Global<v8::Symbol> route_missing;
   std::uint64_t next_error_origin = 1;
   /// Per Buffer serial, the backing store it reached JS with, so that later crossings reuse it.
   std::map<std::uint64_t, std::weak_ptr<v8::BackingStore>> stores_by_buffer;

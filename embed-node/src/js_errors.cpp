@@ -2,6 +2,7 @@
 #include "js_errors.hpp"
 
 #include "js_engine.hpp"
+#include "js_route.hpp"
 #include "js_heap_limit.hpp"
 
 #include <memory>
@@ -105,7 +106,7 @@ void throw_exception_value(v8::Isolate* isolate, v8::Local<v8::Value> exception)
   auto o = exception.As<v8::Object>();
   std::string name = string_property(isolate, o, "name");
   std::string message = string_property(isolate, o, "message");
-  std::string stack = string_property(isolate, o, "stack");
+  std::string stack = without_route_frames(string_property(isolate, o, "stack"));
   auto& g = engine::get();
   if (!g.foreign_error.IsEmpty()) {
     v8::TryCatch ignored(isolate);
@@ -114,7 +115,7 @@ void throw_exception_value(v8::Isolate* isolate, v8::Local<v8::Value> exception)
       // what it began as), and the trace shows where it passed through JS (the stack's own
       // frames: the foreign traceback that ForeignError adds to it is `trace` already).
       std::string trace = string_property(isolate, o, "trace");
-      std::string own_stack = string_property(isolate, o, "jsStack");
+      std::string own_stack = without_route_frames(string_property(isolate, o, "jsStack"));
       error passed_on(string_property(isolate, o, "runtime"), string_property(isolate, o, "type"), message,
                       trace + (trace.empty() ? "" : "\n") + "[js] " + (own_stack.empty() ? stack : own_stack));
       passed_on.set_origin(origin_of(isolate, o));

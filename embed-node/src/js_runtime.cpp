@@ -108,12 +108,24 @@ class js_runtime final : public runtime {
   message call_now(std::string_view function, const message& args) {
     entered e;
     v8::Isolate* isolate = e.isolate();
-    const resolved target = resolve(isolate, e.context(), function);
     const nlohmann::json& values = args.value();
     message::cursor at(args);
-    return invoke_with(
-        isolate, e.context(), target, values.size(),
-        [&](v8::Isolate* i, std::size_t k) { return from_message_value(i, values[k], at); }, function);
+    auto convert = [&](v8::Isolate* i, std::size_t k) { return from_message_value(i, values[k], at); };
+    if (auto r = find_route(isolate, e.context(), function, values.size())) {
+      // JS walks the name itself (js_route.hpp); the module's exports, when it has them, go first.
+      std::array<v8::Local<v8::Value>, k_max_route_arity + 1> argv;
+      const std::size_t first = r->module.IsEmpty() ? 0 : 1;
+      if (first == 1) argv[0] = r->module;
+      for (std::size_t k = 0; k < values.size(); ++k) argv[first + k] = convert(isolate, k);
+      const int argc = static_cast<int>(values.size());
+      if (auto result = invoke_route(isolate, e.context(), *r, argc + static_cast<int>(first), argv.data(), function)) {
+        return std::move(*result);
+      }
+      // The route found no function: resolve() says why (or finds what a getter hid from it).
+      return invoke(isolate, e.context(), resolve(isolate, e.context(), function), argc, argv.data() + first, function);
+    }
+    const resolved target = resolve(isolate, e.context(), function);
+    return invoke_with(isolate, e.context(), target, values.size(), convert, function);
   }
 
   /// The function found once; its calls skip the lookup and take typed arguments (js_callable.hpp).

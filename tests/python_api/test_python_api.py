@@ -7,6 +7,7 @@ runs it; tests/CMakeLists.txt registers it once per mode and interpreter.
 import gc
 import os
 import sys
+import tempfile
 import threading
 import time
 import unittest
@@ -163,6 +164,44 @@ class EvalAndCall(unittest.TestCase):
             promethean.call("js", "routeLate.f")
         promethean.eval("js", "globalThis.routeLate = { f: () => 'defined since' }; null")
         self.assertEqual(promethean.call("js", "routeLate.f"), "defined since")
+
+    def test_js_names_are_walked_as_resolve_walks_them(self):
+        # JS finds a name itself, through a small function made per name and arity: the same
+        # precedence, `this`, errors and traces as the lookup through the API it stands for.
+        promethean.eval("js", """globalThis.routeObj = { n: 5, get(k) { return this.n + k; } };
+globalThis.routeMany = (...a) => a.length;
+globalThis.routeThrows = () => { throw new RangeError('inside'); };
+Object.defineProperty(globalThis, 'routeTrap', { get() { throw new Error('getter'); }, configurable: true });
+globalThis.routeNumber = 7; null""")
+        self.assertEqual(promethean.call("js", "routeObj.get", 1), 6)  # `this` is the object found on
+        self.assertEqual(promethean.call("js", "routeMany", *range(12)), 12)  # past the routes' arity
+        self.assertEqual(promethean.call("js", "routeMany"), 0)
+        with self.assertRaisesRegex(promethean.ForeignError, "'routeNumber' is a number, not a function"):
+            promethean.call("js", "routeNumber")
+        with self.assertRaisesRegex(promethean.ForeignError, "no function 'routeTrap.f': 'routeTrap' not found"):
+            promethean.call("js", "routeTrap.f")
+        with self.assertRaises(promethean.ForeignError) as thrown:
+            promethean.call("js", "routeThrows")
+        self.assertEqual(thrown.exception.type, "RangeError")
+        self.assertIn("routeThrows", thrown.exception.trace)
+        self.assertNotIn("promethean-route", thrown.exception.trace)  # the route's own frame is not shown
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "routemod.js")
+            with open(path, "w") as f:
+                f.write("exports.which = () => 'first';")
+            promethean.load("js", path)
+            self.assertEqual(promethean.call("js", "routemod.which"), "first")
+            promethean.eval("js", "globalThis.routemod = { which: () => 'a global of the same name' }; null")
+            self.assertEqual(promethean.call("js", "routemod.which"), "first")  # a loaded module comes first
+            os.mkdir(os.path.join(folder, "other"))
+            other = os.path.join(folder, "other", "routemod.js")  # another file of the same stem
+            with open(other, "w") as f:
+                f.write("exports.which = () => 'loaded since';")
+            promethean.load("js", other)
+            self.assertEqual(promethean.call("js", "routemod.which"), "loaded since")
+        promethean.export  # noqa: B018 (the export below is the JS one)
+        promethean.eval("js", "promethean.export('routeObj.get', () => 'exported'); null")
+        self.assertEqual(promethean.call("js", "routeObj.get", 1), "exported")  # an export comes first
 
 
 class Messages(unittest.TestCase):

@@ -1,0 +1,42 @@
+// Private: a JS function called by name, looked up by JS itself (issue 26: every naming route as
+// fast as an export).
+//
+// resolve() (js_call.hpp) walks a name through the V8 API: a property lookup per dotted part, the
+// global object's through its proxy, ~150 ns a call where an exported name is one map lookup.
+// For a name that is neither exported nor a function id, a small JS function (a route) is compiled
+// once per name and number of arguments instead. Its body does the same walk — a loaded module's
+// member, else a dotted path from globalThis; each step an object, each property defined, the last
+// a function — and calls what it found with the object it was found on as `this`. In JS that walk
+// costs next to nothing (V8's inline caches), and since it runs on every call a reassignment, a late
+// definition or a module loaded again is seen at once. When the walk finds nothing (or a getter on
+// the way throws) the route returns a sentinel instead, and the caller resolves the name the slow
+// way, which gives the error it always gave.
+#pragma once
+
+#include <v8.h>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace promethean::js {
+
+/// Routes are made for calls of up to this many arguments; more go through resolve().
+inline constexpr std::size_t k_max_route_arity = 8;
+
+struct route {
+  v8::Local<v8::Function> fn;  ///< called with (module exports, args…) or (args…)
+  v8::Local<v8::Value> module;  ///< the loaded module's exports to pass first; empty for a global path
+  v8::Local<v8::Value> missing;  ///< what fn returns when the name finds no function
+};
+
+/// The route for calling `name` with `argc` arguments, made on first use; nullopt for an exported
+/// name or a function id (resolve() finds those in a map at once), more than k_max_route_arity
+/// arguments, or too many distinct names. Inside an `entered` scope.
+std::optional<route> find_route(v8::Isolate* isolate, v8::Local<v8::Context> ctx, std::string_view name, std::size_t argc);
+
+/// A JS stack without the routes' own frames (errors show the user's frames only).
+std::string without_route_frames(std::string stack);
+
+}  // namespace promethean::js
