@@ -2,6 +2,7 @@
 #include "js_route.hpp"
 
 #include "js_engine.hpp"
+#include "js_errors.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -56,6 +57,11 @@ v8::Local<v8::Function> make_route(v8::Isolate* isolate, v8::Local<v8::Context> 
   if (!v8::Script::Compile(ctx, v8_string(isolate, route_source(name, from_module, argc)), &origin).ToLocal(&script) ||
       !script->Run(ctx).ToLocal(&maker) || !maker->IsFunction() ||
       !maker.As<v8::Function>()->Call(ctx, v8::Undefined(isolate), 1, argv).ToLocal(&fn) || !fn->IsFunction()) {
+    // A deadline or Ctrl-C that stopped JS while the route was made stops the call too: caught
+    // here and dropped, the termination would be lost and the function run without its deadline.
+    if (caught.HasTerminated() || isolate->IsExecutionTerminating()) {
+      throw_from_js(isolate, caught, "calling " + std::string(name));
+    }
     return {};  // not expected (the source is made of literals); resolve() then takes the call
   }
   return fn.As<v8::Function>();

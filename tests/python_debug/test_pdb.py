@@ -57,6 +57,10 @@ class AtATerminal(unittest.TestCase):
             # Ctrl-C at the prompt, twice: each is a KeyboardInterrupt that pdb reports, no more.
             for _ in range(2):
                 s.expect("(Pdb) ")
+                # As a user would, a moment after the prompt shows: python3's own readline loop
+                # misses a SIGINT that comes between the prompt and its wait for input (the
+                # handler runs, the wait goes on), with promethean and without it alike.
+                time.sleep(0.3)
                 s.type("\x03")
                 s.expect("--KeyboardInterrupt--")
             s.expect("(Pdb) ")
