@@ -102,6 +102,7 @@ struct engine {
   std::map<std::string, std::vector<v8::Global<v8::String>>, std::less<>> name_keys;
   /// Per name, the routes made for it by number of arguments (js_route.hpp), and their sentinel.
   struct route_set {
+    std::uint32_t calls_before = 0;  ///< calls by the lookup through the API, before routes are made
     std::array<v8::Global<v8::Function>, 9> from_global;
     std::array<v8::Global<v8::Function>, 9> from_module;
   };

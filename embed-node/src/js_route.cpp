@@ -85,6 +85,10 @@ std::optional<route> find_route(v8::Isolate* isolate, v8::Local<v8::Context> ctx
   }
   auto& slot = (from_module ? routes->second.from_module : routes->second.from_global)[argc];
   if (slot.IsEmpty()) {
+    if (routes->second.calls_before < k_calls_before_route) {
+      ++routes->second.calls_before;
+      return std::nullopt;
+    }
     const v8::Local<v8::Function> made = make_route(isolate, ctx, name, from_module, argc, missing);
     if (made.IsEmpty()) return std::nullopt;
     slot.Reset(isolate, made);

@@ -16,6 +16,7 @@
 #include <v8.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,15 +26,20 @@ namespace promethean::js {
 /// Routes are made for calls of up to this many arguments; more go through resolve().
 inline constexpr std::size_t k_max_route_arity = 8;
 
+/// A route is made once a name was called this many times through resolve(): compiling one costs
+/// ~150 µs and saves ~150 ns a call, so a name called a few times (a first call, a cold path)
+/// never pays for it, and a name in a loop pays it once, as V8 compiles a function once it is hot.
+inline constexpr std::uint32_t k_calls_before_route = 1000;
+
 struct route {
   v8::Local<v8::Function> fn;  ///< called with (module exports, args…) or (args…)
   v8::Local<v8::Value> module;  ///< the loaded module's exports to pass first; empty for a global path
   v8::Local<v8::Value> missing;  ///< what fn returns when the name finds no function
 };
 
-/// The route for calling `name` with `argc` arguments, made on first use; nullopt for an exported
-/// name or a function id (resolve() finds those in a map at once), more than k_max_route_arity
-/// arguments, or too many distinct names. Inside an `entered` scope.
+/// The route for calling `name` with `argc` arguments, made at the k_calls_before_route-th call;
+/// nullopt before, for an exported name or a function id (resolve() finds those in a map at
+/// once), and for more than k_max_route_arity arguments. Inside an `entered` scope.
 std::optional<route> find_route(v8::Isolate* isolate, v8::Local<v8::Context> ctx, std::string_view name, std::size_t argc);
 
 /// A JS stack without the routes' own frames (errors show the user's frames only).

@@ -166,16 +166,32 @@ class EvalAndCall(unittest.TestCase):
         self.assertEqual(promethean.call("js", "routeLate.f"), "defined since")
 
     def test_js_names_are_walked_as_resolve_walks_them(self):
-        # JS finds a name itself, through a small function made per name and arity: the same
-        # precedence, `this`, errors and traces as the lookup through the API it stands for.
+        # JS finds a name itself, through a small function made per name and arity once the name
+        # is hot (warm() makes it so): the same precedence, `this`, errors and traces as the
+        # lookup through the API it stands for.
+        def warm(name, *args):
+            for _ in range(1001):  # js_route.hpp's k_calls_before_route, and one
+                try:
+                    promethean.call("js", name, *args)
+                except promethean.ForeignError:
+                    pass
         promethean.eval("js", """globalThis.routeObj = { n: 5, get(k) { return this.n + k; } };
 globalThis.routeMany = (...a) => a.length;
 globalThis.routeThrows = () => { throw new RangeError('inside'); };
 Object.defineProperty(globalThis, 'routeTrap', { get() { throw new Error('getter'); }, configurable: true });
-globalThis.routeNumber = 7; null""")
+globalThis.routeNumber = 7;
+globalThis.routeWho = () => new Error().stack.includes('promethean_route'); null""")
+        self.assertFalse(promethean.call("js", "routeWho"))  # a first call: the lookup through the API
+        warm("routeWho")
+        self.assertTrue(promethean.call("js", "routeWho"))  # hot: called through its route
+        for name, args in (("routeObj.get", (1,)), ("routeMany", ()), ("routeNumber", ()), ("routeTrap.f", ()),
+                           ("routeThrows", ())):
+            warm(name, *args)
         self.assertEqual(promethean.call("js", "routeObj.get", 1), 6)  # `this` is the object found on
         self.assertEqual(promethean.call("js", "routeMany", *range(12)), 12)  # past the routes' arity
         self.assertEqual(promethean.call("js", "routeMany"), 0)
+        promethean.eval("js", "globalThis.routeMany = () => 'reassigned'; null")
+        self.assertEqual(promethean.call("js", "routeMany"), "reassigned")  # seen through the route
         with self.assertRaisesRegex(promethean.ForeignError, "'routeNumber' is a number, not a function"):
             promethean.call("js", "routeNumber")
         with self.assertRaisesRegex(promethean.ForeignError, "no function 'routeTrap.f': 'routeTrap' not found"):
@@ -190,6 +206,7 @@ globalThis.routeNumber = 7; null""")
             with open(path, "w") as f:
                 f.write("exports.which = () => 'first';")
             promethean.load("js", path)
+            warm("routemod.which")
             self.assertEqual(promethean.call("js", "routemod.which"), "first")
             promethean.eval("js", "globalThis.routemod = { which: () => 'a global of the same name' }; null")
             self.assertEqual(promethean.call("js", "routemod.which"), "first")  # a loaded module comes first
