@@ -24,13 +24,7 @@ resolved resolve(v8::Isolate* isolate, v8::Local<v8::Context> ctx, std::string_v
   auto& g = engine::get();
   if (auto it = g.exported.find(name); it != g.exported.end()) return {it->second.Get(isolate), v8::Undefined(isolate)};
   if (auto it = g.callables.find(name); it != g.callables.end()) return {it->second.Get(isolate), v8::Undefined(isolate)};
-  std::vector<std::string_view> parts;
-  for (std::size_t start = 0;;) {
-    const auto dot = name.find('.', start);
-    parts.push_back(name.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
-    if (dot == std::string_view::npos) break;
-    start = dot + 1;
-  }
+  const std::vector<std::string_view> parts = dotted_parts(name);
   // The parts as internalized V8 strings, made once per name rather than per call (issue 26):
   // only the keys are kept, so every call still looks the name up and sees a reassignment.
   auto keys = g.name_keys.find(name);

@@ -23,13 +23,7 @@ static_assert(std::tuple_size_v<decltype(engine::route_set::from_global)> == k_m
 /// (a function included) and every property defined; the last a function, called with the object
 /// it was found on as `this` (undefined for a module's exports called by its stem).
 std::string route_source(std::string_view name, bool from_module, std::size_t argc) {
-  std::vector<std::string_view> parts;
-  for (std::size_t start = 0;;) {
-    const auto dot = name.find('.', start);
-    parts.push_back(name.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
-    if (dot == std::string_view::npos) break;
-    start = dot + 1;
-  }
+  const std::vector<std::string_view> parts = dotted_parts(name);
   std::string args;
   for (std::size_t i = 0; i < argc; ++i) args += (i == 0 ? "a" : ", a") + std::to_string(i);
   std::string walk;
@@ -95,6 +89,17 @@ std::optional<route> find_route(v8::Isolate* isolate, v8::Local<v8::Context> ctx
   }
   return route{slot.Get(isolate), from_module ? v8::Local<v8::Value>(module->second.Get(isolate)) : v8::Local<v8::Value>(),
                missing};
+}
+
+std::vector<std::string_view> dotted_parts(std::string_view name) {
+  std::vector<std::string_view> parts;
+  for (std::size_t start = 0;;) {
+    const auto dot = name.find('.', start);
+    parts.push_back(name.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return parts;
 }
 
 std::string without_route_frames(std::string stack) {

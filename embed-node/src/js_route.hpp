@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace promethean::js {
 
@@ -41,6 +42,9 @@ struct route {
 /// nullopt before, for an exported name or a function id (resolve() finds those in a map at
 /// once), and for more than k_max_route_arity arguments. Inside an `entered` scope.
 std::optional<route> find_route(v8::Isolate* isolate, v8::Local<v8::Context> ctx, std::string_view name, std::size_t argc);
+
+/// "a.b.c" → {"a", "b", "c"}: the parts a name is walked by (views into `name`).
+std::vector<std::string_view> dotted_parts(std::string_view name);
 
 /// A JS stack without the routes' own frames (errors show the user's frames only).
 std::string without_route_frames(std::string stack);
