@@ -108,8 +108,9 @@ py::object resolve_slowly(std::string_view name, std::size_t& module_parts) {
 /// has changed: the same target, without the lookup (issue 26: every route as fast as an export).
 /// Kept only for names whose every step is a dict lookup: a head in __main__ or the builtins with
 /// no attribute after it, or a plain module's own attribute (`stem.fn`, the module a ModuleType
-/// and the name none of ModuleType's). Pointers are compared, never dereferenced: sys.modules'
-/// version covers a module replaced there, and the other dicts are found again each time.
+/// and the name none of ModuleType's). `main` and `module` are read only once sys.modules' version
+/// is found unchanged: the same modules are there, and hold those dicts alive; the builtins are
+/// found again each time and compared by address first.
 struct dict_versions {
   PyObject* main = nullptr;
   PyObject* builtins = nullptr;
