@@ -20,10 +20,16 @@ namespace {
 constexpr std::size_t k_max_name_keys = 4096;  // names are code's, but a caller may send any
 }  // namespace
 
+std::optional<resolved> find_exported(v8::Isolate* isolate, std::string_view name) {
+  auto& g = engine::get();
+  if (auto it = g.exported.find(name); it != g.exported.end()) return resolved{it->second.Get(isolate), v8::Undefined(isolate)};
+  if (auto it = g.callables.find(name); it != g.callables.end()) return resolved{it->second.Get(isolate), v8::Undefined(isolate)};
+  return std::nullopt;
+}
+
 resolved resolve(v8::Isolate* isolate, v8::Local<v8::Context> ctx, std::string_view name) {
   auto& g = engine::get();
-  if (auto it = g.exported.find(name); it != g.exported.end()) return {it->second.Get(isolate), v8::Undefined(isolate)};
-  if (auto it = g.callables.find(name); it != g.callables.end()) return {it->second.Get(isolate), v8::Undefined(isolate)};
+  if (auto direct = find_exported(isolate, name)) return *direct;
   const std::vector<std::string_view> parts = dotted_parts(name);
   // The parts as internalized V8 strings, made once per name rather than per call (issue 26):
   // only the keys are kept, so every call still looks the name up and sees a reassignment.

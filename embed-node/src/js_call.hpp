@@ -28,6 +28,10 @@ struct resolved {
 /// not a function. Inside an `entered` scope.
 resolved resolve(v8::Isolate* isolate, v8::Local<v8::Context> ctx, std::string_view name);
 
+/// resolve()'s first step alone: an exported name or a function id (a map lookup each), else
+/// nullopt. Inside an `entered` scope.
+std::optional<resolved> find_exported(v8::Isolate* isolate, std::string_view name);
+
 /// Calls `target` with `argv` as Node calls a callback (microtasks and process.nextTick run when
 /// it returns: js_host_call.hpp), then settles the result: a Promise is awaited on the event loop.
 /// `function` names it in errors. Inside an `entered` scope.

@@ -66,7 +66,6 @@ v8::Local<v8::Function> make_route(v8::Isolate* isolate, v8::Local<v8::Context> 
 std::optional<route> find_route(v8::Isolate* isolate, v8::Local<v8::Context> ctx, std::string_view name, std::size_t argc) {
   auto& g = engine::get();
   if (argc > k_max_route_arity || name.size() > k_max_routed_name || name.empty()) return std::nullopt;
-  if (g.exported.find(name) != g.exported.end() || g.callables.find(name) != g.callables.end()) return std::nullopt;
   const std::string_view stem = name.substr(0, name.find('.'));
   const auto module = g.modules.find(stem);
   const bool from_module = module != g.modules.end();

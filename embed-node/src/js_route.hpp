@@ -39,8 +39,9 @@ struct route {
 };
 
 /// The route for calling `name` with `argc` arguments, made at the k_calls_before_route-th call;
-/// nullopt before, for an exported name or a function id (resolve() finds those in a map at
-/// once), and for more than k_max_route_arity arguments. Inside an `entered` scope.
+/// nullopt before, and for more than k_max_route_arity arguments. The caller has looked for an
+/// exported name or a function id first (find_exported): those take precedence and need no
+/// route. Inside an `entered` scope.
 std::optional<route> find_route(v8::Isolate* isolate, v8::Local<v8::Context> ctx, std::string_view name, std::size_t argc);
 
 /// "a.b.c" → {"a", "b", "c"}: the parts a name is walked by (views into `name`).

@@ -111,6 +111,11 @@ class js_runtime final : public runtime {
     const nlohmann::json& values = args.value();
     message::cursor at(args);
     auto convert = [&](v8::Isolate* i, std::size_t k) { return from_message_value(i, values[k], at); };
+    // An exported name or a function id first (one map lookup each, as resolve() makes them);
+    // other names through their route once they are hot.
+    if (auto direct = find_exported(isolate, function)) {
+      return invoke_with(isolate, e.context(), *direct, values.size(), convert, function);
+    }
     if (auto r = find_route(isolate, e.context(), function, values.size())) {
       // JS walks the name itself (js_route.hpp); the module's exports, when it has them, go first.
       std::array<v8::Local<v8::Value>, k_max_route_arity + 1> argv;
