@@ -134,6 +134,15 @@ std::vector<std::string> sanitizer_environment() {
   return {"LD_PRELOAD=" + preload, std::string("ASAN_OPTIONS=") + (asan ? std::string(asan) + ":" : "") + "detect_leaks=0"};
 }
 
+std::vector<std::string> hosted_command(const std::string& path_variable, const std::string& package_path,
+                                        const std::string& interpreter, const std::vector<std::string>& extra) {
+  std::vector<std::string> argv{"/usr/bin/env"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  argv.push_back(path_variable + "=" + package_path);
+  for (const auto& variable : sanitizer_environment()) argv.push_back(variable);
+  argv.push_back(interpreter);
+  return argv;
+}
 
 std::vector<hosted_measurement> measure_alternating(const std::string& self, int repetitions,
                                                      const alternating_plan& plan) {
@@ -157,9 +166,8 @@ std::vector<hosted_measurement> measure_alternating(const std::string& self, int
   std::vector<std::vector<double>> embedded(rows.size()), hosted(rows.size());
   for (int i = 0; i < repetitions; ++i) {
     const auto e = run_once({cli, "run", script, calls}, "embedded");
-    std::vector<std::string> hosted_argv{"/usr/bin/env", std::string(plan.path_variable) + "=" + package_path};
-    for (const auto& variable : sanitizer_environment()) hosted_argv.push_back(variable);
-    hosted_argv.insert(hosted_argv.end(), {plan.interpreter, script, calls});
+    std::vector<std::string> hosted_argv = hosted_command(plan.path_variable, package_path, plan.interpreter);
+    hosted_argv.insert(hosted_argv.end(), {script, calls});
     const auto h = run_once(hosted_argv, plan.hosted_mode);
     for (std::size_t n = 0; n < rows.size(); ++n) {
       embedded[n].push_back(e.at(rows[n].what).get<double>());

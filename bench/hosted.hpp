@@ -55,6 +55,10 @@ double median(std::vector<double> v);
 std::string first_existing(const std::vector<std::filesystem::path>& candidates, const std::string& what, bool executable);
 /// Runs `argv`, and parses the one JSON line it prints; throws when it fails (`mode` names it).
 nlohmann::json run_once(const std::vector<std::string>& argv, const char* mode);
+/// `/usr/bin/env [EXTRA…] PATH_VARIABLE=PACKAGE_PATH [sanitizer_environment()…] INTERPRETER`: a plain
+/// python3 or node that finds this build's package (the script and its arguments go after).
+std::vector<std::string> hosted_command(const std::string& path_variable, const std::string& package_path,
+                                        const std::string& interpreter, const std::vector<std::string>& extra = {});
 /// What a plain python3 or node needs to load this build's (sanitized) libraries: LD_PRELOAD of the
 /// sanitizer runtimes this process has, LeakSanitizer off; nothing in a build without sanitizers.
 std::vector<std::string> sanitizer_environment();

@@ -178,11 +178,8 @@ std::vector<peer_measurement> measure_peers(const std::string& self, const std::
   std::ofstream(dir / "peer_mod.js") << k_js_module;
 
   auto hosted = [&](const std::string& variable, const std::string& package, const std::string& interpreter) {
-    std::vector<std::string> argv{"/usr/bin/env", k_debian_path,
-                                  variable + "=" + std::filesystem::path(package).parent_path().parent_path().string()};
-    for (const auto& v : sanitizer_environment()) argv.push_back(v);
-    argv.push_back(interpreter);
-    return argv;
+    return hosted_command(variable, std::filesystem::path(package).parent_path().parent_path().string(), interpreter,
+                          {k_debian_path});
   };
   const auto modules = folder / "node_modules";
   const std::vector<std::string> plain_node{"/usr/bin/env", k_debian_path, "/usr/bin/node"};
