@@ -340,6 +340,36 @@ v8::Local<v8::Value> from_json(v8::Isolate* isolate, const nlohmann::json& j, me
 }
 }  // namespace
 
+bool typed_scalar_arguments(v8::Isolate* isolate, const v8::FunctionCallbackInfo<v8::Value>& info, int first,
+                            std::span<argument> out, std::span<std::string> text) {
+  const int n = info.Length() - first;
+  if (n < 0 || static_cast<std::size_t>(n) > out.size() || out.size() > text.size()) return false;
+  for (int i = 0; i < n; ++i) {
+    const v8::Local<v8::Value> v = info[first + i];
+    argument& a = out[static_cast<std::size_t>(i)];
+    if (v->IsNullOrUndefined()) {
+      a = nullptr;
+    } else if (v->IsBoolean()) {
+      a = v->IsTrue();
+    } else if (v->IsNumber()) {
+      const double d = v.As<v8::Number>()->Value();
+      if (!std::isfinite(d)) return false;
+      if (d == std::trunc(d) && std::fabs(d) <= k_max_safe_integer) {
+        a = static_cast<std::int64_t>(d);
+      } else {
+        a = d;
+      }
+    } else if (v->IsString()) {
+      std::string& utf8 = text[static_cast<std::size_t>(i)];
+      utf8 = to_utf8(isolate, v);
+      a = std::string_view(utf8);
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
 message arguments_to_message(v8::Isolate* isolate, const v8::FunctionCallbackInfo<v8::Value>& info, int first,
                              std::vector<lent_handle>* lent) {
   nlohmann::json out = nlohmann::json::array();

@@ -13,7 +13,10 @@
 #include <promethean/error.hpp>
 #include <promethean/host/host.hpp>
 
+#include <array>
 #include <cmath>
+#include <span>
+#include <string>
 
 namespace promethean::js {
 namespace {
@@ -101,6 +104,14 @@ void js_call(const info_t& info) {
   guarded(info, [&](v8::Isolate* isolate) {
     const std::string rt = string_arg(info, 0, "call", "runtime");
     const std::string fn = string_arg(info, 1, "call", "function");
+    std::array<argument, 8> typed;
+    std::array<std::string, 8> text;
+    if (typed_scalar_arguments(isolate, info, 2, typed, text)) {
+      const std::span<const argument> typed_args(typed.data(), static_cast<std::size_t>(info.Length() - 2));
+      message result = unlocked(isolate, [&] { return the_host().call_typed(rt, fn, typed_args); });
+      info.GetReturnValue().Set(from_message(isolate, result));
+      return;
+    }
     std::vector<lent_handle> lent;
     message args = arguments_to_message(isolate, info, 2, &lent);
     message result = unlocked(isolate, [&] { return the_host().call(rt, fn, args); });

@@ -19,9 +19,12 @@
 #include <pybind11/eval.h>
 #include <pybind11/stl.h>
 
+#include <array>
 #include <cmath>
+#include <cstdint>
 #include <exception>
 #include <new>
+#include <span>
 
 namespace py = pybind11;
 
@@ -90,6 +93,45 @@ std::string_view text_argument(PyObject* o, const char* what) {
   return {utf8, static_cast<std::size_t>(size)};
 }
 
+/// promethean.call's positional arguments as typed arguments (argument.hpp), when each is a plain
+/// scalar of an exact type: None, a bool, an int that fits in 64 bits, a finite float or a str.
+/// Such a call builds no JSON array and its receiver reads none (runtime::call_typed). False, with
+/// `out` partly filled and no Python error set, for anything else: the JSON path then converts the
+/// arguments, and reports what cannot cross (a non-finite float, a str with lone surrogates).
+/// The str's UTF-8 is the str's own (CPython keeps it with the object), alive while the caller's
+/// arguments are.
+bool typed_scalar_arguments(PyObject* const* args, std::size_t n, std::span<argument> out) {
+  if (n > out.size()) return false;
+  for (std::size_t i = 0; i < n; ++i) {
+    PyObject* p = args[i];
+    if (p == Py_None) {
+      out[i] = nullptr;
+    } else if (p == Py_True || p == Py_False) {
+      out[i] = p == Py_True;
+    } else if (PyLong_CheckExact(p)) {
+      int overflow = 0;
+      const long long v = PyLong_AsLongLongAndOverflow(p, &overflow);
+      if (overflow != 0) return false;
+      out[i] = static_cast<std::int64_t>(v);
+    } else if (PyFloat_CheckExact(p)) {
+      const double v = PyFloat_AS_DOUBLE(p);
+      if (!std::isfinite(v)) return false;
+      out[i] = v;
+    } else if (PyUnicode_CheckExact(p)) {
+      Py_ssize_t size = 0;
+      const char* utf8 = PyUnicode_AsUTF8AndSize(p, &size);
+      if (utf8 == nullptr) {
+        PyErr_Clear();
+        return false;
+      }
+      out[i] = std::string_view(utf8, static_cast<std::size_t>(size));
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
 /// promethean.call(runtime, function, *args, timeout=None, **kwargs), the entry every py → other runtime
 /// call goes through, as a METH_FASTCALL function: it reads its arguments from the vector CPython
 /// passes, where pybind11's dispatcher would pack *args into a tuple, copy both names into
@@ -124,6 +166,12 @@ PyObject* call_in(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* 
       with_keywords = with_keyword_arguments(positional, count, keywords, "promethean.call");
       positional = with_keywords.data();
       count = with_keywords.size();
+    }
+    std::array<argument, 8> typed;
+    if (!keywords && typed_scalar_arguments(positional, count, typed)) {
+      const std::span<const argument> typed_args(typed.data(), count);
+      const message result = route([&] { return the_host().call_typed(rt, fn, typed_args, options); });
+      return from_message(result).release().ptr();
     }
     message call_args = arguments_to_message(positional, count, &lent);
     const message result = route([&] { return the_host().call(rt, fn, call_args, options); });

@@ -181,6 +181,17 @@ class python_runtime final : public runtime {
     });
   }
 
+  /// Typed arguments: the same lookup, each argument made straight from its value (no JSON).
+  message call_typed(std::string_view function, std::span<const argument> args, const call_options& options) override {
+    return with_deadline(options, [&] { return "call of '" + std::string(function) + "'"; }, [&] {
+      return guarded([&] {
+        py::object fn = resolve(function);
+        require_callable(fn, function);
+        return vectorcall_message(fn.ptr(), args.size(), [&](std::size_t i) { return from_argument(args[i]); });
+      });
+    });
+  }
+
   /// The function found once; its calls skip the lookup and take typed arguments (python_callable.hpp).
   std::shared_ptr<const callable_target> resolve_callable(std::string_view function) override {
     return guarded([&] {

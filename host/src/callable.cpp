@@ -1,6 +1,5 @@
-// Callables: a function resolved once (host::resolve), typed arguments and their JSON form, and
-// the generic target for runtimes without a faster path than their call by name.
-#include <promethean/buffer/buffer_json.hpp>
+// Callables: a function resolved once (host::resolve), and the generic target for runtimes
+// without a faster path than their call by name.
 #include <promethean/error.hpp>
 #include <promethean/host/callable.hpp>
 #include <promethean/host/host.hpp>
@@ -28,33 +27,6 @@ class by_name_target final : public callable_target {
 };
 
 }  // namespace
-
-void argument::too_large(std::uint64_t v) {
-  throw usage_error("argument " + std::to_string(v) + " is larger than a 64-bit signed integer (the largest " +
-                    "integer a typed call carries); pass it as a double or a string");
-}
-
-nlohmann::json argument::to_json() const {
-  switch (m_kind) {
-    case kind::null: return nullptr;
-    case kind::boolean: return m_as.b;
-    case kind::integer: return m_as.i;
-    case kind::number: return m_as.f;
-    case kind::string: return std::string(m_as.s.data, m_as.s.size);
-    case kind::buffer: return buffer_to_json(*m_as.buf);
-  }
-  return nullptr;  // not reached: every kind is handled above
-}
-
-message to_message(std::span<const argument> args) {
-  nlohmann::json values = nlohmann::json::array();
-  std::vector<buffer> buffers;
-  for (const argument& a : args) {
-    values.push_back(a.to_json());
-    if (a.type() == argument::kind::buffer) buffers.push_back(a.as_buffer());
-  }
-  return message(message::in_walk_order, std::move(values), std::move(buffers), {});
-}
 
 callable_target::~callable_target() = default;
 

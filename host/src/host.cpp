@@ -264,6 +264,11 @@ message host::call(std::string_view runtime_name, std::string_view function, con
   return get(runtime_name).call(function, args, options);
 }
 
+message host::call_typed(std::string_view runtime_name, std::string_view function, std::span<const argument> args,
+                         const call_options& options) {
+  return get(runtime_name).call_typed(function, args, options);
+}
+
 std::shared_ptr<pending_call> host::call_async(std::string_view runtime_name, std::string_view function,
                                               const message& args, const call_options& options) {
   if (!args.value().is_array()) {

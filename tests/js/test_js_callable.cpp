@@ -20,6 +20,7 @@
 #include <functional>
 #include <limits>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 
@@ -38,6 +39,9 @@ TEST(JsCallable, TypedArgumentsGiveWhatTheJsonPathGives) {
     const std::string by_type = outcome([&] { return echo(typed); });
     EXPECT_EQ(by_type, outcome([&] { return the_host().call("js", "jcEcho", as_json); }));
     EXPECT_EQ(by_type, outcome([&] { return echo.call(message(as_json)); }));
+    // By name with typed arguments (host.call_typed): the same again.
+    const std::span<const argument> args(typed.begin(), typed.size());
+    EXPECT_EQ(by_type, outcome([&] { return the_host().call_typed("js", "jcEcho", args); }));
     return by_type;
   };
   EXPECT_EQ(same({nullptr, true, false}, json::array({nullptr, true, false})),
@@ -53,6 +57,24 @@ TEST(JsCallable, TypedArgumentsGiveWhatTheJsonPathGives) {
   EXPECT_EQ(same({}, json::array()), R"([[],[]])");
   EXPECT_EQ(same({1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, json::array({1, 2, 3, 4, 5, 6, 7, 8, 9, 10})).substr(0, 24),
             "[[1,2,3,4,5,6,7,8,9,10],");
+}
+
+TEST(JsCallable, TypedCallsByNameFollowTheNameAsHostCallDoes) {
+  // host.call_typed looks the name up on every call, as host.call does: through the hot route
+  // (compiled at a name's 1000th call) too, so a reassignment is seen at the next call.
+  js_eval("globalThis.jcByName = (a, b) => a + b; null");
+  const argument two[] = {40, 2};
+  for (int i = 0; i < 1100; ++i) ASSERT_EQ(the_host().call_typed("js", "jcByName", two).value(), 42);
+  js_eval("globalThis.jcByName = (a, b) => a * b; null");
+  EXPECT_EQ(the_host().call_typed("js", "jcByName", two).value(), 80);
+  const argument three[] = {1, 5, 3};
+  EXPECT_EQ(the_host().call_typed("js", "Math.max", three).value(), 5);
+  // A missing name and a non-function: the errors of host.call, word for word.
+  for (const char* name : {"jcNoSuchName", "Math.PI", "jcNoSuchModule.fn"}) {
+    EXPECT_EQ(outcome([&] { return the_host().call_typed("js", name, two); }),
+              outcome([&] { return the_host().call("js", name, json::array({40, 2})); }))
+        << name;
+  }
 }
 
 TEST(JsCallable, TheFunctionAndItsThisAreFoundOnceAndBadNamesFailAtResolve) {

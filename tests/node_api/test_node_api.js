@@ -57,6 +57,30 @@ test('call Python with values, and Python functions come back callable', () => {
   assert.equal(add5(37), 42);
 });
 
+test('scalar arguments cross as they do inside an array', () => {
+  // Plain scalars go to Python as typed arguments (no JSON array between); anything else, and the
+  // same values inside an array, go as JSON. Both must give Python the same values and errors.
+  py(`def scalar_kinds(*a):
+    return [[type(v).__name__, repr(v)] for v in a]
+def scalar_kinds_of_list(values):
+    return scalar_kinds(*values)`);
+  const outcome = (fn, ...args) => {
+    try {
+      return ['value', promethean.call('py', fn, ...args)];
+    } catch (e) {
+      return ['error', e.name, e.message];
+    }
+  };
+  const cases = [[], [null, undefined, true, false], [0, -1, 2 ** 53 - 1, -(2 ** 53 - 1), 2 ** 53, 1e21],
+    [1.5, -0, 0.1 + 0.2], [NaN], [Infinity], ['', 'é\n', 'a\0b', '😀', '\ud800'], [10n, 2n ** 63n],
+    [1, 2, 3, 4, 5, 6, 7, 8, 9]];
+  for (const args of cases) {
+    assert.deepEqual(outcome('scalar_kinds', ...args), outcome('scalar_kinds_of_list', args), String(args));
+  }
+  assert.deepEqual(promethean.call('py', 'scalar_kinds', 7, 2.5, 'x', null, true),
+    [['int', '7'], ['float', '2.5'], ['str', "'x'"], ['NoneType', 'None'], ['bool', 'True']]);
+});
+
 test('export makes a JS function callable from Python and meta', () => {
   promethean.export('nodeApiTriple', (x) => 3 * x);
   assert.equal(py("__import__('promethean').call('js', 'nodeApiTriple', 14)"), 42);

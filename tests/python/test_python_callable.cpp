@@ -20,6 +20,7 @@
 #include <functional>
 #include <limits>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 
@@ -42,6 +43,9 @@ TEST(PyCallable, TypedArgumentsGiveWhatTheJsonPathGives) {
     const std::string by_type = outcome([&] { return echo(typed); });
     EXPECT_EQ(by_type, outcome([&] { return the_host().call("py", "pc_echo", as_json); }));
     EXPECT_EQ(by_type, outcome([&] { return echo.call(message(as_json)); }));
+    // By name with typed arguments (host.call_typed): the same again.
+    const std::span<const argument> args(typed.begin(), typed.size());
+    EXPECT_EQ(by_type, outcome([&] { return the_host().call_typed("py", "pc_echo", args); }));
     return by_type;
   };
   EXPECT_EQ(same({nullptr, true, false}, json::array({nullptr, true, false})),
@@ -60,6 +64,23 @@ TEST(PyCallable, TypedArgumentsGiveWhatTheJsonPathGives) {
   auto bad = raised<python_error>([&] { echo({std::string_view("\xff\xfe", 2)}); });
   EXPECT_EQ(bad.type(), "UnicodeDecodeError");
   EXPECT_EQ(the_host().resolve("py", "abs")({-3}).value(), 3);
+}
+
+TEST(PyCallable, TypedCallsByNameFollowTheNameAsHostCallDoes) {
+  // host.call_typed looks the name up on every call, as host.call does: a redefinition in
+  // __main__ is seen at the next call, and a dotted path imports its module.
+  py_eval("def pc_by_name(a, b):\n    return a + b");
+  const argument two[] = {40, 2};
+  for (int i = 0; i < 100; ++i) ASSERT_EQ(the_host().call_typed("py", "pc_by_name", two).value(), 42);
+  py_eval("def pc_by_name(a, b):\n    return a * b");
+  EXPECT_EQ(the_host().call_typed("py", "pc_by_name", two).value(), 80);
+  EXPECT_EQ(the_host().call_typed("py", "operator.add", two).value(), 42);
+  // A missing name and a non-function: the errors of host.call, word for word.
+  for (const char* name : {"pc_no_such_name", "math.pi", "pc_no_such_module.fn"}) {
+    EXPECT_EQ(outcome([&] { return the_host().call_typed("py", name, two); }),
+              outcome([&] { return the_host().call("py", name, json::array({40, 2})); }))
+        << name;
+  }
 }
 
 TEST(PyCallable, TheFunctionIsFoundOnceAndBadNamesFailAtResolve) {

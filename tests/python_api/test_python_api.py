@@ -89,6 +89,41 @@ class EvalAndCall(unittest.TestCase):
         self.assertEqual(promethean.call("js", "describe", {"b": 1, "a": None, "list": [1, 2, 3]}),
                          {"keys": ["a", "b", "list"], "n": 3})
 
+    def test_scalar_arguments_cross_as_inside_a_list(self):
+        # Plain scalars go as typed arguments (no JSON array between); anything else, and the same
+        # values inside a list, go as JSON. Both must give JS the same values and the same errors.
+        import enum
+
+        class Small(enum.IntEnum):
+            ONE = 1
+
+        class Text(str):
+            pass
+
+        promethean.eval("js", """globalThis.scalarKinds = (...a) => a.map((v) => [typeof v, String(v)]);
+globalThis.scalarKindsOfList = (list) => scalarKinds(...list); null""")
+
+        def outcome(fn, *args):
+            try:
+                return ("value", promethean.call("js", fn, *args))
+            except (promethean.ForeignError, TypeError, ValueError, UnicodeError) as e:
+                return ("error", type(e).__name__, str(e))
+
+        cases = [(), (None, True, False), (0, -1, 2**53, 2**53 + 1, 2**63 - 1, -2**63), (2**63,), (2**64,),
+                 (1.5, 3.0, -0.0, 1e300), (float("nan"),), (float("inf"),), ("", "é\n", "a\0b", "😀"),
+                 ("\ud800",), (Small.ONE, Text("sub")), tuple(range(9))]
+        for args in cases:
+            with self.subTest(args=args):
+                self.assertEqual(outcome("scalarKinds", *args)[0:2], outcome("scalarKindsOfList", list(args))[0:2])
+                alone = outcome("scalarKinds", *args)
+                if alone[0] == "value":
+                    self.assertEqual(alone, outcome("scalarKindsOfList", list(args)))
+        for bad in ("\ud800", ["\udcff"], {"\ud800": 1}):  # no UTF-8: Python's own error, saying why
+            with self.assertRaisesRegex(UnicodeEncodeError, "surrogates not allowed"):
+                promethean.call("js", "scalarKinds", bad)
+        self.assertEqual(promethean.call("js", "scalarKinds", 2**53 + 1, 2.5, "x", None),
+                         [["bigint", "9007199254740993"], ["number", "2.5"], ["string", "x"], ["object", "null"]])
+
     def test_export_is_callable_from_js_and_meta(self):
         @promethean.export
         def api_twice(x):

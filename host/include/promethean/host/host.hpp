@@ -115,6 +115,11 @@ class PROMETHEAN_API host {
   meta_object eval(std::string_view runtime_name, std::string_view code, const call_options& options = {});
   message call(std::string_view runtime_name, std::string_view function, const message& args,
                const call_options& options = {});
+  /// call() with typed arguments (argument.hpp) instead of a JSON array: the same lookup, results
+  /// and errors, without building or reading JSON on the way in where the runtime can (py, js).
+  /// For a loop over one function, host.resolve is faster still (no lookup by name per call).
+  message call_typed(std::string_view runtime_name, std::string_view function, std::span<const argument> args,
+                     const call_options& options = {});
   /// The call without waiting for it (pending_call.hpp): it starts on this thread; an async
   /// function's result (a JS Promise, a Python coroutine, a Rust pending result) settles it later,
   /// from whatever thread. A runtime without async calls of its own runs the blocking call on a

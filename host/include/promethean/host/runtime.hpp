@@ -6,6 +6,7 @@
 #pragma once
 
 #include <promethean/config.hpp>
+#include <promethean/host/argument.hpp>
 #include <promethean/host/message.hpp>
 
 #include <nlohmann/json.hpp>
@@ -14,6 +15,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,6 +73,11 @@ class PROMETHEAN_API runtime {
   /// Calls a function by name (a dotted path, an exported name, `<plugin>.<fn>`); `args` is a
   /// JSON array.
   virtual message call(std::string_view function, const message& args, const call_options& options) = 0;
+
+  /// The same call with typed arguments (argument.hpp): the same name lookup, results and errors
+  /// as `call` with the JSON array of the same values. The default makes that array (to_message)
+  /// and calls `call`; py and js make their own values from the arguments, with no JSON between.
+  virtual message call_typed(std::string_view function, std::span<const argument> args, const call_options& options);
 
   /// The call without waiting for its end (host::call_async): the result of an async function
   /// (a JS Promise, a Python coroutine) settles the pending call when it is ready, on whatever
