@@ -340,10 +340,12 @@ v8::Local<v8::Value> from_json(v8::Isolate* isolate, const nlohmann::json& j, me
 }
 }  // namespace
 
-bool typed_scalar_arguments(v8::Isolate* isolate, const v8::FunctionCallbackInfo<v8::Value>& info, int first,
-                            std::span<argument> out, std::span<std::string> text) {
+bool typed_arguments(v8::Isolate* isolate, const v8::FunctionCallbackInfo<v8::Value>& info, int first,
+                     std::span<argument> out, std::span<std::string> text, std::span<buffer> buffers) {
   const int n = info.Length() - first;
-  if (n < 0 || static_cast<std::size_t>(n) > out.size() || out.size() > text.size()) return false;
+  if (n < 0 || static_cast<std::size_t>(n) > out.size() || out.size() > text.size() || out.size() > buffers.size()) {
+    return false;
+  }
   for (int i = 0; i < n; ++i) {
     const v8::Local<v8::Value> v = info[first + i];
     argument& a = out[static_cast<std::size_t>(i)];
@@ -363,6 +365,13 @@ bool typed_scalar_arguments(v8::Isolate* isolate, const v8::FunctionCallbackInfo
       std::string& utf8 = text[static_cast<std::size_t>(i)];
       utf8 = to_utf8(isolate, v);
       a = std::string_view(utf8);
+    } else if (v->IsTypedArray()) {
+      weak_view* viewed = nullptr;
+      std::optional<buffer> b = adopt_viewed(isolate, v, viewed);
+      if (!b) return false;
+      buffer& held = buffers[static_cast<std::size_t>(i)];
+      held = std::move(*b);
+      a = held;
     } else {
       return false;
     }

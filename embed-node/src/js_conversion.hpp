@@ -52,12 +52,13 @@ void give_back_handles(message& args, std::vector<lent_handle>& lent) noexcept;
 
 /// info[first..] as typed arguments (argument.hpp), when each is null, undefined (null, as in
 /// JSON), a boolean, a finite number (an integer up to 2^53 as an integer, as the JSON path makes
-/// it) or a string, and there are at most out.size(): no JSON array is then made for the call, nor
-/// read by its receiver (runtime::call_typed). A string's UTF-8 goes in text[i], which the
-/// argument borrows. False for anything else (the JSON path converts it, and reports what cannot
-/// cross); `out` and `text` are then partly filled.
-bool typed_scalar_arguments(v8::Isolate* isolate, const v8::FunctionCallbackInfo<v8::Value>& info, int first,
-                            std::span<argument> out, std::span<std::string> text);
+/// it), a string or a TypedArray (its Buffer, adopted into buffers[i] as the JSON path adopts it),
+/// and there are at most out.size(): no JSON array is then made for the call, nor read by its
+/// receiver (runtime::call_typed). A string's UTF-8 goes in text[i], which the argument borrows.
+/// False for anything else (the JSON path converts it, and reports what cannot cross); `out`,
+/// `text` and `buffers` are then partly filled.
+bool typed_arguments(v8::Isolate* isolate, const v8::FunctionCallbackInfo<v8::Value>& info, int first,
+                     std::span<argument> out, std::span<std::string> text, std::span<buffer> buffers);
 
 v8::Local<v8::Value> from_message(v8::Isolate* isolate, const message& m);
 /// promethean.kw(values): a frozen, prototype-less copy of `values`' own enumerable properties,

@@ -201,6 +201,7 @@ void engine::forget_js_state() {
   resolved_functions.clear();
   error_origins.clear();
   name_keys.clear();
+  for (auto& known : known_texts) known.text.Reset();
   routes.clear();
   route_missing.Reset();
   keyword_arguments_key.Reset();

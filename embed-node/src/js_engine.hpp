@@ -96,6 +96,15 @@ struct engine {
   /// JS exceptions that errors began as (js_errors.cpp), by a key that is never reused: thrown
   /// again, themselves, when their error comes back to JS.
   std::unordered_map<std::uint64_t, v8::Global<v8::Value>> error_origins;
+  /// The last strings the module's functions took as names (a runtime's, a function's), with
+  /// their UTF-8 (js_module.cpp): a loop passes the same string objects on every call, and
+  /// comparing a handle costs far less than encoding the text again.
+  struct known_text {
+    v8::Global<v8::String> text;
+    std::string utf8;
+  };
+  std::array<known_text, 4> known_texts;
+  std::size_t next_known_text = 0;
   /// The private key that marks promethean.kw objects (js_conversion.cpp).
   v8::Global<v8::Private> keyword_arguments_key;
   /// Function names called by name, as the internalized strings of their dotted parts (js_call.cpp).

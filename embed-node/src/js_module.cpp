@@ -61,7 +61,19 @@ std::string string_arg(const info_t& info, int i, const char* function, const ch
                           ") must be a string",
                       "js");
   }
-  return to_utf8(info.GetIsolate(), info[i]);
+  // The same string object as a recent call's (a literal in a loop): its UTF-8 is known.
+  const v8::Local<v8::String> text = info[i].As<v8::String>();
+  auto& g = engine::get();
+  for (const auto& known : g.known_texts) {
+    if (known.text == text) return known.utf8;
+  }
+  std::string utf8 = to_utf8(info.GetIsolate(), text);
+  if (utf8.size() <= 64) {  // names, not code: code is seldom the same object twice
+    auto& slot = g.known_texts[g.next_known_text++ % g.known_texts.size()];
+    slot.text.Reset(info.GetIsolate(), text);
+    slot.utf8 = utf8;
+  }
+  return utf8;
 }
 
 v8::Local<v8::Function> function_arg(const info_t& info, int i, const char* function) {
@@ -106,7 +118,8 @@ void js_call(const info_t& info) {
     const std::string fn = string_arg(info, 1, "call", "function");
     std::array<argument, 8> typed;
     std::array<std::string, 8> text;
-    if (typed_scalar_arguments(isolate, info, 2, typed, text)) {
+    std::array<buffer, 8> buffers;
+    if (typed_arguments(isolate, info, 2, typed, text, buffers)) {
       const std::span<const argument> typed_args(typed.data(), static_cast<std::size_t>(info.Length() - 2));
       message result = unlocked(isolate, [&] { return the_host().call_typed(rt, fn, typed_args); });
       info.GetReturnValue().Set(from_message(isolate, result));

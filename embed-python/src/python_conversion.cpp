@@ -492,6 +492,8 @@ py::object from_argument(const argument& a) {
 
 py::object from_message_value(const nlohmann::json& value, message::cursor& at) { return from_json(value, at); }
 
+bool crosses_as_a_kept_buffer(PyObject* obj) { return cached_kind_of(obj) != cached_kind::none; }
+
 buffer adopt(py::handle obj) {
   if (!PyObject_CheckBuffer(obj.ptr())) {
     if (const auto kind = foreign_array_kind_of(obj.ptr()); kind != foreign_array_kind::none) {

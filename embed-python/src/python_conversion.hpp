@@ -57,6 +57,9 @@ pybind11::object from_argument(const argument& a);
 
 /// A buffer-protocol object adopted as a Buffer (no copy); the Buffer keeps the object alive.
 buffer adopt(pybind11::handle obj);
+/// Whether `obj` is what adopt() remembers and crosses again as the same Buffer while that lives
+/// (a numpy array, a bytearray, bytes: exact types), so that a call may hand over the Buffer alone.
+bool crosses_as_a_kept_buffer(PyObject* obj);
 
 
 }  // namespace promethean::python

@@ -94,14 +94,15 @@ std::string_view text_argument(PyObject* o, const char* what) {
 }
 
 /// promethean.call's positional arguments as typed arguments (argument.hpp), when each is a plain
-/// scalar of an exact type: None, a bool, an int that fits in 64 bits, a finite float or a str.
-/// Such a call builds no JSON array and its receiver reads none (runtime::call_typed). False, with
-/// `out` partly filled and no Python error set, for anything else: the JSON path then converts the
-/// arguments, and reports what cannot cross (a non-finite float, a str with lone surrogates).
-/// The str's UTF-8 is the str's own (CPython keeps it with the object), alive while the caller's
-/// arguments are.
-bool typed_scalar_arguments(PyObject* const* args, std::size_t n, std::span<argument> out) {
-  if (n > out.size()) return false;
+/// scalar of an exact type (None, a bool, an int that fits in 64 bits, a finite float, a str) or
+/// a buffer that crosses again as the same Buffer (a numpy array, a bytearray, bytes: adopted into
+/// buffers[i]). Such a call builds no JSON array and its receiver reads none
+/// (runtime::call_typed). False, with `out` partly filled and no Python error set, for anything
+/// else: the JSON path then converts the arguments, and reports what cannot cross (a non-finite
+/// float, a str with lone surrogates). The str's UTF-8 is the str's own (CPython keeps it with the
+/// object), alive while the caller's arguments are.
+bool typed_arguments(PyObject* const* args, std::size_t n, std::span<argument> out, std::span<buffer> buffers) {
+  if (n > out.size() || n > buffers.size()) return false;
   for (std::size_t i = 0; i < n; ++i) {
     PyObject* p = args[i];
     if (p == Py_None) {
@@ -125,6 +126,9 @@ bool typed_scalar_arguments(PyObject* const* args, std::size_t n, std::span<argu
         return false;
       }
       out[i] = std::string_view(utf8, static_cast<std::size_t>(size));
+    } else if (crosses_as_a_kept_buffer(p)) {
+      buffers[i] = adopt(p);
+      out[i] = buffers[i];
     } else {
       return false;
     }
@@ -168,7 +172,8 @@ PyObject* call_in(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* 
       count = with_keywords.size();
     }
     std::array<argument, 8> typed;
-    if (!keywords && typed_scalar_arguments(positional, count, typed)) {
+    std::array<buffer, 8> buffers;  // the typed arguments borrow the buffers adopted here
+    if (!keywords && typed_arguments(positional, count, typed, buffers)) {
       const std::span<const argument> typed_args(typed.data(), count);
       const message result = route([&] { return the_host().call_typed(rt, fn, typed_args, options); });
       return from_message(result).release().ptr();
