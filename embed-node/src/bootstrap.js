@@ -37,6 +37,7 @@ function makeImporter() {
   return m.exports;
 }
 let importer = null;
+let loadRequire = null;
 
 /** Runs a file as a module: CommonJS through require, ES modules (.mjs, or "type": "module")
  * through import(). Returns the exports, or a Promise of the module namespace. */
@@ -47,8 +48,11 @@ function loadFile(file) {
     return importer(pathToFileURL(absolute).href);
   };
   if (absolute.endsWith('.mjs')) return esm();
+  // One require for every load: an absolute path resolves alike from any module, and making a
+  // require per load (a Module and its node_modules paths) cost a few microseconds each time.
+  loadRequire = loadRequire || Module.createRequire(absolute);
   try {
-    return Module.createRequire(absolute)(absolute);
+    return loadRequire(absolute);
   } catch (e) {
     if (e && e.code === 'ERR_REQUIRE_ESM') return esm();
     throw e;
