@@ -2,6 +2,7 @@
 // segment's descriptor goes once per connection, then frames name it by identity; the receiving
 // side keeps it mapped until the owner says it ended. Both sides live in this process here (the
 // receiver maps the sender's memfd a second time); tests/processes runs them across processes.
+#include "remote/buffer_description.hpp"
 #include "remote/crossing_tables.hpp"
 
 #include <promethean/buffer/buffer_json.hpp>
@@ -13,10 +14,16 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <optional>
 #include <vector>
 
 namespace promethean::detail {
 namespace {
+
+/// The description of the frame's first buffer (a binary: buffer_description.hpp).
+buffer_description first_buffer(const nlohmann::json& head) {
+  return unpack_buffer_description(head.at("b").at(0).get_binary());
+}
 
 struct two_sides {
   std::vector<nlohmann::json> to_sender;    // what the receiver sends back (releases)
@@ -53,14 +60,14 @@ TEST(CrossingTables, ASegmentsDescriptorCrossesOnceThenItsIdentity) {
   buffer big = buffer::allocate(dtype::uint8, {std::size_t{1} << 20});  // a segment of its own
   big.data()[0] = std::byte{7};
   auto [first, got] = s.cross(big);
-  EXPECT_TRUE(first.at("b").at(0).contains("fd"));
+  EXPECT_TRUE(first_buffer(first).fd_index.has_value());
   EXPECT_EQ(got.cdata()[0], std::byte{7});
   got = buffer();  // the receiver lets go: one release, the segment stays mapped there
   s.deliver();
   EXPECT_EQ(s.sender->exported_buffer_count(), 0u);
 
   auto [second, again] = s.cross(big);
-  EXPECT_FALSE(second.at("b").at(0).contains("fd")) << second.dump();
+  EXPECT_FALSE(first_buffer(second).fd_index.has_value());
   big.data()[1] = std::byte{9};  // the same bytes, mapped once there
   EXPECT_EQ(again.cdata()[1], std::byte{9});
 }
@@ -73,7 +80,9 @@ TEST(CrossingTables, WhenTheSegmentEndsTheReceiverIsToldAndLetsItGo) {
   {
     auto [head, got] = s.cross(big);
     stale = head;
-    stale["b"][0].erase("fd");  // a later frame would name the segment by identity only
+    buffer_description d = first_buffer(head);
+    d.fd_index.reset();  // a later frame would name the segment by identity only
+    stale["b"][0] = nlohmann::json::binary(pack_buffer_description(d));
   }
   s.deliver();  // the release
   EXPECT_TRUE(s.to_receiver.empty());
@@ -90,13 +99,13 @@ TEST(CrossingTables, AnArenaSegmentIsNamedByIdentityAndNeverEnds) {
   two_sides s;
   buffer small = buffer::allocate(dtype::int32, {16});
   auto [first, a] = s.cross(small);
-  EXPECT_TRUE(first.at("b").at(0).value("keep", false));
+  EXPECT_TRUE(first_buffer(first).lasting);
   a = buffer();
   s.deliver();
   buffer other = buffer::allocate(dtype::int32, {16});  // likely the same arena segment
   auto [second, b] = s.cross(other);
   if (shared_region_of(other)->inode == shared_region_of(small)->inode) {
-    EXPECT_FALSE(second.at("b").at(0).contains("fd"));
+    EXPECT_FALSE(first_buffer(second).fd_index.has_value());
   }
   other.data()[0] = std::byte{5};
   EXPECT_EQ(b.cdata()[0], std::byte{5});
@@ -105,6 +114,50 @@ TEST(CrossingTables, AnArenaSegmentIsNamedByIdentityAndNeverEnds) {
   other = buffer();
   s.deliver();
   EXPECT_TRUE(s.to_receiver.empty());  // no "unseg": the arena lasts as long as the process
+}
+
+TEST(CrossingTables, ADescriptionPacksAndUnpacksWholeAndRefusesWhatIsNotOne) {
+  buffer_description d;
+  d.token = 42;
+  d.device = 2049;
+  d.inode = 1234567;
+  d.segment_size = 1 << 20;
+  d.block_offset = 4096;
+  d.block_size = 96;
+  d.byte_offset = 8;
+  d.fd_index = 3;
+  d.readonly = true;
+  d.dtype = "float32";
+  d.shape = {4, 6};
+  d.strides = {-24, 4};
+  d.language = "py";
+  d.type_name = "ImageRGB";
+  const auto bytes = pack_buffer_description(d);
+  const buffer_description back = unpack_buffer_description(bytes);
+  EXPECT_EQ(back.token, 42u);
+  EXPECT_EQ(back.inode, 1234567u);
+  EXPECT_EQ(back.block_offset, 4096u);
+  EXPECT_EQ(back.fd_index, std::optional<std::uint32_t>(3));
+  EXPECT_TRUE(back.readonly);
+  EXPECT_FALSE(back.lasting);
+  EXPECT_EQ(back.shape, (shape_t{4, 6}));
+  EXPECT_EQ(back.strides, (strides_t{-24, 4}));
+  EXPECT_EQ(back.dtype, "float32");
+  EXPECT_EQ(back.language, "py");
+  EXPECT_EQ(back.type_name, "ImageRGB");
+  // Cut short anywhere, or with bytes left over: an error, never a read past the end.
+  for (std::size_t n = 0; n < bytes.size(); ++n) {
+    EXPECT_THROW(unpack_buffer_description(std::vector<std::uint8_t>(bytes.begin(), bytes.begin() + n)), message_error);
+  }
+  auto longer = bytes;
+  longer.push_back(0);
+  EXPECT_THROW(unpack_buffer_description(longer), message_error);
+  // A frame whose buffer is described as JSON (another build's) is refused with the reason.
+  two_sides s;
+  nlohmann::json head = {{"v", nlohmann::json::array({{{"_type", "Buffer"}, {"buffer_id", "b1"}}})},
+                         {"b", nlohmann::json::array({{{"t", "1"}}})}};
+  std::vector<owned_fd> none;
+  EXPECT_THROW(s.receiver->decode(head, none), message_error);
 }
 
 }  // namespace

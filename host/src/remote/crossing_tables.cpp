@@ -1,6 +1,8 @@
 // What crossed between this process and one peer, and how messages cross (crossing_tables.hpp).
 #include "crossing_tables.hpp"
 
+#include "buffer_description.hpp"
+
 #include <promethean/buffer/buffer_json.hpp>
 #include <promethean/buffer/ledger.hpp>
 #include <promethean/buffer/shared_memory.hpp>
@@ -156,26 +158,27 @@ nlohmann::json crossing_tables::export_buffer(const buffer& b, std::vector<int>&
       if (auto tables = self.lock()) tables->segment_ended(key);
     });
   }
-  nlohmann::json d = {{"t", token},
-                      {"dev", key.first},
-                      {"ino", key.second},
-                      {"seg", region->segment_size},
-                      {"at", region->block_offset},
-                      {"size", shared.block_size()},
-                      {"dtype", dtype_name(shared.format())},
-                      {"shape", shared.shape()},
-                      {"strides", shared.strides()},
-                      {"offset", shared.byte_offset()},
-                      {"ro", shared.readonly()},
-                      {"lang", shared.language()}};
-  if (!shared.type_name().empty()) d["type"] = shared.type_name();
-  if (region->lasting) d["keep"] = true;
+  buffer_description d;
+  d.token = shared.serial();
+  d.device = key.first;
+  d.inode = key.second;
+  d.segment_size = region->segment_size;
+  d.block_offset = region->block_offset;
+  d.block_size = shared.block_size();
+  d.byte_offset = shared.byte_offset();
+  d.readonly = shared.readonly();
+  d.lasting = region->lasting;
+  d.dtype = dtype_name(shared.format());
+  d.shape = shared.shape();
+  d.strides = shared.strides();
+  d.language = shared.language();
+  d.type_name = shared.type_name();
   if (with_descriptor) {
-    d["fd"] = fds.size();
+    d.fd_index = static_cast<std::uint32_t>(fds.size());
     fds.push_back(region->fd);
     announced.push_back(key);
   }
-  return d;
+  return nlohmann::json::binary(pack_buffer_description(d));
 }
 
 buffer crossing_tables::import_buffer(const nlohmann::json& d, std::vector<owned_fd>& fds) {
@@ -186,11 +189,13 @@ buffer crossing_tables::import_buffer(const nlohmann::json& d, std::vector<owned
       if (it == m_exports.end()) throw message_error("another process sent back buffer " + home->dump() + ", which it was not lent");
       return it->second.original;
     }
-    const std::string token = d.at("t").get<std::string>();
-    const segment_key key{d.at("dev").get<std::uint64_t>(), d.at("ino").get<std::uint64_t>()};
+    if (!d.is_binary()) throw message_error("a buffer from another process is not described right: " + d.dump().substr(0, 80));
+    const buffer_description described = unpack_buffer_description(d.get_binary());
+    const std::string token = std::to_string(described.token);
+    const segment_key key{described.device, described.inode};
     owned_fd fd;
-    if (auto index = d.find("fd"); index != d.end()) {
-      const auto i = index->get<std::size_t>();
+    if (described.fd_index) {
+      const std::size_t i = *described.fd_index;
       if (i >= fds.size()) throw message_error("a buffer from another process names a descriptor the frame does not carry");
       fd = std::move(fds[i]);
     }
@@ -222,22 +227,22 @@ buffer crossing_tables::import_buffer(const nlohmann::json& d, std::vector<owned
       }
     };
     adopt_options options;
-    options.language = d.at("lang").get<std::string>();
-    options.strides = d.at("strides").get<strides_t>();
-    options.byte_offset = d.at("offset").get<std::size_t>();
-    options.readonly = d.at("ro").get<bool>();
-    if (auto t = d.find("type"); t != d.end()) options.type = t->get<std::string>();
-    const auto segment_size = d.at("seg").get<std::size_t>();
-    const auto block_offset = d.at("at").get<std::size_t>();
-    const auto block_size = d.at("size").get<std::size_t>();
-    const dtype format = parse_dtype(d.at("dtype").get<std::string>());
-    const bool lasting = d.value("keep", false);
+    options.language = described.language;
+    options.strides = described.strides;
+    options.byte_offset = described.byte_offset;
+    options.readonly = described.readonly;
+    if (!described.type_name.empty()) options.type = described.type_name;
+    const dtype format = parse_dtype(described.dtype);
+    const bool lasting = described.lasting;
+    const std::size_t segment_size = described.segment_size;
+    const std::size_t block_offset = described.block_offset;
+    const std::size_t block_size = described.block_size;
     buffer b;
     if (fd.get() >= 0) {
       b = map_shared(fd.release(), segment_size, block_offset, block_size, std::move(give_back), format,
-                     d.at("shape").get<shape_t>(), options, lasting);
+                     described.shape, options, lasting);
     } else if (auto known = map_known_shared(key.first, key.second, segment_size, block_offset, block_size,
-                                             std::move(give_back), format, d.at("shape").get<shape_t>(), options)) {
+                                             std::move(give_back), format, described.shape, options)) {
       b = std::move(*known);
     } else {
       throw message_error("a buffer from another process names a shared segment (inode " + std::to_string(key.second) +

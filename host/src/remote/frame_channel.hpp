@@ -1,5 +1,6 @@
-// Private: frames between two processes, each a JSON body plus the descriptors it carries: the
-// bodies through shared-memory rings, the descriptors and the wake-ups over a Unix socket.
+// Private: frames between two processes, each a JSON value (sent as MessagePack) plus the
+// descriptors it carries: the bodies through shared-memory rings, the descriptors and the wake-ups
+// over a Unix socket.
 #pragma once
 
 #include "shared_ring.hpp"
