@@ -23,6 +23,9 @@ namespace promethean::js {
 namespace {
 constexpr int k_max_depth = 256;
 constexpr double k_max_safe_integer = 9007199254740991.0;  // 2^53 - 1
+/// Whether a (finite) JS number crosses as an integer: a whole number JS holds exactly. Both the
+/// JSON path and typed arguments decide it here, so that both give the receiver the same value.
+bool crosses_as_integer(double d) noexcept { return d == std::trunc(d) && std::fabs(d) <= k_max_safe_integer; }
 /// v8::Array::New takes an int length.
 constexpr std::size_t k_max_array_length = static_cast<std::size_t>(INT32_MAX);
 
@@ -96,7 +99,7 @@ void convert(v8::Isolate* isolate, v8::Local<v8::Value> v, nlohmann::json& out, 
     if (!std::isfinite(d)) {
       type_error("number " + to_utf8(isolate, v) + " has no JSON spelling; send non-finite values inside a buffer");
     }
-    if (d == std::trunc(d) && std::fabs(d) <= k_max_safe_integer) {
+    if (crosses_as_integer(d)) {
       out = static_cast<std::int64_t>(d);
     } else {
       out = d;
@@ -356,7 +359,7 @@ bool typed_arguments(v8::Isolate* isolate, const v8::FunctionCallbackInfo<v8::Va
     } else if (v->IsNumber()) {
       const double d = v.As<v8::Number>()->Value();
       if (!std::isfinite(d)) return false;
-      if (d == std::trunc(d) && std::fabs(d) <= k_max_safe_integer) {
+      if (crosses_as_integer(d)) {
         a = static_cast<std::int64_t>(d);
       } else {
         a = d;
