@@ -36,15 +36,6 @@ namespace promethean::python {
 namespace {
 constexpr int k_max_depth = 256;
 
-/// A str's text as UTF-8; one that has none (a lone surrogate, from surrogateescape or a broken
-/// decode) raises Python's own UnicodeEncodeError, which names the character and its position.
-std::string utf8_of(PyObject* str) {
-  Py_ssize_t size = 0;
-  const char* utf8 = PyUnicode_AsUTF8AndSize(str, &size);
-  if (utf8 == nullptr) throw py::error_already_set();
-  return {utf8, static_cast<std::size_t>(size)};
-}
-
 std::string type_name(py::handle o) { return py::str(py::type::handle_of(o).attr("__qualname__")).cast<std::string>(); }
 
 [[noreturn]] void type_error(const std::string& message) { throw python_error("TypeError", message); }
@@ -118,7 +109,7 @@ void convert_dict(py::handle o, nlohmann::json& out, std::vector<buffer>& buffer
       type_error("dict key " + py::repr(key).cast<std::string>() + " of type " + type_name(key) +
                  " cannot cross as JSON: keys must be str");
     }
-    items.emplace_back(utf8_of(key.ptr()), py::reinterpret_borrow<py::object>(value));
+    items.emplace_back(std::string(utf8_view(key.ptr())), py::reinterpret_borrow<py::object>(value));
   }
   std::sort(items.begin(), items.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   const std::size_t buffers_before = buffers.size();
@@ -173,7 +164,7 @@ void convert(py::handle o, nlohmann::json& out, std::vector<buffer>& buffers, st
     }
     out = v;
   } else if (PyUnicode_Check(p)) {
-    out = utf8_of(p);
+    out = std::string(utf8_view(p));
   } else if (PyDict_Check(p)) {
     if (is_keyword_arguments(p)) {  // promethean.kw: the marker, its items as its values
       out = keyword_arguments::marker(nlohmann::json::object());
@@ -493,6 +484,13 @@ py::object from_argument(const argument& a) {
 py::object from_message_value(const nlohmann::json& value, message::cursor& at) { return from_json(value, at); }
 
 bool crosses_as_a_kept_buffer(PyObject* obj) { return cached_kind_of(obj) != cached_kind::none; }
+
+std::string_view utf8_view(PyObject* str) {
+  Py_ssize_t size = 0;
+  const char* utf8 = PyUnicode_AsUTF8AndSize(str, &size);
+  if (utf8 == nullptr) throw py::error_already_set();
+  return {utf8, static_cast<std::size_t>(size)};
+}
 
 buffer adopt(py::handle obj) {
   if (!PyObject_CheckBuffer(obj.ptr())) {

@@ -60,6 +60,10 @@ buffer adopt(pybind11::handle obj);
 /// Whether `obj` is what adopt() remembers and crosses again as the same Buffer while that lives
 /// (a numpy array, a bytearray, bytes: exact types), so that a call may hand over the Buffer alone.
 bool crosses_as_a_kept_buffer(PyObject* obj);
+/// A str's text as UTF-8, borrowed from the str (CPython keeps it with the object). One that has
+/// none (a lone surrogate, from surrogateescape or a broken decode) raises Python's own
+/// UnicodeEncodeError, which names the character and its position (py::error_already_set).
+std::string_view utf8_view(PyObject* str);
 
 
 }  // namespace promethean::python

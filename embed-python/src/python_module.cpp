@@ -87,10 +87,7 @@ std::string_view text_argument(PyObject* o, const char* what) {
     throw py::type_error(std::string("promethean.call: the ") + what + " must be a str, got " +
                          py::str(py::type::handle_of(o).attr("__name__")).cast<std::string>());
   }
-  Py_ssize_t size = 0;
-  const char* utf8 = PyUnicode_AsUTF8AndSize(o, &size);
-  if (utf8 == nullptr) throw py::error_already_set();
-  return {utf8, static_cast<std::size_t>(size)};
+  return utf8_view(o);
 }
 
 /// promethean.call's positional arguments as typed arguments (argument.hpp), when each is a plain
@@ -119,13 +116,11 @@ bool typed_arguments(PyObject* const* args, std::size_t n, std::span<argument> o
       if (!std::isfinite(v)) return false;
       out[i] = v;
     } else if (PyUnicode_CheckExact(p)) {
-      Py_ssize_t size = 0;
-      const char* utf8 = PyUnicode_AsUTF8AndSize(p, &size);
-      if (utf8 == nullptr) {
-        PyErr_Clear();
+      try {
+        out[i] = utf8_view(p);
+      } catch (py::error_already_set&) {  // taken out of Python: none is left set
         return false;
       }
-      out[i] = std::string_view(utf8, static_cast<std::size_t>(size));
     } else if (crosses_as_a_kept_buffer(p)) {
       buffers[i] = adopt(p);
       out[i] = buffers[i];

@@ -172,23 +172,25 @@ class python_runtime final : public runtime {
   }
 
   message call_now(std::string_view function, const message& args) {
-    return guarded([&] {
-      py::object fn = resolve(function);
-      require_callable(fn, function);
-      const nlohmann::json& values = args.value();
-      message::cursor at(args);
-      return vectorcall_message(fn.ptr(), values.size(), [&](std::size_t i) { return from_message_value(values[i], at); });
-    });
+    const nlohmann::json& values = args.value();
+    message::cursor at(args);
+    return call_by_name(function, values.size(), [&](std::size_t i) { return from_message_value(values[i], at); });
   }
 
   /// Typed arguments: the same lookup, each argument made straight from its value (no JSON).
   message call_typed(std::string_view function, std::span<const argument> args, const call_options& options) override {
     return with_deadline(options, [&] { return "call of '" + std::string(function) + "'"; }, [&] {
-      return guarded([&] {
-        py::object fn = resolve(function);
-        require_callable(fn, function);
-        return vectorcall_message(fn.ptr(), args.size(), [&](std::size_t i) { return from_argument(args[i]); });
-      });
+      return call_by_name(function, args.size(), [&](std::size_t i) { return from_argument(args[i]); });
+    });
+  }
+
+  /// Calls `function` with n arguments, argument i being convert(i), made in order.
+  template <class Convert>
+  static message call_by_name(std::string_view function, std::size_t n, Convert&& convert) {
+    return guarded([&] {
+      py::object fn = resolve(function);
+      require_callable(fn, function);
+      return vectorcall_message(fn.ptr(), n, convert);
     });
   }
 

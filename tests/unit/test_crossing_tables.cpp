@@ -116,6 +116,23 @@ TEST(CrossingTables, AnArenaSegmentIsNamedByIdentityAndNeverEnds) {
   EXPECT_TRUE(s.to_receiver.empty());  // no "unseg": the arena lasts as long as the process
 }
 
+TEST(CrossingTables, AHandleCrossesAsItsBareTagAndAPendingResultDoesNotCross) {
+  two_sides s;
+  buffer b = buffer::allocate(dtype::float32, {2, 3});
+  auto [head, got] = s.cross(b);
+  EXPECT_EQ(head.at("v"), nlohmann::json::array({{{"_type", "Buffer"}}}));  // the layout is in "b" only
+  // An unfinished async result lives in this process: refused, with or without buffers beside it.
+  const nlohmann::json pending = {{"_type", "Pending"}, {"pending_id", "p1"}, {"runtime", "py"}, {"name", "slow"}};
+  for (const bool with_buffer : {false, true}) {
+    nlohmann::json out;
+    std::vector<int> fds;
+    std::vector<crossing_tables::segment_key> announced;
+    const message m = with_buffer ? message(nlohmann::json::array({buffer_to_json(b), {{"later", pending}}}), {b}, {})
+                                  : message(message::in_walk_order, nlohmann::json::array({{{"later", pending}}}));
+    EXPECT_THROW(s.sender->encode(m, out, fds, announced), usage_error) << with_buffer;
+  }
+}
+
 TEST(CrossingTables, ADescriptionPacksAndUnpacksWholeAndRefusesWhatIsNotOne) {
   buffer_description d;
   d.token = 42;

@@ -38,37 +38,41 @@ void rewrite_handles(nlohmann::json& j, const std::vector<buffer>& buffers, std:
   }
 }
 
-/// `j` with each Buffer handle cut down to its tag: the frame's "b" list describes the buffers, in
-/// walk order, and the receiver puts its own handle in each place (rewrite_handles), so the
-/// layout members would cross twice (and be built and read twice) for nothing.
-nlohmann::json with_bare_buffer_tags(const nlohmann::json& j) {
-  if (j.is_array()) {
-    nlohmann::json out = nlohmann::json::array();
-    out.get_ref<nlohmann::json::array_t&>().reserve(j.size());
-    for (const auto& e : j) out.push_back(with_bare_buffer_tags(e));
-    return out;
-  }
-  if (j.is_object()) {
-    if (is_buffer_handle(j)) return {{"_type", "Buffer"}};
-    if (function_handle::is_handle(j)) return j;
-    nlohmann::json out = nlohmann::json::object();
-    for (const auto& [key, value] : j.items()) out[key] = with_bare_buffer_tags(value);
-    return out;
-  }
-  return j;
+/// Refuses what cannot cross to another process: a pending result lives in this one.
+[[noreturn]] void refuse_pending() {
+  throw usage_error("an unfinished async result (a Promise, a coroutine) cannot cross to another process: await it first");
 }
 
-/// Refuses what cannot cross to another process: a pending result lives in this one.
 void check_crossable(const nlohmann::json& j) {
   if (j.is_array()) {
     for (const auto& e : j) check_crossable(e);
   } else if (j.is_object()) {
-    if (pending_handle::is_handle(j)) {
-      throw usage_error("an unfinished async result (a Promise, a coroutine) cannot cross to another process: await it first");
-    }
+    if (pending_handle::is_handle(j)) refuse_pending();
     if (is_buffer_handle(j) || function_handle::is_handle(j)) return;
     for (const auto& [key, value] : j.items()) check_crossable(value);
   }
+}
+
+/// check_crossable() and the copy that crosses, in one walk: each Buffer handle cut down to its
+/// tag. The frame's "b" list describes the buffers, in walk order, and the receiver puts its own
+/// handle in each place (rewrite_handles), so the layout members would cross twice (and be built
+/// and read twice) for nothing.
+nlohmann::json crossing_copy(const nlohmann::json& j) {
+  if (j.is_array()) {
+    nlohmann::json out = nlohmann::json::array();
+    out.get_ref<nlohmann::json::array_t&>().reserve(j.size());
+    for (const auto& e : j) out.push_back(crossing_copy(e));
+    return out;
+  }
+  if (j.is_object()) {
+    if (pending_handle::is_handle(j)) refuse_pending();
+    if (is_buffer_handle(j)) return {{"_type", "Buffer"}};
+    if (function_handle::is_handle(j)) return j;
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& [key, value] : j.items()) out[key] = crossing_copy(value);
+    return out;
+  }
+  return j;
 }
 }  // namespace
 
@@ -77,10 +81,12 @@ crossing_tables::crossing_tables(std::function<void(const nlohmann::json&)> noti
 
 void crossing_tables::encode(const message& m, nlohmann::json& head, std::vector<int>& fds,
                              std::vector<segment_key>& announced) {
-  if (!m.buffers().empty() || !m.functions().empty() || m.value().is_object() || m.value().is_array()) {
-    check_crossable(m.value());
+  if (!m.buffers().empty()) {
+    head["v"] = crossing_copy(m.value());
+  } else {
+    if (!m.functions().empty() || m.value().is_object() || m.value().is_array()) check_crossable(m.value());
+    head["v"] = m.value();
   }
-  head["v"] = m.buffers().empty() ? m.value() : with_bare_buffer_tags(m.value());
   if (!m.buffers().empty()) {
     nlohmann::json b = nlohmann::json::array();
     for (const auto& x : m.buffers()) b.push_back(export_buffer(x, fds, announced));
