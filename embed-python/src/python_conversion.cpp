@@ -483,7 +483,7 @@ py::object from_argument(const argument& a) {
 
 py::object from_message_value(const nlohmann::json& value, message::cursor& at) { return from_json(value, at); }
 
-bool crosses_as_a_kept_buffer(PyObject* obj) { return cached_kind_of(obj) != cached_kind::none; }
+bool crosses_as_a_buffer(PyObject* obj) { return cached_kind_of(obj) != cached_kind::none || exports_dlpack(obj); }
 
 std::string_view utf8_view(PyObject* str) {
   Py_ssize_t size = 0;

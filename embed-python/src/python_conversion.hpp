@@ -57,9 +57,11 @@ pybind11::object from_argument(const argument& a);
 
 /// A buffer-protocol object adopted as a Buffer (no copy); the Buffer keeps the object alive.
 buffer adopt(pybind11::handle obj);
-/// Whether `obj` is what adopt() remembers and crosses again as the same Buffer while that lives
-/// (a numpy array, a bytearray, bytes: exact types), so that a call may hand over the Buffer alone.
-bool crosses_as_a_kept_buffer(PyObject* obj);
+/// Whether a call may hand `obj` over as the Buffer adopt() makes of it, alone: what adopt()
+/// remembers and crosses again as the same Buffer while that lives (a numpy array, a bytearray,
+/// bytes: exact types), and DLPack exporters (a torch.Tensor: remembered as python_foreign_arrays.hpp
+/// says; a device or dtype that cannot cross is adopt()'s TypeError, as on the JSON path).
+bool crosses_as_a_buffer(PyObject* obj);
 /// A str's text as UTF-8, borrowed from the str (CPython keeps it with the object). One that has
 /// none (a lone surrogate, from surrogateescape or a broken decode) raises Python's own
 /// UnicodeEncodeError, which names the character and its position (py::error_already_set).

@@ -59,21 +59,67 @@ release_fn under_gil(std::function<void()> work) {
 
 // ---- DLPack ----
 
-/// DLPack exporters that crossed and the Buffer each became, as python_conversion.cpp remembers
-/// numpy arrays: while that Buffer lives the same tensor crosses as the same Buffer, so a receiver
-/// keeps its view (JS makes no new ArrayBuffer, which V8 would count as new external memory), and
-/// no managed tensor is made per call (torch's __dlpack_device__ and __dlpack__ cost ~3 µs). Only
-/// for objects that say where their memory is cheaply (torch: data_ptr(), shape, stride(), dtype),
-/// checked on every reuse since a tensor can be changed in place (`t.set_(…)`, `t.data = …`). The
-/// Buffer holds the object, so its address is not reused while the entry can match. GIL only.
+/// DLPack exporters that crossed, and the Buffer each last became, as python_conversion.cpp
+/// remembers numpy arrays: while that Buffer lives the same tensor crosses as the same Buffer, so a
+/// receiver keeps its view (JS makes no new ArrayBuffer, which V8 would count as new external
+/// memory); once it is gone, a new Buffer is made over the same memory without asking the tensor
+/// for a managed tensor again. `__dlpack__` (~3 µs in torch: `at::toDLPack` makes an `as_strided`
+/// view with autograd metadata) runs once per tensor and layout.
+///
+/// Only for objects that say where their memory is cheaply, as torch does (`data_ptr()`, `shape`,
+/// `stride()`, `dtype`: checked on every crossing, since a tensor can be changed in place,
+/// `t.set_(…)`, `t.data = …`, and a change exports it again) and that hand out the storage their
+/// memory belongs to (`untyped_storage()`, `_storage()` in torch 1.13). The entry keeps that storage,
+/// not the managed tensor: torch's managed tensor is a view whose autograd base is the tensor
+/// itself, which would keep the Python tensor alive (torch resurrects it) and the entry with it. A
+/// storage refers to no tensor. Like the managed tensor, it keeps the memory alive when the tensor
+/// is changed in place (except by a resize of the storage itself, which DLPack consumers do not
+/// survive either). An entry lives exactly as long as its object, whose weak reference erases it
+/// (an object that takes none is not remembered), so its address cannot be reused while the entry
+/// can match. GIL only.
 struct adopted_tensor {
-  std::uint64_t serial;
-  PyObject* dtype;  // compared, never dereferenced: dtypes are the library's long-lived singletons
-  nlohmann::json spare;  // the handle promethean.call lends (lend_tensor_handle); null while lent
+  std::uint64_t serial = 0;  ///< the Buffer it last crossed as, alive or not
+  PyObject* dtype = nullptr;  ///< compared, never dereferenced: dtypes are the library's long-lived singletons
+  PyObject* storage = nullptr;  ///< owned: keeps the memory at `first`
+  PyObject* watch = nullptr;  ///< owned: the weak reference whose callback erases this entry
+  std::byte* first = nullptr;  ///< the layout it crossed with, as its Buffers have it
+  promethean::dtype format = promethean::dtype::uint8;
+  shape_t shape;
+  strides_t strides;  ///< in bytes
+  nlohmann::json spare;  ///< the handle promethean.call lends (lend_tensor_handle); null while lent
 };
 std::unordered_map<PyObject*, adopted_tensor>& adopted_tensors() {
   static auto* cache = new std::unordered_map<PyObject*, adopted_tensor>();  // outlives the interpreter
   return *cache;
+}
+
+/// The weak reference's callback: the object at address `self` (an int) is being deallocated.
+PyObject* forget_tensor(PyObject* self, PyObject* weakref) noexcept {
+  auto& cache = adopted_tensors();
+  const auto it = cache.find(static_cast<PyObject*>(PyLong_AsVoidPtr(self)));
+  if (it != cache.end() && it->second.watch == weakref) {
+    PyObject* storage = it->second.storage;
+    PyObject* watch = it->second.watch;
+    cache.erase(it);
+    Py_XDECREF(storage);
+    Py_DECREF(watch);  // CPython holds the reference it calls back through for the call
+  }
+  Py_RETURN_NONE;
+}
+PyMethodDef g_forget_tensor{"forget_tensor", forget_tensor, METH_O, nullptr};
+
+/// A weak reference to obj that erases its cache entry when obj goes; null (no error set) for an
+/// object that takes no weak reference.
+PyObject* watch(PyObject* obj) {
+  PyObject* key = PyLong_FromVoidPtr(obj);
+  if (key == nullptr) throw py::error_already_set();
+  PyObject* callback = PyCFunction_New(&g_forget_tensor, key);
+  Py_DECREF(key);
+  if (callback == nullptr) throw py::error_already_set();
+  PyObject* ref = PyWeakref_NewRef(obj, callback);
+  Py_DECREF(callback);
+  if (ref == nullptr) PyErr_Clear();  // TypeError: cannot create weak reference
+  return ref;
 }
 
 struct layout_probe {
@@ -81,27 +127,51 @@ struct layout_probe {
   PyObject* stride;
   PyObject* shape;
   PyObject* dtype;
+  PyObject* untyped_storage;
+  PyObject* storage_1_13;
 };
 const layout_probe& names() {
-  static const layout_probe n{interned("data_ptr"), interned("stride"), interned("shape"), interned("dtype")};
+  static const layout_probe n{interned("data_ptr"), interned("stride"),          interned("shape"),
+                              interned("dtype"),    interned("untyped_storage"), interned("_storage")};
   return n;
 }
 
-/// Whether objects of obj's type describe their layout as torch does (data_ptr() and stride()).
-bool probes_layout(PyObject* obj) {
+/// The name of the method that gives the storage of obj's memory, or null when obj's type does not
+/// describe its layout as torch does (data_ptr(), stride() and a storage).
+PyObject* storage_method(PyObject* obj) {
   PyTypeObject* type = Py_TYPE(obj);
-  return _PyType_Lookup(type, names().data_ptr) != nullptr && _PyType_Lookup(type, names().stride) != nullptr;
+  if (_PyType_Lookup(type, names().data_ptr) == nullptr || _PyType_Lookup(type, names().stride) == nullptr) {
+    return nullptr;
+  }
+  if (_PyType_Lookup(type, names().untyped_storage) != nullptr) return names().untyped_storage;
+  if (_PyType_Lookup(type, names().storage_1_13) != nullptr) return names().storage_1_13;
+  return nullptr;
 }
 
-/// An int of a shape or stride sequence, or nullopt when it is not one.
-std::optional<long long> int_at(PyObject* seq, Py_ssize_t i) {
-  PyObject* item = PySequence_GetItem(seq, i);
-  if (item == nullptr) {
-    PyErr_Clear();
-    return std::nullopt;
+/// obj.<name> (a method: obj.<name>()), found on the type and called through its descriptor as
+/// CPython would, without the generic attribute walk: asked four times on every crossing of a
+/// tensor, where torch's own getter is about as cheap as that walk. Null with an error set on failure.
+PyObject* ask(PyObject* obj, PyObject* name, bool method) {
+  PyObject* descr = _PyType_Lookup(Py_TYPE(obj), name);  // borrowed; the type keeps it
+  if (descr != nullptr && !method && Py_IS_TYPE(descr, &PyGetSetDescr_Type)) {
+    const PyGetSetDef* def = reinterpret_cast<PyGetSetDescrObject*>(descr)->d_getset;
+    if (def->get != nullptr) return def->get(obj, def->closure);
   }
+  if (descr != nullptr && method && Py_IS_TYPE(descr, &PyMethodDescr_Type)) {
+    PyObject* self[] = {obj};
+    return PyObject_Vectorcall(descr, self, 1, nullptr);
+  }
+  if (method) return PyObject_CallMethodNoArgs(obj, name);
+  PyObject* found = nullptr;
+  if (_PyObject_LookupAttr(obj, name, &found) == 0) PyErr_SetObject(PyExc_AttributeError, name);
+  return found;
+}
+
+/// Item i of a shape or stride tuple as an int, or nullopt when it is not one.
+std::optional<long long> int_at(PyObject* seq, Py_ssize_t i) {
+  PyObject* item = PyTuple_Check(seq) ? PyTuple_GET_ITEM(seq, i) : nullptr;  // torch.Size is a tuple
+  if (item == nullptr) return std::nullopt;
   const long long v = PyLong_AsLongLong(item);
-  Py_DECREF(item);
   if (v == -1 && PyErr_Occurred()) {
     PyErr_Clear();
     return std::nullopt;
@@ -109,55 +179,89 @@ std::optional<long long> int_at(PyObject* seq, Py_ssize_t i) {
   return v;
 }
 
-/// The live Buffer a tensor became when it last crossed, if the tensor still describes it exactly.
+/// Whether obj, asked now, describes the memory it crossed with: the same dtype object, address,
+/// shape and strides (a dimension of one element or none may differ in stride: DLPack
+/// exporters normalise those, and they reach no other element).
+bool still_describes(PyObject* obj, const adopted_tensor& entry) {
+  const auto asked = [obj](PyObject* name, bool method) {
+    return py::reinterpret_steal<py::object>(ask(obj, name, method));
+  };
+  const py::object dtype = asked(names().dtype, false);
+  if (dtype.ptr() != entry.dtype) {
+    PyErr_Clear();
+    return false;
+  }
+  const py::object data = asked(names().data_ptr, true);
+  const py::object strides = asked(names().stride, true);
+  const py::object shape = asked(names().shape, false);
+  if (!data || !strides || !shape) {
+    PyErr_Clear();
+    return false;
+  }
+  if (PyLong_AsVoidPtr(data.ptr()) != entry.first) {
+    PyErr_Clear();
+    return false;
+  }
+  if (!PyTuple_Check(shape.ptr()) || !PyTuple_Check(strides.ptr())) return false;
+  const Py_ssize_t ndim = PyTuple_GET_SIZE(shape.ptr());
+  if (static_cast<std::size_t>(ndim) != entry.shape.size() || PyTuple_GET_SIZE(strides.ptr()) != ndim) return false;
+  const auto itemsize = static_cast<long long>(dtype_size(entry.format));
+  for (Py_ssize_t i = 0; i < ndim; ++i) {
+    const auto k = static_cast<std::size_t>(i);
+    const auto n = int_at(shape.ptr(), i);
+    const auto s = int_at(strides.ptr(), i);
+    if (!n || !s || static_cast<std::size_t>(*n) != entry.shape[k]) return false;
+    if (*s * itemsize != entry.strides[k] && entry.shape[k] > 1) return false;
+  }
+  return true;
+}
+
+/// The Buffer a tensor became when it last crossed, or a new one over the same memory (holding the
+/// object and the storage the entry keeps), if the tensor still describes that memory exactly.
 std::optional<buffer> readopt_tensor(PyObject* obj) {
   auto& cache = adopted_tensors();
   const auto it = cache.find(obj);
-  if (it == cache.end()) return std::nullopt;
-  auto live = ledger::instance().find_serial(it->second.serial);
-  if (!live) return std::nullopt;
-  const py::object dtype = attribute(obj, names().dtype);
-  if (dtype.ptr() != it->second.dtype) return std::nullopt;
-  const py::object data = py::reinterpret_steal<py::object>(PyObject_CallMethodNoArgs(obj, names().data_ptr));
-  const py::object strides = py::reinterpret_steal<py::object>(PyObject_CallMethodNoArgs(obj, names().stride));
-  const py::object shape = attribute(obj, names().shape);
-  if (!data || !strides || !shape) {
-    PyErr_Clear();
-    return std::nullopt;
-  }
-  if (PyLong_AsVoidPtr(data.ptr()) != live->cdata()) {
-    PyErr_Clear();
-    return std::nullopt;
-  }
-  const Py_ssize_t ndim = PySequence_Size(shape.ptr());
-  if (ndim < 0 || static_cast<std::size_t>(ndim) != live->ndim() || PySequence_Size(strides.ptr()) != ndim) {
-    PyErr_Clear();
-    return std::nullopt;
-  }
-  const auto itemsize = static_cast<long long>(live->itemsize());
-  for (Py_ssize_t i = 0; i < ndim; ++i) {
-    const auto n = int_at(shape.ptr(), i);
-    const auto s = int_at(strides.ptr(), i);
-    if (!n || !s || static_cast<std::size_t>(*n) != live->shape()[static_cast<std::size_t>(i)] ||
-        *s * itemsize != live->strides()[static_cast<std::size_t>(i)]) {
-      return std::nullopt;
-    }
-  }
-  return live;
+  if (it == cache.end() || !still_describes(obj, it->second)) return std::nullopt;
+  adopted_tensor& entry = it->second;
+  if (auto live = ledger::instance().find_serial(entry.serial)) return live;
+  PyObject* storage = entry.storage;
+  if (storage == nullptr) return std::nullopt;  // it gave none: the live Buffer only
+  Py_INCREF(obj);
+  Py_INCREF(storage);
+  release_fn release = under_gil([obj, storage] {
+    Py_DECREF(storage);
+    Py_DECREF(obj);
+  });
+  adopt_options options;
+  options.language = "py";
+  options.strides = entry.strides;
+  buffer again = adopt_strided(entry.first, std::move(release), entry.format, entry.shape, std::move(options));
+  entry.serial = again.serial();  // the entry's spare handle stays: renamed on use
+  return again;
 }
 
-void remember_tensor(PyObject* obj, const buffer& b) {
+/// Remembers that obj crossed as `b`, keeping the storage of its memory (from `method`).
+void remember_tensor(PyObject* obj, PyObject* method, const buffer& b) {
   auto& cache = adopted_tensors();
+  auto found = cache.find(obj);
+  if (found == cache.end()) {
+    PyObject* ref = watch(obj);
+    if (ref == nullptr) return;
+    found = cache.emplace(obj, adopted_tensor{}).first;
+    found->second.watch = ref;
+  }
+  adopted_tensor& entry = found->second;  // an entry of an older layout keeps its spare handle (renamed on use)
   const py::object dtype = attribute(obj, names().dtype);
-  adopted_tensor& entry = cache[obj];  // an entry found dead keeps its spare handle (renamed on use)
+  PyObject* storage = PyObject_CallMethodNoArgs(obj, method);
+  if (storage == nullptr) PyErr_Clear();  // only the live Buffer is reused then
+  Py_XDECREF(entry.storage);  // the older memory, if no Buffer holds it, goes now
+  entry.storage = storage;
   entry.serial = b.serial();
   entry.dtype = dtype.ptr();
-  static std::size_t swept_at = 64;
-  if (cache.size() < 2 * swept_at) return;
-  for (auto it = cache.begin(); it != cache.end();) {  // amortised sweep of entries whose Buffer is gone
-    it = ledger::instance().find_serial(it->second.serial) ? std::next(it) : cache.erase(it);
-  }
-  swept_at = std::max<std::size_t>(64, cache.size());
+  entry.first = const_cast<std::byte*>(b.cdata());
+  entry.format = b.format();
+  entry.shape = b.shape();
+  entry.strides = b.strides();
 }
 
 /// Why `__dlpack__()` refused (torch: "Bool type is not supported by dlpack"), as a TypeError that
@@ -177,8 +281,8 @@ void remember_tensor(PyObject* obj, const buffer& b) {
 }
 
 buffer adopt_dlpack_object(py::handle obj) {
-  const bool cacheable = probes_layout(obj.ptr());
-  if (cacheable) {
+  PyObject* const storage = storage_method(obj.ptr());
+  if (storage != nullptr) {
     if (auto again = readopt_tensor(obj.ptr())) return *again;
   }
   const std::string what = type_name_of(obj);
@@ -214,7 +318,7 @@ buffer adopt_dlpack_object(py::handle obj) {
   } catch (const error& e) {
     throw python_error(e.type(), e.message());  // the release has run (adopt_dlpack's rule)
   }
-  if (cacheable) remember_tensor(obj.ptr(), b);
+  if (storage != nullptr) remember_tensor(obj.ptr(), storage, b);
   return b;
 }
 
@@ -345,12 +449,17 @@ buffer adopt_array_interface(py::handle obj) {
 
 }  // namespace
 
+bool exports_dlpack(PyObject* obj) {
+  if (PyType_Check(obj) || PyObject_CheckBuffer(obj)) return false;
+  static PyObject* const dlpack = interned("__dlpack__");
+  // On the type, as the protocol defines it: no bound method made and dropped on every crossing.
+  return _PyType_Lookup(Py_TYPE(obj), dlpack) != nullptr;
+}
+
 foreign_array_kind foreign_array_kind_of(PyObject* obj) {
   if (PyType_Check(obj) || PyObject_CheckBuffer(obj)) return foreign_array_kind::none;
-  static PyObject* const dlpack = interned("__dlpack__");
   static PyObject* const array_interface = interned("__array_interface__");
-  // On the type, as the protocol defines it: no bound method made and dropped on every crossing.
-  if (_PyType_Lookup(Py_TYPE(obj), dlpack) != nullptr) return foreign_array_kind::dlpack;
+  if (exports_dlpack(obj)) return foreign_array_kind::dlpack;
   if (attribute(obj, array_interface)) return foreign_array_kind::array_interface;
   return foreign_array_kind::none;
 }

@@ -19,6 +19,10 @@ enum class foreign_array_kind { none, dlpack, array_interface };
 /// for objects with neither attribute, and for buffer-protocol objects, which adopt() takes first.
 foreign_array_kind foreign_array_kind_of(PyObject* obj);
 
+/// Whether `obj` is a DLPack exporter that adopt() takes by DLPack: foreign_array_kind_of() ==
+/// dlpack, asked of the type alone (no attribute lookup on the object: cheap for any argument).
+bool exports_dlpack(PyObject* obj);
+
 /// `obj` (of a kind other than none) as a Buffer over its memory, no copy. A device the CPU cannot
 /// address, a dtype no runtime can view (bool, float16, complex, …), a mask or a big-endian layout
 /// is a TypeError naming it and the way out.

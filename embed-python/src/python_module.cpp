@@ -92,8 +92,8 @@ std::string_view text_argument(PyObject* o, const char* what) {
 
 /// promethean.call's positional arguments as typed arguments (argument.hpp), when each is a plain
 /// scalar of an exact type (None, a bool, an int that fits in 64 bits, a finite float, a str) or
-/// a buffer that crosses again as the same Buffer (a numpy array, a bytearray, bytes: adopted into
-/// buffers[i]). Such a call builds no JSON array and its receiver reads none
+/// a buffer (a numpy array, a bytearray, bytes, a DLPack exporter such as a torch.Tensor: adopted
+/// into buffers[i]; crosses_as_a_buffer). Such a call builds no JSON array and its receiver reads none
 /// (runtime::call_typed). False, with `out` partly filled and no Python error set, for anything
 /// else: the JSON path then converts the arguments, and reports what cannot cross (a non-finite
 /// float, a str with lone surrogates). The str's UTF-8 is the str's own (CPython keeps it with the
@@ -121,7 +121,7 @@ bool typed_arguments(PyObject* const* args, std::size_t n, std::span<argument> o
       } catch (py::error_already_set&) {  // taken out of Python: none is left set
         return false;
       }
-    } else if (crosses_as_a_kept_buffer(p)) {
+    } else if (crosses_as_a_buffer(p)) {
       buffers[i] = adopt(p);
       out[i] = buffers[i];
     } else {

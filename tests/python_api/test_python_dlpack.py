@@ -167,15 +167,56 @@ class TorchIntoEveryRuntime(unittest.TestCase):
     def test_a_call_sees_the_tensor_as_it_is_now_call_after_call(self):
         # promethean.call lends the handle the tensor's cache entry keeps: renamed when the tensor
         # crosses as another buffer, not lent twice when one call names the tensor twice.
+        # A dict argument sends the call the JSON way (lent handles); without one, it goes typed.
         t = torch.arange(6, dtype=torch.float32)
-        for _ in range(3):
-            self.assertEqual(promethean.call("js", "dlPair", t, t), [6, 0.0, 6, 0.0, True])
+        for extra in ([], [{"json": True}], [], [{"json": True}]):
+            self.assertEqual(promethean.call("js", "dlPair", t, t, *extra), [6, 0.0, 6, 0.0, True])
         t.set_(torch.full((3,), 7.0))  # another memory and shape: another buffer, its own handle
-        self.assertEqual(promethean.call("js", "dlPair", t, t[1:]), [3, 7.0, 2, 7.0, False])
-        self.assertEqual(promethean.call("js", "dlPair", t, t), [3, 7.0, 3, 7.0, True])
+        for extra in ([], [{"json": True}]):
+            self.assertEqual(promethean.call("js", "dlPair", t, t[1:], *extra), [3, 7.0, 2, 7.0, False])
+            self.assertEqual(promethean.call("js", "dlPair", t, t, *extra), [3, 7.0, 3, 7.0, True])
         t[0] = -1.0
         self.assertEqual(promethean.call("js", "dlPair", torch.zeros(2), t), [2, 0.0, 3, -1.0, False])
         self.assertEqual(promethean.call("rust", "imageops.address", t.view(torch.uint8)), t.data_ptr())
+
+    def test_a_tensor_is_exported_once_while_it_keeps_its_memory(self):
+        # Rust keeps no Buffer: each call's Buffer is gone by the next one, which is made again from
+        # what the tensor's cache entry keeps, not from a new __dlpack__ (torch's ~3 µs).
+        class Counting(torch.Tensor):
+            exports = 0
+
+            def __dlpack__(self, stream=None):
+                type(self).exports += 1
+                return super().__dlpack__(stream)
+
+        t = torch.arange(4, dtype=torch.uint8).as_subclass(Counting)
+        for _ in range(3):
+            self.assertEqual(promethean.call("rust", "imageops.address", t), t.data_ptr())
+        self.assertEqual(Counting.exports, 1)
+        promethean.call("rust", "imageops.invert", t)
+        self.assertEqual(t.tolist(), [255, 254, 253, 252])
+        self.assertEqual(Counting.exports, 1)
+        t.set_(torch.zeros(5, dtype=torch.uint8))  # another memory: exported again
+        self.assertEqual(promethean.call("rust", "imageops.address", t), t.data_ptr())
+        self.assertEqual(promethean.buffer_info(t)["shape"], [5])
+        self.assertEqual(Counting.exports, 2)
+
+    def test_what_a_tensor_crossed_with_is_kept_only_while_it_names_it(self):
+        values = np.arange(4, dtype=np.uint8)
+        values_alive = weakref.ref(values)
+        t = torch.from_numpy(values)
+        del values
+        for _ in range(2):
+            self.assertEqual(promethean.call("rust", "imageops.address", t), t.data_ptr())
+        t.set_(torch.zeros(5, dtype=torch.uint8))
+        promethean.call("rust", "imageops.address", t)
+        # The last Buffer over the old memory was let go by Rust without the GIL: its release is
+        # queued for Python (collect_until runs it).
+        self.assertTrue(collect_until(lambda: values_alive() is None),
+                        "the memory the tensor no longer names is kept after it crossed again")
+        alive = weakref.ref(t)
+        del t
+        self.assertTrue(collect_until(lambda: alive() is None), "the cache keeps the tensor alive")
 
     def test_dtypes_no_runtime_can_view_are_refused_by_name(self):
         cases = {torch.bool: "bool", torch.float16: "float16", torch.bfloat16: "bfloat16", torch.complex64: "complex"}
