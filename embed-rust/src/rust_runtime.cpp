@@ -67,6 +67,14 @@ class rust_runtime final : public runtime {
     return call_plugin(*e.lib, *e.fn, args);
   }
 
+  /// Typed arguments go straight into the plugin's typed form (when it has one), as a callable's
+  /// do: no JSON array with a handle per buffer built for the call and walked by it.
+  message call_typed(std::string_view function, std::span<const argument> args, const call_options& options) override {
+    const table_entry e = lookup(function);
+    refuse_timeout(options, e.fn->qualified);
+    return call_plugin(*e.lib, *e.fn, args);
+  }
+
   /// A plugin function that returns a pending result (ABI 1.2) gives it here, not waited for; any
   /// other result settles the pending call at once. The function itself runs on this thread, to
   /// its return. A timeout bounds the wait for the pending result (the host's whole-wait timer),

@@ -15,6 +15,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
@@ -22,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 using namespace promethean;
 using nlohmann::json;
@@ -56,6 +58,9 @@ TEST(RustCallable, TypedArgumentsGiveWhatTheJsonPathGives) {
     const std::string slow = outcome([&] { return reference.h->call("rust", "testkit.add", as_json); });
     EXPECT_EQ(fast, slow) << as_json.dump();
     EXPECT_EQ(outcome([&] { return the_host().call("rust", "testkit.add", as_json); }), slow) << as_json.dump();
+    // By name, typed (host.call_typed: what promethean.call takes from py and js), the same.
+    const std::vector<argument> by_name(typed);
+    EXPECT_EQ(outcome([&] { return the_host().call_typed("rust", "testkit.add", by_name); }), slow) << as_json.dump();
     return fast;
   };
   EXPECT_EQ(same({1, 2}, json::array({1, 2})), "3.0");
@@ -167,6 +172,12 @@ TEST(RustCallable, ResolvingChecksTheNameAndCallsAfterShutdownAreClearErrors) {
   auto by_resolve = raised<usage_error>([] { the_host().resolve("rust", "testkit.nope"); });
   EXPECT_EQ(by_resolve.message(), by_call.message());
   EXPECT_NE(by_resolve.message().find("has no function 'nope'"), std::string::npos) << by_resolve.message();
+  const std::vector<argument> one{1};
+  EXPECT_EQ(raised<usage_error>([&] { the_host().call_typed("rust", "testkit.nope", one); }).message(), by_call.message());
+  call_options timed;
+  timed.timeout = std::chrono::milliseconds(50);
+  EXPECT_EQ(raised<usage_error>([&] { the_host().call_typed("rust", "testkit.add", std::vector<argument>{1, 2}, timed); }).message(),
+            raised<usage_error>([&] { the_host().call("rust", "testkit.add", json::array({1, 2}), timed); }).message());
   auto no_plugin = raised<usage_error>([] { the_host().resolve("rust", "missing.fn"); });
   EXPECT_NE(no_plugin.message().find("no plugin 'missing' is loaded"), std::string::npos) << no_plugin.message();
   auto empty = raised<usage_error>([] { callable()({1}); });

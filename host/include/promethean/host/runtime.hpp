@@ -76,7 +76,8 @@ class PROMETHEAN_API runtime {
 
   /// The same call with typed arguments (argument.hpp): the same name lookup, results and errors
   /// as `call` with the JSON array of the same values. The default makes that array (to_message)
-  /// and calls `call`; py and js make their own values from the arguments, with no JSON between.
+  /// and calls `call`; py and js make their own values from the arguments, and rust hands them to
+  /// the plugin's typed form, with no JSON between.
   virtual message call_typed(std::string_view function, std::span<const argument> args, const call_options& options);
 
   /// The call without waiting for its end (host::call_async): the result of an async function
