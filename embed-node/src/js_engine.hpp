@@ -129,7 +129,7 @@ struct engine {
   std::deque<v8::Global<v8::Value>> recent_big_views;
 
   /// Inline: every entry into JS asks for it a few times.
-  static engine& get() {
+  [[gnu::always_inline]] static engine& get() {
     static auto* e = new engine();  // never destroyed: backing-store deleters may run at exit
     return *e;
   }

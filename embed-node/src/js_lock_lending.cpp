@@ -10,13 +10,17 @@
 #include <mutex>
 
 namespace promethean::js {
+
+namespace detail {
+std::atomic<bool> g_lending_active{false};
+pthread_t g_lending_thread{};
+}  // namespace detail
+
 namespace {
 
 struct lending_state {
   v8::Isolate* isolate = nullptr;
   uv_async_t* wakeup = nullptr;  ///< on Node's loop; freed by its close callback
-  pthread_t main_thread{};
-  std::atomic<bool> active{false};
   std::atomic<int> requests{0};  ///< threads between asking for the lock and having it
   std::atomic<bool> lending{false};  ///< the main thread is in lend(), the lock given up
   std::mutex mutex;
@@ -51,31 +55,23 @@ void lend(uv_async_t*) {
 void start_lock_lending(v8::Isolate* isolate, uv_loop_t* loop) {
   auto& s = state();
   s.isolate = isolate;
-  s.main_thread = pthread_self();
+  detail::g_lending_thread = pthread_self();
   s.wakeup = new uv_async_t{};
   uv_async_init(loop, s.wakeup, lend);
   uv_unref(reinterpret_cast<uv_handle_t*>(s.wakeup));
-  s.active.store(true);
+  detail::g_lending_active.store(true);
 }
 
 void stop_lock_lending() {
   auto& s = state();
-  if (!s.active.exchange(false)) return;
+  if (!detail::g_lending_active.exchange(false)) return;
   uv_close(reinterpret_cast<uv_handle_t*>(s.wakeup), [](uv_handle_t* h) { delete reinterpret_cast<uv_async_t*>(h); });
   s.wakeup = nullptr;
 }
 
-bool on_lending_thread() noexcept {
+void lock_request::ask(v8::Isolate* isolate) noexcept {
   auto& s = state();
-  return s.active.load(std::memory_order_relaxed) && pthread_equal(pthread_self(), s.main_thread) != 0;
-}
-
-lock_request::lock_request(v8::Isolate* isolate) noexcept {
-  auto& s = state();
-  if (!s.active.load(std::memory_order_relaxed) || pthread_equal(pthread_self(), s.main_thread) != 0 ||
-      v8::Locker::IsLocked(isolate)) {
-    return;
-  }
+  if (on_lending_thread() || v8::Locker::IsLocked(isolate)) return;
   m_asked = true;
   s.requests.fetch_add(1);
   {
@@ -90,8 +86,7 @@ lock_request::lock_request(v8::Isolate* isolate) noexcept {
   uv_async_send(s.wakeup);
 }
 
-lock_request::~lock_request() {
-  if (!m_asked) return;
+void lock_request::served() noexcept {
   auto& s = state();
   if (s.requests.fetch_sub(1) != 1) return;
   { std::lock_guard lock(s.mutex); }  // orders this with lend()'s check: it saw >0 and waits, or sees 0

@@ -18,9 +18,19 @@
 #include <uv.h>
 #include <v8.h>
 
+#include <pthread.h>
+
+#include <atomic>
 #include <optional>
 
 namespace promethean::js {
+
+namespace detail {
+/// Whether the engine adopted a running Node whose main thread lends its lock, and that thread:
+/// read inline on every entry into JS (js_lock_lending.cpp writes them at adoption and stop).
+extern std::atomic<bool> g_lending_active;
+extern pthread_t g_lending_thread;
+}  // namespace detail
 
 /// On Node's main thread, holding the lock, when the engine adopts the running Node: the async
 /// wake-up on `loop` (unreferenced: it never keeps the process alive).
@@ -30,19 +40,28 @@ void start_lock_lending(v8::Isolate* isolate, uv_loop_t* loop);
 void stop_lock_lending();
 
 /// Whether this thread is the adopted Node's main thread (false in the embedded mode).
-bool on_lending_thread() noexcept;
+inline bool on_lending_thread() noexcept {
+  return detail::g_lending_active.load(std::memory_order_relaxed) &&
+         pthread_equal(pthread_self(), detail::g_lending_thread) != 0;
+}
 
 /// Around taking the isolate lock on a thread that is not Node's main thread and does not hold it,
 /// in the hosted mode: asks the main thread for the lock from construction until destruction (make
 /// it before the v8::Locker and end it once the lock is held). Else nothing.
 class lock_request {
  public:
-  explicit lock_request(v8::Isolate* isolate) noexcept;
-  ~lock_request();
+  explicit lock_request(v8::Isolate* isolate) noexcept {
+    if (detail::g_lending_active.load(std::memory_order_relaxed)) ask(isolate);  // inline: every entry
+  }
+  ~lock_request() {
+    if (m_asked) served();
+  }
   lock_request(const lock_request&) = delete;
   lock_request& operator=(const lock_request&) = delete;
 
  private:
+  void ask(v8::Isolate* isolate) noexcept;
+  void served() noexcept;
   bool m_asked = false;
 };
 

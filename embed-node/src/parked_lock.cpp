@@ -16,15 +16,14 @@ struct parked {
   std::unique_ptr<v8::Unlocker> unlocker;  // gives the lock up again at once
 };
 parked* g_parked = nullptr;  // set and cleared by the engine's start and stop only
-// What keeps_entered_here() reads on every entry: the parked thread, and whether it is parked.
-// Written at start and stop only, while no other thread is inside JS (stop waits for them).
-pthread_t g_parked_thread{};
-std::atomic<bool> g_is_parked{false};
 }  // namespace
 
-bool keeps_entered_here() noexcept {
-  return g_is_parked.load(std::memory_order_relaxed) && pthread_equal(pthread_self(), g_parked_thread) != 0;
-}
+namespace detail {
+pthread_t g_parked_thread{};
+std::atomic<bool> g_is_parked{false};
+}  // namespace detail
+using detail::g_is_parked;
+using detail::g_parked_thread;
 
 void park_isolate_lock(v8::Isolate* isolate, const v8::Global<v8::Context>& context) {
   if (gettid() != getpid()) return;  // not the main thread: see the header

@@ -25,9 +25,19 @@
 // the bottom entry is only ever popped by unpark_isolate_lock().
 #pragma once
 
+#include <pthread.h>
 #include <v8.h>
 
+#include <atomic>
+
 namespace promethean::js {
+
+namespace detail {
+/// What keeps_entered_here() reads on every entry (parked_lock.cpp): the parked thread, and
+/// whether it is parked. Written at start and stop only, while no other thread is inside JS.
+extern pthread_t g_parked_thread;
+extern std::atomic<bool> g_is_parked;
+}  // namespace detail
 
 /// On the thread that started the engine, holding no lock: parks it (see above) when that is the
 /// process's main thread. Why only there: a parked Locker belongs to its thread and can only be
@@ -37,8 +47,10 @@ namespace promethean::js {
 void park_isolate_lock(v8::Isolate* isolate, const v8::Global<v8::Context>& context);
 
 /// True on the parked thread while it is parked: its isolate and the Node context are entered.
-/// Cheap (no thread-local lookup): it is asked on every entry into JS.
-bool keeps_entered_here() noexcept;
+/// Inline and cheap (no thread-local lookup, no call): it is asked on every entry into JS.
+inline bool keeps_entered_here() noexcept {
+  return detail::g_is_parked.load(std::memory_order_relaxed) && pthread_equal(pthread_self(), detail::g_parked_thread) != 0;
+}
 
 /// Before the isolate is disposed, holding no lock. On the parked thread: leaves the context and
 /// the isolate and gives the lock back. On another thread (a host created on the main thread but
