@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <mutex>
 #include <unordered_map>
 
@@ -16,10 +17,9 @@ namespace promethean {
 struct ledger::impl {
   mutable std::mutex mutex;
   ledger_counts counts;  // views_by_runtime is left empty here: see views below
-  /// Views per runtime, kept at zero instead of erased: a numpy array made and dropped per
-  /// handoff would otherwise allocate and free a map node (and two std::string keys) each time.
-  /// counts() reports the non-zero entries only, as ledger_counts documents.
-  std::map<std::string, std::int64_t, std::less<>> views;
+  /// Views per runtime (view_count), made on first use and never freed: export_refs point at
+  /// them. counts() reports the non-zero entries only, as ledger_counts documents.
+  std::map<std::string, std::unique_ptr<view_count>, std::less<>> views;
   std::unordered_map<std::uint64_t, std::weak_ptr<const detail::buffer_state>> buffers;
   std::atomic<bool> abort_on_leak{false};
 };
@@ -41,7 +41,8 @@ ledger::~ledger() { delete m_impl; }
 ledger_counts ledger::counts() const {
   std::lock_guard lock(m_impl->mutex);
   ledger_counts out = m_impl->counts;
-  for (const auto& [runtime, n] : m_impl->views) {
+  for (const auto& [runtime, count] : m_impl->views) {
+    const std::int64_t n = count->n.load(std::memory_order_relaxed);
     if (n != 0) out.views_by_runtime.emplace(runtime, n);
   }
   return out;
@@ -66,10 +67,16 @@ std::optional<buffer> ledger::find_serial(std::uint64_t serial) const {
 }
 
 void ledger::note_view(std::string_view runtime, int delta) {
+  views_of(runtime).n.fetch_add(delta, std::memory_order_relaxed);
+}
+
+view_count& ledger::views_of(std::string_view runtime) {
   std::lock_guard lock(m_impl->mutex);
   auto it = m_impl->views.find(runtime);  // found without making a std::string (std::less<>)
-  if (it == m_impl->views.end()) it = m_impl->views.emplace(std::string(runtime), 0).first;
-  it->second += delta;
+  if (it == m_impl->views.end()) {
+    it = m_impl->views.emplace(std::string(runtime), std::make_unique<view_count>(std::string(runtime))).first;
+  }
+  return *it->second;
 }
 
 void ledger::set_abort_on_leak(bool on) noexcept { m_impl->abort_on_leak = on; }
@@ -133,12 +140,21 @@ void ledger::buffer_destroyed(std::uint64_t serial) noexcept {
   --m_impl->counts.live_buffers;
 }
 
-export_ref::export_ref(buffer b, std::string runtime) : m_buffer(std::move(b)), m_runtime(std::move(runtime)) {
-  if (m_buffer) ledger::instance().note_view(m_runtime, +1);
+export_ref::export_ref(buffer b, std::string runtime) : m_buffer(std::move(b)) {
+  if (m_buffer) {
+    m_views = &ledger::instance().views_of(runtime);
+    m_views->n.fetch_add(1, std::memory_order_relaxed);
+  }
 }
 
-export_ref::export_ref(export_ref&& other) noexcept
-    : m_buffer(std::move(other.m_buffer)), m_runtime(std::move(other.m_runtime)) {
+export_ref::export_ref(buffer b, view_count& views) noexcept : m_buffer(std::move(b)) {
+  if (m_buffer) {
+    m_views = &views;
+    m_views->n.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+export_ref::export_ref(export_ref&& other) noexcept : m_buffer(std::move(other.m_buffer)), m_views(other.m_views) {
   other.m_buffer = buffer();
 }
 
@@ -146,7 +162,7 @@ export_ref& export_ref::operator=(export_ref&& other) noexcept {
   if (this != &other) {
     reset();
     m_buffer = std::move(other.m_buffer);
-    m_runtime = std::move(other.m_runtime);
+    m_views = other.m_views;
     other.m_buffer = buffer();
   }
   return *this;
@@ -154,9 +170,14 @@ export_ref& export_ref::operator=(export_ref&& other) noexcept {
 
 export_ref::~export_ref() { reset(); }
 
+const std::string& export_ref::runtime() const noexcept {
+  static const std::string none;
+  return m_views != nullptr ? m_views->runtime : none;
+}
+
 void export_ref::reset() noexcept {
   if (m_buffer) {
-    ledger::instance().note_view(m_runtime, -1);
+    m_views->n.fetch_sub(1, std::memory_order_relaxed);
     m_buffer = buffer();
   }
 }

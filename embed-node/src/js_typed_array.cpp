@@ -210,7 +210,8 @@ v8::Local<v8::Value> to_typed_array(v8::Isolate* isolate, const buffer& b) {
   std::shared_ptr<v8::BackingStore> store;
   if (auto it = g.stores_by_buffer.find(b.serial()); it != g.stores_by_buffer.end()) store = it->second.lock();
   if (!store && b.nbytes() > 0) {
-    auto* ref = new export_ref(b, "js");
+    static view_count& js_views = ledger::instance().views_of("js");
+    auto* ref = new export_ref(b, js_views);
     std::unique_ptr<v8::BackingStore> made = v8::ArrayBuffer::NewBackingStore(
         const_cast<std::byte*>(b.cdata()), b.nbytes(),
         [](void*, std::size_t, void* deleter_data) {

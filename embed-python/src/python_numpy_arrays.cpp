@@ -55,7 +55,8 @@ py::handle numpy_dtype(dtype format) {
 }  // namespace
 
 py::object to_numpy(const buffer& b) {
-  auto* ref = new export_ref(b, "py");
+  static view_count& py_views = ledger::instance().views_of("py");
+  auto* ref = new export_ref(b, py_views);
   py::object owner = py::reinterpret_steal<py::object>(PyCapsule_New(ref, k_capsule_name, [](PyObject* capsule) {
     delete static_cast<export_ref*>(PyCapsule_GetPointer(capsule, k_capsule_name));
   }));

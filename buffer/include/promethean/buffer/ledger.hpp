@@ -9,6 +9,7 @@
 #include <promethean/buffer/buffer.hpp>
 #include <promethean/config.hpp>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -29,6 +30,15 @@ struct ledger_counts {
   std::map<std::string, std::int64_t> views_by_runtime;         ///< runtime → exported views
 };
 
+/// How many views of buffers one runtime holds: made once per runtime name by the ledger and kept
+/// for the process's life, so that an export_ref counts itself with one atomic add, no lookup and no
+/// lock (a numpy array or TypedArray is made and dropped per handoff).
+struct view_count {
+  explicit view_count(std::string name) : runtime(std::move(name)) {}
+  const std::string runtime;
+  std::atomic<std::int64_t> n{0};
+};
+
 class PROMETHEAN_API ledger {
  public:
   static ledger& instance();
@@ -42,6 +52,8 @@ class PROMETHEAN_API ledger {
 
   /// A runtime took (+1) or dropped (-1) a view of a buffer; prefer `export_ref`.
   void note_view(std::string_view runtime, int delta);
+  /// The count of the views `runtime` holds (made on first use; valid for the process's life).
+  view_count& views_of(std::string_view runtime);
 
   void set_abort_on_leak(bool on) noexcept;
   bool abort_on_leak() const noexcept;
@@ -76,6 +88,9 @@ class PROMETHEAN_API export_ref {
  public:
   export_ref() noexcept = default;
   export_ref(buffer b, std::string runtime);
+  /// The same with the runtime's count found already (ledger::views_of, once per runtime): what a
+  /// runtime's handoff path uses, paying one atomic add here and one when the view goes.
+  export_ref(buffer b, view_count& views) noexcept;
   export_ref(export_ref&& other) noexcept;
   export_ref& operator=(export_ref&& other) noexcept;
   export_ref(const export_ref&) = delete;
@@ -83,13 +98,14 @@ class PROMETHEAN_API export_ref {
   ~export_ref();
 
   const buffer& get() const noexcept { return m_buffer; }
-  const std::string& runtime() const noexcept { return m_runtime; }
+  /// The runtime whose view this is (empty for a default-made one).
+  const std::string& runtime() const noexcept;
   /// Drops the reference now (idempotent).
   void reset() noexcept;
 
  private:
   buffer m_buffer;
-  std::string m_runtime;
+  view_count* m_views = nullptr;  ///< the ledger's, never freed
 };
 
 }  // namespace promethean
