@@ -41,7 +41,7 @@ void stop_lock_lending();
 
 /// Whether this thread is the adopted Node's main thread (false in the embedded mode).
 inline bool on_lending_thread() noexcept {
-  return detail::g_lending_active.load(std::memory_order_relaxed) &&
+  return detail::g_lending_active.load(std::memory_order_acquire) &&
          pthread_equal(pthread_self(), detail::g_lending_thread) != 0;
 }
 
@@ -51,7 +51,7 @@ inline bool on_lending_thread() noexcept {
 class lock_request {
  public:
   explicit lock_request(v8::Isolate* isolate) noexcept {
-    if (detail::g_lending_active.load(std::memory_order_relaxed)) ask(isolate);  // inline: every entry
+    if (detail::g_lending_active.load(std::memory_order_acquire)) ask(isolate);  // inline: every entry
   }
   ~lock_request() {
     if (m_asked) served();

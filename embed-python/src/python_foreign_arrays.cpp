@@ -86,6 +86,7 @@ struct adopted_tensor {
   promethean::dtype format = promethean::dtype::uint8;
   shape_t shape;
   strides_t strides;  ///< in bytes
+  bool readonly = false;
   nlohmann::json spare;  ///< the handle promethean.call lends (lend_tensor_handle); null while lent
 };
 std::unordered_map<PyObject*, adopted_tensor>& adopted_tensors() {
@@ -102,7 +103,7 @@ PyObject* forget_tensor(PyObject* self, PyObject* weakref) noexcept {
     PyObject* watch = it->second.watch;
     cache.erase(it);
     Py_XDECREF(storage);
-    Py_DECREF(watch);  // CPython holds the reference it calls back through for the call
+    Py_DECREF(watch);  // may free the weak reference during its own callback: WeakValueDictionary does too
   }
   Py_RETURN_NONE;
 }
@@ -235,6 +236,7 @@ std::optional<buffer> readopt_tensor(PyObject* obj) {
   adopt_options options;
   options.language = "py";
   options.strides = entry.strides;
+  options.readonly = entry.readonly;
   buffer again = adopt_strided(entry.first, std::move(release), entry.format, entry.shape, std::move(options));
   entry.serial = again.serial();  // the entry's spare handle stays: renamed on use
   return again;
@@ -262,6 +264,7 @@ void remember_tensor(PyObject* obj, PyObject* method, const buffer& b) {
   entry.format = b.format();
   entry.shape = b.shape();
   entry.strides = b.strides();
+  entry.readonly = b.readonly();
 }
 
 /// Why `__dlpack__()` refused (torch: "Bool type is not supported by dlpack"), as a TypeError that
