@@ -83,14 +83,15 @@ def stop_own_loop():
 
 class _Start:
     """Starts a coroutine as a task of its loop (on the loop's thread), and cancels it from any."""
-    __slots__ = ("loop", "coroutine", "settle", "task", "cancelled")
+    __slots__ = ("loop", "coroutine", "settle", "name", "task", "cancelled")
 
-    def __init__(self, loop, coroutine, settle):
-        self.loop, self.coroutine, self.settle = loop, coroutine, settle
+    def __init__(self, loop, coroutine, settle, name):
+        self.loop, self.coroutine, self.settle, self.name = loop, coroutine, settle, name
         self.task, self.cancelled = None, False
 
     def __call__(self):
-        self.task = task = self.loop.create_task(self.coroutine)
+        # Named as an eagerly started task is, whichever way it started.
+        self.task = task = self.loop.create_task(self.coroutine, name=self.name)
         self.coroutine = None
         task.add_done_callback(self.settle)
         if self.cancelled:
@@ -105,7 +106,7 @@ class _Start:
 def cancel_of(task):
     return functools.partial(task.get_loop().call_soon_threadsafe, task.cancel)
 
-def run(awaitable, settle, main_loop_free):
+def run(awaitable, settle, main_loop_free, name):
     """Runs awaitable on the main thread's running loop (when free: its thread is not waiting in a
     blocking call), else on Promethean's, from the loop's thread; settle(task) when it ends (on
     the loop's thread). Returns the function that cancels it."""
@@ -113,7 +114,7 @@ def run(awaitable, settle, main_loop_free):
     if loop is None or not main_loop_free or loop.is_closed() or not loop.is_running():
         loop = _own()
     coroutine = awaitable if asyncio.iscoroutine(awaitable) else _awaited(awaitable)
-    start = _Start(loop, coroutine, settle)
+    start = _Start(loop, coroutine, settle, name)
     if asyncio._get_running_loop() is loop:
         start()  # already on the loop's thread: no wake-up needed
     else:
@@ -271,7 +272,9 @@ std::shared_ptr<pending_call> run_awaitable(py::object awaitable, std::string na
     return call;
   }
   auto call = pending_call::make();
-  cancel_through(*call, support["run"](std::move(awaitable), settle_when_done(call, std::move(name), completion), main_loop_free));
+  const std::string task_name = name;  // the settle callback takes `name`: not both in one call's arguments
+  cancel_through(*call, support["run"](std::move(awaitable), settle_when_done(call, std::move(name), completion),
+                                       main_loop_free, task_name));
   return call;
 }
 
