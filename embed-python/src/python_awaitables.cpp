@@ -166,7 +166,9 @@ void define_async_api(py::module_& m) {
         if (a.iterator) a.iterator.attr("close")();
       })
       .def("__repr__", [](const call_awaitable& a) { return "<promethean " + a.what + ">"; });
-  py::module_::import("collections.abc").attr("Coroutine").attr("register")(m.attr("_Awaitable"));
+  // No collections.abc.Coroutine.register: the ABC recognises the type by these four methods
+  // (isinstance, asyncio.iscoroutine, inspect.isawaitable), and importing collections.abc here
+  // cost every start ~2 ms.
   m.def(
       "call_async",
       [](const std::string& rt, const std::string& fn, py::args args, py::kwargs kwargs) {

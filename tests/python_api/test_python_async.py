@@ -131,6 +131,17 @@ class PythonAwaitsJs(unittest.IsolatedAsyncioTestCase):
             await promethean.eval_async("js", "Promise.reject(new RangeError('no'))")
         self.assertEqual(caught.exception.type, "RangeError")
 
+    async def test_an_awaitable_is_a_coroutine_to_asyncio_and_to_the_abcs(self):
+        import collections.abc
+        import inspect
+
+        pending = promethean.call_async("js", "asyncTest.plain", 3)
+        self.assertIsInstance(pending, collections.abc.Coroutine)
+        self.assertIsInstance(pending, collections.abc.Awaitable)
+        self.assertTrue(asyncio.iscoroutine(pending))
+        self.assertTrue(inspect.isawaitable(pending))
+        self.assertEqual(await asyncio.ensure_future(pending), 4)
+
     async def test_a_coroutine_that_create_task_and_gather_take(self):
         task = asyncio.create_task(promethean.call_async("js", "asyncTest.later", 1, 10))
         self.assertEqual(await task, 2)
