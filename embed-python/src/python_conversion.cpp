@@ -424,8 +424,7 @@ message arguments_to_message(PyObject* const* args, std::size_t n, std::vector<l
         v = buffer_to_json(b);
       }
       buffers.push_back(std::move(b));
-    } else if (lent != nullptr && !PyObject_CheckBuffer(args[i]) &&
-               foreign_array_kind_of(args[i]) == foreign_array_kind::dlpack) {
+    } else if (lent != nullptr && exports_dlpack(args[i])) {  // asks the type only: every argument comes here
       buffer b = adopt_foreign_array(args[i], foreign_array_kind::dlpack);  // a torch.Tensor, as convert() would
       v = lend_tensor_handle(args[i], b);
       lent->push_back(lent_handle{values.size(), args[i], true});

@@ -151,7 +151,7 @@ PyObject* storage_method(PyObject* obj) {
 
 /// obj.<name> (a method: obj.<name>()), found on the type and called through its descriptor as
 /// CPython would, without the generic attribute walk: asked four times on every crossing of a
-/// tensor, where torch's own getter is about as cheap as that walk. Null with an error set on failure.
+/// tensor, where torch's own getter is about as cheap as that walk. Null on failure.
 PyObject* ask(PyObject* obj, PyObject* name, bool method) {
   PyObject* descr = _PyType_Lookup(Py_TYPE(obj), name);  // borrowed; the type keeps it
   if (descr != nullptr && !method && Py_IS_TYPE(descr, &PyGetSetDescr_Type)) {
@@ -163,9 +163,7 @@ PyObject* ask(PyObject* obj, PyObject* name, bool method) {
     return PyObject_Vectorcall(descr, self, 1, nullptr);
   }
   if (method) return PyObject_CallMethodNoArgs(obj, name);
-  PyObject* found = nullptr;
-  if (_PyObject_LookupAttr(obj, name, &found) == 0) PyErr_SetObject(PyExc_AttributeError, name);
-  return found;
+  return attribute(obj, name).release().ptr();  // null when there is none: not that tensor any more
 }
 
 /// Item i of a shape or stride tuple as an int, or nullopt when it is not one.
