@@ -10,6 +10,7 @@
 #include "js_engine.hpp"
 #include "js_event_loop.hpp"
 #include "js_host_call.hpp"
+#include "js_loop_thread.hpp"
 
 #include <csignal>
 #include "js_errors.hpp"
@@ -265,6 +266,10 @@ class js_runtime final : public runtime {
                             " with require() or promethean.load() instead",
                         "js");
     }
+    // This thread drives the loop from before the script is queued (runMain starts it from the
+    // loop, with setImmediate): else the loop thread, taking the lock between the two, could run
+    // the whole script itself, and a runtime the script starts would start on that thread.
+    loop_driver driving;
     {
       entered e;
       v8::Isolate* isolate = e.isolate();

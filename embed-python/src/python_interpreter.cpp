@@ -79,6 +79,29 @@ void hold_modules_if_threads_remain() {
   }
 }
 
+/// At exit CPython 3.11 waits for the thread state of every non-daemon thread to go, threading's
+/// MainThread included unless finalisation runs on that thread (threading._shutdown releases it
+/// then). MainThread is the thread that imported threading: when that was another thread than
+/// this one (Python started on a thread other than the one dropping the Host), its state lives
+/// until Py_FinalizeEx deletes every state, after the wait, which would then never end. Leave it
+/// out of the wait, as threading._shutdown means to ("ignore _main_thread"). The caller holds the
+/// GIL.
+void leave_another_main_thread_out_of_the_exit_wait() {
+  PyObject* threading = PyDict_GetItemString(PyImport_GetModuleDict(), "threading");  // borrowed
+  if (threading == nullptr) return;
+  try {
+    py::handle module(threading);
+    py::object main = module.attr("_main_thread");
+    if (py::object(main.attr("ident")).equal(py::int_(PyThread_get_thread_ident()))) return;
+    py::object guard = module.attr("_shutdown_locks_lock");
+    guard.attr("acquire")();
+    module.attr("_shutdown_locks").attr("discard")(main.attr("_tstate_lock"));
+    guard.attr("release")();
+  } catch (py::error_already_set& e) {
+    e.discard_as_unraisable("promethean: leaving threading's main thread out of the exit wait");
+  }
+}
+
 /// PROMETHEAN_THREAD_GRACE (seconds, >= 0), else 10.
 double thread_grace_seconds() {
   const char* env = std::getenv("PROMETHEAN_THREAD_GRACE");
@@ -330,6 +353,7 @@ void interpreter::finalize() {
   s.async_support = py::object();
   drain_releases();
   hold_modules_if_threads_remain();
+  leave_another_main_thread_out_of_the_exit_wait();
   main_wake::uninstall();
   state().finalizing = true;
   Py_FinalizeEx();

@@ -207,7 +207,30 @@ std::string summary(std::vector<double> seconds) {
   std::exit(0);
 }
 
+/// Python started on a second thread, which imports threading there (so threading's MainThread is
+/// that thread), then the Host dropped on the main thread: finalisation must not wait for the
+/// second thread's Python state, which only finalisation itself deletes. Exits 0 after "done".
+[[noreturn]] void python_started_on_another_thread() {
+  auto h = std::make_unique<host>();
+  std::thread([&] {
+    h->eval("py", "import threading\nassert threading.main_thread() is threading.current_thread()");
+  }).join();
+  std::printf("%s\n", h->eval("py", "threading.main_thread() is threading.current_thread()").data.value().dump().c_str());
+  h.reset();
+  std::printf("done\n");
+  std::exit(0);
+}
+
 }  // namespace
+
+TEST(ThreadingShutdown, AHostWhosePythonStartedOnAnotherThreadIsDroppedWithoutWaitingForThatThread) {
+  child c(python_started_on_another_thread, 0);
+  const child_run r = c.finish(std::chrono::seconds(60));
+  ASSERT_FALSE(r.timed_out) << "hung at the Host's destruction\n" << r.out << r.err;
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "false\ndone\n") << r.err;
+  EXPECT_EQ(test::without_environment_noise(r.err), "");
+}
 
 TEST(ThreadingShutdown, AHostDroppedOnAnotherThreadThanTheOneThatStartedNodeStopsCleanly) {
   child c(dropped_on_another_thread, 0);
