@@ -5,6 +5,7 @@
 #include "python_coroutines.hpp"
 
 #include "python_errors.hpp"
+#include "python_main_thread.hpp"
 #include "python_main_wake.hpp"
 #include "python_multiprocessing.hpp"
 #include "python_name_resolution.hpp"
@@ -192,11 +193,11 @@ sys.path[:] = [p for p in sys.path if p not in before] + before
     // TimeoutError in code that never imported it.
     py::module_::import("promethean");
     // threading's MainThread is whichever thread imports it first. When Python starts on the
-    // process's main thread, make it that one, as in python3, whatever thread first runs Python
-    // code later (a call served on another thread of a worker process): otherwise Py_FinalizeEx,
-    // on this thread, waits for that other thread to end. (Started on another thread, by a
-    // plugin's thread calling back, say, the first importer stays MainThread, as before.)
-    if (::getpid() == static_cast<pid_t>(::gettid())) py::module_::import("threading");
+    // process's main thread, make it that one, as in python3, whatever thread first imports it
+    // (a call served on another thread of a worker process), without importing it now
+    // (python_main_thread.hpp). (Started on another thread, by a plugin's thread calling back,
+    // say, the first importer stays MainThread, as before.)
+    if (::getpid() == static_cast<pid_t>(::gettid())) keep_main_thread_for_threading();
   } catch (py::error_already_set& e) {
     self.m_saved = PyEval_SaveThread();
     throw python_error("InitError", std::string("activating $VIRTUAL_ENV failed: ") + e.what());

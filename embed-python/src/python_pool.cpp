@@ -6,12 +6,15 @@
 // of `map` keep every instance busy at once.
 #include "python_pool.hpp"
 
+#include <string>
+
 namespace py = pybind11;
 
 namespace promethean::python {
 
-void define_pool_api(py::module_& m) {
-  py::exec(py::str(R"(
+namespace {
+
+constexpr const char* k_pool_source = R"(
 class Pool:
     """n instances of one runtime, each in a worker process of its own: CPU-bound Python in
     parallel, one GIL per process, with buffers shared rather than copied. Made by pool()."""
@@ -111,7 +114,33 @@ def pool(runtime, size, name="pool"):
     runtime@name.0 … runtime@name.<size-1>. The processes start on first use and live until the
     program ends; pool() with the same runtime and name gives the same processes again."""
     return Pool(runtime, size, name)
-)"), m.attr("__dict__"));
+)";
+
+constexpr const char* k_made_on_first_use[] = {"Pool", "pool"};
+
+}  // namespace
+
+void define_pool_api(py::module_& m) {
+  py::handle globals = m.attr("__dict__");  // the module's: it lives as long as the process
+  m.def(
+      "__getattr__",
+      [globals](const py::str& name) -> py::object {
+        for (const char* made : k_made_on_first_use) {
+          if (name.equal(py::str(made))) {
+            if (!PyDict_Contains(globals.ptr(), name.ptr())) py::exec(py::str(k_pool_source), py::reinterpret_borrow<py::object>(globals));
+            return globals[name];
+          }
+        }
+        throw py::attribute_error("module 'promethean' has no attribute '" + std::string(name) + "'");
+      },
+      py::arg("name"));
+  m.def("__dir__", [globals]() {
+    py::list names = py::reinterpret_borrow<py::dict>(globals).attr("keys")();
+    for (const char* made : k_made_on_first_use) {
+      if (!PyDict_Contains(globals.ptr(), py::str(made).ptr())) names.append(made);
+    }
+    return names;
+  });
 }
 
 }  // namespace promethean::python

@@ -4,6 +4,7 @@
 
 #include "python_callable.hpp"
 #include "python_command_line.hpp"
+#include "python_compile.hpp"
 #include "python_conversion.hpp"
 #include "python_coroutines.hpp"
 #include "python_deadline.hpp"
@@ -130,16 +131,16 @@ class python_runtime final : public runtime {
   /// The value of an expression, None for statements (run in __main__). GIL held.
   static py::object eval_object(std::string_view code) {
     py::dict globals = py::module_::import("__main__").attr("__dict__");
-    py::object builtins = py::module_::import("builtins");
+    const py::str source(code.data(), code.size());
     py::object compiled;
     bool expression = true;
     try {
-      compiled = builtins.attr("compile")(py::str(std::string(code)), "<eval>", "eval");
+      compiled = compile_source(source, py::str("<eval>"), Py_eval_input);
     } catch (py::error_already_set& e) {
       if (!e.matches(PyExc_SyntaxError)) throw;
       expression = false;
     }
-    if (!expression) compiled = builtins.attr("compile")(py::str(std::string(code)), "<exec>", "exec");
+    if (!expression) compiled = compile_source(source, py::str("<exec>"), Py_file_input);
     py::object result = py::reinterpret_steal<py::object>(PyEval_EvalCode(compiled.ptr(), globals.ptr(), globals.ptr()));
     if (!result) throw py::error_already_set();
     return expression ? result : py::none();
@@ -205,13 +206,12 @@ class python_runtime final : public runtime {
 
   void define(const function_definition& d) override {
     guarded([&] {
-      py::object builtins = py::module_::import("builtins");
       std::string params;
       for (const auto& p : d.params) params += (params.empty() ? "" : ", ") + p;
       // An expression body is returned; a statement body runs as written.
       bool expression = true;
       try {
-        builtins.attr("compile")(py::str(d.body), "<py:fn>", "eval");
+        compile_source(py::str(d.body), py::str("<py:fn>"), Py_eval_input);
       } catch (py::error_already_set& e) {
         if (!e.matches(PyExc_SyntaxError)) throw;
         expression = false;
@@ -291,7 +291,7 @@ class python_runtime final : public runtime {
       py::dict globals = py::module_::import("__main__").attr("__dict__");
       globals["__file__"] = path.string();
       py::object source = py::module_::import("io").attr("open_code")(path.string()).attr("read")();
-      py::object code = py::module_::import("builtins").attr("compile")(source, path.string(), "exec");
+      py::object code = compile_source(source, py::str(path.string()), Py_file_input);
       py::object result = py::reinterpret_steal<py::object>(PyEval_EvalCode(code.ptr(), globals.ptr(), globals.ptr()));
       if (!result) throw py::error_already_set();
     } catch (py::error_already_set& e) {
@@ -322,7 +322,7 @@ class python_runtime final : public runtime {
       if (kind == "-c") {
         sys.attr("path").attr("insert")(0, "");
         py::dict globals = py::module_::import("__main__").attr("__dict__");
-        py::object code = py::module_::import("builtins").attr("compile")(text, "<string>", "exec");
+        py::object code = compile_source(py::str(text), py::str("<string>"), Py_file_input);
         py::object result = py::reinterpret_steal<py::object>(PyEval_EvalCode(code.ptr(), globals.ptr(), globals.ptr()));
         if (!result) throw py::error_already_set();
       } else {

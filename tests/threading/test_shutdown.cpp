@@ -221,7 +221,35 @@ std::string summary(std::vector<double> seconds) {
   std::exit(0);
 }
 
+/// Python started on the main thread, threading first imported by a call on a second thread: the
+/// main thread is still threading's MainThread, as in python3, and the Host drops cleanly. Prints
+/// what the main thread sees, then "done".
+[[noreturn]] void threading_first_imported_on_another_thread() {
+  auto h = std::make_unique<host>();
+  h->eval("py", "import sys\nimported_at_start = 'threading' in sys.modules");
+  std::thread([&] {
+    h->eval("py", "import threading\nother_is_main = threading.current_thread() is threading.main_thread()");
+  }).join();
+  const char* seen =
+      "[imported_at_start, other_is_main, threading.current_thread() is threading.main_thread(),"
+      " threading.main_thread().ident == threading.get_ident(),"
+      " threading.main_thread().native_id == __import__('os').getpid(), threading.main_thread().is_alive()]";
+  std::printf("%s\n", h->eval("py", seen).data.value().dump().c_str());
+  h.reset();
+  std::printf("done\n");
+  std::exit(0);
+}
+
 }  // namespace
+
+TEST(ThreadingShutdown, ThreadingFirstImportedOnAnotherThreadKeepsTheMainThreadAsItsMainThread) {
+  child c(threading_first_imported_on_another_thread, 0);
+  const child_run r = c.finish(std::chrono::seconds(60));
+  ASSERT_FALSE(r.timed_out) << "hung at the Host's destruction\n" << r.out << r.err;
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "[false,false,true,true,true,true]\ndone\n") << r.err;
+  EXPECT_EQ(test::without_environment_noise(r.err), "");
+}
 
 TEST(ThreadingShutdown, AHostWhosePythonStartedOnAnotherThreadIsDroppedWithoutWaitingForThatThread) {
   child c(python_started_on_another_thread, 0);
