@@ -1,6 +1,7 @@
 // Python exceptions ↔ the promethean error family.
 #include "python_errors.hpp"
 
+#include "python_frozen_code.hpp"
 #include "python_state.hpp"
 
 #include <pybind11/eval.h>
@@ -61,20 +62,7 @@ const python_origin* python_origin_of(const error& e) {
 
 void define_foreign_error(py::module_& m) {
   py::dict scope;
-  py::exec(py::str(R"(
-class ForeignError(Exception):
-    """An error raised in another runtime: .runtime, .type, .message and .trace say what and where."""
-    def __init__(self, runtime, type, message, trace=""):
-        super().__init__(f"{runtime} {type}: {message}")
-        self.runtime = runtime
-        self.type = type
-        self.message = message
-        self.trace = trace
-
-class ForeignTraceback(Exception):
-    """The other runtime's own traceback of a ForeignError, as its __cause__: printed above it, as
-    Python prints the exception another was raised from."""
-)"), scope);
+  run_frozen_code("foreign_errors", scope);
   py::object cls = scope["ForeignError"];
   cls.attr("__module__") = "promethean";
   m.attr("ForeignError") = cls;
@@ -83,17 +71,6 @@ class ForeignTraceback(Exception):
   traceback.attr("__module__") = "promethean";
   m.attr("ForeignTraceback") = traceback;
   foreign_traceback_type() = traceback;
-  py::exec(py::str(R"(
-class TimeoutError(TimeoutError):
-    """Raised asynchronously in Python code still running when its call's timeout passes
-    (promethean.call(..., timeout=s), call_options::timeout). Like KeyboardInterrupt, it is noticed
-    between bytecodes: a long C call (a big numpy operation) finishes first, and so does a blocking
-    one (time.sleep, a lock wait) except on the main thread of an embedded Python, which is woken."""
-    def __str__(self):
-        # No __init__: raised asynchronously, it is made with no arguments, and a Python __init__
-        # would be a frame of ours in the user's traceback.
-        return super().__str__() or "the call's timeout passed"
-)"), scope);
   py::object timeout = scope["TimeoutError"];
   timeout.attr("__module__") = "promethean";
   m.attr("TimeoutError") = timeout;

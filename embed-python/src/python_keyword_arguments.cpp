@@ -1,6 +1,7 @@
 // Keyword arguments in Python: promethean.kw and calls that take them (python_keyword_arguments.hpp).
 #include "python_keyword_arguments.hpp"
 
+#include "python_frozen_code.hpp"
 #include "python_state.hpp"
 
 #include <pybind11/eval.h>
@@ -14,18 +15,7 @@ namespace promethean::python {
 
 void define_keyword_arguments(py::module_& m) {
   py::dict scope;
-  py::exec(py::str(R"py(
-class kw(dict):
-    """Keyword arguments for a call into another runtime, as its last argument:
-    promethean.call("py", "sorted", xs, promethean.kw(reverse=True)); the same as
-    promethean.call("py", "sorted", xs, reverse=True), and the way to pass one named timeout.
-    A Python function receives them as keyword arguments; a JS function as a last plain object."""
-    __slots__ = ()
-
-    def __repr__(self):
-        return "promethean.kw(" + ", ".join(f"{k}={v!r}" for k, v in self.items()) + ")"
-)py"),
-           scope);
+  run_frozen_code("keyword_arguments", scope);
   py::object cls = scope["kw"];
   cls.attr("__module__") = "promethean";
   m.attr("kw") = cls;

@@ -8,6 +8,7 @@
 #include "python_keyword_arguments.hpp"
 #include "python_name_resolution.hpp"
 #include "python_foreign_function.hpp"
+#include "python_frozen_code.hpp"
 #include "python_state.hpp"
 #include "without_gil.hpp"
 
@@ -320,27 +321,7 @@ PyObject* make_module() {
   m.def("view", &view, py::arg("x"), py::arg("name"),
         "The named view of a buffer, computed by the runtime that registered it (or that owns the buffer).");
   m.def("runtimes", &runtimes, "The dispatch map: every runtime with its version and entries.");
-  py::exec(py::str(R"(
-def copy(x):
-    """A writable, C-contiguous copy of x (any array or buffer) in a new host buffer, as a numpy
-    array: what to send where x itself cannot go, a read-only array (np.asarray of a Pillow
-    image) or a strided one to JS, whose TypedArrays are writable and contiguous. The copy is
-    made once, here; from then on it crosses without one."""
-    import numpy
-    source = numpy.asarray(x)
-    out = alloc(list(source.shape), source.dtype.name)
-    out[...] = source
-    return out
-
-def export(fn=None, name=None):
-    """Make a Python function callable from other runtimes by name: @export, @export(name="x"),
-    or export(fn, "x")."""
-    if fn is None:
-        return lambda f: _export(f, name)
-    if isinstance(fn, str) and name is None:
-        return lambda f: _export(f, fn)
-    return _export(fn, name)
-)"), m.attr("__dict__"));
+  run_frozen_code("module_helpers", m.attr("__dict__"));
   define_async_api(m);
   define_pool_api(m);
   // The type of another runtime's functions in Python, for isinstance (python_foreign_function.hpp).

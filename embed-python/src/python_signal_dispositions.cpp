@@ -1,6 +1,7 @@
 // Signals in embedded mode as python3 has them (python_signal_dispositions.hpp).
 #include "python_signal_dispositions.hpp"
 
+#include "python_frozen_code.hpp"
 #include "python_hosted_signals.hpp"
 #include "python_state.hpp"
 
@@ -12,6 +13,8 @@
 #include <csignal>
 #include <cstdio>
 #include <system_error>
+
+namespace py = pybind11;
 
 // (_signal, not signal, below: the same functions without signal.py's enum import, 8 ms at every start.)
 
@@ -61,27 +64,6 @@ PyObject* signal_set(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs
 PyMethodDef g_signal_set_def{"_signal_set", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&signal_set)),
                              METH_FASTCALL, "Keeps the host's signal handlers when a script sets Python's."};
 
-/// Sets the table as python3 has it, then wraps _signal.signal; runs with `signal_set` in scope.
-constexpr const char* k_adopt = R"(
-import _signal
-_signal.signal(_signal.SIGINT, _signal.default_int_handler)
-if host_sigterm:
-    _signal.signal(_signal.SIGTERM, _signal.SIG_DFL)
-
-def _wrap(original, signal_set, SIGINT=_signal.SIGINT, SIGTERM=_signal.SIGTERM,
-          default_int_handler=_signal.default_int_handler, SIG_DFL=_signal.SIG_DFL):
-    def signal(signalnum, handler, /):
-        previous = original(signalnum, handler)
-        signal_set(signalnum, (signalnum == SIGINT and handler is default_int_handler) or (
-            signalnum == SIGTERM and type(handler) is int and handler == SIG_DFL))
-        return previous
-    signal.__doc__ = original.__doc__
-    signal.__wrapped__ = original
-    return signal
-
-original = _signal.signal
-_signal.signal = _wrap(original, signal_set)
-)";
 }  // namespace
 
 void adopt_host_signal_dispositions() {
@@ -95,14 +77,21 @@ void adopt_host_signal_dispositions() {
                   PyDict_SetItemString(globals, "__builtins__", PyEval_GetBuiltins()) == 0 &&
                   PyDict_SetItemString(globals, "signal_set", signal_set_fn) == 0 &&
                   PyDict_SetItemString(globals, "host_sigterm", g_host_handlers[1].is_function ? Py_True : Py_False) == 0;
-  PyObject* done = ok ? PyRun_String(k_adopt, Py_file_input, globals, globals) : nullptr;
-  if (done == nullptr) {
+  bool done = false;
+  if (ok) {
+    try {
+      run_frozen_code("signal_adoption", py::reinterpret_borrow<py::dict>(globals));  // signal_adoption.py
+      done = true;
+    } catch (py::error_already_set& e) {
+      e.restore();
+    }
+  }
+  if (!done) {
     PyErr_Print();  // the table keeps CPython's view; the host's handlers stay
   } else {
     g_original_signal = PyDict_GetItemString(globals, "original");  // borrowed: kept below
     Py_XINCREF(g_original_signal);
   }
-  Py_XDECREF(done);
   Py_XDECREF(signal_set_fn);
   Py_XDECREF(globals);
   // _signal.signal installed CPython's handler (or the default) at the process level: the host's
