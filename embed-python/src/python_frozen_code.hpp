@@ -26,6 +26,11 @@ extern const long k_frozen_magic;  ///< the bytecode magic number of the Python 
 extern const frozen_code k_frozen_code[];
 extern const std::size_t k_frozen_code_count;
 
+/// The code object of `entry`: its marshal data read back, or its source compiled (when
+/// `from_source`, or when this Python's magic number differs from the build's). The caller holds
+/// the GIL. Throws pybind11::error_already_set.
+pybind11::object frozen_code_object(const frozen_code& entry, bool from_source);
+
 /// Runs embed-python/src/py/NAME.py with `scope` as its globals (given __builtins__ if it has
 /// none), as py::exec would run its source. The caller holds the GIL. Throws
 /// pybind11::error_already_set (what the code raises), std::logic_error for an unknown name.
