@@ -48,6 +48,20 @@ class Mode(unittest.TestCase):
             self.assertIn(name, found)
         self.assertEqual(found["py"]["version"], "%d.%d.%d" % sys.version_info[:3])
 
+    def test_the_names_made_on_first_use_are_there_for_dir_and_a_star_import(self):
+        # Pool and pool are made when first asked for (a start that makes no pool compiles none of
+        # their code), yet dir(), __all__ and `from promethean import *` have them as any other.
+        for name in ("pool", "Pool"):
+            self.assertIn(name, dir(promethean))
+            self.assertIn(name, promethean.__all__)
+        scope = {}
+        exec("from promethean import *", scope)
+        self.assertTrue(callable(scope["pool"]))
+        self.assertIs(scope["Pool"], promethean.Pool)
+        self.assertEqual(sorted(n for n in scope if not n.startswith("_")), sorted(promethean.__all__))
+        with self.assertRaisesRegex(AttributeError, "has no attribute 'no_such_name'"):
+            promethean.no_such_name
+
 
 class EvalAndCall(unittest.TestCase):
     def test_eval_in_every_runtime(self):
