@@ -25,10 +25,8 @@ std::vector<std::string> commands_beside_library() {
   return {(dir / "promethean").string(), (dir.parent_path() / "bin" / "promethean").string()};
 }
 
-}  // namespace
-
-/// The hook's Python code, run on first use only: compiling it at every start cost ~2.4 million
-/// instructions (0.7 ms) of a `promethean run hello.py` that never imports multiprocessing.
+/// The hook's Python code (py/multiprocessing_hook.py), run when multiprocessing is first
+/// imported: a start that never imports it runs none of it.
 py::dict hook_code() {
   py::dict scope;
   scope["__builtins__"] = py::module_::import("builtins");
@@ -36,6 +34,7 @@ py::dict hook_code() {
   run_frozen_code("multiprocessing_hook", scope);
   return scope;
 }
+}  // namespace
 
 void install_multiprocessing_hook() {
   py::dict modules = py::module_::import("sys").attr("modules");
