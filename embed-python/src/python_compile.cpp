@@ -6,7 +6,9 @@ namespace py = pybind11;
 namespace promethean::python {
 
 py::object compile_source(py::handle source, py::handle filename, int start) {
-  PyCompilerFlags flags = _PyCompilerFlags_INIT;
+  PyCompilerFlags flags{};  // what _PyCompilerFlags_INIT spells as a C compound literal
+  flags.cf_flags = 0;
+  flags.cf_feature_version = PY_MINOR_VERSION;
   PyEval_MergeCompilerFlags(&flags);  // compile()'s dont_inherit=False: the calling frame's futures
   PyObject* copy = nullptr;
   // compile()'s own reading of its source: UTF-8 of a str (its coding cookie ignored), the bytes
