@@ -108,8 +108,8 @@ py::object running_loop(const char* what) {
 }
 
 /// What call_async, eval_async and a Pending handle give Python: an awaitable of an asyncio future
-/// of the loop that awaits it, and a coroutine to asyncio (registered as collections.abc.Coroutine,
-/// so create_task, gather and wait_for take it). C++, not an `async def`, so that a traceback
+/// of the loop that awaits it, and a coroutine to asyncio (collections.abc.Coroutine by its send,
+/// throw, close and __await__, so create_task, gather and wait_for take it). C++, not an `async def`, so that a traceback
 /// shows no frame of ours: the awaiting code's frames, then the error's own.
 struct call_awaitable {
   std::string what;                  // for repr: "call_async js fetchJson"

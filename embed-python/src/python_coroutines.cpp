@@ -11,7 +11,6 @@
 
 #include <promethean/error.hpp>
 
-#include <pybind11/eval.h>
 
 #include <utility>
 
@@ -44,7 +43,6 @@ py::dict async_support() {
   auto& s = state();
   if (!s.async_support) {
     py::dict scope;
-    scope["__builtins__"] = py::module_::import("builtins");
     run_frozen_code("async_support", scope);
     s.async_support = scope;
   }

@@ -4,7 +4,6 @@
 #include "python_frozen_code.hpp"
 #include "python_import_hook.hpp"
 
-#include <pybind11/eval.h>
 #include <pybind11/pybind11.h>
 
 namespace py = pybind11;
@@ -18,7 +17,6 @@ unsigned long g_main_native_id = 0;
 py::object on_threading_import(const py::str& name) {
   if (PyThread_get_thread_ident() == g_main_ident) return py::none();  // python3's own import
   py::dict scope;
-  scope["__builtins__"] = py::module_::import("builtins");
   scope["__name__"] = "promethean._main_thread";
   run_frozen_code("main_thread_hook", scope);
   return scope["find_spec"](name, g_main_ident, g_main_native_id);

@@ -17,7 +17,6 @@
 #include <promethean/error.hpp>
 #include <promethean/host/host.hpp>
 
-#include <pybind11/eval.h>
 #include <pybind11/stl.h>
 
 #include <array>

@@ -6,7 +6,6 @@
 
 #include <promethean/host/runtime_module.hpp>
 
-#include <pybind11/eval.h>
 #include <pybind11/stl.h>
 
 #include <filesystem>
@@ -29,7 +28,6 @@ std::vector<std::string> commands_beside_library() {
 /// imported: a start that never imports it runs none of it.
 py::dict hook_code() {
   py::dict scope;
-  scope["__builtins__"] = py::module_::import("builtins");
   scope["__name__"] = "promethean._multiprocessing";
   run_frozen_code("multiprocessing_hook", scope);
   return scope;

@@ -1,7 +1,6 @@
 // promethean.pool: n instances of a runtime in processes of their own, as one (docs/PROCESSES.md).
 #pragma once
 
-#include <pybind11/eval.h>
 #include <pybind11/pybind11.h>
 
 namespace promethean::python {

@@ -240,33 +240,29 @@ std::string summary(std::vector<double> seconds) {
   std::exit(0);
 }
 
+/// Runs `body` in a child and expects it to end by itself (no hang at the Host's destruction) with
+/// status 0, exactly `expected_out` on stdout and nothing but environment noise on stderr.
+void expect_clean_end(const std::function<void()>& body, const std::string& expected_out) {
+  child c(body, 0);
+  const child_run r = c.finish(std::chrono::seconds(60));
+  ASSERT_FALSE(r.timed_out) << "hung at the Host's destruction\n" << r.out << r.err;
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, expected_out) << r.err;
+  EXPECT_EQ(test::without_environment_noise(r.err), "");
+}
+
 }  // namespace
 
 TEST(ThreadingShutdown, ThreadingFirstImportedOnAnotherThreadKeepsTheMainThreadAsItsMainThread) {
-  child c(threading_first_imported_on_another_thread, 0);
-  const child_run r = c.finish(std::chrono::seconds(60));
-  ASSERT_FALSE(r.timed_out) << "hung at the Host's destruction\n" << r.out << r.err;
-  EXPECT_EQ(r.status, 0) << r.err;
-  EXPECT_EQ(r.out, "[false,false,true,true,true,true]\ndone\n") << r.err;
-  EXPECT_EQ(test::without_environment_noise(r.err), "");
+  expect_clean_end(threading_first_imported_on_another_thread, "[false,false,true,true,true,true]\ndone\n");
 }
 
 TEST(ThreadingShutdown, AHostWhosePythonStartedOnAnotherThreadIsDroppedWithoutWaitingForThatThread) {
-  child c(python_started_on_another_thread, 0);
-  const child_run r = c.finish(std::chrono::seconds(60));
-  ASSERT_FALSE(r.timed_out) << "hung at the Host's destruction\n" << r.out << r.err;
-  EXPECT_EQ(r.status, 0) << r.err;
-  EXPECT_EQ(r.out, "false\ndone\n") << r.err;
-  EXPECT_EQ(test::without_environment_noise(r.err), "");
+  expect_clean_end(python_started_on_another_thread, "false\ndone\n");
 }
 
 TEST(ThreadingShutdown, AHostDroppedOnAnotherThreadThanTheOneThatStartedNodeStopsCleanly) {
-  child c(dropped_on_another_thread, 0);
-  const child_run r = c.finish(std::chrono::seconds(60));
-  ASSERT_FALSE(r.timed_out) << r.err;
-  EXPECT_EQ(r.status, 0) << r.err;
-  EXPECT_EQ(r.out, "sum 336\ndone\n") << r.err;
-  EXPECT_EQ(test::without_environment_noise(r.err), "");
+  expect_clean_end(dropped_on_another_thread, "sum 336\ndone\n");
 }
 
 TEST(ThreadingShutdown, TheCliExitsCleanlyWithWorkInFlightEveryTime) {
