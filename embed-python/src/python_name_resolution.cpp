@@ -1,11 +1,12 @@
 // How the py runtime finds a function by name (python_name_resolution.hpp).
 #include "python_name_resolution.hpp"
 
+#include "python_loaded_modules.hpp"
 #include "python_state.hpp"
 
 #include <promethean/error.hpp>
 
-#include <algorithm>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -15,10 +16,6 @@ namespace py = pybind11;
 namespace promethean::python {
 namespace {
 
-std::size_t parts_in(std::string_view dotted) {
-  return static_cast<std::size_t>(std::count(dotted.begin(), dotted.end(), '.')) + 1;
-}
-
 /// A str of `text` (UTF-8), or error_already_set.
 py::str text_object(std::string_view text) {
   PyObject* o = PyUnicode_FromStringAndSize(text.data(), static_cast<Py_ssize_t>(text.size()));
@@ -26,82 +23,106 @@ py::str text_object(std::string_view text) {
   return py::reinterpret_steal<py::str>(o);
 }
 
-/// `target.part.part…` for the dotted parts of `rest` ("b.c"), or null when one is missing (no
-/// error left set; `*missing` names it).
-py::object walk_attributes(py::object target, std::string_view rest, std::string_view* missing) {
-  while (!rest.empty()) {
-    const auto dot = rest.find('.');
-    const std::string_view part = rest.substr(0, dot);
-    target = py::reinterpret_steal<py::object>(PyObject_GetAttr(target.ptr(), text_object(part).ptr()));
+/// A dotted name split once: its parts as text and as str keys, made once for the first lookup and
+/// kept by the route it leaves (a str made from C text is a few hundred instructions each).
+struct name_parts {
+  std::vector<std::string_view> text;  // views into the name
+  std::vector<py::object> keys;
+};
+
+name_parts split_name(std::string_view name) {
+  name_parts p;
+  for (std::size_t start = 0;;) {
+    const auto dot = name.find('.', start);
+    p.text.push_back(name.substr(start, dot == std::string_view::npos ? dot : dot - start));
+    p.keys.push_back(text_object(p.text.back()));
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return p;
+}
+
+/// The first `count` parts of `name`, dotted ("a.b" of "a.b.c" for 2).
+std::string_view first_parts(std::string_view name, const name_parts& p, std::size_t count) {
+  const std::string_view last = p.text[count - 1];
+  return name.substr(0, static_cast<std::size_t>(last.data() - name.data()) + last.size());
+}
+
+/// sys.modules' key for the module named by the first `count` parts.
+py::object module_key(std::string_view name, const name_parts& p, std::size_t count) {
+  return count == 1 ? p.keys[0] : text_object(first_parts(name, p, count));
+}
+
+/// `target.part.part…` for the parts from `first` on, or null when one is missing (no error left
+/// set; `*missing` names it).
+py::object walk_attributes(py::object target, const name_parts& p, std::size_t first, std::string_view* missing) {
+  for (std::size_t i = first; i < p.keys.size(); ++i) {
+    target = py::reinterpret_steal<py::object>(PyObject_GetAttr(target.ptr(), p.keys[i].ptr()));
     if (!target) {
       PyErr_Clear();
-      *missing = part;
+      *missing = p.text[i];
       return target;
     }
-    rest = dot == std::string_view::npos ? std::string_view() : rest.substr(dot + 1);
   }
   return target;
 }
 
 /// The full lookup (the order of python_name_resolution.hpp); `module_parts` tells how it went: 0
-/// when the head was found in __main__ or the builtins, else how many parts name the module.
-py::object resolve_slowly(std::string_view name, std::size_t& module_parts) {
+/// when the head was found in __main__ or the builtins, else how many parts name the module, whose
+/// sys.modules key is then `module`.
+py::object resolve_slowly(std::string_view name, const name_parts& p, std::size_t& module_parts, py::object& module) {
   module_parts = 0;
-  const auto first_dot = name.find('.');
-  const std::string_view head = name.substr(0, first_dot);
-  const std::string_view rest = first_dot == std::string_view::npos ? std::string_view() : name.substr(first_dot + 1);
+  const std::size_t n = p.keys.size();
   std::string_view missing_part;
   auto missing = [&] {
     return usage_error("py: no function '" + std::string(name) + "': '" + std::string(missing_part) + "' not found",
                        "py");
   };
-  py::str head_text = text_object(head);
   // __main__'s and the builtins' dicts, looked up without the import machinery.
-  PyObject* main_module = PyImport_AddModule("__main__");  // borrowed
-  if (main_module == nullptr) throw py::error_already_set();
-  PyObject* found = PyDict_GetItemWithError(PyModule_GetDict(main_module), head_text.ptr());  // borrowed
-  if (found == nullptr && !PyErr_Occurred()) found = PyDict_GetItemWithError(PyEval_GetBuiltins(), head_text.ptr());
+  const py::dict globals = main_dict();
+  PyObject* found = PyDict_GetItemWithError(globals.ptr(), p.keys[0].ptr());  // borrowed
+  if (found == nullptr && !PyErr_Occurred()) found = PyDict_GetItemWithError(PyEval_GetBuiltins(), p.keys[0].ptr());
   if (found == nullptr && PyErr_Occurred()) throw py::error_already_set();
   if (found != nullptr) {
-    py::object target = walk_attributes(py::reinterpret_borrow<py::object>(found), rest, &missing_part);
+    py::object target = walk_attributes(py::reinterpret_borrow<py::object>(found), p, 1, &missing_part);
     if (!target) throw missing();
     return target;
   }
   // A module: the longest dotted prefix in sys.modules, then the attributes after it.
-  auto after = [&](std::size_t end) { return end == name.size() ? std::string_view() : name.substr(end + 1); };
-  for (std::size_t end = name.size();; end = name.rfind('.', end - 1)) {
-    auto module = py::reinterpret_steal<py::object>(PyImport_GetModule(text_object(name.substr(0, end)).ptr()));
-    if (!module && PyErr_Occurred()) throw py::error_already_set();
-    if (module) {
-      if (py::object target = walk_attributes(module, after(end), &missing_part)) {
-        module_parts = parts_in(name.substr(0, end));
+  for (std::size_t count = n; count >= 1; --count) {
+    py::object key = module_key(name, p, count);
+    if (py::object loaded = loaded_module(key)) {
+      if (py::object target = walk_attributes(loaded, p, count, &missing_part)) {
+        module_parts = count;
+        module = std::move(key);
         return target;
       }
       break;  // a submodule not imported yet, perhaps: the import below finds it
     }
-    if (end == head.size()) break;
   }
   // Not imported yet: the longest importable prefix (numpy.linalg.norm imports numpy.linalg).
-  for (std::size_t end = name.size();; end = name.rfind('.', end - 1)) {
-    py::object module;
+  for (std::size_t count = n; count >= 1; --count) {
+    py::object imported;
+    py::object key = module_key(name, p, count);
     try {
-      module = py::module_::import(std::string(name.substr(0, end)).c_str());
+      imported = module_named(first_parts(name, p, count));
     } catch (py::error_already_set& e) {
       if (!e.matches(PyExc_ImportError)) throw;
-      if (end == head.size()) {
-        throw usage_error("py: no function '" + std::string(name) + "': '" + std::string(head) +
+      if (count == 1) {
+        throw usage_error("py: no function '" + std::string(name) + "': '" + std::string(p.text[0]) +
                               "' is not exported, defined in __main__, a builtin or an importable module",
                           "py");
       }
       continue;
     }
-    py::object target = walk_attributes(module, after(end), &missing_part);
+    py::object target = walk_attributes(imported, p, count, &missing_part);
     if (!target) throw missing();
-    module_parts = parts_in(name.substr(0, end));
+    module_parts = count;
+    module = std::move(key);
     return target;
   }
+  throw std::logic_error("py: a name has at least one part");  // the loop returns or throws at count 1
 }
-
 
 /// The dicts a simple lookup reads, and their versions then. CPython before 3.12 gives a dict a new,
 /// globally unique ma_version_tag at every change, so equal versions mean nothing the lookup read
@@ -219,22 +240,13 @@ py::object follow(const route& r, dict_versions& read) {
   return target;
 }
 
-void remember(std::string_view name, std::size_t module_parts) {
+void remember(std::string_view name, name_parts&& p, std::size_t module_parts, py::object module) {
   auto& t = the_routes();
   if (t.routes.size() >= k_max_routes) t.routes.clear();
   route r;
-  for (std::size_t start = 0;;) {
-    const auto dot = name.find('.', start);
-    r.parts.push_back(text_object(name.substr(start, dot == std::string_view::npos ? dot : dot - start)));
-    if (dot == std::string_view::npos) break;
-    start = dot + 1;
-  }
+  r.parts = std::move(p.keys);
   r.module_parts = module_parts;
-  if (module_parts > 0) {
-    std::size_t end = 0;
-    for (std::size_t i = 0; i < module_parts; ++i) end = name.find('.', end + (i == 0 ? 0 : 1));
-    r.module_key = text_object(name.substr(0, end == std::string_view::npos ? name.size() : end));
-  }
+  r.module_key = std::move(module);
   t.routes.insert_or_assign(std::string(name), std::move(r));
 }
 
@@ -257,9 +269,11 @@ py::object resolve(std::string_view name) {
   if (auto it = s.exported.find(name); it != s.exported.end()) return it->second;
   if (auto it = s.callables.find(name); it != s.callables.end()) return it->second;
   if (!t.main_key) t.main_key = text_object("__main__");
+  name_parts parts = split_name(name);
   std::size_t module_parts = 0;
-  py::object target = resolve_slowly(name, module_parts);
-  remember(name, module_parts);
+  py::object module;
+  py::object target = resolve_slowly(name, parts, module_parts, module);
+  remember(name, std::move(parts), module_parts, std::move(module));
   return target;
 }
 

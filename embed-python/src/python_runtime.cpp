@@ -10,6 +10,7 @@
 #include "python_deadline.hpp"
 #include "python_errors.hpp"
 #include "python_interpreter.hpp"
+#include "python_loaded_modules.hpp"
 #include "python_signal_dispositions.hpp"
 #include "python_state.hpp"
 #include "python_vectorcall.hpp"
@@ -130,7 +131,7 @@ class python_runtime final : public runtime {
 
   /// The value of an expression, None for statements (run in __main__). GIL held.
   static py::object eval_object(std::string_view code) {
-    py::dict globals = py::module_::import("__main__").attr("__dict__");
+    py::dict globals = main_dict();
     const py::str source(code.data(), code.size());
     py::object compiled;
     bool expression = true;
@@ -230,7 +231,7 @@ class python_runtime final : public runtime {
           }
         }
       }
-      py::dict globals = py::module_::import("__main__").attr("__dict__");
+      py::dict globals = main_dict();
       py::exec(py::str(source), globals);
       state().exported[d.name] = globals[py::str(d.name)];
       forget_route(d.name);
@@ -239,17 +240,53 @@ class python_runtime final : public runtime {
   }
 
   void load(const std::filesystem::path& path) override {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec)) throw usage_error("py: cannot load " + path.string() + ": no such file", "py");
-    guarded([&] {
-      py::object util = py::module_::import("importlib.util");
-      const std::string module_name = path.stem().string();
-      py::object spec = util.attr("spec_from_file_location")(module_name, path.string());
-      py::object module = util.attr("module_from_spec")(spec);
-      py::module_::import("sys").attr("modules")[py::str(module_name)] = module;
-      spec.attr("loader").attr("exec_module")(module);
-      return 0;
-    });
+    try {
+      guarded([&] {
+        load_now(path);
+        return 0;
+      });
+    } catch (const error&) {
+      // Whether the file is there is asked only once loading it failed: a stat made before every
+      // load was a system call per load spent on a question whose answer is nearly always yes.
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(path, ec)) {
+        throw usage_error("py: cannot load " + path.string() + ": no such file", "py");
+      }
+      throw;
+    }
+  }
+
+  /// Runs the file as the module named by its stem, registered in sys.modules under that name; if
+  /// it fails, sys.modules holds again what it held before (nothing, or the module of that name
+  /// already there), as Python's own import leaves it. GIL held.
+  static void load_now(const std::filesystem::path& path) {
+    // importlib.util's steps, as Python code loading a file by hand takes them; the attribute
+    // names made once (a str made from C text per lookup was a tenth of a fresh load's cost).
+    static PyObject* const k_spec_from_file_location = interned("spec_from_file_location");
+    static PyObject* const k_module_from_spec = interned("module_from_spec");
+    static PyObject* const k_loader = interned("loader");
+    static PyObject* const k_exec_module = interned("exec_module");
+    py::object util = module_named("importlib.util");
+    const py::str module_name(path.stem().string());
+    py::object spec = util.attr(k_spec_from_file_location)(module_name, path.string());
+    py::object module = util.attr(k_module_from_spec)(spec);
+    PyObject* modules = PyImport_GetModuleDict();  // borrowed
+    auto before = py::reinterpret_borrow<py::object>(PyDict_GetItemWithError(modules, module_name.ptr()));
+    if (!before && PyErr_Occurred() != nullptr) throw py::error_already_set();
+    if (PyDict_SetItem(modules, module_name.ptr(), module.ptr()) != 0) throw py::error_already_set();
+    try {
+      spec.attr(k_loader).attr(k_exec_module)(module);
+    } catch (py::error_already_set&) {
+      // The error (held by the exception, none set now) is the caller's; the entry is undone,
+      // unless the module replaced itself in sys.modules, as a module may.
+      if (PyDict_GetItemWithError(modules, module_name.ptr()) == module.ptr()) {
+        const int undone = before ? PyDict_SetItem(modules, module_name.ptr(), before.ptr())
+                                  : PyDict_DelItem(modules, module_name.ptr());
+        (void)undone;  // nothing but a failed allocation could refuse it; the module's error is the one to report
+      }
+      PyErr_Clear();
+      throw;
+    }
   }
 
   std::string marshal(const nlohmann::json& value) const override { return source_literal(value, k_python_spelling); }
@@ -288,7 +325,7 @@ class python_runtime final : public runtime {
     sys.attr("path").attr("insert")(0, dir);
     int status = 0;
     try {
-      py::dict globals = py::module_::import("__main__").attr("__dict__");
+      py::dict globals = main_dict();
       globals["__file__"] = path.string();
       py::object source = py::module_::import("io").attr("open_code")(path.string()).attr("read")();
       py::object code = compile_source(source, py::str(path.string()), Py_file_input);
@@ -321,7 +358,7 @@ class python_runtime final : public runtime {
     try {
       if (kind == "-c") {
         sys.attr("path").attr("insert")(0, "");
-        py::dict globals = py::module_::import("__main__").attr("__dict__");
+        py::dict globals = main_dict();
         py::object code = compile_source(py::str(text), py::str("<string>"), Py_file_input);
         py::object result = py::reinterpret_steal<py::object>(PyEval_EvalCode(code.ptr(), globals.ptr(), globals.ptr()));
         if (!result) throw py::error_already_set();

@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -346,6 +348,34 @@ TEST(PyLoad, RunsAFileAsAModule) {
   EXPECT_EQ(the_host().call("py", "pm_loaded_mod.triple", json::array({5})).value(), 15);
   std::filesystem::remove(path);
   EXPECT_THROW(the_host().load("py", "/nonexistent/mod.py"), usage_error);
+}
+
+TEST(PyLoad, AFailedLoadLeavesSysModulesAsItWas) {
+  const auto dir = std::filesystem::temp_directory_path() / ("pm_failed_loads_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  // A new name: the module is not left behind, half made, after its error.
+  std::ofstream(dir / "pm_failing_mod.py") << "x = 1\nraise ValueError('boom')\n";
+  auto e = raised<python_error>([&] { the_host().load("py", dir / "pm_failing_mod.py"); });
+  EXPECT_EQ(e.type(), "ValueError");
+  EXPECT_EQ(e.message(), "boom");
+  EXPECT_EQ(py_eval("__import__('sys').modules.get('pm_failing_mod') is None"), true);
+  // A name already taken: what was there is there again.
+  py_eval("exec('import sys, types\\nsys.modules[\"pm_taken_mod\"] = types.ModuleType(\"pm_taken_mod\")\\n"
+          "sys.modules[\"pm_taken_mod\"].marker = 7')");
+  std::ofstream(dir / "pm_taken_mod.py") << "def f():\n    return 1\nraise KeyError('k')\n";
+  EXPECT_EQ(raised<python_error>([&] { the_host().load("py", dir / "pm_taken_mod.py"); }).type(), "KeyError");
+  EXPECT_EQ(py_eval("__import__('sys').modules['pm_taken_mod'].marker"), 7);
+  // A load that succeeds replaces it, and a call sees the new module's function.
+  std::ofstream(dir / "pm_taken_mod.py") << "def f():\n    return 2\n";
+  the_host().load("py", dir / "pm_taken_mod.py");
+  EXPECT_EQ(the_host().call("py", "pm_taken_mod.f", json::array()).value(), 2);
+  // No file, or a folder: the usage error that names the path.
+  auto missing = raised<usage_error>([&] { the_host().load("py", dir / "pm_not_there.py"); });
+  EXPECT_EQ(missing.message(), "py: cannot load " + (dir / "pm_not_there.py").string() + ": no such file");
+  std::filesystem::create_directories(dir / "pm_folder.py");
+  EXPECT_THROW(the_host().load("py", dir / "pm_folder.py"), usage_error);
+  EXPECT_EQ(py_eval("__import__('sys').modules.get('pm_not_there') is None"), true);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(PyMarshalEntry, RendersPythonLiterals) {
