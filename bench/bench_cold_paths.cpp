@@ -26,13 +26,33 @@ std::string fresh_stem(const char* prefix) {
   return std::string(prefix) + std::to_string(next++);
 }
 
+/// Where the fresh module files go: in memory (/dev/shm, a tmpfs) where there is one. Why: Python
+/// writes each file's bytecode next to it, inside the timed load and import alike, and on a disk
+/// file system a new file's inode is found by a scan whose cost grows with the files made and
+/// removed before (ext4's search past recently deleted inodes): tens of microseconds that moved
+/// both rows by more than the bridge's own cost, from run to run. In memory, a file is made in
+/// the same short time every time, and what is left to compare is the load itself.
+/// The folder is removed with what Python wrote into it when the process ends (in memory, what is
+/// left behind would hold memory until the machine restarts).
 std::filesystem::path cold_folder() {
-  static const std::filesystem::path folder = [] {
-    auto f = std::filesystem::temp_directory_path() / ("promethean_bench_cold_" + std::to_string(::getpid()));
+  struct removed_at_exit {
+    std::filesystem::path path;
+    ~removed_at_exit() {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
+    }
+  };
+  static const removed_at_exit folder = [] {
+    std::error_code ec;
+    const std::filesystem::path shm = "/dev/shm";
+    const auto base = std::filesystem::is_directory(shm, ec) && ::access(shm.c_str(), W_OK) == 0
+                          ? shm
+                          : std::filesystem::temp_directory_path();
+    auto f = base / ("promethean_bench_cold_" + std::to_string(::getpid()));
     std::filesystem::create_directories(f);
-    return f;
+    return removed_at_exit{f};
   }();
-  return folder;
+  return folder.path;
 }
 
 /// Source defining functions `names` (the same adder), and source removing them again.
