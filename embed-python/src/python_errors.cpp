@@ -2,6 +2,7 @@
 #include "python_errors.hpp"
 
 #include "python_frozen_code.hpp"
+#include "python_loaded_modules.hpp"
 #include "python_state.hpp"
 
 
@@ -102,7 +103,7 @@ void throw_from_python(py::error_already_set& e) {
   throw_if_exit(type, value);
   std::string trace;
   try {
-    py::object lines = py::module_::import("traceback").attr("format_exception")(type, value, tb);
+    py::object lines = module_named("traceback").attr("format_exception")(type, value, tb);
     trace = py::str("").attr("join")(lines).cast<std::string>();
   } catch (...) {
     trace = e.what();
@@ -126,7 +127,7 @@ void throw_from_python(py::error_already_set& e) {
     // variables go, so that a big array in one is not held by an error object nobody frees.
     if (auto frames = py::reinterpret_steal<py::object>(PyException_GetTraceback(value.ptr()))) {
       try {
-        py::module_::import("traceback").attr("clear_frames")(frames);
+        module_named("traceback").attr("clear_frames")(frames);
       } catch (py::error_already_set&) {
         // nothing lost: the locals are merely kept
       }

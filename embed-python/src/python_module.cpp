@@ -6,6 +6,7 @@
 #include "python_conversion.hpp"
 #include "python_errors.hpp"
 #include "python_keyword_arguments.hpp"
+#include "python_loaded_modules.hpp"
 #include "python_name_resolution.hpp"
 #include "python_foreign_function.hpp"
 #include "python_frozen_code.hpp"
@@ -238,7 +239,7 @@ void register_buffer_type(const std::string& name, std::vector<std::string> layo
 }
 
 /// JSON → plain Python values (dicts stay dicts: no handle is turned into an array here).
-py::object plain(const nlohmann::json& j) { return py::module_::import("json").attr("loads")(j.dump()); }
+py::object plain(const nlohmann::json& j) { return module_named("json").attr("loads")(j.dump()); }
 
 /// adopt() for the module's own functions: its refusals (a bool tensor, a dict) are the caller's
 /// TypeError, as in a call's arguments; anything else is a ForeignError.
