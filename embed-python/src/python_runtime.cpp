@@ -245,9 +245,9 @@ class python_runtime final : public runtime {
         load_now(path);
         return 0;
       });
-    } catch (const error&) {
-      // Whether the file is there is asked only once loading it failed: a stat made before every
-      // load was a system call per load spent on a question whose answer is nearly always yes.
+    } catch (const python_error&) {
+      // Whether the file is there is asked only once Python failed to load it: a stat made before
+      // every load was a system call per load spent on a question whose answer is nearly always yes.
       std::error_code ec;
       if (!std::filesystem::is_regular_file(path, ec)) {
         throw usage_error("py: cannot load " + path.string() + ": no such file", "py");
