@@ -11,7 +11,6 @@
 
 #include <promethean/error.hpp>
 
-
 #include <utility>
 
 namespace py = pybind11;

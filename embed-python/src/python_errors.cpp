@@ -5,7 +5,6 @@
 #include "python_loaded_modules.hpp"
 #include "python_state.hpp"
 
-
 #include <pthread.h>
 
 #include <csignal>

@@ -1,6 +1,8 @@
 // A finder for one module's first import (python_import_hook.hpp).
 #include "python_import_hook.hpp"
 
+#include "python_loaded_modules.hpp"
+
 #include <memory>
 #include <string>
 #include <utility>
@@ -17,7 +19,7 @@ void on_first_import(const char* module, const char* class_name, std::function<p
       [finder, watched = py::str(module), on_import = std::move(on_import)](const py::str& name, const py::object&,
                                                                            const py::object&) -> py::object {
         if (*finder == nullptr || !name.equal(watched)) return py::none();
-        py::list path = py::module_::import("sys").attr("meta_path");
+        py::list path = module_named("sys").attr("meta_path");
         for (std::size_t i = 0; i < path.size(); ++i) {
           if (path[i].ptr() == *finder) {
             if (PySequence_DelItem(path.ptr(), static_cast<Py_ssize_t>(i)) != 0) throw py::error_already_set();
@@ -35,7 +37,7 @@ void on_first_import(const char* module, const char* class_name, std::function<p
   members["__module__"] = "promethean";
   members["__doc__"] = "Runs promethean's set-up for " + std::string(module) + " at its first import, then leaves sys.meta_path.";
   py::object cls = py::reinterpret_borrow<py::object>(reinterpret_cast<PyObject*>(&PyType_Type))(class_name, py::tuple(), members);
-  py::module_::import("sys").attr("meta_path").attr("insert")(0, cls);
+  module_named("sys").attr("meta_path").attr("insert")(0, cls);
   *finder = cls.ptr();
 }
 

@@ -4,7 +4,6 @@
 #include "python_frozen_code.hpp"
 #include "python_state.hpp"
 
-
 #include <string>
 #include <vector>
 

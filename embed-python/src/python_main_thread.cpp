@@ -25,7 +25,7 @@ py::object on_threading_import(const py::str& name) {
 }  // namespace
 
 void keep_main_thread_for_threading() {
-  if (py::dict(py::module_::import("sys").attr("modules")).contains("threading")) return;  // imported here already (site)
+  if (py::reinterpret_borrow<py::dict>(PyImport_GetModuleDict()).contains("threading")) return;  // imported here already (site)
   g_main_ident = PyThread_get_thread_ident();
   g_main_native_id = PyThread_get_thread_native_id();
   on_first_import("threading", "_MainThreadHook", &on_threading_import);

@@ -35,7 +35,7 @@ py::dict hook_code() {
 }  // namespace
 
 void install_multiprocessing_hook() {
-  py::dict modules = py::module_::import("sys").attr("modules");
+  auto modules = py::reinterpret_borrow<py::dict>(PyImport_GetModuleDict());
   if (modules.contains("multiprocessing")) {
     hook_code()["_configure"](modules["multiprocessing"], commands_beside_library());
     return;

@@ -316,7 +316,7 @@ class python_runtime final : public runtime {
     with_gil gil;
     std::optional<python_program_signals> sigint;
     own_program_signals(sigint);
-    py::module_ sys = py::module_::import("sys");
+    py::object sys = module_named("sys");
     py::list argv;
     argv.append(path.string());
     for (const auto& a : args) argv.append(a);
@@ -327,7 +327,7 @@ class python_runtime final : public runtime {
     try {
       py::dict globals = main_dict();
       globals["__file__"] = path.string();
-      py::object source = py::module_::import("io").attr("open_code")(path.string()).attr("read")();
+      py::object source = module_named("io").attr("open_code")(path.string()).attr("read")();
       py::object code = compile_source(source, py::str(path.string()), Py_file_input);
       py::object result = py::reinterpret_steal<py::object>(PyEval_EvalCode(code.ptr(), globals.ptr(), globals.ptr()));
       if (!result) throw py::error_already_set();
@@ -349,7 +349,7 @@ class python_runtime final : public runtime {
     with_gil gil;
     std::optional<python_program_signals> sigint;
     own_program_signals(sigint);
-    py::module_ sys = py::module_::import("sys");
+    py::object sys = module_named("sys");
     py::list argv;
     argv.append(std::string(kind));
     for (const auto& a : args) argv.append(a);
@@ -399,7 +399,7 @@ class python_runtime final : public runtime {
   std::string executable() const {
     if (!m_interpreter.adopted()) return k_python;
     with_gil gil;
-    return py::str(py::module_::import("sys").attr("executable"));
+    return py::str(module_named("sys").attr("executable"));
   }
 
   /// SystemExit gives its code (None 0, an int, else printed and 1); any other exception prints
@@ -409,7 +409,7 @@ class python_runtime final : public runtime {
       py::object code = e.value().attr("code");
       if (code.is_none()) return 0;
       if (PyLong_Check(code.ptr())) return static_cast<int>(PyLong_AsLong(code.ptr())) & 0xff;
-      py::print(code, py::arg("file") = py::module_::import("sys").attr("stderr"));
+      py::print(code, py::arg("file") = module_named("sys").attr("stderr"));
       return 1;
     }
     // An uncaught KeyboardInterrupt: 130, as python3 (which dies by SIGINT) gives the shell, also

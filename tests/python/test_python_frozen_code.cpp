@@ -13,7 +13,12 @@ using namespace promethean;
 
 TEST(PyFrozenCode, EveryFileCompiledAtBuildTimeIsItsSourceCompiledInThisPython) {
   the_host().eval("py", "1");  // the interpreter is up
-  PyGILState_STATE gil = PyGILState_Ensure();
+  // The GIL given back however the test ends (a failed ASSERT returns early): held, it would stop
+  // every later test of this binary.
+  struct holding_the_gil {
+    PyGILState_STATE state = PyGILState_Ensure();
+    ~holding_the_gil() { PyGILState_Release(state); }
+  } gil;
   {
     ASSERT_EQ(PyImport_GetMagicNumber(), python::k_frozen_magic) << "built with another Python than the one running";
     ASSERT_GE(python::k_frozen_code_count, 4u);
@@ -25,5 +30,4 @@ TEST(PyFrozenCode, EveryFileCompiledAtBuildTimeIsItsSourceCompiledInThisPython) 
       EXPECT_EQ(std::string(pybind11::str(compiled.attr("co_filename"))), "<promethean " + std::string(entry.name) + ">");
     }
   }
-  PyGILState_Release(gil);
 }

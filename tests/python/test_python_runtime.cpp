@@ -360,8 +360,8 @@ TEST(PyLoad, AFailedLoadLeavesSysModulesAsItWas) {
   EXPECT_EQ(e.message(), "boom");
   EXPECT_EQ(py_eval("__import__('sys').modules.get('pm_failing_mod') is None"), true);
   // A name already taken: what was there is there again.
-  py_eval("exec('import sys, types\\nsys.modules[\"pm_taken_mod\"] = types.ModuleType(\"pm_taken_mod\")\\n"
-          "sys.modules[\"pm_taken_mod\"].marker = 7')");
+  py_eval("import sys, types\nsys.modules['pm_taken_mod'] = types.ModuleType('pm_taken_mod')\n"
+          "sys.modules['pm_taken_mod'].marker = 7\n");
   std::ofstream(dir / "pm_taken_mod.py") << "def f():\n    return 1\nraise KeyError('k')\n";
   EXPECT_EQ(raised<python_error>([&] { the_host().load("py", dir / "pm_taken_mod.py"); }).type(), "KeyError");
   EXPECT_EQ(py_eval("__import__('sys').modules['pm_taken_mod'].marker"), 7);
