@@ -75,10 +75,23 @@ resolved resolve(v8::Isolate* isolate, v8::Local<v8::Context> ctx, std::string_v
 }
 
 namespace {
+/// settled_to_message(), inline into a call's own path: the rewording costs nothing until it throws.
+[[gnu::always_inline]] inline message result_message(v8::Isolate* isolate, v8::Local<v8::Value> value,
+                                                     std::string_view doing, std::string_view name) {
+  try {
+    return to_message(isolate, value);
+  } catch (const js_error& e) {
+    throw js_error(e.type(), "the result of " + std::string(doing) + std::string(name) + ": " + e.message(), e.trace());
+  }
+}
+
 /// The call as Node calls a callback, its result as it came (a Promise's rejection handled here).
-v8::Local<v8::Value> call_as_callback(v8::Isolate* isolate, v8::Local<v8::Context> ctx, v8::Local<v8::Function> fn,
-                                      v8::Local<v8::Value> self, int argc, v8::Local<v8::Value>* argv,
-                                      std::string_view function) {
+/// Inline into both callers: it is most of a call's own work, and a frame less is ~5% of a call.
+[[gnu::always_inline]] inline v8::Local<v8::Value> call_as_callback(v8::Isolate* isolate, v8::Local<v8::Context> ctx,
+                                                                    v8::Local<v8::Function> fn,
+                                                                    v8::Local<v8::Value> self, int argc,
+                                                                    v8::Local<v8::Value>* argv,
+                                                                    std::string_view function) {
   v8::Local<v8::Value> result;
   host_call_scope scope(isolate);
   v8::TryCatch caught(isolate);
@@ -90,8 +103,9 @@ v8::Local<v8::Value> call_as_callback(v8::Isolate* isolate, v8::Local<v8::Contex
 
 message invoke(v8::Isolate* isolate, v8::Local<v8::Context> ctx, const resolved& target, int argc,
                v8::Local<v8::Value>* argv, std::string_view function) {
-  return settle(isolate, call_as_callback(isolate, ctx, target.fn, target.self, argc, argv, function), "js function ",
-                function);
+  const v8::Local<v8::Value> result = call_as_callback(isolate, ctx, target.fn, target.self, argc, argv, function);
+  if (result->IsPromise()) return settle(isolate, result, "js function ", function);
+  return result_message(isolate, result, "js function ", function);
 }
 
 std::optional<message> invoke_route(v8::Isolate* isolate, v8::Local<v8::Context> ctx, const route& r, int argc,
@@ -108,11 +122,7 @@ message settle(v8::Isolate* isolate, v8::Local<v8::Value> value, std::string_vie
 
 message settled_to_message(v8::Isolate* isolate, v8::Local<v8::Value> value, std::string_view doing,
                            std::string_view name) {
-  try {
-    return to_message(isolate, value);
-  } catch (const js_error& e) {
-    throw js_error(e.type(), "the result of " + std::string(doing) + std::string(name) + ": " + e.message(), e.trace());
-  }
+  return result_message(isolate, value, doing, name);
 }
 
 message settle_completion(v8::Isolate* isolate, v8::Local<v8::Value> value) {

@@ -5,14 +5,10 @@
 #include "js_heap_limit.hpp"
 
 namespace promethean::js {
+
+std::atomic<std::uint64_t> detail::g_cancels{0};
+
 namespace {
-thread_local js_deadline* t_innermost = nullptr;
-
-/// Cancels so far (cancel_calls()); a scope is cancelled when this moved on since it began.
-std::atomic<std::uint64_t> g_cancels{0};
-thread_local int t_cancel_depth = 0;                ///< cancel_scopes of this thread
-thread_local std::uint64_t t_cancels_at_start = 0;  ///< g_cancels when the outermost one began
-
 /// Runs on whichever thread holds the isolate, at V8's next interrupt check.
 void on_interrupt(v8::Isolate* isolate, void*) {
   if (js_deadline::expired_here()) isolate->TerminateExecution();
@@ -20,8 +16,8 @@ void on_interrupt(v8::Isolate* isolate, void*) {
 }  // namespace
 
 js_deadline::js_deadline(watchdog::clock::time_point when, std::chrono::milliseconds limit)
-    : m_outer(t_innermost), m_limit(limit), m_scope(when) {
-  t_innermost = this;
+    : m_outer(t_js_thread.innermost_deadline), m_limit(limit), m_scope(when) {
+  t_js_thread.innermost_deadline = this;
   m_ticket = watchdog::instance().arm(when, &js_deadline::fire, this);
 }
 
@@ -39,7 +35,7 @@ bool js_deadline::finish() {
   if (m_finished) return m_expired.load();
   m_finished = true;
   const bool fired = watchdog::instance().disarm(m_ticket);  // after this, fire() never runs
-  t_innermost = m_outer;
+  t_js_thread.innermost_deadline = m_outer;
   if (!fired) return false;
   auto& g = engine::get();
   if (!expired_here() && g.alive.load() && !g.interrupted.load()) {  // Ctrl-C's stays
@@ -58,24 +54,18 @@ bool js_deadline::finish() {
 bool js_deadline::expired_here() noexcept { return cancel_scope::cancelled_here() || deadline_passed_here(); }
 
 bool js_deadline::deadline_passed_here() noexcept {
-  for (const js_deadline* d = t_innermost; d != nullptr; d = d->m_outer) {
+  for (const js_deadline* d = t_js_thread.innermost_deadline; d != nullptr; d = d->m_outer) {
     if (d->m_expired.load(std::memory_order_relaxed)) return true;
   }
   return false;
 }
 
-void terminate_if_expired(v8::Isolate* isolate) noexcept {
-  if (t_innermost != nullptr && js_deadline::expired_here()) isolate->TerminateExecution();
+void terminate_if_expired_in_timed_call(v8::Isolate* isolate) noexcept {
+  if (js_deadline::expired_here()) isolate->TerminateExecution();
 }
 
-cancel_scope::cancel_scope() noexcept : m_outermost(t_cancel_depth++ == 0) {
-  if (m_outermost) t_cancels_at_start = g_cancels.load(std::memory_order_acquire);
-}
-
-cancel_scope::~cancel_scope() {
-  --t_cancel_depth;
-  if (!m_outermost || g_cancels.load(std::memory_order_acquire) == t_cancels_at_start) return;
-  // Cancelled: the termination it caused must not stop the next call (as js_deadline::finish).
+void cancel_scope::take_back_termination() {
+  // As js_deadline::finish does for a deadline.
   auto& g = engine::get();
   if (js_deadline::deadline_passed_here() || !g.alive.load() || g.interrupted.load()) return;  // theirs stays
   try {
@@ -90,12 +80,13 @@ bool cancel_scope::cancelled_here() noexcept {
   // Never inside a turn of the event loop: JS terminated in a Node callback (a timer another call
   // set, run by this thread while it awaits a Promise) leaves Node's timer lists broken, and no
   // timer fires again (the chaos soak found it). The awaiting loop looks again between turns.
-  return t_cancel_depth > 0 && g_cancels.load(std::memory_order_relaxed) != t_cancels_at_start && !inside_loop_turn();
+  return t_js_thread.cancel_depth > 0 && detail::g_cancels.load(std::memory_order_relaxed) != t_js_thread.cancels_at_start &&
+         !inside_loop_turn();
 }
 
 void cancel_calls() {
   auto& g = engine::get();
-  g_cancels.fetch_add(1, std::memory_order_acq_rel);
+  detail::g_cancels.fetch_add(1, std::memory_order_acq_rel);
   if (!g.alive.load()) return;
   g.isolate->RequestInterrupt(on_interrupt, nullptr);  // the thread in JS terminates its own
   uv_async_send(&g.wakeup);                           // a thread waiting for the loop looks again

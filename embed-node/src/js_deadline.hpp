@@ -14,6 +14,8 @@
 #include <promethean/host/deadline.hpp>
 #include <promethean/host/message.hpp>
 
+#include "js_thread_state.hpp"
+
 #include <v8.h>
 
 #include <atomic>
@@ -22,6 +24,11 @@
 #include <utility>
 
 namespace promethean::js {
+
+namespace detail {
+/// Cancels so far (cancel_calls()); a scope is cancelled when this moved on since it began.
+extern std::atomic<std::uint64_t> g_cancels;
+}  // namespace detail
 
 /// One timed JS call on this thread; they nest (a stack per thread).
 class js_deadline {
@@ -62,8 +69,15 @@ class js_deadline {
 /// counter and one atomic read.
 class cancel_scope {
  public:
-  cancel_scope() noexcept;
-  ~cancel_scope();
+  cancel_scope() noexcept : m_outermost(t_js_thread.cancel_depth++ == 0) {
+    if (m_outermost) t_js_thread.cancels_at_start = detail::g_cancels.load(std::memory_order_acquire);
+  }
+  ~cancel_scope() {
+    --t_js_thread.cancel_depth;
+    if (m_outermost && detail::g_cancels.load(std::memory_order_acquire) != t_js_thread.cancels_at_start) {
+      take_back_termination();
+    }
+  }
   cancel_scope(const cancel_scope&) = delete;
   cancel_scope& operator=(const cancel_scope&) = delete;
 
@@ -71,6 +85,8 @@ class cancel_scope {
   static bool cancelled_here() noexcept;
 
  private:
+  /// A cancelled outermost scope's end: the termination it caused must not stop the next call.
+  static void take_back_termination();
   bool m_outermost;
 };
 
@@ -93,7 +109,11 @@ message with_deadline(const call_options& options, W&& what, F&& body) {
 }
 
 /// Where a thread comes back into JS after running elsewhere with the isolate unlocked: when its
-/// call expired meanwhile, its JS is terminated now.
-void terminate_if_expired(v8::Isolate* isolate) noexcept;
+/// call expired meanwhile, its JS is terminated now. Inline: every entry into JS asks, and only a
+/// thread inside a timed call has anything to look at.
+void terminate_if_expired_in_timed_call(v8::Isolate* isolate) noexcept;
+inline void terminate_if_expired(v8::Isolate* isolate) noexcept {
+  if (t_js_thread.innermost_deadline != nullptr) terminate_if_expired_in_timed_call(isolate);
+}
 
 }  // namespace promethean::js

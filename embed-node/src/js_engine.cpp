@@ -231,33 +231,21 @@ void refuse_js_after_fork() {
   (void)at_fork;
 }
 
-namespace {
-thread_local int t_entered_depth = 0;  // this thread's nesting of `entered`
-}  // namespace
+constinit thread_local js_thread_state t_js_thread;
 
-int entered_depth_here() noexcept { return t_entered_depth; }
+int entered_depth_here() noexcept { return t_js_thread.entered_depth; }
 
-entered::admission::admission(bool check_alive) {
-  if (t_entered_depth++ > 0) return;
+void entered::admission::refuse() {
   auto& g = engine::get();
-  // Count first, then look: engine::stop() clears `alive` first, then waits for the count, so
-  // either it waits for this thread or this thread sees that JS is gone.
-  g.users.fetch_add(1);
-  if (check_alive && !g.alive.load()) {
-    g.users.fetch_sub(1);
-    --t_entered_depth;
-    if (g.forked_child) {
-      throw usage_error("the js runtime is not available in a forked child process: Node's threads do not survive "
-                        "fork(); start workers with multiprocessing's 'spawn' method (Promethean's default) or a "
-                        "subprocess instead",
-                        "js");
-    }
-    throw usage_error(g.ever_started ? "the js runtime has been shut down" : "the js runtime is not started", "js");
+  g.users.fetch_sub(1);
+  --t_js_thread.entered_depth;
+  if (g.forked_child) {
+    throw usage_error("the js runtime is not available in a forked child process: Node's threads do not survive "
+                      "fork(); start workers with multiprocessing's 'spawn' method (Promethean's default) or a "
+                      "subprocess instead",
+                      "js");
   }
-}
-
-entered::admission::~admission() {
-  if (--t_entered_depth == 0) engine::get().users.fetch_sub(1, std::memory_order_release);
+  throw usage_error(g.ever_started ? "the js runtime has been shut down" : "the js runtime is not started", "js");
 }
 
 entered::entered() : entered(true) {}
@@ -267,14 +255,15 @@ entered::entered(for_shutdown_t) : entered(false) {}
 entered::entered(bool check_alive)
     : m_admission(check_alive),
       m_isolate(engine::get().isolate),  // admission checked it is alive
+      m_parked_here(keeps_entered_here()),
       m_asking(std::in_place, m_isolate),
       m_locker(m_isolate),
       // The parked thread, and a hosted node's main thread (node entered the isolate for its whole
       // life), are in the isolate already.
-      m_isolate_entry(keeps_entered_here() || on_lending_thread() ? nullptr : m_isolate),
+      m_isolate_entry(m_parked_here || on_lending_thread() ? nullptr : m_isolate),
       m_handles(m_isolate),
       m_context(engine::get().context.Get(m_isolate)),
-      m_context_entry(keeps_entered_here() && t_entered_depth == 1 ? v8::Local<v8::Context>() : m_context) {
+      m_context_entry(m_parked_here && t_js_thread.entered_depth == 1 ? v8::Local<v8::Context>() : m_context) {
   m_asking.reset();
   auto& g = engine::get();
   if (!g.releases.empty()) g.releases.drain();
@@ -291,8 +280,8 @@ entered::~entered() {
   if (!g.releases.empty()) g.releases.drain();
   // Leaving JS (still locked): if this thread added a timer, an immediate or I/O (a server, a
   // socket) that a thread waiting for the loop would sleep past, wake it.
-  if (t_entered_depth != 1 || g.pollers.load(std::memory_order_relaxed) == 0 || !g.alive.load()) return;
-  const int now = wait_timeout(event_loop());
+  if (t_js_thread.entered_depth != 1 || g.pollers.load(std::memory_order_relaxed) == 0 || !g.alive.load()) return;
+  const int now = wait_timeout(g.loop);
   const int waiting = g.poll_timeout.load(std::memory_order_relaxed);
   if (now == 0 || (now > 0 && (waiting < 0 || now < waiting)) || g.pollers.load() > 1) uv_async_send(&g.wakeup);
 }

@@ -11,6 +11,7 @@
 #include <promethean/host/function_handle.hpp>
 
 #include "js_lock_lending.hpp"
+#include "js_thread_state.hpp"
 
 #include <node.h>
 #include <uv.h>
@@ -181,15 +182,28 @@ class entered {
 
  private:
   /// Counts this thread's outermost entry in engine::users, and refuses entry once stopped.
+  /// Inline: a nested entry only counts its depth.
   struct admission {
-    explicit admission(bool check_alive);
-    ~admission();
+    explicit admission(bool check_alive) {
+      if (t_js_thread.entered_depth++ > 0) return;
+      auto& g = engine::get();
+      // Count first, then look: engine::stop() clears `alive` first, then waits for the count, so
+      // either it waits for this thread or this thread sees that JS is gone.
+      g.users.fetch_add(1);
+      if (check_alive && !g.alive.load()) refuse();
+    }
+    ~admission() {
+      if (--t_js_thread.entered_depth == 0) engine::get().users.fetch_sub(1, std::memory_order_release);
+    }
     admission(const admission&) = delete;
     admission& operator=(const admission&) = delete;
+    /// Undoes the count and throws the usage_error that says why JS is not there.
+    [[noreturn, gnu::cold]] static void refuse();
   };
   explicit entered(bool check_alive);
   admission m_admission;
   v8::Isolate* m_isolate;
+  bool m_parked_here;  ///< keeps_entered_here(), asked once
   std::optional<lock_request> m_asking;  ///< a hosted Node's main thread asked for the lock; ends once held
   v8::Locker m_locker;
   /// Isolate::Scope, except on the parked thread, whose isolate stays entered (parked_lock.hpp).

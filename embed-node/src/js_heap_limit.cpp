@@ -2,6 +2,7 @@
 #include "js_heap_limit.hpp"
 
 #include "js_engine.hpp"
+#include "js_thread_state.hpp"
 
 #include <promethean/error.hpp>
 
@@ -26,9 +27,6 @@ struct heap_limit_state {
   v8::Isolate* isolate = nullptr;
 };
 
-/// The entered_depth_here() at this thread's innermost loop turn; -1 outside any.
-thread_local int t_turn_depth = -1;
-
 heap_limit_state& state() {
   static auto* s = new heap_limit_state();  // read by V8's callbacks until the process ends
   return *s;
@@ -40,7 +38,7 @@ std::size_t near_heap_limit(void*, std::size_t current, std::size_t initial) {
   s.initial.store(initial);
   if (s.raises.load() >= k_max_raises) return current;
   s.raises.fetch_add(1);
-  if (t_turn_depth >= 0 && t_turn_depth == entered_depth_here()) {
+  if (t_js_thread.turn_depth >= 0 && t_js_thread.turn_depth == t_js_thread.entered_depth) {
     if (!s.ended_in_callback.exchange(true)) node::Stop(engine::get().env);  // terminates JS too
   } else if (!s.hit.exchange(true)) {
     s.isolate->TerminateExecution();
@@ -83,11 +81,11 @@ void throw_heap_limit_error(std::string_view doing) {
                                     "stopped and JS goes on");
 }
 
-bool inside_loop_turn() noexcept { return t_turn_depth >= 0; }
+bool inside_loop_turn() noexcept { return t_js_thread.turn_depth >= 0; }
 
-loop_turn::loop_turn() : m_outer(t_turn_depth) { t_turn_depth = entered_depth_here(); }
+loop_turn::loop_turn() : m_outer(t_js_thread.turn_depth) { t_js_thread.turn_depth = t_js_thread.entered_depth; }
 
-loop_turn::~loop_turn() { t_turn_depth = m_outer; }
+loop_turn::~loop_turn() { t_js_thread.turn_depth = m_outer; }
 
 bool report_heap_limit_in_callback(v8::Isolate* isolate) {
   auto& s = state();

@@ -98,8 +98,7 @@ const char* host_call_mode() {
   return g.queued_microtasks != nullptr ? "queues read" : "flags read";
 }
 
-host_call_scope::host_call_scope(v8::Isolate* isolate) : m_isolate(isolate) {
-  auto& g = engine::get();
+void host_call_scope::open_other_ways(engine& g) {
   if (on_lending_thread()) {
     // A hosted node's main thread enters JS from outside only inside JS of its own (JS called
     // Python, which calls back): within Node's callback scope of that JS, so this call is nested,
@@ -107,12 +106,8 @@ host_call_scope::host_call_scope(v8::Isolate* isolate) : m_isolate(isolate) {
     ++g.open_host_calls;
     return;
   }
-  if (node_scope_per_call(g)) {
-    m_node_scope.emplace(g.env, callback_resource(isolate), node::async_context{0, 0});
-    return;
-  }
-  m_outermost = g.open_host_calls == 0 && *g.async_stack_length == 0;
-  ++g.open_host_calls;
+  // Node's flags were not found (node_scope_per_call): Node's own scope.
+  m_node_scope.emplace(g.env, callback_resource(m_isolate), node::async_context{0, 0});
 }
 
 host_call_scope::~host_call_scope() {

@@ -24,6 +24,9 @@
 // fire (Node registers none).
 #pragma once
 
+#include "js_engine.hpp"
+#include "js_lock_lending.hpp"
+
 #include <node.h>
 #include <v8.h>
 
@@ -45,12 +48,23 @@ const char* host_call_mode();
 /// microtask that throws is an uncaught exception, not this call's error).
 class host_call_scope {
  public:
-  explicit host_call_scope(v8::Isolate* isolate);
+  /// Inline: on every call from outside JS. Node's flags known and not Node's own thread: counts
+  /// the call, and whether it is the outermost; else open_other_ways().
+  explicit host_call_scope(v8::Isolate* isolate) : m_isolate(isolate) {
+    auto& g = engine::get();
+    if (g.tick_info == nullptr || g.microtasks == nullptr || on_lending_thread()) {
+      open_other_ways(g);
+      return;
+    }
+    m_outermost = g.open_host_calls == 0 && *g.async_stack_length == 0;
+    ++g.open_host_calls;
+  }
   ~host_call_scope();
   host_call_scope(const host_call_scope&) = delete;
   host_call_scope& operator=(const host_call_scope&) = delete;
 
  private:
+  void open_other_ways(engine& g);
   v8::Isolate* m_isolate;
   bool m_outermost = false;
   std::optional<node::CallbackScope> m_node_scope;  ///< when Node's flags are unknown
