@@ -7,6 +7,8 @@
 #include "registry.hpp"
 #include "sides.hpp"
 
+#include "js_engine.hpp"
+
 #include <unistd.h>
 
 #include <filesystem>
@@ -137,6 +139,12 @@ void forget_modules(const std::string& rt, const std::vector<std::filesystem::pa
   }
   the_host().eval(rt, rt == "py" ? "import sys as _bench_sys\nfor _n in " + names.dump() + ": _bench_sys.modules.pop(_n, None)\n"
                                  : "for (const n of " + names.dump() + ") delete require.cache[n]; null");
+  if (rt == "js") {
+    // `load` also keeps each module's exports for `stem.fn` calls (engine::modules): dropped too,
+    // or the load row alone would pile modules up, as require's cache would without the line above.
+    js::entered e;
+    for (const auto& f : files) js::engine::get().modules.erase(f.stem().string());
+  }
 }
 
 /// A module's first load through the host, then the first call of its function (`stem.add`).

@@ -111,8 +111,9 @@ message invoke(v8::Isolate* isolate, v8::Local<v8::Context> ctx, const resolved&
 std::optional<message> invoke_route(v8::Isolate* isolate, v8::Local<v8::Context> ctx, const route& r, int argc,
                                     v8::Local<v8::Value>* argv, std::string_view function) {
   v8::Local<v8::Value> result = call_as_callback(isolate, ctx, r.fn, v8::Undefined(isolate), argc, argv, function);
-  if (result == r.missing) return std::nullopt;
-  return settle(isolate, result, "js function ", function);
+  if (result == *r.missing) return std::nullopt;
+  if (result->IsPromise()) return settle(isolate, result, "js function ", function);
+  return result_message(isolate, result, "js function ", function);
 }
 
 message settle(v8::Isolate* isolate, v8::Local<v8::Value> value, std::string_view doing, std::string_view name) {

@@ -69,8 +69,6 @@ std::optional<route> find_route(v8::Isolate* isolate, v8::Local<v8::Context> ctx
   const std::string_view stem = name.substr(0, name.find('.'));
   const auto module = g.modules.find(stem);
   const bool from_module = module != g.modules.end();
-  if (g.route_missing.IsEmpty()) g.route_missing.Reset(isolate, v8::Symbol::New(isolate, v8_string(isolate, "missing")));
-  const v8::Local<v8::Symbol> missing = g.route_missing.Get(isolate);
   auto routes = g.routes.find(name);
   if (routes == g.routes.end()) {
     if (g.routes.size() >= k_max_routed_names) g.routes.clear();
@@ -82,12 +80,14 @@ std::optional<route> find_route(v8::Isolate* isolate, v8::Local<v8::Context> ctx
       ++routes->second.calls_before;
       return std::nullopt;
     }
-    const v8::Local<v8::Function> made = make_route(isolate, ctx, name, from_module, argc, missing);
+    if (g.route_missing.IsEmpty()) g.route_missing.Reset(isolate, v8::Symbol::New(isolate, v8_string(isolate, "missing")));
+    const v8::Local<v8::Function> made =
+        make_route(isolate, ctx, name, from_module, argc, g.route_missing.Get(isolate));
     if (made.IsEmpty()) return std::nullopt;
     slot.Reset(isolate, made);
   }
   return route{slot.Get(isolate), from_module ? v8::Local<v8::Value>(module->second.Get(isolate)) : v8::Local<v8::Value>(),
-               missing};
+               &g.route_missing};
 }
 
 std::vector<std::string_view> dotted_parts(std::string_view name) {

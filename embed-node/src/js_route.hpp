@@ -35,7 +35,9 @@ inline constexpr std::uint32_t k_calls_before_route = 1000;
 struct route {
   v8::Local<v8::Function> fn;  ///< called with (module exports, args…) or (args…)
   v8::Local<v8::Value> module;  ///< the loaded module's exports to pass first; empty for a global path
-  v8::Local<v8::Value> missing;  ///< what fn returns when the name finds no function
+  /// What fn returns when the name finds no function (engine::route_missing): compared with the
+  /// result as it is, without a handle made for it on every call.
+  const v8::Global<v8::Symbol>* missing;
 };
 
 /// The route for calling `name` with `argc` arguments, made at the k_calls_before_route-th call;
