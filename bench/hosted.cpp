@@ -58,11 +58,33 @@ for _ in range(5):
     for i in range(n):
         promethean.call("js", "same", 1)
     py_to_js_top = min(py_to_js_top, (time.perf_counter_ns() - t) / n)
+# Python's own share of those two: the same call shape (a module's function of three arguments)
+# to a plain Python function, no bridge, in a function and at the top level; the difference is
+# what Python's top level itself adds (LOAD_NAME and the module attribute per call, STORE_NAME).
+import types
+plain = types.ModuleType("plain")
+def _plain_call(runtime, name, x):
+    return x
+plain.call = _plain_call
+plain_call = plain.call
+def py_own(arg):
+    def loop():
+        for _ in range(n):
+            plain_call("js", "same", arg)
+    return loop
+py_own_top = float("inf")
+for _ in range(5):
+    t = time.perf_counter_ns()
+    for i in range(n):
+        plain.call("js", "same", 1)
+    py_own_top = min(py_own_top, (time.perf_counter_ns() - t) / n)
 print(json.dumps({
     "import": import_ms,
     "first_js": first_js_ms,
     "py_to_js": per_call(py_to_js(1)),
     "py_to_js_top": py_to_js_top,
+    "py_own_call": per_call(py_own(1)),
+    "py_own_call_top": py_own_top,
     "js_to_py": js_to_py,
     "handoff_py_to_js_1k": per_call(py_to_js(np.zeros(1 << 10, dtype=np.uint8))),
     "handoff_py_to_js_1m": per_call(py_to_js(np.zeros(1 << 20, dtype=np.uint8))),
@@ -75,6 +97,8 @@ const std::vector<hosted_row>& rows() {
       {"first_js", "the first JS result (Node started)", "ms"},
       {"py_to_js", "py → js call, promethean.call('js', f, 1) in a function of the script", "ns"},
       {"py_to_js_top", "py → js call, promethean.call('js', f, 1) at the script's top level", "ns"},
+      {"py_own_call", "Python's own call of the same shape, plain.call('js', f, 1) to a Python function, in a function", "ns"},
+      {"py_own_call_top", "Python's own call of the same shape at the script's top level", "ns"},
       {"js_to_py", "js → py call, promethean.call('py', f, i) in a JS loop", "ns"},
       {"handoff_py_to_js_1k", "py → js handoff, a 1 KiB numpy array", "ns"},
       {"handoff_py_to_js_1m", "py → js handoff, a 1 MiB numpy array", "ns"},

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <string>
+#include <tuple>
 #include <utility>
 
 namespace promethean::bench {
@@ -304,7 +305,7 @@ std::vector<target_result> evaluate_targets(const results& r) {
       target_result t{"import promethean in python3 ≤ 50 ms (JS not started)", fmt("%.1f ms", h.hosted),
                       h.hosted <= 50 ? "met" : "missed"};
       out.push_back(t);
-    } else if (h.unit == "ns" && h.embedded > 0) {
+    } else if (h.unit == "ns" && h.embedded > 0 && h.what.rfind("py_own", 0) != 0) {  // Python's own: no target
       const double ratio = h.hosted / h.embedded;
       out.push_back({"hosted " + h.description + " ≤ 1.1× embedded",
                      time_label(h.hosted) + " vs " + time_label(h.embedded) + ": " + fmt("%.2f×", ratio),
@@ -330,11 +331,28 @@ std::vector<target_result> evaluate_targets(const results& r) {
   // the script and at its top level, under promethean run and in the hosted mode.
   const auto from_script = [&](const std::vector<hosted_measurement>& rows, const char* what, const char* run,
                                const char* hosted_run) {
+    // Python's own top level costs more per call than a function (module globals by name, the
+    // attribute looked up per call): measured beside, and said with the top-level figure.
+    const auto find = [&](const char* row) -> const hosted_measurement* {
+      for (const auto& h : rows) {
+        if (h.what == row) return &h;
+      }
+      return nullptr;
+    };
+    const hosted_measurement* own = find("py_own_call");
+    const hosted_measurement* own_top = find("py_own_call_top");
     for (const auto& h : rows) {
-      if (h.what != what && h.what != std::string(what) + "_top") continue;
-      for (const auto& [mode, v] : {std::pair{run, h.embedded}, std::pair{hosted_run, h.hosted}}) {
+      const bool top = h.what == std::string(what) + "_top";
+      if (h.what != what && !top) continue;
+      for (const auto& [mode, v, own_in, own_at_top] :
+           {std::tuple{run, h.embedded, own ? own->embedded : 0.0, own_top ? own_top->embedded : 0.0},
+            std::tuple{hosted_run, h.hosted, own ? own->hosted : 0.0, own_top ? own_top->hosted : 0.0}}) {
         if (v <= 0) continue;
-        out.push_back({h.description + ", " + mode + ", ≤ 500 ns", time_label(v), v <= 500 ? "met" : "missed"});
+        std::string measured = time_label(v);
+        if (top && own_in > 0 && own_at_top > 0) {
+          measured += " (Python's own top level adds " + time_label(own_at_top - own_in) + " to a call of that shape)";
+        }
+        out.push_back({h.description + ", " + mode + ", ≤ 500 ns", measured, v <= 500 ? "met" : "missed"});
       }
     }
   };
