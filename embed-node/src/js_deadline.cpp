@@ -80,7 +80,8 @@ bool cancel_scope::cancelled_here() noexcept {
   // Never inside a turn of the event loop: JS terminated in a Node callback (a timer another call
   // set, run by this thread while it awaits a Promise) leaves Node's timer lists broken, and no
   // timer fires again (the chaos soak found it). The awaiting loop looks again between turns.
-  return t_js_thread.cancel_depth > 0 && detail::g_cancels.load(std::memory_order_relaxed) != t_js_thread.cancels_at_start &&
+  const js_thread_state& t = t_js_thread;
+  return t.cancel_depth > 0 && detail::g_cancels.load(std::memory_order_relaxed) != t.cancels_at_start &&
          !inside_loop_turn();
 }
 

@@ -80,7 +80,9 @@ std::optional<route> find_route(v8::Isolate* isolate, v8::Local<v8::Context> ctx
       ++routes->second.calls_before;
       return std::nullopt;
     }
-    if (g.route_missing.IsEmpty()) g.route_missing.Reset(isolate, v8::Symbol::New(isolate, v8_string(isolate, "missing")));
+    if (g.route_missing.IsEmpty()) {
+      g.route_missing.Reset(isolate, v8::Symbol::New(isolate, v8_string(isolate, "missing")));
+    }
     const v8::Local<v8::Function> made =
         make_route(isolate, ctx, name, from_module, argc, g.route_missing.Get(isolate));
     if (made.IsEmpty()) return std::nullopt;
