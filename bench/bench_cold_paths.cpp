@@ -207,6 +207,51 @@ void own_import(benchmark::State& st, const std::string& rt) {
   st.counters[k_batch] = k_load_batch_size;
 }
 
+/// The language's own import of one fresh file per host call, then the host's first call of its
+/// `stem.add`: the crossings a `load` has (two host operations per file), with the language's own
+/// import inside. Beside own_import (one host call per ten files, the imports in a loop of the
+/// language), it shows what the crossing per file costs, whoever makes it.
+void own_import_per_host_call(benchmark::State& st, const std::string& rt) {
+  define_sides();
+  static const bool defined = [] {
+    the_host().eval("py",
+                    "def bench_import_one(p):\n"
+                    "    import importlib.util, sys\n"
+                    "    name = p.rsplit('/', 1)[1][:-3]\n"
+                    "    spec = importlib.util.spec_from_file_location(name, p)\n"
+                    "    m = importlib.util.module_from_spec(spec)\n"
+                    "    sys.modules[name] = m\n"
+                    "    spec.loader.exec_module(m)\n");
+    // The exports kept as a global of the file's stem, so that the host's `stem.add` finds them.
+    the_host().eval("js",
+                    "globalThis.benchRequireOne = (p) => { "
+                    "globalThis[require('path').basename(p, '.js')] = require(p); return null; }; null");
+    return true;
+  }();
+  (void)defined;
+  const std::string fn = rt == "py" ? "bench_import_one" : "benchRequireOne";
+  rss_probe probe;  // the resident memory the cold operations add (names, modules kept)
+  for (auto _ : st) {
+    st.PauseTiming();
+    const auto files = fresh_modules(rt);
+    st.ResumeTiming();
+    for (const auto& f : files) {
+      the_host().call(rt, fn, nlohmann::json::array({f.string()}));
+      expect(st, the_host().call(rt, f.stem().string() + ".add", nlohmann::json::array({1, 2})), 3, f.string());
+    }
+    st.PauseTiming();
+    forget_modules(rt, files);
+    if (rt == "js") {
+      nlohmann::json stems = nlohmann::json::array();
+      for (const auto& f : files) stems.push_back(f.stem().string());
+      the_host().eval("js", "for (const n of " + stems.dump() + ") delete globalThis[n]; null");
+    }
+    st.ResumeTiming();
+  }
+  probe.finish(st);
+  st.counters[k_batch] = k_load_batch_size;
+}
+
 /// The language's own first call of a function just defined, made inside the runtime by name
 /// (py: from __main__'s dict; js: from globalThis), k_batch_size per host call: what a bridge
 /// cannot avoid (V8 compiles a function on its first call; Python compiled it at `def`).
@@ -264,6 +309,10 @@ void register_cold_paths(const plan& p) {
             rt == "py" ? "py: importlib.util's import of an equal fresh file, and one call of its add"
                        : "js: require of an equal fresh file, and one call of its add"},
         [rt](benchmark::State& st) { own_import(st, rt); });
+    add(p, {"limit/" + rt + "/import_fresh_file_per_host_call", kind::limit, rt, "", "import_per_call", 0,
+            rt == "py" ? "py: the same import from a host call per file, then the host's first call of its add"
+                       : "js: the same require from a host call per file, then the host's first call of its add"},
+        [rt](benchmark::State& st) { own_import_per_host_call(st, rt); });
   }
 }
 
