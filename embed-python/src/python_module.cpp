@@ -328,10 +328,9 @@ PyObject* make_module() {
   PyObject* foreign_function = foreign_function_type();
   if (foreign_function == nullptr) throw py::error_already_set();
   m.attr("ForeignFunction") = py::reinterpret_borrow<py::object>(foreign_function);
-  // The public names, those made on first use included (Pool, pool): `from promethean import *`
-  // reads __all__ where there is one, and the module's dict otherwise, which lacks them until used.
+  // The public names: what `from promethean import *` imports.
   py::list public_names;
-  for (py::handle name : m.attr("__dir__")()) {
+  for (py::handle name : m.attr("__dict__")) {
     if (!py::str(name).cast<std::string>().starts_with("_")) public_names.append(name);
   }
   if (PyList_Sort(public_names.ptr()) != 0) throw py::error_already_set();

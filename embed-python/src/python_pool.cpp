@@ -8,39 +8,18 @@
 
 #include "python_frozen_code.hpp"
 
-#include <string>
-
 namespace py = pybind11;
 
 namespace promethean::python {
 
-namespace {
-
-constexpr const char* k_made_on_first_use[] = {"Pool", "pool"};
-
-}  // namespace
-
 void define_pool_api(py::module_& m) {
-  py::handle globals = m.attr("__dict__");  // the module's: it lives as long as the process
-  m.def(
-      "__getattr__",
-      [globals](const py::str& name) -> py::object {
-        for (const char* made : k_made_on_first_use) {
-          if (name.equal(py::str(made))) {
-            if (!PyDict_Contains(globals.ptr(), name.ptr())) run_frozen_code("pool", py::reinterpret_borrow<py::dict>(globals));
-            return globals[name];
-          }
-        }
-        throw py::attribute_error("module 'promethean' has no attribute '" + std::string(name) + "'");
-      },
-      py::arg("name"));
-  m.def("__dir__", [globals]() {
-    py::list names = py::reinterpret_borrow<py::dict>(globals).attr("keys")();
-    for (const char* made : k_made_on_first_use) {
-      if (!PyDict_Contains(globals.ptr(), py::str(made).ptr())) names.append(made);
-    }
-    return names;
-  });
+  // Made with the module, from the code compiled at build time: running it (a class and a
+  // function, no imports) costs 0.16 M instructions, 0.3% of a `promethean run hello.py` (48.07
+  // against 47.91 M). Made on first use instead, through a module __getattr__ (PEP 562), it cost
+  // every `promethean.<name>` more: CPython 3.11 does not specialise an attribute load on a module
+  // that has a __getattr__, so each `promethean.call(...)` looked `call` up the generic way (a
+  // py → js call at a script's top level: 5,651 instructions then, 5,331 now).
+  run_frozen_code("pool", m.attr("__dict__"));
 }
 
 }  // namespace promethean::python

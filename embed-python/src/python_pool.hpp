@@ -5,10 +5,9 @@
 
 namespace promethean::python {
 
-/// Adds `pool` and `Pool` to the promethean module, made on first use: the module's __getattr__
-/// (PEP 562) runs their Python code when one is first asked for, and its __dir__ lists them.
-/// Compiling that code at every start cost ~5 million instructions (1.5 ms) of a
-/// `promethean run hello.py` that never made a pool.
+/// Adds `pool` and `Pool` to the promethean module, from their Python code compiled at build time
+/// (py/pool.py; running it makes a class and a function, nothing is imported). The module has no
+/// __getattr__: CPython specialises `promethean.<name>` loads only on modules without one.
 void define_pool_api(pybind11::module_& m);
 
 }  // namespace promethean::python

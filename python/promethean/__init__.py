@@ -19,22 +19,6 @@ globals().update({name: value for name, value in vars(_native).items()
 __version__ = _native.__version__
 
 
-def __getattr__(name):
-    """What the native module makes on first use (its pool API: pool, Pool), kept here once made."""
-    if name.startswith("__") and name.endswith("__"):
-        raise AttributeError("module 'promethean' has no attribute %r" % (name,))
-    try:
-        value = getattr(_native, name)
-    except AttributeError:
-        raise AttributeError("module 'promethean' has no attribute %r" % (name,)) from None
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(dir(_native)))
-
-
 def _keep_ctrl_c_reaching_other_runtimes():
     """Python installs its own C-level SIGINT handler whenever the program sets a SIGINT handler
     (signal.signal; asyncio.run does it too), replacing the wrapper that lets Ctrl-C stop a call

@@ -1,5 +1,5 @@
-# promethean.Pool and promethean.pool, run in the module's namespace at their first use
-# (python_pool.cpp).
+# promethean.Pool and promethean.pool, run in the module's namespace when the module is made
+# (python_pool.cpp). No imports here: they are made inside the methods that need them.
 class Pool:
     """n instances of one runtime, each in a worker process of its own: CPU-bound Python in
     parallel, one GIL per process, with buffers shared rather than copied. Made by pool()."""
