@@ -147,64 +147,79 @@ void forget_modules(const std::string& rt, const std::vector<std::filesystem::pa
   }
 }
 
-/// A module's first load through the host, then the first call of its function (`stem.add`).
-void first_load(benchmark::State& st, const std::string& rt) {
-  define_sides();
+/// Runs `timed(files)` on a fresh batch of module files per iteration; making the files and
+/// forgetting their modules afterwards (forget_modules, then `also_forget(files)`) are untimed.
+template <class Timed, class AlsoForget>
+void fresh_batches(benchmark::State& st, const std::string& rt, Timed&& timed, AlsoForget&& also_forget) {
   rss_probe probe;  // the resident memory the cold operations add (names, modules kept)
   for (auto _ : st) {
     st.PauseTiming();
     const auto files = fresh_modules(rt);
     st.ResumeTiming();
-    for (const auto& f : files) {
-      the_host().load(rt, f);
-      expect(st, the_host().call(rt, f.stem().string() + ".add", nlohmann::json::array({1, 2})), 3, f.string());
-    }
+    timed(files);
     st.PauseTiming();
     forget_modules(rt, files);
+    also_forget(files);
     st.ResumeTiming();
   }
   probe.finish(st);
   st.counters[k_batch] = k_load_batch_size;
 }
+void nothing_more(const std::vector<std::filesystem::path>&) {}
 
-/// The language's own import of the same fresh files, timed inside the runtime (py:
-/// importlib.util as `load` does, js: require), with its function called once; the host call
-/// that starts each batch is in the figure, ~1% of it.
-void own_import(benchmark::State& st, const std::string& rt) {
+/// A module's first load through the host, then the first call of its function (`stem.add`).
+void first_load(benchmark::State& st, const std::string& rt) {
   define_sides();
+  fresh_batches(st, rt, [&](const std::vector<std::filesystem::path>& files) {
+    for (const auto& f : files) {
+      the_host().load(rt, f);
+      expect(st, the_host().call(rt, f.stem().string() + ".add", nlohmann::json::array({1, 2})), 3, f.string());
+    }
+  }, nothing_more);
+}
+
+/// The language's own import, defined once in each runtime: of one file (py: importlib.util as
+/// `load` does, the module put in sys.modules; js: require, the exports kept as a global of the
+/// file's stem, so that the host's `stem.add` finds them), and of a list of files in a loop of the
+/// language, each one's `add` called once.
+void define_own_imports() {
   static const bool defined = [] {
     the_host().eval("py",
                     "import importlib.util as _bench_iu, sys as _bench_sys\n"
+                    "def _bench_import(p):\n"
+                    "    name = p.rsplit('/', 1)[1][:-3]\n"
+                    "    spec = _bench_iu.spec_from_file_location(name, p)\n"
+                    "    m = _bench_iu.module_from_spec(spec)\n"
+                    "    _bench_sys.modules[name] = m\n"
+                    "    spec.loader.exec_module(m)\n"
+                    "    return m\n"
+                    "def bench_import_one(p):\n"
+                    "    _bench_import(p)\n"
                     "def bench_import_files(paths):\n"
                     "    for p in paths:\n"
-                    "        name = p.rsplit('/', 1)[1][:-3]\n"
-                    "        spec = _bench_iu.spec_from_file_location(name, p)\n"
-                    "        m = _bench_iu.module_from_spec(spec)\n"
-                    "        _bench_sys.modules[name] = m\n"
-                    "        spec.loader.exec_module(m)\n"
-                    "        if m.add(1, 2) != 3: raise ValueError(p)\n"
+                    "        if _bench_import(p).add(1, 2) != 3: raise ValueError(p)\n"
                     "    return len(paths)\n");
     the_host().eval("js",
+                    "globalThis.benchRequireOne = (p) => { "
+                    "globalThis[require('path').basename(p, '.js')] = require(p); return null; };\n"
                     "globalThis.benchRequireFiles = (paths) => { for (const p of paths) { "
                     "if (require(p).add(1, 2) !== 3) throw new Error(p); } return paths.length; }; null");
     return true;
   }();
   (void)defined;
+}
+
+/// The language's own import of the same fresh files, timed inside the runtime, with each one's
+/// function called once; the host call that starts each batch is in the figure, ~1% of it.
+void own_import(benchmark::State& st, const std::string& rt) {
+  define_sides();
+  define_own_imports();
   const std::string fn = rt == "py" ? "bench_import_files" : "benchRequireFiles";
-  rss_probe probe;  // the resident memory the cold operations add (names, modules kept)
-  for (auto _ : st) {
-    st.PauseTiming();
-    const auto files = fresh_modules(rt);
+  fresh_batches(st, rt, [&](const std::vector<std::filesystem::path>& files) {
     nlohmann::json paths = nlohmann::json::array();
     for (const auto& f : files) paths.push_back(f.string());
-    st.ResumeTiming();
     expect(st, the_host().call(rt, fn, nlohmann::json::array({paths})), k_load_batch_size, fn);
-    st.PauseTiming();
-    forget_modules(rt, files);
-    st.ResumeTiming();
-  }
-  probe.finish(st);
-  st.counters[k_batch] = k_load_batch_size;
+  }, nothing_more);
 }
 
 /// The language's own import of one fresh file per host call, then the host's first call of its
@@ -213,43 +228,19 @@ void own_import(benchmark::State& st, const std::string& rt) {
 /// language), it shows what the crossing per file costs, whoever makes it.
 void own_import_per_host_call(benchmark::State& st, const std::string& rt) {
   define_sides();
-  static const bool defined = [] {
-    the_host().eval("py",
-                    "def bench_import_one(p):\n"
-                    "    import importlib.util, sys\n"
-                    "    name = p.rsplit('/', 1)[1][:-3]\n"
-                    "    spec = importlib.util.spec_from_file_location(name, p)\n"
-                    "    m = importlib.util.module_from_spec(spec)\n"
-                    "    sys.modules[name] = m\n"
-                    "    spec.loader.exec_module(m)\n");
-    // The exports kept as a global of the file's stem, so that the host's `stem.add` finds them.
-    the_host().eval("js",
-                    "globalThis.benchRequireOne = (p) => { "
-                    "globalThis[require('path').basename(p, '.js')] = require(p); return null; }; null");
-    return true;
-  }();
-  (void)defined;
+  define_own_imports();
   const std::string fn = rt == "py" ? "bench_import_one" : "benchRequireOne";
-  rss_probe probe;  // the resident memory the cold operations add (names, modules kept)
-  for (auto _ : st) {
-    st.PauseTiming();
-    const auto files = fresh_modules(rt);
-    st.ResumeTiming();
+  fresh_batches(st, rt, [&](const std::vector<std::filesystem::path>& files) {
     for (const auto& f : files) {
       the_host().call(rt, fn, nlohmann::json::array({f.string()}));
       expect(st, the_host().call(rt, f.stem().string() + ".add", nlohmann::json::array({1, 2})), 3, f.string());
     }
-    st.PauseTiming();
-    forget_modules(rt, files);
-    if (rt == "js") {
-      nlohmann::json stems = nlohmann::json::array();
-      for (const auto& f : files) stems.push_back(f.stem().string());
-      the_host().eval("js", "for (const n of " + stems.dump() + ") delete globalThis[n]; null");
-    }
-    st.ResumeTiming();
-  }
-  probe.finish(st);
-  st.counters[k_batch] = k_load_batch_size;
+  }, [&](const std::vector<std::filesystem::path>& files) {
+    if (rt != "js") return;  // py's modules are in sys.modules only
+    nlohmann::json stems = nlohmann::json::array();
+    for (const auto& f : files) stems.push_back(f.stem().string());
+    the_host().eval("js", "for (const n of " + stems.dump() + ") delete globalThis[n]; null");
+  });
 }
 
 /// The language's own first call of a function just defined, made inside the runtime by name
