@@ -42,49 +42,37 @@ def per_call(loop):
         loop()
         best = min(best, (time.perf_counter_ns() - t) / n)
     return best
-def py_to_js(arg):
+def in_a_function(f, arg):
     def loop():
         for _ in range(n):
-            call("js", "same", arg)
+            f("js", "same", arg)
     return loop
+def py_to_js(arg):
+    return in_a_function(call, arg)
+def at_top_level(statement):
+    # The same line as a user's script has it at its top level: module code run in this script's
+    # globals, so its names are looked up as a top-level line's are (LOAD_NAME, the module's
+    # attribute per call, STORE_NAME of the loop variable).
+    code = compile("for i in range(n):\n    " + statement + "\n", "<top level>", "exec")
+    return lambda: exec(code, globals())
 js_loop = ("(() => { const t = process.hrtime.bigint(); for (let i = 0; i < %d; i++) promethean.call('py', 'same', i);"
            " return Number(process.hrtime.bigint() - t) / %d })()") % (n, n)
 js_to_py = min(promethean.eval("js", js_loop) for _ in range(5))
-# The same call as a user's script makes it at its top level: module globals, the attribute looked
-# up on the module per call (issue 26, item 2).
-py_to_js_top = float("inf")
-for _ in range(5):
-    t = time.perf_counter_ns()
-    for i in range(n):
-        promethean.call("js", "same", 1)
-    py_to_js_top = min(py_to_js_top, (time.perf_counter_ns() - t) / n)
-# Python's own share of those two: the same call shape (a module's function of three arguments)
-# to a plain Python function, no bridge, in a function and at the top level; the difference is
-# what Python's top level itself adds (LOAD_NAME and the module attribute per call, STORE_NAME).
+# Python's own share: the same call shape (a module's function of three arguments) to a plain
+# Python function, no bridge, in a function and at the top level; the difference is what Python's
+# top level itself adds.
 import types
 plain = types.ModuleType("plain")
 def _plain_call(runtime, name, x):
     return x
 plain.call = _plain_call
-plain_call = plain.call
-def py_own(arg):
-    def loop():
-        for _ in range(n):
-            plain_call("js", "same", arg)
-    return loop
-py_own_top = float("inf")
-for _ in range(5):
-    t = time.perf_counter_ns()
-    for i in range(n):
-        plain.call("js", "same", 1)
-    py_own_top = min(py_own_top, (time.perf_counter_ns() - t) / n)
 print(json.dumps({
     "import": import_ms,
     "first_js": first_js_ms,
     "py_to_js": per_call(py_to_js(1)),
-    "py_to_js_top": py_to_js_top,
-    "py_own_call": per_call(py_own(1)),
-    "py_own_call_top": py_own_top,
+    "py_to_js_top": per_call(at_top_level('promethean.call("js", "same", 1)')),
+    "py_own_call": per_call(in_a_function(plain.call, 1)),
+    "py_own_call_top": per_call(at_top_level('plain.call("js", "same", 1)')),
     "js_to_py": js_to_py,
     "handoff_py_to_js_1k": per_call(py_to_js(np.zeros(1 << 10, dtype=np.uint8))),
     "handoff_py_to_js_1m": per_call(py_to_js(np.zeros(1 << 20, dtype=np.uint8))),
